@@ -1,0 +1,100 @@
+"""The goodwill command line: a thin face on the domain modules.
+
+Each command parses its arguments, calls one domain function in one transaction and
+prints the result. Errors meant for the user are one sentence on stderr, exit status 1;
+usage errors exit 2; no traceback reaches the user (GOODWILL_DEBUG=1 shows it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from goodwill import __version__
+from goodwill.cli import state
+
+app = typer.Typer(
+    name="goodwill",
+    help="goodwill: keep in touch, give as good as you get, and know whom to ask.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"goodwill {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="GOODWILL_DB",
+            metavar="PATH_OR_URL",
+            help="SQLite file or database URL (default: goodwill.db in your data folder).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """goodwill: keep in touch, give as good as you get, and know whom to ask."""
+    state.set_db(db)
+
+
+def _register() -> None:
+    # Command modules import only typer at load time; domain code loads inside commands.
+    from goodwill.cli import demo, log, orgs, people, search
+
+    for module in (people, orgs, log, search, demo):
+        module.register(app)
+
+
+_register()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and turn every failure into one clear sentence."""
+    from goodwill.errors import GoodwillError
+
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="goodwill")
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GoodwillError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # the last net: never a traceback for the user
+        if os.environ.get("GOODWILL_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (set GOODWILL_DEBUG=1 for details)")
+    finally:
+        state.close()

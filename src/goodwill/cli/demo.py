@@ -1,0 +1,34 @@
+"""demo: fill the database with a realistic synthetic network."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from goodwill.cli import state
+from goodwill.cli.output import done
+
+
+def demo(
+    people: Annotated[int, typer.Option(min=1, max=200_000, help="How many people.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
+    today: Annotated[
+        str | None, typer.Option(help="The date the history ends (default today).")
+    ] = None,
+) -> None:
+    """Fill the database with a realistic network to try goodwill on (same seed, same data)."""
+    from goodwill import demo as demo_mod
+    from goodwill import validate
+
+    end = validate.date(today, "today") if today else None
+    with state.session() as s:
+        stats = demo_mod.generate(s, people=people, seed=seed, today=end)
+    done(
+        f"demo network: {stats.people} people, {stats.organizations} organisations, "
+        f"{stats.interactions} interactions, {stats.knows} knows-edges"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

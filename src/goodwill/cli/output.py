@@ -1,0 +1,110 @@
+"""Output for read commands: --format table|json|csv, declared once, used everywhere."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="Output as a table, JSON or CSV.", case_sensitive=False),
+]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def to_jsonable(data: BaseModel | Sequence[BaseModel]) -> Any:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json")
+    return [item.model_dump(mode="json") for item in data]
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def console() -> Any:
+    import shutil
+
+    from rich.console import Console
+
+    # Off a terminal (a pipe, a file) there is no width to respect: do not wrap at 80.
+    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size().columns, 160)
+    return Console(highlight=False, soft_wrap=False, width=width)
+
+
+def emit(
+    rows: Sequence[BaseModel],
+    fmt: OutputFormat,
+    columns: Sequence[str],
+    *,
+    title: str | None = None,
+    empty: str = "nothing to show",
+) -> None:
+    """Print a list of records as a table (the named columns), JSON or CSV (all fields)."""
+    if fmt is OutputFormat.json:
+        print_json(to_jsonable(rows))
+        return
+    if fmt is OutputFormat.csv:
+        dumped = [r.model_dump(mode="json") for r in rows]
+        fields = list(dumped[0]) if dumped else list(columns)
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        for d in dumped:
+            writer.writerow({k: _cell(v) for k, v in d.items()})
+        return
+    if not rows:
+        typer.echo(empty)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        table.add_column(col.replace("_", " "), overflow="fold")
+    for r in rows:
+        data = r.model_dump()
+        table.add_row(*(_cell(data.get(c)) for c in columns))
+    console().print(table)
+
+
+def emit_one(item: BaseModel, fmt: OutputFormat, render: Callable[[BaseModel], None]) -> None:
+    """Print one record: JSON, a one-row CSV, or the command's own human rendering."""
+    if fmt is OutputFormat.table:
+        render(item)
+    elif fmt is OutputFormat.json:
+        print_json(to_jsonable(item))
+    else:
+        emit([item], fmt, list(type(item).model_fields))
+
+
+def done(message: str) -> None:
+    """A confirmation for a write command, on stderr so stdout stays clean for scripts."""
+    typer.echo(message, err=True)

@@ -1,0 +1,247 @@
+"""person add | list | show | edit | remove | merge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from goodwill.cli import state
+from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_one
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+person_app = typer.Typer(
+    help="Add, find, show, edit, remove and merge people.", no_args_is_help=True
+)
+
+LIST_COLUMNS = ["id", "name", "organization", "title", "circle", "emails", "last_contact"]
+
+Emails = Annotated[
+    list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable).")
+]
+Phones = Annotated[
+    list[str] | None, typer.Option("--phone", "-p", help="Phone number (repeatable).")
+]
+Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
+
+
+@person_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Full name, e.g. 'Dana Kim'.")],
+    email: Emails = None,
+    phone: Phones = None,
+    org: Annotated[str | None, typer.Option(help="Current organisation.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title at that organisation.")] = None,
+    tag: Tags = None,
+    circle: Annotated[
+        str | None, typer.Option(help="close, active, network (default) or wider.")
+    ] = None,
+    met: Annotated[str | None, typer.Option(help="How and where you met.")] = None,
+    linkedin: Annotated[str | None, typer.Option(help="LinkedIn profile URL.")] = None,
+    note: Annotated[str | None, typer.Option(help="A note about them.")] = None,
+    location: Annotated[str | None, typer.Option(help="Where they live or work.")] = None,
+    industry: Annotated[str | None, typer.Option(help="Their industry.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Add a person to your network."""
+    from goodwill import people
+
+    with state.session() as s:
+        person = people.add(
+            s,
+            name,
+            emails=email or [],
+            phones=phone or [],
+            org=org,
+            title=title,
+            tags=tag or [],
+            circle=circle,
+            met=met,
+            linkedin=linkedin,
+            note=note,
+            location=location,
+            industry=industry,
+        )
+        detail = people.detail(s, person)
+    if fmt is OutputFormat.table:
+        done(f"added {detail.name} (#{detail.id})")
+    else:
+        emit_one(detail, fmt, _render_detail)
+
+
+@person_app.command("list")
+def list_(
+    tag: Annotated[str | None, typer.Option(help="Only people with this tag.")] = None,
+    circle: Annotated[str | None, typer.Option(help="Only people in this circle.")] = None,
+    org: Annotated[str | None, typer.Option(help="Only people who work or worked here.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List people, alphabetically."""
+    from goodwill import people
+
+    with state.session() as s:
+        rows = people.summaries(s, tag=tag, circle=circle, org=org, limit=limit)
+    emit(
+        rows, fmt, LIST_COLUMNS, empty="no people yet: try 'goodwill person add' or 'goodwill demo'"
+    )
+
+
+def _render_detail(item: BaseModel) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from goodwill.cli.output import _cell, console
+    from goodwill.schemas.people import PersonDetail
+
+    assert isinstance(item, PersonDetail)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    current = next((r for r in item.roles if r.current), None)
+    facts = [
+        ("id", item.id),
+        (
+            "works",
+            f"{current.title + ', ' if current and current.title else ''}{current.organization}"
+            if current
+            else None,
+        ),
+        (
+            "past",
+            [
+                f"{r.title + ', ' if r.title else ''}{r.organization}"
+                for r in item.roles
+                if not r.current
+            ]
+            or None,
+        ),
+        ("emails", item.emails or None),
+        ("phones", item.phones or None),
+        ("links", item.links or None),
+        ("circle", item.circle),
+        ("tags", item.tags or None),
+        ("location", item.location),
+        ("industry", item.industry),
+        ("met", item.how_met),
+        ("working on", item.working_on),
+        ("looking for", item.looking_for),
+        ("interests", item.interests),
+        ("last contact", item.last_contact),
+        ("interactions", item.interactions_count),
+        ("knows", [k.name for k in item.knows] or None),
+        ("notes", item.notes),
+    ]
+    for label, value in facts:
+        if value not in (None, ""):
+            grid.add_row(label, _cell(value))
+    out = console()
+    out.print(Panel(grid, title=item.name + (" (removed)" if item.removed else ""), expand=False))
+    if item.recent:
+        recent = Table(title="Recent", header_style="bold")
+        for col in ("date", "kind", "summary", "gave", "got"):
+            recent.add_column(col)
+        for i in item.recent:
+            recent.add_row(str(i.date), i.kind, i.summary or "", _cell(i.gave), _cell(i.got))
+        out.print(recent)
+
+
+@person_app.command("show")
+def show(
+    person: Annotated[str, typer.Argument(help="Id, email or name.")],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show everything about a person."""
+    from goodwill import people
+
+    with state.session() as s:
+        detail = people.detail(s, people.resolve(s, person))
+    emit_one(detail, fmt, _render_detail)
+
+
+@person_app.command("edit")
+def edit(
+    person: Annotated[str, typer.Argument(help="Id, email or name.")],
+    name: Annotated[str | None, typer.Option(help="New full name.")] = None,
+    email: Emails = None,
+    remove_email: Annotated[list[str] | None, typer.Option(help="Remove this address.")] = None,
+    phone: Phones = None,
+    org: Annotated[str | None, typer.Option(help="New current organisation.")] = None,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    tag: Tags = None,
+    untag: Annotated[list[str] | None, typer.Option(help="Remove this tag.")] = None,
+    circle: Annotated[str | None, typer.Option(help="close, active, network or wider.")] = None,
+    linkedin: Annotated[str | None, typer.Option(help="LinkedIn profile URL.")] = None,
+    note: Annotated[str | None, typer.Option(help="Append a note.")] = None,
+    location: Annotated[str | None, typer.Option(help="Where they live or work.")] = None,
+    industry: Annotated[str | None, typer.Option(help="Their industry.")] = None,
+    met: Annotated[str | None, typer.Option(help="How and where you met.")] = None,
+    working_on: Annotated[str | None, typer.Option(help="What they are working on.")] = None,
+    looking_for: Annotated[str | None, typer.Option(help="What they are looking for.")] = None,
+    interests: Annotated[str | None, typer.Option(help="Their interests.")] = None,
+    cadence: Annotated[
+        int | None, typer.Option(help="Keep in touch every N days (overrides their circle).")
+    ] = None,
+) -> None:
+    """Change a person's details."""
+    from goodwill import people
+
+    texts = {
+        "location": location,
+        "industry": industry,
+        "how_met": met,
+        "working_on": working_on,
+        "looking_for": looking_for,
+        "interests": interests,
+    }
+    with state.session() as s:
+        target = people.resolve(s, person)
+        people.edit(
+            s,
+            target,
+            name=name,
+            add_emails=email or [],
+            remove_emails=remove_email or [],
+            add_phones=phone or [],
+            org=org,
+            title=title,
+            add_tags_=tag or [],
+            remove_tags=untag or [],
+            circle=circle,
+            linkedin=linkedin,
+            note=note,
+            cadence_days=cadence,
+            **{k: v for k, v in texts.items() if v is not None},
+        )
+        done(f"updated {target.display_name} (#{target.id})")
+
+
+@person_app.command("remove")
+def remove(person: Annotated[str, typer.Argument(help="Id, email or name.")]) -> None:
+    """Remove a person from your lists (their history stays in the ledger)."""
+    from goodwill import people
+
+    with state.session() as s:
+        target = people.resolve(s, person)
+        people.remove(s, target)
+        done(f"removed {target.display_name} (#{target.id})")
+
+
+@person_app.command("merge")
+def merge(
+    keep: Annotated[str, typer.Argument(help="The person to keep (id, email or name).")],
+    other: Annotated[str, typer.Argument(help="The duplicate to fold into them.")],
+) -> None:
+    """Merge a duplicate into a person: every fact, interaction and edge moves over."""
+    from goodwill import people
+
+    with state.session() as s:
+        a, b = people.resolve(s, keep), people.resolve(s, other)
+        merged = people.merge(s, a, b)
+        done(f"merged #{b.id} into {merged.display_name} (#{merged.id})")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(person_app, name="person")

@@ -1,0 +1,33 @@
+"""search: full-text over names, organisations, notes and interaction summaries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from goodwill.cli import state
+from goodwill.cli.output import FormatOption, OutputFormat, emit
+
+
+def search(
+    text: Annotated[str, typer.Argument(help="Words to look for (the last may be a prefix).")],
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this kind of result: person, org or interaction (repeatable)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 20,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Search people, organisations and interaction summaries."""
+    from goodwill import search as search_mod
+    from goodwill import validate
+
+    kinds = [validate.choice(k, ("person", "org", "interaction"), "kind") for k in kind or []]
+    with state.session() as s:
+        hits = search_mod.search(s, text, kinds=kinds or None, limit=limit)
+    emit(hits, fmt, ["kind", "id", "title", "snippet"], empty=f"nothing matches '{text}'")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search")(search)

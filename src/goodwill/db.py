@@ -1,0 +1,214 @@
+"""The store: engine, sessions, SQLite pragmas, and schema migrations (Alembic).
+
+`open_store(db)` is the one way in. It resolves the location (argument, GOODWILL_DB, or
+the user's data directory), refuses files that are not SQLite and databases written by a
+newer goodwill, backs an SQLite file up before migrating it, and applies migrations.
+Alembic is imported only when a migration has to run, to keep start-up fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from goodwill.errors import StoreError
+
+ENV_VAR = "GOODWILL_DB"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def known_revisions() -> list[str]:
+    """Revision ids, oldest first: a migration file's id is its numeric prefix (0001_...)."""
+    names = os.listdir(MIGRATIONS_DIR / "versions")
+    return sorted(m.group(1) for n in names if (m := re.match(r"^(\d{4})_.*\.py$", n)))
+
+
+def head_revision() -> str:
+    return known_revisions()[-1]
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.db"
+
+
+def resolve_url(db: str | None) -> str:
+    """A SQLAlchemy URL from --db, then GOODWILL_DB, then the default file."""
+    value = db or os.environ.get(ENV_VAR) or str(default_path())
+    if "://" in value:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # psycopg 3 is the driver we ship for PostgreSQL.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+@dataclass
+class Store:
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def _check_sqlite_path(path: Path) -> None:
+    if path.exists():
+        if path.is_dir():
+            raise StoreError(f"{path} is a directory, not a goodwill database file")
+        with path.open("rb") as fh:
+            head = fh.read(16)
+        if head and head != _SQLITE_MAGIC:
+            raise StoreError(f"{path} is not a goodwill database (it is not an SQLite file)")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"cannot open {path}: permission denied")
+        return
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder {parent}: {exc.strerror or exc}") from exc
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot create {path}: the folder {parent} is read-only")
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"{url!r} is not a database path or URL") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            _check_sqlite_path(Path(parsed.database))
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        try:
+            return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                "PostgreSQL needs the psycopg driver: pip install 'goodwill[postgres]'"
+            ) from exc
+    raise StoreError(f"goodwill stores data in SQLite or PostgreSQL, not {backend!r}")
+
+
+def _describe(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return str(parsed.database)
+    return parsed.render_as_string(hide_password=True)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return str(row[0]) if row else None
+
+
+def backup_sqlite(path: Path, revision: str | None) -> Path:
+    """Copy the database (consistently, through SQLite's backup API) before a migration."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.bak-{revision or 'none'}-{stamp}")
+    src = sqlite3.connect(str(path))
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def migrate(engine: Engine, url: str) -> None:
+    """Bring the schema to the head revision (backing an SQLite file up first)."""
+    current = current_revision(engine)
+    known = known_revisions()
+    if current == known[-1]:
+        return
+    if current is not None and current not in known:
+        raise StoreError(
+            f"{_describe(url)} was written by a newer goodwill (schema {current}); "
+            "upgrade goodwill to open it"
+        )
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and current is not None and parsed.database:
+        backup_sqlite(Path(parsed.database), current)
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_store(db: str | None = None, *, migrate_schema: bool = True) -> Store:
+    """Open (and create or migrate) the database named by `db`, GOODWILL_DB or the default."""
+    url = resolve_url(db)
+    engine = _make_engine(url)
+    try:
+        if migrate_schema:
+            migrate(engine, url)
+        else:
+            with engine.connect():
+                pass
+    except StoreError:
+        engine.dispose()
+        raise
+    except (OperationalError, DBAPIError) as exc:
+        engine.dispose()
+        raise StoreError(_connect_error(url, exc)) from exc
+    return Store(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def _connect_error(url: str, exc: Exception) -> str:
+    where = _describe(url)
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
+    if make_url(url).get_backend_name() == "postgresql":
+        return f"cannot connect to the PostgreSQL database {where}: {detail}"
+    if "file is not a database" in detail or "malformed" in detail:
+        return f"{where} is not a goodwill database (the file is damaged or not SQLite)"
+    if "readonly" in detail or "read-only" in detail:
+        return f"cannot write to {where}: the file or its folder is read-only"
+    return f"cannot open {where}: {detail}"
