@@ -1,0 +1,71 @@
+"""The common record types every importer produces and the writer consumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ParseIssue:
+    """A problem in an input file, by file and line (1-based), with what was done about it."""
+
+    file: str
+    line: int | None
+    message: str
+    skipped: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class PersonRecord:
+    """One person as a source describes them. Empty fields mean 'the source does not say'."""
+
+    source: str  # the format: vcard, linkedin, facebook, google, outlook, ics, mbox, json
+    source_key: str  # stable identity within the source (UID, profile URL, address...)
+    line: int | None = None
+    name: str | None = None
+    given_name: str | None = None
+    middle_name: str | None = None
+    family_name: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    nickname: str | None = None
+    emails: list[tuple[str, str | None]] = field(default_factory=list)  # (address, label)
+    phones: list[tuple[str, str | None]] = field(default_factory=list)  # (number, label)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (kind, url)
+    org: str | None = None
+    title: str | None = None
+    past_roles: list[tuple[str, str | None]] = field(default_factory=list)  # (org, title)
+    location: str | None = None
+    birthday: dt.date | None = None
+    met_on: dt.date | None = None  # e.g. LinkedIn "Connected On", Facebook friendship
+    how_met: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    raw: str | None = None  # the original text (a whole vCard) so export loses nothing
+
+
+@dataclass
+class InteractionRecord:
+    """Something that happened, as a source records it (a message, a meeting...)."""
+
+    source: str
+    source_key: str  # Message-ID, UID + recurrence id, LinkedIn conversation + date...
+    occurred_at: dt.datetime
+    kind: str  # one of vocab.INTERACTION_KINDS
+    line: int | None = None
+    summary: str | None = None
+    initiated_by: str | None = None  # "me" | "them" | None
+    # The other people in it, by the source_key of a PersonRecord of the same import.
+    participants: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParseResult:
+    people: list[PersonRecord] = field(default_factory=list)
+    interactions: list[InteractionRecord] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)
