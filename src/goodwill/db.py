@@ -9,9 +9,11 @@ Alembic is imported only when a migration has to run, to keep start-up fast.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,8 +104,13 @@ def _check_sqlite_path(path: Path) -> None:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the folder {parent}: {exc.strerror or exc}") from exc
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise StoreError(f"cannot create {path}: the folder {parent} is read-only")
+    # Probe by writing: os.access says yes to root even on a read-only file system.
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        why = "read-only" if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else "unusable"
+        raise StoreError(f"cannot create {path}: the folder {parent} is {why}") from exc
 
 
 def _make_engine(url: str) -> Engine:

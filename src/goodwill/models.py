@@ -175,6 +175,7 @@ class Interaction(Base):
     """Something that happened between you and one or more people."""
 
     __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_planned_occurred", "planned", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -224,7 +225,10 @@ class Exchange(Base):
     """
 
     __tablename__ = "exchange"
-    __table_args__ = (Index("ix_exchange_person_direction", "person_id", "direction"),)
+    __table_args__ = (
+        Index("ix_exchange_person_direction", "person_id", "direction"),
+        Index("ix_exchange_person_occurred", "person_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interaction_id: Mapped[int] = mapped_column(
