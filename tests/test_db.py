@@ -84,7 +84,7 @@ def test_a_directory_is_refused(tmp_path: Path) -> None:
 def test_a_read_only_folder_is_refused() -> None:
     # /sys is mounted read-only on our machines, even for root.
     if Path("/sys").exists() and not _writable("/sys"):
-        with pytest.raises(StoreError, match="read-only|cannot create"):
+        with pytest.raises(StoreError, match=r"read-only|cannot create"):
             open_store("/sys/goodwill.db")
         with pytest.raises(StoreError, match="cannot create the folder"):
             open_store("/sys/goodwill-data/goodwill.db")
