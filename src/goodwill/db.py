@@ -14,7 +14,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,3 +219,19 @@ def _connect_error(url: str, exc: Exception) -> str:
     if "readonly" in detail or "read-only" in detail:
         return f"cannot write to {where}: the file or its folder is read-only"
     return f"cannot open {where}: {detail}"
+
+
+def reset_sequences(session: Session, models: Sequence[type[Any]]) -> None:
+    """PostgreSQL: move id sequences past ids written explicitly by bulk inserts."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__table__
+        if "id" not in table.c or not table.c.id.primary_key:
+            continue
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            )
+        )

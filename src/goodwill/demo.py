@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from goodwill import demo_data as words
 from goodwill import search as search_index
+from goodwill.db import reset_sequences
 from goodwill.models import (
     Base,
     Email,
@@ -115,22 +116,12 @@ class _Ids:
 
 
 def _bulk(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    # Core executemany on the table: the ORM's bulk path splits rows by which values are
+    # None, which turns one statement into tens of thousands.
+    table = model.__table__
+    conn = session.connection()
     for i in range(0, len(rows), 20_000):
-        session.execute(insert(model), rows[i : i + 20_000])
-
-
-def reset_sequences(session: Session, models: Sequence[type[Base]]) -> None:
-    """PostgreSQL: move id sequences past the ids written explicitly by bulk inserts."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for model in models:
-        table = model.__tablename__
-        session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            )
-        )
+        conn.execute(table.insert(), rows[i : i + 20_000])  # type: ignore[attr-defined]
 
 
 def generate(
@@ -692,7 +683,7 @@ class _Generator:
         )
         for model in order:
             _bulk(self.s, model, self.rows[model])
-        reset_sequences(self.s, [m for m in order if m is not PersonTag])
+        reset_sequences(self.s, order)
         search_index.rebuild(self.s)
         return DemoStats(
             people=len(self.rows[Person]),

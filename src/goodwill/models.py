@@ -431,7 +431,7 @@ class SearchDoc(Base):
     """One searchable document a person, organisation or interaction (full-text index source).
 
     SQLite indexes it with an FTS5 external-content table (search_fts, made in the
-    migration); PostgreSQL with a GIN index over to_tsvector('simple', body).
+    migration); PostgreSQL with a GIN index over to_tsvector('simple', terms).
     """
 
     __tablename__ = "search_doc"
@@ -442,3 +442,6 @@ class SearchDoc(Base):
     ref_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    # PostgreSQL only: title and body lower-cased and without accents, which its 'simple'
+    # text search configuration does not do (SQLite's FTS5 tokenizer does it itself).
+    terms: Mapped[str | None] = mapped_column(Text)
