@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 import sys
@@ -141,10 +142,18 @@ def test_an_old_sqlite_database_is_backed_up_then_migrated(tmp_path: Path) -> No
                 "VALUES ('Old Friend', 'close', 0, '2020-01-01', '2020-01-01')"
             )
         )
+        conn.execute(
+            text(
+                "INSERT INTO interaction (occurred_at, kind, planned, created_at) "
+                "VALUES ('2020-02-03 10:00:00.000000', 'coffee', 0, '2020-02-03')"
+            )
+        )
+        conn.execute(text("INSERT INTO participant (interaction_id, person_id) VALUES (1, 1)"))
     engine.dispose()
     store = open_store(str(path))
     with store.session() as s:
         assert s.scalar(select(Person.display_name)) == "Old Friend"
+        assert people.last_contacts(s) == {1: dt.datetime(2020, 2, 3, 10, 0)}
     store.dispose()
     backups = list(tmp_path.glob(f"old.db.bak-{revisions[0]}-*"))
     assert len(backups) == 1

@@ -198,3 +198,14 @@ def test_log_records_exchanges_and_requests(session: Session) -> None:
     assert kinds == [("asked", "ask"), ("gave", "info"), ("got", "intro"), ("they_asked", "ask")]
     with pytest.raises(InvalidInput, match="choose one of info, idea, help"):
         interactions.log(session, [p], "coffee", when=NOW, now=NOW, gave=["money"])
+
+
+def test_last_contact_ignores_planned_and_follows_moves(session: Session) -> None:
+    p = people.add(session, "Ann Lee")
+    past = interactions.log(session, [p], "call", when=NOW - dt.timedelta(days=9), now=NOW)
+    interactions.log(session, [p], "coffee", when=NOW + dt.timedelta(days=2), now=NOW, planned=True)
+    assert people.last_contacts(session) == {p.id: NOW - dt.timedelta(days=9)}
+    past.occurred_at = NOW - dt.timedelta(days=4)
+    session.flush()
+    assert people.last_contacts(session) == {p.id: NOW - dt.timedelta(days=4)}
+    assert people.last_contacts(session, as_of=NOW - dt.timedelta(days=5)) == {}

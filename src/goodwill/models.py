@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -203,8 +204,15 @@ class Interaction(Base):
 
 
 class Participant(Base):
+    """A person in an interaction. `occurred_at` and `planned` copy the interaction's so that
+    "when did I last see each person" is one index scan, not a join over every interaction
+    (filled in automatically for ORM inserts; bulk writers set them)."""
+
     __tablename__ = "participant"
-    __table_args__ = (Index("ix_participant_person_interaction", "person_id", "interaction_id"),)
+    __table_args__ = (
+        Index("ix_participant_person_interaction", "person_id", "interaction_id"),
+        Index("ix_participant_person_planned_occurred", "person_id", "planned", "occurred_at"),
+    )
 
     interaction_id: Mapped[int] = mapped_column(
         ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
@@ -212,6 +220,8 @@ class Participant(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    planned: Mapped[bool] = mapped_column(Boolean, default=False)
 
     interaction: Mapped[Interaction] = relationship(back_populates="participants")
 
@@ -445,3 +455,16 @@ class SearchDoc(Base):
     # PostgreSQL only: title and body lower-cased and without accents, which its 'simple'
     # text search configuration does not do (SQLite's FTS5 tokenizer does it itself).
     terms: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(Participant, "before_insert")
+def _copy_interaction_time(_mapper: object, _conn: object, target: Participant) -> None:
+    if target.occurred_at is None and target.interaction is not None:
+        target.occurred_at = target.interaction.occurred_at
+        target.planned = bool(target.interaction.planned)
+
+
+@event.listens_for(Interaction.occurred_at, "set")
+def _interaction_time_moved(target: Interaction, value: dt.datetime, *_: object) -> None:
+    for p in target.participants:
+        p.occurred_at = value
