@@ -167,3 +167,20 @@ def test_a_real_process_starts_and_fails_cleanly(tmp_path: Path) -> None:
     proc = _run("person", "show", "nobody", db=db)
     assert proc.returncode == 1
     assert proc.stderr == "error: no person matches 'nobody'\n"
+
+
+def test_demo_keeps_invented_people_out_of_yours(cli: Callable[..., Result]) -> None:
+    assert cli("person", "add", "Dana Kim").code == 0
+    r = cli("demo", "--people", "20")
+    assert r.code == 1
+    assert r.err.startswith("error: this database already holds 1 person of yours")
+    assert len(json.loads(cli("person", "list", "--format", "json").out)) == 1
+    assert cli("demo", "--people", "20", "--append").code == 0
+    assert len(json.loads(cli("person", "list", "--format", "json").out)) == 21
+
+
+def test_demo_twice_changes_nothing(cli: Callable[..., Result]) -> None:
+    assert cli("demo", "--people", "20").code == 0
+    r = cli("demo", "--people", "20")
+    assert r.code == 0 and "already here" in r.err
+    assert len(json.loads(cli("person", "list", "--format", "json").out)) == 20

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from goodwill import demo_data as words
 from goodwill import search as search_index
 from goodwill.db import reset_sequences
+from goodwill.errors import GoodwillError
 from goodwill.models import (
     Base,
     Email,
@@ -129,6 +130,41 @@ def generate(
 ) -> DemoStats:
     """Write a demo network of `people` people into the session's database."""
     return _Generator(session, people, seed, today or dt.date.today()).run()
+
+
+def existing(session: Session) -> tuple[int, int]:
+    """(people in the database, of whom demo people): to keep invented people out of yours."""
+    total = session.scalar(select(func.count()).select_from(Person)) or 0
+    invented = (
+        session.scalar(
+            select(func.count(func.distinct(Email.person_id))).where(Email.source == "demo")
+        )
+        or 0
+    )
+    return total, invented
+
+
+def fill(
+    session: Session,
+    *,
+    people: int = 300,
+    seed: int = 7,
+    today: dt.date | None = None,
+    append: bool = False,
+) -> DemoStats | None:
+    """The `demo` command's rule: fill an empty database; never mix invented people into
+    real ones unless asked; running it again on demo data changes nothing (returns None)."""
+    total, invented = existing(session)
+    if total and not append:
+        if invented:
+            return None
+        raise GoodwillError(
+            f"this database already holds {total} {'person' if total == 1 else 'people'} of "
+            "yours; the demo would mix "
+            "invented people into them: use --db /tmp/goodwill-demo.db to try it apart, "
+            "or --append to add them anyway"
+        )
+    return generate(session, people=people, seed=seed, today=today)
 
 
 class _Generator:
