@@ -43,7 +43,10 @@ INDIRECT = 0.6  # someone reached through an introduction: times the path's scor
 ASK_MAX_HOPS = 3  # how far `ask` looks for people you can be introduced to
 
 # -- ask: willingness from the ledger ---------------------------------------------------
-GIVE_BONUS = 0.3  # at most +30% for people you have given more than you received
+# willingness = give x rest, in (0, 1]:
+# give = (1 + GIVE_BONUS * tanh(balance / BALANCE_SCALE)) / (1 + GIVE_BONUS)
+# rest = 1 - FATIGUE * exp(-days since you last asked them / FATIGUE_DAYS)
+GIVE_BONUS = 0.3  # someone you owe much weighs (1 - 0.3) / (1 + 0.3) = 54% of one you gave
 BALANCE_SCALE = 3.0  # the balance (given - received) at which the bonus is ~76% reached
 FATIGUE = 0.8  # asking someone today leaves 20% of their willingness...
 FATIGUE_DAYS = 30.0  # ...recovering with this time constant (7 days: 37%, 90 days: 96%)

@@ -9,12 +9,13 @@ is named once in `ask_weights.py`.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from goodwill import validate, vocab
 from goodwill.errors import InvalidInput
 from goodwill.models import Knows, Person
+from goodwill.schemas.needs import KnowsEdgeOut
 
 
 def _check_pair(a: Person, b: Person) -> tuple[Person, Person]:
@@ -64,3 +65,50 @@ def add(
         edge.note = validate.non_empty(note, "how")
     session.flush()
     return edge
+
+
+def edges_of(session: Session, person: Person) -> list[KnowsEdgeOut]:
+    """Everyone `person` is linked to, explicit and derived, strongest first.
+
+    Colleague links through organisations are not listed one by one (a big employer
+    would list thousands); `path` and `ask` use them.
+    """
+    import numpy as np
+
+    from goodwill import paths
+
+    g = paths.graph(session)
+    [node] = g.nodes([person.id]).tolist()
+    if node < 0:
+        return []
+    e = np.arange(g.src_ptr[node], g.src_ptr[node + 1])
+    others = g.ids[g.dst[e]].tolist()
+    explicit = {
+        (min(a, b), max(a, b)): (how, note)
+        for a, b, how, note in session.execute(
+            select(Knows.a_id, Knows.b_id, Knows.how, Knows.note)
+            .where(or_(Knows.a_id == person.id, Knows.b_id == person.id))
+            .order_by(Knows.confidence)
+        )
+    }
+    names = dict(
+        session.execute(select(Person.id, Person.display_name).where(Person.id.in_(others)))
+    )
+    out = []
+    for i, other in zip(e.tolist(), others, strict=True):
+        pair = (min(person.id, other), max(person.id, other))
+        how, note = explicit.get(pair, (paths.LINK_KINDS[int(g.how[i])], None))
+        out.append(
+            KnowsEdgeOut(
+                a_id=person.id,
+                a=person.display_name,
+                b_id=other,
+                b=names.get(other, "?"),
+                how=how,
+                strength=round(float(g.strength[i]), 3),
+                note=note,
+                derived=pair not in explicit,
+            )
+        )
+    out.sort(key=lambda k: (-k.strength, k.b.lower(), k.b_id))
+    return out

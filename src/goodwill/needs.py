@@ -25,20 +25,153 @@ KINDS: tuple[str, ...] = ("job", "information", "help")
 
 # Words that say what kind of need this is (checked on whole words, lower-case).
 _JOB_WORDS = frozenset(
-    "job jobs role roles position positions hire hiring opening openings career careers "
-    "work working employer recruiter recruiters interview interviews offer internship "
-    "contract freelance gig".split()
+    [
+        "job",
+        "jobs",
+        "role",
+        "roles",
+        "position",
+        "positions",
+        "hire",
+        "hiring",
+        "opening",
+        "openings",
+        "career",
+        "careers",
+        "work",
+        "working",
+        "employer",
+        "recruiter",
+        "recruiters",
+        "interview",
+        "interviews",
+        "offer",
+        "internship",
+        "contract",
+        "freelance",
+        "gig",
+    ]
 )
 _INFO_WORDS = frozenset(
-    "advice information info learn learning insight insights intro introduction "
-    "introductions recommend recommendation mentor mentoring feedback understand know "
-    "about question questions market salary".split()
+    [
+        "advice",
+        "information",
+        "info",
+        "learn",
+        "learning",
+        "insight",
+        "insights",
+        "intro",
+        "introduction",
+        "introductions",
+        "recommend",
+        "recommendation",
+        "mentor",
+        "mentoring",
+        "feedback",
+        "understand",
+        "know",
+        "about",
+        "question",
+        "questions",
+        "market",
+        "salary",
+    ]
+)
+# Favours: things people do for you, where closer ties are likelier to say yes.
+_HELP_WORDS = frozenset(
+    [
+        "help",
+        "favour",
+        "favor",
+        "borrow",
+        "lend",
+        "loan",
+        "move",
+        "moving",
+        "ride",
+        "babysit",
+        "babysitter",
+        "sitter",
+        "support",
+        "couch",
+        "stay",
+        "place",
+        "apartment",
+        "flat",
+        "room",
+    ]
 )
 _STOP = frozenset(
-    "a an the and or of in at on to for with from by as is are be am i me my we our you your "
-    "it its this that these those some any who whom what which someone somebody people "
-    "person new good great find looking look need want get into like near around job jobs "
-    "role roles work working help please can could would about".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "at",
+        "on",
+        "to",
+        "for",
+        "with",
+        "from",
+        "by",
+        "as",
+        "is",
+        "are",
+        "be",
+        "am",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "any",
+        "who",
+        "whom",
+        "what",
+        "which",
+        "someone",
+        "somebody",
+        "people",
+        "person",
+        "new",
+        "good",
+        "great",
+        "find",
+        "looking",
+        "look",
+        "need",
+        "want",
+        "get",
+        "into",
+        "like",
+        "near",
+        "around",
+        "job",
+        "jobs",
+        "role",
+        "roles",
+        "work",
+        "working",
+        "help",
+        "please",
+        "can",
+        "could",
+        "would",
+        "about",
+    ]
 )
 _WORD = re.compile(r"[\w+#.-]+", re.UNICODE)
 
@@ -77,9 +210,9 @@ def classify(text: str, *, has_role: bool = False, has_org: bool = False) -> str
     ws = set(words(text))
     if has_role or ws & _JOB_WORDS:
         return "job"
-    if ws & _INFO_WORDS:
-        return "information"
-    return "information" if has_org else "help"
+    if ws & _HELP_WORDS and not ws & _INFO_WORDS and not has_org:
+        return "help"
+    return "information"
 
 
 def _target_org(session: Session, name: str) -> Organization:
@@ -207,9 +340,7 @@ def spec_from_text(session: Session, text: str) -> NeedSpec:
         else:
             continue
         taken[start:end] = [True] * (end - start)
-    spec.keywords = [
-        w for w, t in zip(ws, taken, strict=True) if not t and w in keywords(clean)
-    ]
+    spec.keywords = [w for w, t in zip(ws, taken, strict=True) if not t and w in keywords(clean)]
     spec.keywords = list(dict.fromkeys(spec.keywords))
     spec.kind = classify(clean, has_org=bool(spec.org_ids))
     return spec

@@ -93,3 +93,12 @@ class AskOut(BaseModel):
     score: float
     reasons: list[str]
     path: PathOut | None = None
+
+
+class Announcement(BaseModel):
+    """A draft post (linkedin) or email announcing a need; goodwill never sends it."""
+
+    need_id: int
+    channel: str
+    subject: str | None = None
+    body: str
