@@ -247,7 +247,8 @@ def _build(session: Session, fingerprint: str) -> Graph:
     node, org, cur = node[ok], roles[ok, 1].astype(np.int64), roles[ok, 2] > 0
     order = np.lexsort((~cur, org, node))
     node, org, cur = node[order], org[order], cur[order]
-    first = np.concatenate([[True], (node[1:] != node[:-1]) | (org[1:] != org[:-1])])
+    first = np.ones(node.size, dtype=bool)
+    first[1:] = (node[1:] != node[:-1]) | (org[1:] != org[:-1])
     node, org, cur = node[first], org[first], cur[first]
     hub_org, hub = np.unique(org, return_inverse=True)
     size = np.bincount(hub, minlength=len(hub_org)).astype(np.float64)
@@ -650,12 +651,15 @@ def describe(
         ).all()
     )
     where = current_orgs(session, person_ids)
-    hub_ids = sorted({int(g.hub_org[st.hub]) for _, steps in paths for st in steps if st.hub >= 0})
+    hubs = sorted({st.hub for _, steps in paths for st in steps if st.hub >= 0})
     org_names = dict(
         session.execute(
-            select(Organization.id, Organization.name).where(Organization.id.in_(hub_ids))
+            select(Organization.id, Organization.name).where(
+                Organization.id.in_([int(g.hub_org[h]) for h in hubs])
+            )
         ).all()
     )
+    hub_names = {h: org_names.get(int(g.hub_org[h]), "?") for h in hubs}
     out = []
     for score, steps in paths:
         rows = []
@@ -667,19 +671,19 @@ def describe(
                     name=names.get(pid, "?"),
                     organization=where.get(pid),
                     strength=round(st.strength, 3),
-                    via=link_label(st, org_names),
+                    via=link_label(st, hub_names),
                 )
             )
         out.append(PathOut(target=target, score=round(score, 4), hops=len(steps), steps=rows))
     return out
 
 
-def link_label(step: Step, org_names: dict[int, str]) -> str:
+def link_label(step: Step, hub_names: dict[int, str]) -> str:
     kind = LINK_KINDS[step.how]
     if kind == "contact":
         return "your contact"
     if kind == "colleagues":
-        return f"colleagues at {org_names.get(step.hub, '?')}"
+        return f"colleagues at {hub_names.get(step.hub, '?')}"
     if kind == "met_through":
         return "you met them through"
     return {
