@@ -111,7 +111,9 @@ def test_derived_edges_from_meetings_referrals_and_introductions(session: Sessio
     links = {
         int(g.ids[d]): paths.LINK_KINDS[int(h)]
         for d, h in zip(
-            g.dst[g.src_ptr[f] : g.src_ptr[f + 1]], g.how[g.src_ptr[f] : g.src_ptr[f + 1]], strict=True
+            g.dst[g.src_ptr[f] : g.src_ptr[f + 1]],
+            g.how[g.src_ptr[f] : g.src_ptr[f + 1]],
+            strict=True,
         )
     }
     assert links == {met.id: "meeting", referred.id: "referral", introduced.id: "introduction"}

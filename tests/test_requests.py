@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 from goodwill import people, requests
 from goodwill.errors import InvalidInput, NotFound
 from goodwill.models import Exchange, Interaction, Knows, Request
+from tests.conftest import Result
 
 NOW = dt.datetime(2025, 3, 10, 12, 0)
 
@@ -144,3 +147,29 @@ def test_logging_they_asked_opens_a_request_answerable_here(session: Session) ->
     [row] = requests.open_requests(session)
     requests.answer(session, row.id, helped=True, now=NOW)
     assert requests.open_requests(session) == []
+
+
+def test_request_cli_flow(cli: Callable[..., Result]) -> None:
+    assert cli("person", "add", "Ana Lima").code == 0
+    assert cli("person", "add", "Cy Ode").code == 0
+    r = cli("request", "add", "Ana Lima", "a reference letter", "--due", "2099-01-31")
+    assert r.code == 0 and "request #1 from Ana Lima" in r.err
+    [row] = json.loads(cli("request", "list", "--format", "json").out)
+    assert (row["person"], row["text"], row["due"], row["status"]) == (
+        "Ana Lima",
+        "a reference letter",
+        "2099-01-31",
+        "open",
+    )
+    r = cli("request", "answer", "1")
+    assert r.code == 1 and "bare no" in r.err
+    r = cli("request", "answer", "1", "--referred", "Cy Ode")
+    assert r.code == 0 and "answered request #1 (referred)" in r.err
+    r = cli("request", "answer", "1", "--helped")
+    assert r.code == 1 and "error: invalid request '#1': was already answered on" in r.err
+    assert json.loads(cli("request", "list", "--format", "json").out) == []
+    [row] = json.loads(cli("request", "list", "--status", "all", "--format", "json").out)
+    assert (row["answer"], row["referred_to"]) == ("referred", "Cy Ode")
+    r = cli("request", "add", "Ana Lima", " ")
+    assert r.code == 1 and "must not be empty" in r.err
+    assert len(json.loads(cli("request", "list", "--status", "all", "--format", "json").out)) == 1

@@ -92,9 +92,7 @@ def edges_of(session: Session, person: Person) -> list[KnowsEdgeOut]:
         )
     }
     names = dict(
-        session.execute(
-            select(Person.id, Person.display_name).where(Person.id.in_(others))
-        ).all()
+        session.execute(select(Person.id, Person.display_name).where(Person.id.in_(others))).all()
     )
     out = []
     for i, other in zip(e.tolist(), others, strict=True):
