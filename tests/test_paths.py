@@ -147,7 +147,7 @@ def test_bad_targets_and_hops(session: Session) -> None:
         paths.paths_to(session, "Globex", max_hops=5)
     with pytest.raises(InvalidInput, match="at least 1"):
         paths.paths_to(session, "Globex", max_hops=0)
-    with pytest.raises(NotFound, match="no organisation or person matches 'Globx'.*Globex"):
+    with pytest.raises(NotFound, match=r"no organisation or person matches 'Globx'.*Globex"):
         paths.paths_to(session, "Globx")
 
 
