@@ -3,7 +3,7 @@
 An explicit edge is a row of `knows` (stored once, a_id < b_id, with `how` and a
 confidence). Derived edges come from shared meetings, referrals, introductions, "met
 through" and overlapping roles at the same organisation; they are computed when the graph
-is loaded (see `graph_edges`), never stored twice. The strength of each kind of evidence
+is loaded (`paths._evidence`), never stored twice. The strength of each kind of evidence
 is named once in `ask_weights.py`.
 """
 

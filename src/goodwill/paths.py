@@ -362,14 +362,14 @@ def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
     return entry
 
 
-def _as_of(as_of: dt.datetime | dt.date | None) -> tuple[dt.datetime, str | None]:
-    """The moment ties are computed at, and the cache key (only for 'now': per day)."""
+def _as_of(as_of: dt.datetime | dt.date | None) -> tuple[dt.datetime, str]:
+    """The moment ties are computed at, and their cache key ('now' is cached per day)."""
     if as_of is None:
         now = dt.datetime.now()
         return now, now.date().isoformat()
     if not isinstance(as_of, dt.datetime):
         as_of = dt.datetime.combine(as_of, dt.time(23, 59, 59))
-    return as_of, None
+    return as_of, as_of.isoformat()
 
 
 def tie_strengths(
@@ -386,7 +386,7 @@ def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None)
     when, key = _as_of(as_of)
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     held = _MEMORY.get(url)
-    if key and held and held[0] is g and key in held[1]:
+    if held and held[0] is g and key in held[1]:
         return held[1][key]
     scores = tie_strengths(session, when)
     values = np.zeros(g.n)
@@ -395,7 +395,7 @@ def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None)
         val = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
         node = g.nodes(pid)
         values[node[node >= 0]] = val[node >= 0]
-    if key and held and held[0] is g:
+    if held and held[0] is g:
         held[1].clear()
         held[1][key] = values
         if len(g.src) >= DISK_CACHE_MIN_EDGES:
