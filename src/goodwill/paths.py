@@ -60,8 +60,8 @@ class Graph:
     """People as nodes 0..n-1 (`ids` sorted), organisations as hubs 0..m-1."""
 
     ids: I64
-    # Person-person links, each in both directions, sorted by source (CSR: src_ptr).
-    src: I64
+    # Person-person links, each in both directions, sorted by source (CSR: src_ptr;
+    # src itself is derived from it).
     dst: I64
     strength: F64
     how: NDArray[np.int8]
@@ -77,10 +77,12 @@ class Graph:
     hub_ptr: I64
     hub_org: I64  # organisation id of each hub
     fingerprint: str = ""
+    src: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cost: F64 = field(default_factory=lambda: np.zeros(0))
     mem_cost: F64 = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
+        self.src = np.repeat(np.arange(len(self.ids), dtype=np.int64), np.diff(self.src_ptr))
         self.cost = -np.log(np.clip(self.strength, 1e-9, 1.0))
         self.mem_cost = -np.log(np.clip(self.mem_half, 1e-9, 1.0))
 
@@ -260,7 +262,6 @@ def _build(session: Session, fingerprint: str) -> Graph:
     by_hub = np.argsort(hub, kind="stable").astype(np.int64)
     return Graph(
         ids=ids,
-        src=src.astype(np.int64),
         dst=dst.astype(np.int64),
         strength=strength.astype(np.float64),
         how=kinds.astype(np.int8),
@@ -308,9 +309,33 @@ def _cache_file(session: Session) -> Path:
     return folder / f"graph-{hashlib.sha1(url.encode()).hexdigest()[:16]}.npz"
 
 
+_DERIVED = frozenset({"fingerprint", "src", "cost", "mem_cost"})
+# Stored narrower than used: the cache file is read on every command.
+_STORED: dict[str, type] = {
+    "ids": np.int64,
+    "dst": np.int32,
+    "strength": np.float32,
+    "mem_node": np.int32,
+    "mem_hub": np.int32,
+    "mem_half": np.float32,
+    "by_hub": np.int32,
+}
+
+
 def _arrays(g: Graph) -> dict[str, Any]:
-    skip = {"fingerprint", "cost", "mem_cost"}
-    return {f.name: getattr(g, f.name) for f in fields(g) if f.name not in skip}
+    out = {}
+    for f in fields(g):
+        if f.name not in _DERIVED:
+            value = getattr(g, f.name)
+            out[f.name] = value.astype(_STORED[f.name]) if f.name in _STORED else value
+    return out
+
+
+def _widen(name: str, value: Any) -> Any:
+    if name in _STORED:
+        kind = np.float64 if np.issubdtype(value.dtype, np.floating) else np.int64
+        return value.astype(kind)
+    return value
 
 
 def _load_disk(path: Path, fp: str) -> tuple[Graph, dict[str, F64]] | None:
@@ -318,8 +343,8 @@ def _load_disk(path: Path, fp: str) -> tuple[Graph, dict[str, F64]] | None:
         with np.load(path, allow_pickle=False) as data:
             if str(data["fingerprint"]) != fp:
                 return None
-            names = {f.name for f in fields(Graph)} - {"fingerprint", "cost", "mem_cost"}
-            g = Graph(**{k: data[k] for k in names}, fingerprint=fp)
+            names = {f.name for f in fields(Graph)} - _DERIVED
+            g = Graph(**{k: _widen(k, data[k]) for k in names}, fingerprint=fp)
             ties = {str(data["ties_key"]): data["ties"]} if "ties_key" in data else {}
             return g, ties
     except (OSError, KeyError, ValueError):
@@ -422,63 +447,80 @@ def search(g: Graph, tie: F64, max_hops: int) -> Search:
     """Best paths from you to everyone in at most `max_hops` links (layered, exact)."""
     first = tie >= W.MIN_TIE
     d = np.where(first, -np.log(np.clip(tie, 1e-9, 1.0)), _INF)
-    pred = np.where(first, -1, -2).astype(np.int64)
     out = Search(
         cost=[d],
-        pred=[pred],
+        pred=[np.where(first, -1, -2).astype(np.int64)],
         link=[np.where(first, tie, 0.0)],
         how=[np.full(g.n, CONTACT, dtype=np.int8)],
         hub=[np.full(g.n, -1, dtype=np.int64)],
     )
-    frontier = np.nonzero(first)[0].astype(np.int64)
     for _ in range(max_hops - 1):
-        if frontier.size == 0:
-            break
-        d, step = _relax(g, d, frontier)
+        d, (pred, link, how, hub) = _relax(g, d)
         out.cost.append(d)
-        out.pred.append(step[0])
-        out.link.append(step[1])
-        out.how.append(step[2])
-        out.hub.append(step[3])
-        frontier = np.nonzero(step[0] != -2)[0].astype(np.int64)
+        out.pred.append(pred)
+        out.link.append(link)
+        out.how.append(how)
+        out.hub.append(hub)
+        if not (pred != -2).any():
+            break
     return out
 
 
-def _relax(g: Graph, d: F64, frontier: I64) -> tuple[F64, tuple[I64, F64, NDArray[np.int8], I64]]:
-    new = d.copy()
-    e = _ranges(g.src_ptr, frontier)
-    e_dst = g.dst[e]
-    cand = d[g.src[e]] + g.cost[e]
-    np.minimum.at(new, e_dst, cand)
-    # Through organisations: the best member of each hub, then every other member.
-    fm = _ranges(g.node_ptr, frontier)
-    val = d[g.mem_node[fm]] + g.mem_cost[fm]
-    hub_best = np.full(g.m, _INF)
-    np.minimum.at(hub_best, g.mem_hub[fm], val)
-    hub_arg = np.full(g.m, -1, dtype=np.int64)
-    win = val == hub_best[g.mem_hub[fm]]
-    hub_arg[g.mem_hub[fm][win]] = fm[win]
-    active = np.nonzero(np.isfinite(hub_best))[0].astype(np.int64)
-    mq = g.by_hub[_ranges(g.hub_ptr, active)]
-    q_node, q_hub = g.mem_node[mq], g.mem_hub[mq]
-    cand2 = hub_best[q_hub] + g.mem_cost[mq]
-    np.minimum.at(new, q_node, cand2)
+def _segment_min(values: F64, ptr: I64, size: int) -> F64:
+    """Minimum of values[ptr[i]:ptr[i+1]] for each i (inf for empty segments)."""
+    out = np.full(size, _INF)
+    has = ptr[1:] > ptr[:-1]
+    if values.size and has.any():
+        out[has] = np.minimum.reduceat(values, ptr[:-1][has])
+    return out
+
+
+def _first_per(keys: I64, rows: I64) -> tuple[I64, I64]:
+    """For rows sorted by key: the first row of each key."""
+    if rows.size == 0:
+        return rows, rows
+    k = keys[rows]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return k[first], rows[first]
+
+
+def _relax(
+    g: Graph, d: F64
+) -> tuple[F64, tuple[I64, F64, NDArray[np.int8], I64]]:
+    """One more link: each node pulls the best of its neighbours (contiguous segments)."""
+    cand = d[g.dst] + g.cost  # link e, taken from dst[e] into src[e]
+    new = np.minimum(d, _segment_min(cand, g.src_ptr, g.n))
+    # Through organisations: each hub's best member, then every member from the hub.
+    in_hub_order = g.by_hub
+    hv = d[g.mem_node[in_hub_order]] + g.mem_cost[in_hub_order]
+    hub_best = _segment_min(hv, g.hub_ptr, g.m)
+    cand2 = hub_best[g.mem_hub] + g.mem_cost  # memberships in node order
+    new = np.minimum(new, _segment_min(cand2, g.node_ptr, g.n))
     improved = new < d
     pred = np.full(g.n, -2, dtype=np.int64)
     link = np.zeros(g.n)
     how = np.zeros(g.n, dtype=np.int8)
     hub = np.full(g.n, -1, dtype=np.int64)
-    ok = improved[e_dst] & (cand == new[e_dst])
-    pred[e_dst[ok]] = g.src[e][ok]
-    link[e_dst[ok]] = g.strength[e][ok]
-    how[e_dst[ok]] = g.how[e][ok]
-    from_node = g.mem_node[hub_arg[q_hub]]
-    ok2 = improved[q_node] & (cand2 == new[q_node]) & (pred[q_node] == -2)
-    ok2 &= from_node != q_node
-    pred[q_node[ok2]] = from_node[ok2]
-    link[q_node[ok2]] = g.mem_half[hub_arg[q_hub[ok2]]] * g.mem_half[mq[ok2]]
-    how[q_node[ok2]] = COLLEAGUES
-    hub[q_node[ok2]] = q_hub[ok2]
+    if not improved.any():
+        return new, (pred, link, how, hub)
+    won = np.nonzero(improved[g.src] & (cand == new[g.src]))[0]
+    nodes, e = _first_per(g.src, won)
+    pred[nodes], link[nodes], how[nodes] = g.dst[e], g.strength[e], g.how[e]
+    won2 = np.nonzero(
+        improved[g.mem_node] & (cand2 == new[g.mem_node]) & (pred[g.mem_node] == -2)
+    )[0]
+    nodes2, mq = _first_per(g.mem_node, won2)
+    if mq.size:
+        best_rows = np.nonzero(hv == hub_best[g.mem_hub[in_hub_order]])[0]
+        hubs_w, rows_w = _first_per(g.mem_hub[in_hub_order], best_rows)
+        hub_arg = np.full(g.m, -1, dtype=np.int64)
+        hub_arg[hubs_w] = in_hub_order[rows_w]
+        via = hub_arg[g.mem_hub[mq]]
+        pred[nodes2] = g.mem_node[via]
+        link[nodes2] = g.mem_half[via] * g.mem_half[mq]
+        how[nodes2] = COLLEAGUES
+        hub[nodes2] = g.mem_hub[mq]
     return new, (pred, link, how, hub)
 
 
