@@ -485,9 +485,7 @@ def _first_per(keys: I64, rows: I64) -> tuple[I64, I64]:
     return k[first], rows[first]
 
 
-def _relax(
-    g: Graph, d: F64
-) -> tuple[F64, tuple[I64, F64, NDArray[np.int8], I64]]:
+def _relax(g: Graph, d: F64) -> tuple[F64, tuple[I64, F64, NDArray[np.int8], I64]]:
     """One more link: each node pulls the best of its neighbours (contiguous segments)."""
     cand = d[g.dst] + g.cost  # link e, taken from dst[e] into src[e]
     new = np.minimum(d, _segment_min(cand, g.src_ptr, g.n))
@@ -507,9 +505,8 @@ def _relax(
     won = np.nonzero(improved[g.src] & (cand == new[g.src]))[0]
     nodes, e = _first_per(g.src, won)
     pred[nodes], link[nodes], how[nodes] = g.dst[e], g.strength[e], g.how[e]
-    won2 = np.nonzero(
-        improved[g.mem_node] & (cand2 == new[g.mem_node]) & (pred[g.mem_node] == -2)
-    )[0]
+    unset = pred[g.mem_node] == -2
+    won2 = np.nonzero(improved[g.mem_node] & (cand2 == new[g.mem_node]) & unset)[0]
     nodes2, mq = _first_per(g.mem_node, won2)
     if mq.size:
         best_rows = np.nonzero(hv == hub_best[g.mem_hub[in_hub_order]])[0]
