@@ -139,7 +139,9 @@ def commands(t: dict[str, str]) -> dict[str, list[str]]:
     }
 
 
-def in_process(db: Path, cache: Path, t: dict[str, str], repeats: int = 7) -> dict[str, float]:
+def in_process(
+    db: Path, cache: Path, t: dict[str, str], repeats: int = 7
+) -> dict[str, dict[str, float]]:
     os.environ["GOODWILL_CACHE_DIR"] = str(cache)
     from goodwill import ask, paths
     from goodwill.db import open_store
@@ -159,16 +161,20 @@ def in_process(db: Path, cache: Path, t: dict[str, str], repeats: int = 7) -> di
         ),
     }
     store = open_store(str(db))
-    out: dict[str, float] = {}
+    out: dict[str, dict[str, float]] = {}
     with store.session() as s:
         for name, call in calls.items():
             call(s)  # the first call loads the graph (from the cache) and the ties
-            times = []
+            walls, cpus = [], []
             for _ in range(repeats):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 call(s)
-                times.append(time.perf_counter() - t0)
-            out[name] = round(statistics.median(times) * 1000, 1)
+                walls.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
+            out[name] = {
+                "wall_ms": round(statistics.median(walls) * 1000, 1),
+                "cpu_ms": round(statistics.median(cpus) * 1000, 1),
+            }
     store.dispose()
     return out
 
@@ -232,7 +238,7 @@ def main() -> None:
         inner = in_process(db, cache, t)
         results["in_process_ms"] = inner
         for name, ms in inner.items():
-            print(f"in process {name}: {ms} ms")
+            print(f"in process {name}: {ms['wall_ms']} ms (cpu {ms['cpu_ms']} ms)")
         results["library_comparison"] = library_comparison(db)
         print(results["library_comparison"])
     load = os.getloadavg()[0]

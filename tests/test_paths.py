@@ -135,8 +135,10 @@ def test_graph_is_reloaded_after_a_change(session: Session) -> None:
     a = people.add(session, "Ann A")
     b = people.add(session, "Bea B")
     assert paths.graph(session).src.size == 0
-    knows.add(session, a, b)
-    assert paths.graph(session).src.size == 2
+    knows.add(session, a, b, confidence=0.5)
+    assert paths.graph(session).strength.tolist() == [0.5, 0.5]
+    knows.add(session, a, b, confidence=0.9)  # the same edge, changed in place
+    assert paths.graph(session).strength.tolist() == pytest.approx([0.9, 0.9])
     people.remove(session, b)
     assert paths.graph(session).src.size == 0
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import validate, vocab
 from goodwill.errors import InvalidInput
-from goodwill.models import Knows, Person
+from goodwill.models import Knows, Person, Setting
 from goodwill.schemas.needs import KnowsEdgeOut
 
 
@@ -61,10 +61,22 @@ def add(
         session.add(edge)
     else:
         edge.confidence = max(edge.confidence, confidence)
+        _bump_version(session)
     if note:
         edge.note = validate.non_empty(note, "how")
     session.flush()
     return edge
+
+
+def _bump_version(session: Session) -> None:
+    """An edge changed in place: the graph's fingerprint must change too."""
+    from goodwill.paths import VERSION_KEY
+
+    row = session.get(Setting, VERSION_KEY)
+    if row is None:
+        session.add(Setting(key=VERSION_KEY, value="1"))
+    else:
+        row.value = str(int(row.value) + 1)
 
 
 def edges_of(session: Session, person: Person) -> list[KnowsEdgeOut]:

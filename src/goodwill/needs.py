@@ -315,24 +315,34 @@ def spec_from_text(session: Session, text: str) -> NeedSpec:
     clean = validate.non_empty(text, "need")
     ws = words(clean)
     taken = [False] * len(ws)
-    org_rows = dict(session.execute(select(Organization.key, Organization.id)).all())
-    names = dict(session.execute(select(Organization.id, Organization.name)).all())
-    tag_names = set(session.scalars(select(Tag.name)))
+    grams = _ngrams(ws)
+    keys = {orgs.org_key(g) for _, _, g in grams}
+    org_rows = {
+        key: (oid, name)
+        for key, oid, name in session.execute(
+            select(Organization.key, Organization.id, Organization.name).where(
+                Organization.key.in_(keys)
+            )
+        ).all()
+    }
+    tag_names = set(session.scalars(select(Tag.name).where(Tag.name.in_([g for *_, g in grams]))))
     places = {
         p.lower(): p
         for p in session.scalars(
-            select(Person.location).where(Person.location.is_not(None)).distinct()
+            select(Person.location)
+            .where(func.lower(Person.location).in_([g for *_, g in grams]))
+            .distinct()
         )
         if p
     }
     spec = NeedSpec(text=clean, kind="help")
-    for start, end, gram in _ngrams(ws):
+    for start, end, gram in grams:
         if any(taken[start:end]):
             continue
         key = orgs.org_key(gram)
-        if key in org_rows and org_rows[key] not in spec.org_ids and gram not in _STOP:
-            spec.org_ids.append(org_rows[key])
-            spec.org_names.append(names[org_rows[key]])
+        if key in org_rows and org_rows[key][0] not in spec.org_ids and gram not in _STOP:
+            spec.org_ids.append(org_rows[key][0])
+            spec.org_names.append(org_rows[key][1])
         elif gram in tag_names and gram not in _STOP:
             spec.tags.append(gram)
         elif gram in places:

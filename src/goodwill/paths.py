@@ -52,6 +52,7 @@ CONTACT = LINK_KINDS.index("contact")
 _INF = np.inf
 DISK_CACHE_MIN_EDGES = 50_000  # smaller graphs load faster than a cache file is checked
 CACHE_ENV = "GOODWILL_CACHE_DIR"
+VERSION_KEY = "graph.version"  # bumped when a knows-edge changes in place
 
 
 # -- the graph ----------------------------------------------------------------------------
@@ -279,11 +280,14 @@ def _build(session: Session, fingerprint: str) -> Graph:
 
 
 # -- caching ------------------------------------------------------------------------------
+# Cheap to read (largest ids, counts of small tables, one pass over people): rows are
+# only added to the big tables; their updates show in a person's updated_at or in the
+# version knows.add bumps when it changes an existing edge.
 _FINGERPRINT_SQL = (
-    "SELECT (SELECT COUNT(*) FROM knows), (SELECT MAX(id) FROM knows), "
-    "(SELECT SUM(confidence) FROM knows), (SELECT COUNT(*) FROM person), "
-    "(SELECT MAX(updated_at) FROM person), (SELECT COUNT(removed_at) FROM person), "
-    "(SELECT COUNT(*) FROM role), (SELECT MAX(id) FROM role), "
+    "SELECT (SELECT MAX(id) FROM knows), "
+    f"(SELECT value FROM setting WHERE key = '{VERSION_KEY}'), "
+    "(SELECT COUNT(*) || '/' || MAX(updated_at) || '/' || COUNT(removed_at) FROM person), "
+    "(SELECT MAX(id) FROM role), (SELECT MAX(id) FROM organization), "
     "(SELECT MAX(id) FROM interaction), (SELECT MAX(id) FROM exchange), "
     "(SELECT COUNT(*) FROM request), (SELECT MAX(answered_at) FROM request), "
     "(SELECT COUNT(*) FROM introduction), (SELECT MAX(updated_at) FROM introduction)"
