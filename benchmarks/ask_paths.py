@@ -235,6 +235,13 @@ def main() -> None:
         results["whole_process"] = whole
         startup = min(run(db, cache, "--version") for _ in range(3))
         results["python_and_cli_startup_s"] = round(startup[0], 3)
+        # The floor: the cheapest database command of the foundation on the same file.
+        floor = min(run(db, cache, "person", "list", "--limit", "1") for _ in range(3))
+        results["baseline_person_list_limit_1"] = {
+            "wall_s": round(floor[0], 3),
+            "cpu_s": round(floor[1], 3),
+        }
+        print(f"baseline person list --limit 1: {floor[0]:.2f} s (cpu {floor[1]:.2f} s)")
         inner = in_process(db, cache, t)
         results["in_process_ms"] = inner
         for name, ms in inner.items():
