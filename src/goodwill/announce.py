@@ -45,7 +45,7 @@ def draft(session: Session, need: Need, channel: str) -> Announcement:
         )
     if spec.roles:
         asks.append(
-            f"I would value 20 minutes with someone who works as {_join(spec.roles)} "
+            f"I would value 20 minutes with someone who works as a {_join(spec.roles)} "
             "to learn how they got there."
         )
     if not asks:
