@@ -165,7 +165,7 @@ def mailbox_db(data: Dataset, me: int, box: Sequence[Message]) -> Iterator[Sessi
             dict(
                 interaction_id=n,
                 person_id=p,
-                occurred_at=m.when,
+                day=strength.day_number(m.when),
                 kind="email",
                 initiated_by=interactions[-1]["initiated_by"],
                 planned=False,

@@ -164,11 +164,14 @@ def test_participant_copies_follow_their_interaction(session: Session) -> None:
     session.flush()
     session.execute(insert(Participant), [dict(interaction_id=item.id + 1, person_id=b.id)])
     rows = session.execute(
-        select(Participant.person_id, Participant.occurred_at, Participant.kind)
+        select(Participant.person_id, Participant.day, Participant.kind, Participant.planned)
         .order_by(Participant.person_id)
         .execution_options(populate_existing=True)
     ).all()
-    assert [tuple(r) for r in rows] == [(a.id, _day(10), "call"), (b.id, _day(4), "meeting")]
+    assert [(r[0], round(r[1], 6), r[2], r[3]) for r in rows] == [
+        (a.id, round(strength.day_number(_day(10)), 6), "call", False),
+        (b.id, round(strength.day_number(_day(4)), 6), "meeting", False),
+    ]
     session.execute(
         update(Interaction).where(Interaction.id == item.id).values(occurred_at=_day(2))
     )

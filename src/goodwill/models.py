@@ -211,7 +211,7 @@ class Participant(Base):
         Index(
             "ix_participant_person_facts",
             "person_id",
-            "occurred_at",
+            "day",
             "kind",
             "initiated_by",
             "planned",
@@ -226,7 +226,8 @@ class Participant(Base):
     )
     # Copies of the interaction's facts, for per-person scans (tie strength) without a
     # join. Database triggers (migration 0002) fill and update them: never set them here.
-    occurred_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # day: occurred_at as a Julian day number (fractional), like SQLite's julianday().
+    day: Mapped[float | None] = mapped_column(Float)
     kind: Mapped[str | None] = mapped_column(String(20))
     initiated_by: Mapped[str | None] = mapped_column(String(10))
     planned: Mapped[bool | None] = mapped_column(Boolean)
