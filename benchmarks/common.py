@@ -44,8 +44,13 @@ def demo_db(people: int, seed: int = 7, today: str = "2026-11-01") -> Path:
         tmp = path.with_suffix(".tmp.db")
         for stale in WORK.glob(tmp.name + "*"):
             stale.unlink()
-        subprocess.run(goodwill("demo", "--people", str(people), "--seed", str(seed),
-                                "--today", today, db=tmp), env=env(), check=True)
+        subprocess.run(
+            goodwill(
+                "demo", "--people", str(people), "--seed", str(seed), "--today", today, db=tmp
+            ),
+            env=env(),
+            check=True,
+        )
         tmp.rename(path)
     return path
 

@@ -14,8 +14,18 @@ from pathlib import Path
 
 from common import WORK, env, goodwill, save, time_process
 
-QUERIES = ("dana", "kim acme", "coffee", "hiring plans", "berlin", "product manager",
-           "climbing", "fundraising", "granite cloud", "zo")
+QUERIES = (
+    "dana",
+    "kim acme",
+    "coffee",
+    "hiring plans",
+    "berlin",
+    "product manager",
+    "climbing",
+    "fundraising",
+    "granite cloud",
+    "zo",
+)
 
 
 def bench_demo(people: int) -> tuple[Path, float]:
@@ -24,8 +34,11 @@ def bench_demo(people: int) -> tuple[Path, float]:
     for stale in WORK.glob(db.name + "*"):
         stale.unlink()
     start = time.perf_counter()
-    subprocess.run(goodwill("demo", "--people", str(people), "--seed", "7",
-                            "--today", "2026-11-01", db=db), env=env(), check=True)
+    subprocess.run(
+        goodwill("demo", "--people", str(people), "--seed", "7", "--today", "2026-11-01", db=db),
+        env=env(),
+        check=True,
+    )
     return db, time.perf_counter() - start
 
 
@@ -45,9 +58,12 @@ def bench_search(db: Path) -> dict[str, float]:
                 timings.append(time.perf_counter() - start)
     store.dispose()
     timings.sort()
-    return {"median_ms": statistics.median(timings) * 1000,
-            "p95_ms": timings[int(len(timings) * 0.95) - 1] * 1000,
-            "max_ms": timings[-1] * 1000, "queries": len(timings)}
+    return {
+        "median_ms": statistics.median(timings) * 1000,
+        "p95_ms": timings[int(len(timings) * 0.95) - 1] * 1000,
+        "max_ms": timings[-1] * 1000,
+        "queries": len(timings),
+    }
 
 
 def main() -> None:
@@ -56,9 +72,16 @@ def main() -> None:
     args = parser.parse_args()
     db, demo_s = bench_demo(args.people)
     con = sqlite3.connect(db)
-    counts = dict(zip(("people", "interactions", "exchanges", "knows"), con.execute(
-        "SELECT (SELECT count(*) FROM person), (SELECT count(*) FROM interaction), "
-        "(SELECT count(*) FROM exchange), (SELECT count(*) FROM knows)").fetchone(), strict=True))
+    counts = dict(
+        zip(
+            ("people", "interactions", "exchanges", "knows"),
+            con.execute(
+                "SELECT (SELECT count(*) FROM person), (SELECT count(*) FROM interaction), "
+                "(SELECT count(*) FROM exchange), (SELECT count(*) FROM knows)"
+            ).fetchone(),
+            strict=True,
+        )
+    )
     con.close()
     person_id = "42"
     results = {
@@ -68,12 +91,19 @@ def main() -> None:
         "help": time_process(goodwill("--help", db=db), repeat=7),
         "person_show": time_process(goodwill("person", "show", person_id, db=db), repeat=7),
         "person_show_json": time_process(
-            goodwill("person", "show", person_id, "--format", "json", db=db), repeat=7),
+            goodwill("person", "show", person_id, "--format", "json", db=db), repeat=7
+        ),
         "person_list_json": time_process(
-            goodwill("person", "list", "--format", "json", db=db), repeat=5),
+            goodwill("person", "list", "--format", "json", db=db), repeat=5
+        ),
         "search_in_process": bench_search(db),
-        "targets": {"help_s": 0.3, "person_show_s": 0.3, "demo_s": 30,
-                    "person_list_json_s": 1.0, "search_ms": 50},
+        "targets": {
+            "help_s": 0.3,
+            "person_show_s": 0.3,
+            "demo_s": 30,
+            "person_list_json_s": 1.0,
+            "search_ms": 50,
+        },
     }
     save("foundation", results)
 

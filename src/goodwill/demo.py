@@ -701,9 +701,6 @@ class _Generator:
         self.make_needs(orgs)
         self.make_history(people)
         self.make_knows(people)
-        when = {i["id"]: (i["occurred_at"], i["planned"]) for i in self.rows[Interaction]}
-        for part in self.rows[Participant]:
-            part["occurred_at"], part["planned"] = when[part["interaction_id"]]
         order = (
             Organization,
             Tag,

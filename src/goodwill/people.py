@@ -13,6 +13,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from goodwill import orgs, validate, vocab
 from goodwill import search as search_index
+from goodwill.days import day_number, from_day_number
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
 from goodwill.models import (
     Email,
@@ -316,16 +317,17 @@ def current_role(person: Person) -> Role | None:
 def last_contacts(
     session: Session, ids: Sequence[int] | None = None, as_of: dt.datetime | None = None
 ) -> dict[int, dt.datetime]:
-    """When each person was last in an interaction (one index scan over participants)."""
-    stmt = select(Participant.person_id, func.max(Participant.occurred_at)).where(
+    """When each person was last in an interaction: one scan of the participant index,
+    whose `day` copies the interaction's time as a Julian day (see migration 0002)."""
+    stmt = select(Participant.person_id, func.max(Participant.day)).where(
         Participant.planned.is_(False)
     )
     if as_of is not None:
-        stmt = stmt.where(Participant.occurred_at <= as_of)
+        stmt = stmt.where(Participant.day <= day_number(as_of))
     if ids is not None:
         stmt = stmt.where(Participant.person_id.in_(ids))
     rows = session.execute(stmt.group_by(Participant.person_id)).all()
-    return {pid: when for pid, when in rows if when is not None}
+    return {pid: from_day_number(day) for pid, day in rows if day is not None}
 
 
 def summaries(
@@ -471,7 +473,12 @@ def knows_of(session: Session, person_id: int) -> list[KnowsOut]:
     return sorted(seen.values(), key=lambda k: k.name.lower())
 
 
-def detail(session: Session, person: Person, *, recent: int = 10) -> PersonDetail:
+def detail(
+    session: Session, person: Person, *, recent: int = 10, as_of: dt.datetime | None = None
+) -> PersonDetail:
+    from goodwill import flags, ledger, strength
+
+    when = as_of or dt.datetime.now()
     summary = summaries(session, ids=[person.id])
     base = (
         summary[0].model_dump()
@@ -491,6 +498,8 @@ def detail(session: Session, person: Person, *, recent: int = 10) -> PersonDetai
         if interaction_ids
         else []
     )
+    ties = strength.scores(session, when, [person.id])
+    owed = ledger.balances(session, when, [person.id])[person.id]
     return PersonDetail(
         **base,
         given_name=person.given_name,
@@ -521,6 +530,13 @@ def detail(session: Session, person: Person, *, recent: int = 10) -> PersonDetai
         recent=interaction_briefs(session, latest),
         knows=knows_of(session, person.id),
         removed=person.removed_at is not None,
+        strength=ties.get(person.id, 0.0),
+        given=owed.given,
+        received=owed.received,
+        balance=owed.balance,
+        last_give=owed.last_give,
+        last_get=owed.last_get,
+        flags=flags.compute(session, when, [person.id]),
     )
 
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, TypeVar
 
 import typer
 
 from goodwill.cli import state
 from goodwill.cli.output import FormatOption, OutputFormat, done, emit
+
+T = TypeVar("T")
+
+# A terminal table of 50,000 rows helps nobody and takes seconds to draw: JSON and CSV
+# always carry every row; a table stops here unless --limit asks for more.
+TABLE_ROWS = 200
 
 AsOf = Annotated[
     str | None,
@@ -17,7 +24,12 @@ AsOf = Annotated[
         help="Compute from what happened before this date (YYYY-MM-DD; default now).",
     ),
 ]
-Limit = Annotated[int | None, typer.Option(min=1, help="Show at most this many rows.")]
+Limit = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help=f"Show at most this many rows (a table shows {TABLE_ROWS} unless told)."
+    ),
+]
 
 
 def _as_of(value: str | None) -> dt.datetime:
@@ -26,6 +38,16 @@ def _as_of(value: str | None) -> dt.datetime:
     if value is None:
         return dt.datetime.now()
     return dt.datetime.combine(validate.date(value, "as-of"), dt.time.min)
+
+
+def _cap(rows: Sequence[T], fmt: OutputFormat, limit: int | None) -> Sequence[T]:
+    if limit is None and fmt is OutputFormat.table and len(rows) > TABLE_ROWS:
+        done(
+            f"showing the first {TABLE_ROWS} of {len(rows)}; "
+            "use --limit N, or --format json or csv for all"
+        )
+        return rows[:TABLE_ROWS]
+    return rows[:limit] if limit else rows
 
 
 def strength(
@@ -40,7 +62,7 @@ def strength(
     with state.session() as s:
         rows = strength_mod.rows(s, when)
     emit(
-        rows[:limit] if limit else rows,
+        _cap(rows, fmt, limit),
         fmt,
         ["id", "name", "strength", "last_contact", "emails"],
         empty="no people yet: try 'goodwill person add' or 'goodwill demo'",
@@ -63,7 +85,7 @@ def balance(
         ids = [people.resolve(s, person).id] if person else None
         rows = ledger.balance_rows(s, when, ids)
     emit(
-        rows[:limit] if limit else rows,
+        _cap(rows, fmt, limit),
         fmt,
         ["person_id", "name", "given", "received", "balance", "last_give", "last_get"],
         empty="no exchanges yet: log them with 'goodwill log PERSON --gave KIND --got KIND'",
@@ -82,7 +104,7 @@ def flags(
     with state.session() as s:
         rows = flags_mod.compute(s, when)
     emit(
-        rows[:limit] if limit else rows,
+        _cap(rows, fmt, limit),
         fmt,
         ["kind", "person", "since", "reason"],
         empty="no red flags: well done",

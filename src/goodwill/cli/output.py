@@ -71,7 +71,15 @@ def emit(
 ) -> None:
     """Print a list of records as a table (the named columns), JSON or CSV (all fields)."""
     if fmt is OutputFormat.json:
-        print_json(to_jsonable(rows))
+        kinds = {type(r) for r in rows}
+        if len(kinds) == 1:  # pydantic-core writes the same JSON ~20x faster than json.dumps
+            from pydantic import TypeAdapter
+
+            adapter: TypeAdapter[list[Any]] = TypeAdapter(list[kinds.pop()])  # type: ignore[misc,arg-type]
+            payload = adapter.dump_json(list(rows), indent=2)
+            sys.stdout.write(payload.decode() + "\n")
+        else:
+            print_json(to_jsonable(rows))
         return
     if fmt is OutputFormat.csv:
         dumped = [r.model_dump(mode="json") for r in rows]
