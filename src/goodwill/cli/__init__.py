@@ -57,9 +57,9 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
-    from goodwill.cli import agenda, demo, log, orgs, people, search
+    from goodwill.cli import agenda, demo, ledger, log, orgs, people, search
 
-    for module in (people, orgs, log, search, demo, agenda):
+    for module in (people, orgs, log, search, demo, ledger, agenda):
         module.register(app)
 
 
