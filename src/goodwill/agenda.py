@@ -35,9 +35,9 @@ from sqlalchemy.orm import Session, aliased
 from goodwill import actions, cadence, drafts, people, vocab
 from goodwill.errors import InvalidInput
 from goodwill.models import (
+    Exchange,
     Interaction,
     Need,
-    Organization,
     Participant,
     Person,
     PersonTag,
@@ -51,12 +51,17 @@ from goodwill.schemas.agenda import ActionOut, AgendaOut
 DEFAULT_MINUTES = 20
 MAX_MINUTES = 24 * 60
 NEXT_LIMIT = 10
-# Kinds offered at most this many times a day (the rest wait for another day).
-PER_DAY: dict[str, int] = {"reconnect": 1, "give": 1, "ask": 1}
+# Kinds offered at most this many times per 20 minutes of session, so that a long list of
+# people due never crowds out reviving a dormant tie, giving first and asking; the rest
+# waits in "next". Obligations (thanks, answers, promises) have no cap.
+PER_SESSION: dict[str, int] = {"keep_in_touch": 3, "reconnect": 1, "give": 1, "ask": 1}
 # Kinds that stand for the relationship as a whole: one per person on an agenda.
 PER_PERSON = ("keep_in_touch", "reconnect", "give", "ask")
-# People tried, in order, when looking for a give-first match.
+# People tried, in order, when looking for a give-first match; matches kept.
 GIVE_ATTEMPTS = 40
+GIVE_KEEP = 3
+# People whose card mentions a word, checked for an introduction.
+MATCH_LIMIT = 200
 
 # Estimated minutes per kind of action and channel.
 MINUTES: dict[str, dict[str, int]] = {
@@ -124,7 +129,8 @@ class _Ctx:
     session: Session
     today: dt.date
     person_ids: Sequence[int] | None  # None: everyone
-    names: dict[int, str] = field(default_factory=dict)
+    flags: list[Any] | None = None  # the ledger's flags, computed once
+    matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
 
     @property
     def end_of_day(self) -> dt.datetime:
@@ -155,78 +161,59 @@ def _active_ids(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
 # -- the sources ------------------------------------------------------------------------
 
 
-def _thank_yous(ctx: _Ctx) -> list[Action]:
+def _flags(ctx: _Ctx, kind: str) -> list[Any]:
+    """The ledger's flags of one kind about active people (the rules live in flags.py)."""
     from goodwill import flags
 
-    found = [
-        f
-        for f in flags.compute(ctx.session, ctx.end_of_day, person_ids=ctx.person_ids)
-        if f.kind == "thanks_owed"
-    ]
-    alive = _active_ids(ctx, [f.person_id for f in found])
+    if ctx.flags is None:
+        ctx.flags = flags.compute(ctx.session, ctx.end_of_day, person_ids=ctx.person_ids)
+    return [f for f in ctx.flags if f.kind == kind and f.person_id is not None]
+
+
+def _thank_yous(ctx: _Ctx) -> list[Action]:
     out = []
-    for f in found:
-        if f.person_id not in alive:
-            continue
-        ref, help_kind, when = _flag_help(f)
-        help_words = drafts.KIND_WORDS.get(help_kind, "your help") if help_kind else None
-        when_words = drafts.when_words(when, ctx.today) if when else None
-        reason = "they gave you " + (help_words or "help").replace("your ", "their ")
-        if when_words:
-            reason += f" {when_words}"
+    for f in _flags(ctx, "thanks_owed"):
+        since = f.since or ctx.today
         out.append(
             Action(
-                id=actions.make_id("thank_you", f.person_id, ref),
+                id=actions.make_id("thank_you", f.person_id, f"d{since:%Y%m%d}"),
                 kind="thank_you",
                 person_id=f.person_id,
-                reason=reason + "; no thank-you yet",
+                reason=f.reason,
                 template="thank_you.j2",
-                order=(when or ctx.today,),
-                context={"help": help_words, "help_when": when_words},
+                order=(since,),
+                context={"help_when": drafts.when_words(since, ctx.today)},
                 gave=("thanks",),
-                summary="Said thank you" + (f" for {help_words}" if help_words else ""),
+                summary="Said thank you",
             )
         )
     return out
 
 
-def _flag_help(flag: Any) -> tuple[str, str | None, dt.date | None]:
-    """The reference, kind and date of the help a thanks_owed flag is about."""
-    interaction_id = getattr(flag, "interaction_id", None)
-    kind = getattr(flag, "exchange_kind", None)
-    since = getattr(flag, "since", None)
-    when = since.date() if isinstance(since, dt.datetime) else since
-    ref = f"i{interaction_id}" if interaction_id else f"d{when:%Y%m%d}" if when else "x"
-    return ref, kind, when
-
-
 def _requests(ctx: _Ctx) -> list[Action]:
-    stmt = _scope(
-        select(Request.id, Request.person_id, Request.text, Request.created_at, Request.due)
-        .join(Person, Person.id == Request.person_id)
-        .where(Request.status == "open", people.ACTIVE, Request.created_at <= ctx.end_of_day),
-        Request.person_id,
-        ctx,
-    )
+    from goodwill import requests
+
+    wanted = set(ctx.person_ids) if ctx.person_ids is not None else None
     out = []
-    for rid, pid, text, created, due in ctx.session.execute(stmt):
-        asked = drafts.when_words(created.date(), ctx.today)
-        reason = f"they asked {asked}: {text}"
-        if due is not None:
-            late = (ctx.today - due).days
-            reason += f" (due {due.isoformat()}{', late' if late > 0 else ''})"
+    for r in requests.open_requests(ctx.session, ctx.end_of_day):
+        if wanted is not None and r.person_id not in wanted:
+            continue
+        asked = drafts.when_words(r.asked_on, ctx.today)
+        reason = f"{r.person} asked {asked}: {r.text}"
+        if r.due is not None:
+            reason += f" (due {r.due.isoformat()}{', late' if r.overdue else ''})"
         out.append(
             Action(
-                id=actions.make_id("request", pid, f"r{rid}"),
+                id=actions.make_id("request", r.person_id, f"r{r.id}"),
                 kind="request",
-                person_id=pid,
+                person_id=r.person_id,
                 reason=reason,
                 template="request.j2",
-                order=(due or dt.date.max, created),
-                context={"request": drafts.lower_first(text), "asked_when": asked},
-                due=due,
-                request_id=rid,
-                summary=f"Answered: {text}",
+                order=(r.due or dt.date.max, r.asked_on, r.id),
+                context={"request": drafts.lower_first(r.text), "asked_when": asked},
+                due=r.due,
+                request_id=r.id,
+                summary=f"Answered: {r.text}",
             )
         )
     return out
@@ -409,66 +396,86 @@ def _article(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 
+def _profiles(ctx: _Ctx, ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """(text, why) pairs describing each person: title, industry, place, tags."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    wanted = sorted(set(ids))
+    if not wanted:
+        return out
+    s = ctx.session
+    for pid, title, industry, place in s.execute(
+        select(Person.id, Role.title, Person.industry, Person.location)
+        .outerjoin(Role, (Role.person_id == Person.id) & Role.is_current.is_(True))
+        .where(Person.id.in_(wanted), people.ACTIVE, Person.is_me.is_(False))
+        .order_by(Person.id, Role.id)
+    ):
+        facts = out.setdefault(pid, [])
+        for text, why in (
+            (title, f"works as {title}"),
+            (industry, f"works in {industry}"),
+            (place, f"is based in {place}"),
+        ):
+            if text and (text, why) not in facts:
+                facts.append((text, why))
+    for pid, tag in s.execute(
+        select(PersonTag.person_id, Tag.name)
+        .join(Tag, Tag.id == PersonTag.tag_id)
+        .where(PersonTag.person_id.in_(list(out)))
+        .order_by(PersonTag.person_id, Tag.name)
+    ):
+        out[pid].append((tag, f"is {_article(tag.replace('-', ' '))}"))
+    return out
+
+
+def _matches(ctx: _Ctx, word: str) -> dict[int, str]:
+    """People whose title, industry, place or tags contain `word`, with why (cached).
+
+    The full-text index finds the few people whose card mentions the word at all; their
+    structured facts then say whether it is what they do (not what they look for).
+    """
+    from goodwill import search
+
+    if word in ctx.matches:
+        return ctx.matches[word]
+    hits = search.search(ctx.session, word, kinds=["person"], limit=MATCH_LIMIT)
+    profiles = _profiles(ctx, [h.id for h in hits])
+    found: dict[int, str] = {}
+    for pid, facts in sorted(profiles.items()):
+        for text, why in facts:
+            if word in text.lower():
+                found[pid] = why
+                break
+    ctx.matches[word] = found
+    return found
+
+
 def _introduce(ctx: _Ctx, pid: int, text: str) -> dict[str, Any] | None:
     """Someone else you know whose title, tags, industry or place match `text`."""
     words = _keywords(text)
     if not words:
         return None
-    s = ctx.session
-    current = (
-        select(Role.person_id, Role.title, Organization.name.label("org"), Organization.industry)
-        .join(Organization, Organization.id == Role.org_id)
-        .where(Role.is_current.is_(True))
-        .subquery()
-    )
     scores: dict[int, list[str]] = {}
     for word in words:
-        like = f"%{word}%"
-        why_rows: list[tuple[int, str]] = []
-        for qid, title in s.execute(
-            select(current.c.person_id, current.c.title).where(current.c.title.ilike(like))
-        ):
-            why_rows.append((qid, f"works as {title}"))
-        for qid, industry in s.execute(
-            select(Person.id, Person.industry).where(Person.industry.ilike(like))
-        ):
-            why_rows.append((qid, f"works in {industry}"))
-        for qid, place in s.execute(
-            select(Person.id, Person.location).where(Person.location.ilike(like))
-        ):
-            why_rows.append((qid, f"is based in {place}"))
-        for qid, tag in s.execute(
-            select(PersonTag.person_id, Tag.name)
-            .join(Tag, Tag.id == PersonTag.tag_id)
-            .where(Tag.name.ilike(like))
-        ):
-            why_rows.append((qid, f"is {_article(tag.replace('-', ' '))}"))
-        seen: set[int] = set()
-        for qid, why in sorted(why_rows):
-            if qid != pid and qid not in seen:
-                seen.add(qid)
+        for qid, why in _matches(ctx, word).items():
+            if qid != pid:
                 scores.setdefault(qid, []).append(why)
-    if not scores:
+    # With several words, want two matched, so "climate investors" finds both.
+    needed = min(2, len(words))
+    good = [q for q in scores if len(scores[q]) >= needed]
+    if not good:
         return None
-    alive = _active_ids(ctx, list(scores))
     circle = dict(
-        s.execute(select(Person.id, Person.circle).where(Person.id.in_(sorted(alive)))).all()
+        ctx.session.execute(select(Person.id, Person.circle).where(Person.id.in_(good))).all()
     )
-    ranked = sorted(
-        (qid for qid in alive),
+    best = min(
+        good,
         key=lambda q: (
             -len(scores[q]),
             vocab.CIRCLES.index(circle[q]) if circle.get(q) in vocab.CIRCLES else 9,
             q,
         ),
     )
-    if not ranked:
-        return None
-    best = ranked[0]
-    # Need every word matched when there are several, so "climate investors" finds both.
-    if len(words) > 1 and len(scores[best]) < min(2, len(words)):
-        return None
-    other = s.get(Person, best)
+    other = ctx.session.get(Person, best)
     assert other is not None
     role = people.current_role(other)
     return {
@@ -537,9 +544,11 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
                 }.get(match["type"], "Shared something useful"),
             )
         )
-        if ctx.person_ids is None and len(out) >= PER_DAY["give"] + NEXT_LIMIT:
+        strong = sum(1 for a in out if a.order[0] < 2)  # intros and offers
+        if ctx.person_ids is None and strong >= GIVE_KEEP:
             break
-    return out
+    out.sort(key=Action.sort_key)
+    return out if ctx.person_ids is not None else out[:GIVE_KEEP]
 
 
 def _give_match(
@@ -567,34 +576,49 @@ def _give_match(
     return None
 
 
-def _asks(ctx: _Ctx) -> list[Action]:
+def _refused_lately(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
+    """People who refused or ignored an ask of yours within the one-way window: asking
+    them again so soon would be pushing, not a small ask."""
     from goodwill import flags
 
-    found = [
-        f
-        for f in flags.compute(ctx.session, ctx.end_of_day, person_ids=ctx.person_ids)
-        if f.kind == "one_way"
-    ]
-    alive = _active_ids(ctx, [f.person_id for f in found])
+    if not ids:
+        return set()
+    start = ctx.end_of_day - dt.timedelta(days=flags.ONE_WAY_WINDOW_DAYS)
+    return set(
+        ctx.session.scalars(
+            select(Exchange.person_id).where(
+                Exchange.person_id.in_(sorted(set(ids))),
+                Exchange.direction == "asked",
+                Exchange.outcome.in_(("refused", "ignored")),
+                Exchange.occurred_at >= start,
+                Exchange.occurred_at <= ctx.end_of_day,
+            )
+        )
+    )
+
+
+def _asks(ctx: _Ctx) -> list[Action]:
+    flagged = _flags(ctx, "one_way")
+    refused = _refused_lately(ctx, [f.person_id for f in flagged])
+    found = [f for f in flagged if f.person_id not in refused]
     need = ctx.session.scalar(
         select(Need.text)
         .where(Need.status == "open")
         .order_by(Need.created_at.desc(), Need.id.desc())
+        .limit(1)
     )
+    ask = f"advice on {drafts.lower_first(need)}" if need else "a recommendation"
     out = []
     for f in found:
-        if f.person_id not in alive:
-            continue
-        detail = getattr(f, "reason", None) or getattr(f, "message", None) or "one-way"
-        ask = f"advice on {drafts.lower_first(need)}" if need else "a recommendation"
+        since = f.since or ctx.today
         out.append(
             Action(
-                id=actions.make_id("ask", f.person_id, f"d{ctx.today:%Y%m}"),
+                id=actions.make_id("ask", f.person_id, f"d{since:%Y%m%d}"),
                 kind="ask",
                 person_id=f.person_id,
-                reason=f"one-way lately ({detail}): a small ask lets them give back",
+                reason=f"{f.reason}: a small ask lets them give back",
                 template="ask.j2",
-                order=(-float(getattr(f, "score", 0.0) or 0.0),),
+                order=(since,),
                 context={"need": drafts.lower_first(need)},
                 asked=(ask,),
                 summary=f"Asked for {ask}",
@@ -624,22 +648,33 @@ def candidates(
     return sorted(found, key=Action.sort_key)
 
 
-def _select(found: list[Action], hidden: set[str]) -> list[Action]:
-    """Drop hidden actions, keep one relationship action per person, cap kinds per day."""
+def caps(minutes: int) -> dict[str, int]:
+    """How many of each capped kind a session of `minutes` offers."""
+    blocks = -(-minutes // 20)  # per started 20 minutes
+    return {kind: n * blocks for kind, n in PER_SESSION.items()}
+
+
+def _select(
+    found: list[Action], hidden: set[str], minutes: int
+) -> tuple[list[Action], list[Action]]:
+    """Drop hidden actions and keep one relationship action per person; then split off
+    what goes beyond the kind caps (offered in "next")."""
+    limit = caps(minutes)
     per_person: set[int] = set()
     per_kind: Counter[str] = Counter()
-    out = []
+    chosen, beyond = [], []
     for a in found:
         if a.id in hidden:
             continue
         if a.kind in PER_PERSON and a.person_id in per_person:
             continue
-        if a.kind in PER_DAY and per_kind[a.kind] >= PER_DAY[a.kind]:
+        per_person.add(a.person_id)
+        if a.kind in limit and per_kind[a.kind] >= limit[a.kind]:
+            beyond.append(a)
             continue
         per_kind[a.kind] += 1
-        per_person.add(a.person_id)
-        out.append(a)
-    return out
+        chosen.append(a)
+    return chosen, beyond
 
 
 def _channels(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
@@ -705,13 +740,15 @@ def _draft(session: Session, today: dt.date, items: list[Action]) -> list[Action
 def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> AgendaOut:
     """Today's session: what fits in `minutes`, in priority order, and what comes next."""
     check_minutes(minutes)
-    found = _select(candidates(session, today), actions.hidden(session, today))
+    found, beyond = _select(candidates(session, today), actions.hidden(session, today), minutes)
     # Price (and draft) only what can matter: every action fits in at least 2 minutes.
-    head = found[: minutes // 2 + NEXT_LIMIT + 1]
+    head = found[: minutes // 2 + 1]
     _price(session, head)
     chosen, rest = _fit(head, minutes)
-    upcoming = rest[:NEXT_LIMIT]
-    more = len(found) - len(chosen) - len(upcoming)
+    waiting = sorted(rest + found[len(head) :] + beyond, key=Action.sort_key)
+    upcoming = waiting[:NEXT_LIMIT]
+    _price(session, [a for a in upcoming if not a.minutes])
+    more = len(waiting) - len(upcoming)
     drafted = _draft(session, today, chosen + upcoming)
     return AgendaOut(
         date=today,
@@ -764,22 +801,21 @@ def done(
         raise InvalidInput("action", action_id, "--offered and --referred answer a request only")
     interaction_kind = kind or KIND_OF_CHANNEL.get(action.channel or "email", "email")
     when, current = _when(today, now)
-    gave = list(action.gave)
-    if action.kind == "request" and not (offered or referred):
-        gave.append("help")
-    logged = interactions.log(
-        session,
-        [person],
-        interaction_kind,
-        when=when,
-        summary=note or action.summary,
-        initiated_by="me",
-        gave=gave,
-        asked=list(action.asked),
-        now=current,
-    )
     if action.request_id is not None:
-        _answer(session, action.request_id, note, offered, referred, current)
+        # Answering logs the interaction with the give (requests.answer, the needs rules).
+        logged = _answer(session, action.request_id, note, offered, referred, current)
+    else:
+        logged = interactions.log(
+            session,
+            [person],
+            interaction_kind,
+            when=when,
+            summary=note or action.summary,
+            initiated_by="me",
+            gave=list(action.gave),
+            asked=list(action.asked),
+            now=current,
+        )
     actions.mark_done(session, action.id, today, note=note, interaction_id=logged.id)
     return action, logged
 
@@ -791,12 +827,13 @@ def _answer(
     offered: str | None,
     referred: Person | None,
     now: dt.datetime,
-) -> None:
+) -> Interaction:
     from goodwill import requests
 
     request = session.get(Request, request_id)
     assert request is not None
-    requests.answer(  # type: ignore[attr-defined]
+    before = session.scalar(select(func.max(Interaction.id))) or 0
+    requests.answer(
         session,
         request,
         helped=not (offered or referred),
@@ -805,6 +842,15 @@ def _answer(
         note=note,
         now=now,
     )
+    logged = session.scalar(
+        select(Interaction)
+        .join(Participant, Participant.interaction_id == Interaction.id)
+        .where(Interaction.id > before, Participant.person_id == request.person_id)
+        .order_by(Interaction.id.desc())
+        .limit(1)
+    )
+    assert logged is not None  # requests.answer records the give as an interaction
+    return logged
 
 
 def snooze(

@@ -303,7 +303,7 @@ def peak_strength(session: Session, today: dt.date, person_ids: Sequence[int]) -
         return {}
     best: dict[int, float] = {}
     for years in PEAK_SAMPLE_YEARS:
-        when = today - dt.timedelta(days=365 * years)
+        when = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time.max)
         for pid, score in strength.scores(session, when, person_ids=list(person_ids)).items():
             if score > best.get(pid, 0.0):
                 best[pid] = score

@@ -64,6 +64,7 @@ _MONTHS = (
     "November",
     "December",
 )
+_TO_YOU = (("their", "your"), ("theirs", "yours"), ("they", "you"), ("them", "you"))
 _ABOUT = re.compile(r"\babout\s+(.+?)\s*[.!]?$", re.IGNORECASE)
 
 
@@ -132,6 +133,9 @@ def topic_of(summary: str | None) -> str | None:
     if not m:
         return None
     topic = m.group(1).strip()
+    # Summaries speak of them in the third person; a message speaks to them.
+    for word, yours in _TO_YOU:
+        topic = re.sub(rf"\b{word}\b", yours, topic)
     return topic if 0 < len(topic) <= 80 else None
 
 

@@ -207,9 +207,7 @@ def spec_from_text(session: Session, text: str) -> NeedSpec:
         else:
             continue
         taken[start:end] = [True] * (end - start)
-    spec.keywords = [
-        w for w, t in zip(ws, taken, strict=True) if not t and w in keywords(clean)
-    ]
+    spec.keywords = [w for w, t in zip(ws, taken, strict=True) if not t and w in keywords(clean)]
     spec.keywords = list(dict.fromkeys(spec.keywords))
     spec.kind = classify(clean, has_org=bool(spec.org_ids))
     return spec

@@ -44,7 +44,6 @@ def _day(value: str | None) -> dt.date:
 
 def _render_agenda(item: BaseModel) -> None:
     from rich.markup import escape
-    from rich.padding import Padding
 
     from goodwill.cli.output import console
     from goodwill.schemas.agenda import AgendaOut
@@ -72,8 +71,9 @@ def _render_agenda(item: BaseModel) -> None:
             f"[bold]{i}. {label.get(a.kind, a.kind)} {escape(a.person)}[/bold]  "
             f"({a.minutes} min, {a.channel})  [dim]{escape(a.id)}[/dim]"
         )
-        out.print(Padding(escape(a.reason), (0, 0, 0, 3)), style="italic")
-        out.print(Padding(escape(a.draft), (0, 0, 0, 3)))
+        out.print("   " + escape(a.reason), style="italic")
+        for line in a.draft.splitlines():
+            out.print(("   " + escape(line)) if line else "")
     if item.next:
         out.print()
         out.print("[bold]Next[/bold] (if you have more time):")
