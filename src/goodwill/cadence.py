@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import people, validate, vocab
 from goodwill.errors import InvalidInput
-from goodwill.models import CircleSetting, Interaction, Participant, Person
+from goodwill.models import CircleSetting, Person
 
 
 @dataclass(frozen=True)
@@ -174,17 +174,9 @@ def _state(days: int, cad: Cadence, ever: bool) -> str:
 
 
 def statuses(
-    session: Session,
-    today: dt.date,
-    person_ids: Sequence[int] | None = None,
-    *,
-    exact: bool = False,
+    session: Session, today: dt.date, person_ids: Sequence[int] | None = None
 ) -> list[Status]:
-    """Every active person's cadence status on `today` (a fixed number of queries).
-
-    States are always exact. Unless `exact`, the last contact of someone who is `ok` may be
-    a lower bound (see `_last_contacts`), which is all the daily session needs.
-    """
+    """Every active person's cadence status on `today` (a fixed number of queries)."""
     settings = circles(session)
     stmt = select(
         Person.id, Person.circle, Person.cadence_ideal_days, Person.cadence_max_days
@@ -192,15 +184,12 @@ def statuses(
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(person_ids))
     rows = session.execute(stmt.order_by(Person.id)).all()
-    cadences = {
-        pid: resolve(settings.get(circle, DEFAULTS["network"]), ideal, most)
-        for pid, circle, ideal, most in rows
-    }
-    last = _last_contacts(session, today, cadences, exact=exact or person_ids is not None)
-    starts = _never_contacted_starts(session, today, [pid for pid in cadences if pid not in last])
+    end = dt.datetime.combine(today, dt.time.max)
+    last = people.last_contacts(session, person_ids, as_of=end)
+    starts = _never_contacted_starts(session, today, [r[0] for r in rows if r[0] not in last])
     out = []
-    for pid, circle, _ideal, _most in rows:
-        cad = cadences[pid]
+    for pid, circle, ideal, most in rows:
+        cad = resolve(settings.get(circle, DEFAULTS["network"]), ideal, most)
         seen = last.get(pid)
         since = seen.date() if seen else starts[pid]
         days = (today - since).days
@@ -219,6 +208,9 @@ def statuses(
     return out
 
 
+_CHUNK = 5000
+
+
 def _never_contacted_starts(
     session: Session, today: dt.date, ids: Sequence[int]
 ) -> dict[int, dt.date]:
@@ -234,54 +226,6 @@ def _never_contacted_starts(
         for pid, met_on, created in rows:
             out[pid] = _start(met_on, created, today)
     return out
-
-
-_CHUNK = 5000
-
-
-def _last_contacts(
-    session: Session, today: dt.date, cadences: dict[int, Cadence], *, exact: bool
-) -> dict[int, dt.datetime]:
-    """Last contact per person, exact for everyone who is not `ok` on `today`.
-
-    Joining every participant row to its interaction is the costly part at millions of
-    interactions. So first, from the participant index alone, take each person's most
-    recently *recorded* interaction: its date is a lower bound of their last contact, and
-    when that already falls within their ideal interval they are `ok` whatever else they
-    have. Only the others (due, overdue, dormant: few, and seldom seen) get the exact
-    grouped query of `people.last_contacts`.
-    """
-    end = dt.datetime.combine(today, dt.time.max)
-    if exact:
-        ids = sorted(cadences)
-        found: dict[int, dt.datetime] = {}
-        for i in range(0, len(ids), _CHUNK):
-            found.update(people.last_contacts(session, ids[i : i + _CHUNK], as_of=end))
-        return found
-    newest = (
-        select(
-            Participant.person_id.label("pid"),
-            func.max(Participant.interaction_id).label("iid"),
-        )
-        .group_by(Participant.person_id)
-        .subquery()
-    )
-    bound: dict[int, dt.datetime] = {}
-    rows = session.execute(
-        select(newest.c.pid, Interaction.occurred_at, Interaction.planned).join(
-            Interaction, Interaction.id == newest.c.iid
-        )
-    )
-    for pid, at, planned in rows:
-        cad = cadences.get(pid)
-        if cad is None or planned or at > end:
-            continue
-        if (today - at.date()).days < cad.ideal_days:
-            bound[pid] = at
-    unsure = sorted(pid for pid in cadences if pid not in bound)
-    for i in range(0, len(unsure), _CHUNK):
-        bound.update(people.last_contacts(session, unsure[i : i + _CHUNK], as_of=end))
-    return bound
 
 
 def counts(session: Session, today: dt.date) -> dict[str, dict[str, int]]:
