@@ -66,10 +66,17 @@ def build_world(s: Session) -> World:
         interactions.log(s, [p], kind, when=ago(days), now=NOW, **kw)  # type: ignore[arg-type]
 
     log(w.tara, 5, got=["intro"], initiated_by="them")
-    requests.add(s, w.rex, "feedback on my portfolio", due=TODAY + dt.timedelta(days=3),
-                 kind="email", when=ago(2), now=NOW)  # fmt: skip
-    log(w.fay, 10, "coffee", initiated_by="me", follow_up_on=TODAY - dt.timedelta(days=1),
-        follow_up_note="send the slides", summary="Coffee with Fay about the conference")  # fmt: skip
+    due = TODAY + dt.timedelta(days=3)
+    requests.add(s, w.rex, "feedback on my portfolio", due=due, kind="email", when=ago(2), now=NOW)
+    log(
+        w.fay,
+        10,
+        "coffee",
+        initiated_by="me",
+        follow_up_on=TODAY - dt.timedelta(days=1),
+        follow_up_note="send the slides",
+        summary="Coffee with Fay about the conference",
+    )
     log(w.fay, 12)
     log(w.olga, 40, summary="Call with Olga about their new team")
     log(w.dan, 100)
@@ -134,7 +141,8 @@ def test_drafts_use_what_is_known(session: Session) -> None:
     assert "feedback on my portfolio" in drafts[f"request{w.rex.id}"]
     assert "I know Bea Berlin" in drafts[f"give{w.gia.id}"]
     assert "It has been far too long" in drafts[f"reconnect{w.dora.id}"]
-    assert "small favour" in drafts[f"ask{w.omar.id}"]
+    assert "a small favour" in drafts[f"ask{w.omar.id}"]
+    assert "a book or a podcast" in drafts[f"ask{w.omar.id}"]
 
 
 def test_budget_fits_and_the_rest_is_next(session: Session) -> None:
@@ -304,3 +312,19 @@ def test_today_done_snooze_skip_cli(cli: Callable[..., Result]) -> None:
         r = cli("today", "--minutes", minutes)
         assert r.code == 1
         assert f"error: invalid minutes {minutes}: must be a positive number of minutes" in r.err
+
+
+def test_give_first_with_your_offer(session: Session) -> None:
+    from goodwill.models import Setting
+
+    p = people.add(session, "Kim Kode")
+    people.edit(session, p, working_on="a Rust rewrite of their API")
+    interactions.log(session, [p], "email", when=ago(3), now=NOW)
+    session.add(Setting(key="profile.offer", value="code reviews in Rust"))
+    plan = agenda.build(session, TODAY, 60)
+    [give] = [a for a in plan.actions if a.kind == "give"]
+    assert give.reason == (
+        "give first: they work on a Rust rewrite of their API; you can offer code reviews in Rust"
+    )
+    assert "You mentioned you are working on a Rust rewrite of their API." in give.draft
+    assert "I can help with code reviews in Rust" in give.draft

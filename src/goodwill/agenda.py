@@ -525,7 +525,8 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
         if match["type"] == "intro":
             reason = f"they look for {match['about']}; {match['other']} {match['why']}"
         elif match["type"] == "offer":
-            reason = f"{match['about']}; you can offer {match['what']}"
+            verb = "look for" if match["looking"] else "work on"
+            reason = f"they {verb} {match['about']}; you can offer {match['what']}"
         else:
             reason = f"they are working on {match['about']}; share something useful"
         out.append(
@@ -562,14 +563,16 @@ def _give_match(
         if offer and set(_keywords(offer)) & set(_keywords(looking_for)):
             return {
                 "type": "offer",
-                "about": f"they look for {drafts.lower_first(looking_for)}",
+                "about": drafts.lower_first(looking_for),
+                "looking": True,
                 "what": offer,
             }
     if working_on:
         if offer and set(_keywords(offer)) & set(_keywords(working_on)):
             return {
                 "type": "offer",
-                "about": f"they work on {drafts.lower_first(working_on)}",
+                "about": drafts.lower_first(working_on),
+                "looking": False,
                 "what": offer,
             }
         return {"type": "share", "about": drafts.lower_first(working_on)}

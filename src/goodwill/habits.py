@@ -33,9 +33,9 @@ def networked_days(session: Session, until: dt.date) -> list[dt.date]:
     """Every day with an interaction, up to `until`, oldest first."""
     end = dt.datetime.combine(until, dt.time.max)
     rows = session.scalars(
-        select(distinct(func.date(Interaction.occurred_at))).where(
-            Interaction.planned.is_(False), Interaction.occurred_at <= end
-        )
+        select(func.date(Interaction.occurred_at))
+        .where(Interaction.planned.is_(False), Interaction.occurred_at <= end)
+        .distinct()
     )
     return sorted({_as_date(d) for d in rows if d is not None})
 

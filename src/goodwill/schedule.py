@@ -83,7 +83,8 @@ def describe(session: Session, today: dt.date, minutes: int) -> tuple[str, str]:
     if not plan.actions:
         lines.append("Nothing owed today: reach out to someone you like, with no need.")
     lines.append("Run 'goodwill today' for the drafts.")
-    summary = f"Networking: {len(plan.actions)} actions, {plan.planned_minutes} min"
+    count = len(plan.actions)
+    summary = f"Networking: {count} action{'' if count == 1 else 's'}, {plan.planned_minutes} min"
     return summary, "\n".join(lines)
 
 
