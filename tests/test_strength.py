@@ -150,3 +150,28 @@ def test_strength_stays_in_unit_interval(values: list[tuple[float, ...]]) -> Non
     assert ((parts >= 0) & (parts <= 1)).all()
     s = strength.combine(parts)
     assert ((s >= 0) & (s <= 1)).all()
+
+
+def test_participant_copies_follow_their_interaction(session: Session) -> None:
+    """Migration 0002's triggers fill the copies for any writer and follow later edits."""
+    from sqlalchemy import insert, select, update
+
+    from goodwill.models import Interaction, Participant
+
+    a, b = _pair(session)
+    item = interactions.log(session, [a], "call", when=_day(10), now=AS_OF, initiated_by="them")
+    session.add(Interaction(id=item.id + 1, occurred_at=_day(4), kind="meeting", initiated_by="me"))
+    session.flush()
+    session.execute(insert(Participant), [dict(interaction_id=item.id + 1, person_id=b.id)])
+    rows = session.execute(
+        select(Participant.person_id, Participant.occurred_at, Participant.kind)
+        .order_by(Participant.person_id)
+        .execution_options(populate_existing=True)
+    ).all()
+    assert [tuple(r) for r in rows] == [(a.id, _day(10), "call"), (b.id, _day(4), "meeting")]
+    session.execute(
+        update(Interaction).where(Interaction.id == item.id).values(occurred_at=_day(2))
+    )
+    f = strength.features(session, AS_OF, [a.id, b.id])
+    assert f.days_since_last.tolist() == [2.0, 4.0]
+    assert (f.by_me.tolist(), f.by_them.tolist()) == ([0.0, 1.0], [1.0, 0.0])

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from goodwill.models import Exchange, Interaction, Participant, Person, Request
+from goodwill.models import Exchange, Interaction, Person, Request
 from goodwill.schemas.ledger import FLAG_KINDS, Flag
 
 ONE_WAY_WINDOW_DAYS = 365
@@ -263,8 +263,6 @@ def taker(session: Session, as_of: dt.datetime) -> list[Flag]:
             Interaction.planned.is_(False),
             Interaction.occurred_at >= start,
             Interaction.occurred_at < as_of,
-            # contact with someone, not a note to self
-            exists().where(Participant.interaction_id == Interaction.id),
         )
     ).one()
     asks, gives = session.execute(

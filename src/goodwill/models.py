@@ -175,6 +175,9 @@ class Interaction(Base):
     """Something that happened between you and one or more people."""
 
     __tablename__ = "interaction"
+    __table_args__ = (
+        Index("ix_interaction_time_facts", "occurred_at", "initiated_by", "need_id", "planned"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -203,7 +206,17 @@ class Interaction(Base):
 
 class Participant(Base):
     __tablename__ = "participant"
-    __table_args__ = (Index("ix_participant_person_interaction", "person_id", "interaction_id"),)
+    __table_args__ = (
+        Index("ix_participant_person_interaction", "person_id", "interaction_id"),
+        Index(
+            "ix_participant_person_facts",
+            "person_id",
+            "occurred_at",
+            "kind",
+            "initiated_by",
+            "planned",
+        ),
+    )
 
     interaction_id: Mapped[int] = mapped_column(
         ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
@@ -211,6 +224,12 @@ class Participant(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
+    # Copies of the interaction's facts, for per-person scans (tie strength) without a
+    # join. Database triggers (migration 0002) fill and update them: never set them here.
+    occurred_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    kind: Mapped[str | None] = mapped_column(String(20))
+    initiated_by: Mapped[str | None] = mapped_column(String(10))
+    planned: Mapped[bool | None] = mapped_column(Boolean)
 
     interaction: Mapped[Interaction] = relationship(back_populates="participants")
 
@@ -224,7 +243,11 @@ class Exchange(Base):
     """
 
     __tablename__ = "exchange"
-    __table_args__ = (Index("ix_exchange_person_direction", "person_id", "direction"),)
+    __table_args__ = (
+        Index("ix_exchange_person_direction", "person_id", "direction"),
+        Index("ix_exchange_time_facts", "occurred_at", "person_id", "direction", "kind", "outcome"),
+        Index("ix_exchange_person_kind_time", "person_id", "direction", "kind", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interaction_id: Mapped[int] = mapped_column(

@@ -473,7 +473,12 @@ def knows_of(session: Session, person_id: int) -> list[KnowsOut]:
     return sorted(seen.values(), key=lambda k: k.name.lower())
 
 
-def detail(session: Session, person: Person, *, recent: int = 10) -> PersonDetail:
+def detail(
+    session: Session, person: Person, *, recent: int = 10, as_of: dt.datetime | None = None
+) -> PersonDetail:
+    from goodwill import flags, ledger, strength
+
+    when = as_of or dt.datetime.now()
     summary = summaries(session, ids=[person.id])
     base = (
         summary[0].model_dump()
@@ -493,6 +498,8 @@ def detail(session: Session, person: Person, *, recent: int = 10) -> PersonDetai
         if interaction_ids
         else []
     )
+    ties = strength.scores(session, when, [person.id])
+    owed = ledger.balances(session, when, [person.id])[person.id]
     return PersonDetail(
         **base,
         given_name=person.given_name,
@@ -523,6 +530,13 @@ def detail(session: Session, person: Person, *, recent: int = 10) -> PersonDetai
         recent=interaction_briefs(session, latest),
         knows=knows_of(session, person.id),
         removed=person.removed_at is not None,
+        strength=ties.get(person.id, 0.0),
+        given=owed.given,
+        received=owed.received,
+        balance=owed.balance,
+        last_give=owed.last_give,
+        last_get=owed.last_get,
+        flags=flags.compute(session, when, [person.id]),
     )
 
 

@@ -131,12 +131,23 @@ def _render_detail(item: BaseModel) -> None:
         ("interests", item.interests),
         ("last contact", item.last_contact),
         ("interactions", item.interactions_count),
+        ("strength", f"{item.strength:.2f} of 1"),
+        (
+            "balance",
+            f"you gave {item.given:.1f}, received {item.received:.1f} ({item.balance:+.1f})"
+            if item.last_give or item.last_get
+            else None,
+        ),
+        ("last give", item.last_give),
+        ("last get", item.last_get),
         ("knows", [k.name for k in item.knows] or None),
         ("notes", item.notes),
     ]
     for label, value in facts:
         if value not in (None, ""):
             grid.add_row(label, _cell(value))
+    for flag in item.flags:
+        grid.add_row(f"flag: {flag.kind.replace('_', ' ')}", flag.reason)
     out = console()
     out.print(Panel(grid, title=item.name + (" (removed)" if item.removed else ""), expand=False))
     if item.recent:

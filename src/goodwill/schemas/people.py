@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from goodwill.schemas.ledger import Flag
+
 
 class RoleOut(BaseModel):
     organization: str
@@ -68,6 +70,14 @@ class PersonDetail(PersonSummary):
     recent: list[InteractionBrief] = Field(default_factory=list)
     knows: list[KnowsOut] = Field(default_factory=list)
     removed: bool = False
+    # The reciprocity ledger and tie strength (goodwill.strength, goodwill.ledger).
+    strength: float = 0.0
+    given: float = 0.0
+    received: float = 0.0
+    balance: float = 0.0
+    last_give: dt.date | None = None
+    last_get: dt.date | None = None
+    flags: list[Flag] = Field(default_factory=list)
 
 
 class OrgSummary(BaseModel):
