@@ -149,19 +149,32 @@ def test_budget_fits_and_the_rest_is_next(session: Session) -> None:
     w = build_world(session)
     plan = agenda.build(session, TODAY, 20)
     assert plan.planned_minutes <= 20
-    # 4 minutes for the thank-you email, 15 for answering the request by email.
-    assert kinds(plan) == [("thank_you", w.tara.id), ("request", w.rex.id)]
-    assert plan.planned_minutes == 19
-    assert [(a.kind, a.person_id) for a in plan.next] == [
+    # A quarter (5 minutes) stays for the relationship: the thank-you email (4) and the
+    # referral (8) fit in the other 15, the request (15) does not; then Olga (5).
+    assert kinds(plan) == [
+        ("thank_you", w.tara.id),
         ("follow_up", w.ray.id),
-        ("follow_up", w.fay.id),
         ("keep_in_touch", w.olga.id),
+    ]
+    assert plan.planned_minutes == 17
+    assert [(a.kind, a.person_id) for a in plan.next] == [
+        ("request", w.rex.id),
+        ("follow_up", w.fay.id),
         ("keep_in_touch", w.dan.id),
         ("reconnect", w.dora.id),
         ("give", w.gia.id),
         ("ask", w.omar.id),
     ]
     assert all(a.draft for a in plan.next)
+
+
+def test_without_relationship_actions_obligations_take_all_the_time(session: Session) -> None:
+    w = build_world(session)
+    for p in (w.olga, w.dan, w.dora, w.gia, w.omar):
+        people.remove(session, p)
+    plan = agenda.build(session, TODAY, 20)
+    assert kinds(plan) == [("thank_you", w.tara.id), ("request", w.rex.id)]
+    assert plan.planned_minutes == 19
 
 
 def test_same_date_and_data_give_the_same_agenda(session: Session) -> None:

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,8 @@ NEXT_LIMIT = 10
 PER_SESSION: dict[str, int] = {"keep_in_touch": 3, "reconnect": 1, "give": 1, "ask": 1}
 # Kinds that stand for the relationship as a whole: one per person on an agenda.
 PER_PERSON = ("keep_in_touch", "reconnect", "give", "ask")
+# The share of a session kept for those when obligations would fill it all.
+RELATIONSHIP_SHARE = 0.25
 # People tried, in order, when looking for a give-first match; matches kept.
 GIVE_ATTEMPTS = 40
 GIVE_KEEP = 3
@@ -706,15 +709,31 @@ def _price(session: Session, items: list[Action]) -> None:
 
 
 def _fit(items: list[Action], budget: int) -> tuple[list[Action], list[Action]]:
-    """Take actions in priority order while they fit; what does not fit comes next."""
-    chosen, rest, left = [], [], budget
-    for a in items:
-        if a.minutes <= left:
-            chosen.append(a)
-            left -= a.minutes
-        else:
-            rest.append(a)
-    return chosen, rest
+    """Take actions in priority order while they fit; what does not fit comes next.
+
+    Obligations (thanks, answers, promises) come first but leave RELATIONSHIP_SHARE of the
+    time to the relationship itself when such an action is waiting, so that no session is
+    only paying debts: the habit is to reach out with no need every day. That time goes
+    to one action of each relationship kind first (keep in touch, reconnect, give, ask),
+    for variety; then whatever fits, in priority order.
+    """
+    waiting = any(a.kind in PER_PERSON for a in items)
+    reserve = math.ceil(budget * RELATIONSHIP_SHARE) if waiting else 0
+    taken: set[str] = set()
+    left = budget
+    firsts = {next((a.id for a in items if a.kind == k), "") for k in PER_PERSON}
+    passes: tuple[tuple[Callable[[Action], bool], int], ...] = (
+        (lambda a: a.kind not in PER_PERSON, reserve),
+        (lambda a: a.id in firsts, 0),  # one of each relationship kind, for variety
+        (lambda a: True, 0),
+    )
+    for wanted, keep in passes:
+        for a in items:
+            if a.id not in taken and wanted(a) and a.minutes <= left - keep:
+                taken.add(a.id)
+                left -= a.minutes
+    chosen = [a for a in items if a.id in taken]
+    return chosen, [a for a in items if a.id not in taken]
 
 
 def _draft(session: Session, today: dt.date, items: list[Action]) -> list[ActionOut]:

@@ -224,12 +224,14 @@ def _days(values: Iterable[Any]) -> np.ndarray:
 
 def _mutual(session: Session, as_of: dt.datetime, ids: np.ndarray, restrict: bool) -> np.ndarray:
     """Sum of knows-edge confidences from each person to other (active) people."""
-    alive = select(Person.id).where(Person.removed_at.is_(None))
+    # "Not removed" rather than "in every active id": with a list of ids, an IN over all
+    # people made SQLite probe the (a_id, b_id) index once per pair of them.
+    removed = select(Person.id).where(Person.removed_at.is_not(None))
     a = select(Knows.a_id.label("pid"), Knows.confidence.label("c")).where(
-        Knows.created_at < as_of, Knows.b_id.in_(alive)
+        Knows.created_at < as_of, Knows.b_id.not_in(removed)
     )
     b = select(Knows.b_id.label("pid"), Knows.confidence.label("c")).where(
-        Knows.created_at < as_of, Knows.a_id.in_(alive)
+        Knows.created_at < as_of, Knows.a_id.not_in(removed)
     )
     if restrict:
         a = a.where(Knows.a_id.in_(ids.tolist()))
