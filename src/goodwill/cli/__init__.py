@@ -56,9 +56,9 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
-    from goodwill.cli import demo, ledger, log, needs, orgs, people, search
+    from goodwill.cli import agenda, demo, ledger, log, needs, orgs, people, search
 
-    for module in (people, orgs, log, search, demo, ledger, needs):
+    for module in (people, orgs, log, search, demo, ledger, needs, agenda):
         module.register(app)
 
 
