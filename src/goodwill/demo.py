@@ -137,7 +137,12 @@ def generate(
     session: Session, *, people: int = 300, seed: int = 7, today: dt.date | None = None
 ) -> DemoStats:
     """Write a demo network of `people` people into the session's database."""
-    return _Generator(session, people, seed, today or dt.date.today()).run()
+    from goodwill import demo_career
+
+    end = today or dt.date.today()
+    stats = _Generator(session, people, seed, end).run()
+    stats.extra.update(demo_career.generate(session, seed=seed, today=end))
+    return stats
 
 
 class _Generator:

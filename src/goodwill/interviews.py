@@ -65,7 +65,9 @@ def parse_referral(spec: str) -> Referral:
         raise InvalidInput("referred", spec, "a referred person needs a name: 'Name <email>'")
     if not name:
         raise InvalidInput("referred", spec, "a referred person needs a name: 'Name <email>'")
-    return Referral(name=" ".join(name.split()), email=validate.email(address, "referred") if address else None)
+    return Referral(
+        name=" ".join(name.split()), email=validate.email(address, "referred") if address else None
+    )
 
 
 def get(session: Session, ref: str | int) -> Meeting:
@@ -378,19 +380,17 @@ def render(sheet: PrepSheet) -> str:
         lines.append("_Think of one thing: an article, an introduction, your skills._")
     lines += ["", "## Questions", ""]
     current = None
-    n = 0
-    for q in sheet.questions:
+    for n, q in enumerate(sheet.questions, 1):
         if q.category != current:
             current = q.category
-            lines += ["", f"**{current}**", ""] if n else [f"**{current}**", ""]
-        n += 1
+            lines += [f"**{current}**", ""] if n == 1 else ["", f"**{current}**", ""]
         lines.append(f"{n}. {q.text}")
     lines += [
         "",
         "## Afterwards",
         "",
         "- Ask for one or two names, and whether you may mention them.",
-        f"- Record it: `goodwill meet done {m.id} --referred \"Name <email>\" "
+        f'- Record it: `goodwill meet done {m.id} --referred "Name <email>" '
         '--learned "..." --resume-feedback "..."`',
         "- Send a thank-you within a day, and tell them later how their advice worked out.",
         "",
@@ -499,9 +499,7 @@ def _match(session: Session, r: Referral) -> Person | None:
             except NotFound:
                 pass
     exact = session.scalars(
-        select(Person).where(
-            people.ACTIVE, func.lower(Person.display_name) == r.name.lower()
-        )
+        select(Person).where(people.ACTIVE, func.lower(Person.display_name) == r.name.lower())
     ).all()
     if len(exact) > 1:
         listed = ", ".join(f"#{p.id}" for p in exact)

@@ -9,6 +9,7 @@ so you can thank them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
@@ -189,7 +190,7 @@ def origin_chain(session: Session, lead: Lead) -> list[OriginStep]:
             last_thanked=thanks[root.id].date() if root.id in thanks else None,
         )
     )
-    for prev, pid in zip(ids, ids[1:], strict=False):
+    for prev, pid in itertools.pairwise(ids):
         p = persons[pid]
         steps.append(
             OriginStep(
@@ -242,9 +243,7 @@ def outs(session: Session, leads: Sequence[Lead]) -> list[LeadOut]:
         frontier = nxt
     all_ids = {x for chain in chains.values() for x in chain}
     names = dict(
-        session.execute(
-            select(Person.id, Person.display_name).where(Person.id.in_(all_ids))
-        ).all()
+        session.execute(select(Person.id, Person.display_name).where(Person.id.in_(all_ids))).all()
     )
     return [
         LeadOut(

@@ -56,9 +56,9 @@ def _list(session: Session, key: str) -> list[str]:
 
 def get(session: Session) -> Profile:
     targets = session.scalars(
-        select(Organization.name).where(Organization.is_target.is_(True)).order_by(
-            Organization.name
-        )
+        select(Organization.name)
+        .where(Organization.is_target.is_(True))
+        .order_by(Organization.name)
     ).all()
     return Profile(
         pitch=_get(session, PITCH_KEY),
@@ -93,7 +93,9 @@ def update(
         pitch = " ".join(pitch.split())
         if len(pitch) > PITCH_MAX:
             raise InvalidInput(
-                "pitch", pitch[:40] + "...", f"keep it to two sentences (at most {PITCH_MAX} characters)"
+                "pitch",
+                pitch[:40] + "...",
+                f"keep it to two sentences (at most {PITCH_MAX} characters)",
             )
     gone = {validate.non_empty(v, "remove").lower() for v in remove}
     current = get(session)

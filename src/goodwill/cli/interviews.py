@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,7 +20,7 @@ KINDS_HELP = "info, idea, help, intro, referral, advice, thanks"
 class _DefaultPlan(TyperGroup):
     """`meet PERSON ...` means `meet plan PERSON ...`; `meet list` etc. stay subcommands."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["plan", *args]
         return super().parse_args(ctx, args)
@@ -216,7 +215,7 @@ def done_(
     meeting: Annotated[str, typer.Argument(help="The meeting number (see 'meet list').")],
     referred: Annotated[
         list[str] | None,
-        typer.Option(help="A name they gave you: \"Name <email>\" (repeatable)."),
+        typer.Option(help='A name they gave you: "Name <email>" (repeatable).'),
     ] = None,
     learned: Annotated[
         str | None, typer.Option(help="What you learned (about the field, the company).")
@@ -231,9 +230,7 @@ def done_(
         list[str] | None,
         typer.Option(help=f"Something you received ({KINDS_HELP}); repeatable; default advice."),
     ] = None,
-    kind: Annotated[
-        str, typer.Option(help="How you met: meeting, coffee, call...")
-    ] = "meeting",
+    kind: Annotated[str, typer.Option(help="How you met: meeting, coffee, call...")] = "meeting",
     date: Annotated[
         str | None,
         typer.Option("--date", "-d", help="When it happened (default: as planned, or now)."),
@@ -312,7 +309,9 @@ def lead_add(
 
 @lead_app.command("list")
 def lead_list(
-    stage: Annotated[str | None, typer.Option(help=f"Only leads at this stage ({STAGES_HELP}).")] = None,
+    stage: Annotated[
+        str | None, typer.Option(help=f"Only leads at this stage ({STAGES_HELP}).")
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List leads, the most advanced first, with where each came from."""
