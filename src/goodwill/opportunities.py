@@ -177,6 +177,7 @@ def origin_chain(session: Session, lead: Lead) -> list[OriginStep]:
     first = _first_contacts(session, ids)
     thanks = _last_thanks(session, ids)
     steps: list[OriginStep] = []
+    since = lead.created_at.date()
     root = persons[ids[0]]
     met_on = root.met_on or (first[root.id].date() if root.id in first else None)
     how = f": {root.how_met}" if root.how_met else ""
@@ -188,6 +189,7 @@ def origin_chain(session: Session, lead: Lead) -> list[OriginStep]:
             text=f"you met {root.display_name}{how}",
             date=met_on,
             last_thanked=thanks[root.id].date() if root.id in thanks else None,
+            thank_owed=root.id not in thanks or thanks[root.id].date() < since,
         )
     )
     for prev, pid in itertools.pairwise(ids):
@@ -200,6 +202,7 @@ def origin_chain(session: Session, lead: Lead) -> list[OriginStep]:
                 text=f"{persons[prev].display_name} referred you to {p.display_name}",
                 date=p.met_on or (first[pid].date() if pid in first else None),
                 last_thanked=thanks[pid].date() if pid in thanks else None,
+                thank_owed=pid not in thanks or thanks[pid].date() < since,
             )
         )
     sender = persons[ids[-1]]
@@ -211,6 +214,7 @@ def origin_chain(session: Session, lead: Lead) -> list[OriginStep]:
             text=f"{sender.display_name} sent you this lead",
             date=lead.created_at.date(),
             last_thanked=thanks[sender.id].date() if sender.id in thanks else None,
+            thank_owed=sender.id not in thanks or thanks[sender.id].date() < since,
         )
     )
     return steps

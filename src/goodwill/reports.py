@@ -658,6 +658,16 @@ def _kind_rows(figs: ReportFigures) -> list[tuple[str, int, int]]:
     return [(k, g, r) for k, (g, r) in sorted(totals.items(), key=lambda i: order.get(i[0], 99))]
 
 
+def check_output(path: Path) -> Path:
+    """Refuse an output path whose folder is missing before any work is done."""
+    full = path.expanduser()
+    if not full.parent.is_dir():
+        raise InvalidInput("output", str(path), f"cannot be written (no folder {full.parent})")
+    if full.is_dir():
+        raise InvalidInput("output", str(path), "is a folder; name a file such as report.html")
+    return full
+
+
 def write(path: Path, text: str) -> None:
     try:
         path.expanduser().write_text(text, encoding="utf-8")

@@ -357,8 +357,7 @@ def _render_lead(item: BaseModel) -> None:
     for n, step in enumerate(item.chain, 1):
         when = f" ({step.date})" if step.date else ""
         typer.echo(f"    {n}. {step.text}{when}")
-    thanked = {s.name: s.last_thanked for s in item.chain}
-    owed = [name for name, last in thanked.items() if last is None or last < item.created]
+    owed = list(dict.fromkeys(s.name for s in item.chain if s.thank_owed))
     if owed:
         typer.echo(f"  thank: {', '.join(owed)} (no thanks recorded since this lead)")
 

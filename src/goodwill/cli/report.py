@@ -34,6 +34,8 @@ def report(
     from goodwill.cli.output import emit, print_json, to_jsonable
 
     today = validate.date(as_of, "as-of") if as_of else None
+    if output is not None:
+        reports.check_output(output)
     with state.session() as s:
         figs = reports.figures(s, weeks=weeks, today=today)
         leads = opportunities.list_leads(s)

@@ -99,6 +99,7 @@ class OriginStep(BaseModel):
     text: str
     date: dt.date | None = None
     last_thanked: dt.date | None = None
+    thank_owed: bool = True  # no thank-you given to them since the lead came in
 
 
 class LeadOut(BaseModel):
