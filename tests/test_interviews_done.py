@@ -153,7 +153,7 @@ def test_done_without_got_records_advice_and_a_later_thanks_settles_it(
 
 
 def test_a_referred_name_keeps_an_earlier_referrer(session: Session) -> None:
-    dana, meeting = _meeting(session)
+    _, meeting = _meeting(session)
     ann = people.add(session, "Ann Lee")
     sam = people.add(session, "Sam Rivera")
     sam.met_through_id = ann.id
@@ -173,7 +173,7 @@ def test_ambiguous_exact_name_asks_for_the_email(session: Session) -> None:
 
 
 def test_refusals(session: Session) -> None:
-    dana, meeting = _meeting(session)
+    _, meeting = _meeting(session)
     with pytest.raises(InvalidInput, match="themself"):
         interviews.done(session, meeting, referred=["Dana Kim"], now=AFTER)
     with pytest.raises(InvalidInput, match="exchange kind"):

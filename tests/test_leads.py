@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from goodwill import interactions, interviews, opportunities, people
