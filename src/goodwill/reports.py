@@ -95,7 +95,11 @@ def new_contacts_by_day(session: Session, start: dt.date, end: dt.date) -> dict[
             func.min(Interaction.occurred_at).label("first"),
         )
         .join(Interaction, Interaction.id == Participant.interaction_id)
-        .where(Interaction.planned.is_(False))
+        .where(
+            Interaction.planned.is_(False),
+            # Only people with no meeting date need their first interaction.
+            Participant.person_id.in_(select(Person.id).where(Person.met_on.is_(None))),
+        )
         .group_by(Participant.person_id)
         .subquery()
     )
