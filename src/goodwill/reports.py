@@ -355,10 +355,8 @@ COLOURS = {
 def _style() -> None:
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
+    matplotlib.use("Agg")  # no display; pyplot is never imported (it is slow to load)
+    matplotlib.rcParams.update(
         {
             "font.family": "DejaVu Sans",
             "font.size": 10,
