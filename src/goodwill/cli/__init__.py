@@ -57,9 +57,9 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
-    from goodwill.cli import demo, interviews, log, orgs, people, report, search
+    from goodwill.cli import agenda, demo, interviews, ledger, log, orgs, people, report, search
 
-    for module in (people, orgs, log, search, demo, interviews, report):
+    for module in (people, orgs, log, search, demo, ledger, agenda, interviews, report):
         module.register(app)
 
 
