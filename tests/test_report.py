@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from goodwill import interactions, interviews, opportunities, people, reports
@@ -136,27 +134,3 @@ def test_an_empty_database_gives_zeros(session: Session) -> None:
 def test_weeks_out_of_range(weeks: int) -> None:
     with pytest.raises(InvalidInput, match="weeks"):
         reports.period(weeks, TODAY)
-
-
-def test_streaks_by_hand() -> None:
-    start, end = dt.date(2024, 3, 1), dt.date(2024, 3, 10)
-    days = [dt.date(2024, 3, d) for d in (1, 2, 3, 5, 6, 9)]
-    assert reports.streaks(days, start, end) == (3, 1)  # 9 March counts when the 10th is quiet
-    assert reports.streaks([*days, dt.date(2024, 3, 10)], start, end) == (3, 2)
-    assert reports.streaks([], start, end) == (0, 0)
-
-
-@given(
-    st.sets(st.integers(0, 59)),
-    st.integers(0, 59),
-)
-def test_streak_properties(offsets: set[int], length: int) -> None:
-    start = dt.date(2024, 1, 1)
-    end = start + dt.timedelta(days=length)
-    days = {start + dt.timedelta(days=o) for o in offsets}
-    longest, current = reports.streaks(days, start, end)
-    inside = {d for d in days if start <= d <= end}
-    assert 0 <= current <= longest <= len(inside)
-    assert (longest == 0) == (not inside)
-    if end in days:
-        assert current >= 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, people, profile, questions, validate
+from goodwill import interactions, knows, people, profile, questions, validate
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
 from goodwill.models import (
     Email,
@@ -447,7 +447,7 @@ def done(
     meeting.learned = learned or meeting.learned
     meeting.resume_feedback = resume_feedback or meeting.resume_feedback
     out = [
-        _record_referral(session, meeting, referrer, r, person, when)
+        _record_referral(session, meeting, referrer, r, person, when, current)
         for r, person in zip(referrals, matched, strict=True)
     ]
     session.flush()
@@ -516,6 +516,7 @@ def _record_referral(
     r: Referral,
     person: Person | None,
     when: dt.datetime,
+    now: dt.datetime,
 ) -> ReferredOut:
     how = f"referred by {referrer.display_name}"
     new = person is None
@@ -523,6 +524,7 @@ def _record_referral(
         person = people.add(
             session, r.name, emails=[r.email] if r.email else [], met=how, met_on=when.date()
         )
+        person.created_at = now  # added when the meeting was recorded
     else:
         if r.email and all(e.address != r.email for e in person.emails):
             people.add_email(session, person, r.email)
@@ -530,21 +532,14 @@ def _record_referral(
         person.met_on = person.met_on or when.date()
     if person.met_through_id is None:
         person.met_through_id = referrer.id
-    a, b = sorted((referrer.id, person.id))
-    edge = session.scalar(
-        select(Knows).where(Knows.a_id == a, Knows.b_id == b, Knows.how == "referral")
+    knows.add(
+        session,
+        referrer,
+        person,
+        how="referral",
+        note=f"{referrer.display_name} referred {person.display_name}",
+        source=f"meeting:{meeting.id}",
     )
-    if edge is None:
-        session.add(
-            Knows(
-                a_id=a,
-                b_id=b,
-                how="referral",
-                note=f"{referrer.display_name} referred {person.display_name}",
-                source=f"meeting:{meeting.id}",
-                created_at=when,
-            )
-        )
     session.flush()
     email = r.email or (person.emails[0].address if person.emails else None)
     return ReferredOut(id=person.id, name=person.display_name, email=email, new=new)

@@ -3,7 +3,8 @@
 Figures are computed in SQL (one GROUP BY per figure, by day) and bucketed into weeks
 (Monday to Sunday) here. Definitions, so that the numbers can be checked by hand:
 
-- days networked: days with at least one interaction that happened (not planned);
+- days networked: days with at least one interaction that happened (not planned); the
+  streaks are the habit's (`habits.streaks`), within the period;
 - new contacts: active people (not you) whose first date falls in the week: the day you
   met them, else their first interaction, else the day they were added;
 - interviews: informational interviews recorded as done, on the day they were held;
@@ -22,14 +23,13 @@ import base64
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, case, func, select
 from sqlalchemy.orm import Session
 
-from goodwill import people, vocab
+from goodwill import habits, people, vocab
 from goodwill.errors import InvalidInput
 from goodwill.models import Exchange, Interaction, Lead, Meeting, Participant, Person
 from goodwill.schemas.reports import DayCount, ReportFigures, SourceCount, Totals, WeekRow
@@ -259,23 +259,6 @@ def top_sources(session: Session, start: dt.date, end: dt.date) -> list[SourceCo
     return rows[:TOP_SOURCES]
 
 
-def streaks(active: Iterable[dt.date], start: dt.date, end: dt.date) -> tuple[int, int]:
-    """(longest run of consecutive networked days, the run ending today or yesterday)."""
-    days = set(active)
-    longest = run = 0
-    d = start
-    while d <= end:
-        run = run + 1 if d in days else 0
-        longest = max(longest, run)
-        d += dt.timedelta(days=1)
-    current = 0
-    d = end if end in days else end - dt.timedelta(days=1)
-    while d in days and d >= start:
-        current += 1
-        d -= dt.timedelta(days=1)
-    return longest, current
-
-
 def figures(session: Session, *, weeks: int = 26, today: dt.date | None = None) -> ReportFigures:
     """Every figure of the report for the `weeks` weeks ending today."""
     end = today or dt.date.today()
@@ -299,7 +282,7 @@ def figures(session: Session, *, weeks: int = 26, today: dt.date | None = None) 
             setattr(row, field, getattr(row, field) + n)
     stages, origins = leads_by(session, start, end)
     kinds = exchanges_by_kind(session, start, end)
-    longest, current = streaks(daily, start, end)
+    current, longest = habits.streaks(sorted(daily), end)
     planned = session.scalar(select(func.count(Meeting.id)).where(Meeting.status == "planned"))
 
     def total(field: str) -> int:
