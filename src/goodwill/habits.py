@@ -14,9 +14,9 @@ import datetime as dt
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from goodwill import actions, people
+from goodwill import actions
 from goodwill.errors import InvalidInput
-from goodwill.models import ActionState, Exchange, Interaction, Participant, Person
+from goodwill.models import ActionState, Exchange, Interaction, Participant
 from goodwill.schemas.agenda import WeekOut
 
 
@@ -110,21 +110,6 @@ def week(session: Session, end: dt.date, days: int = 7) -> WeekOut:
 
 def new_contacts(session: Session, start: dt.date, end: dt.date) -> int:
     """People first met in the window: met_on, else their first interaction, else added."""
-    first = (
-        select(Participant.person_id.label("pid"), func.min(Interaction.occurred_at).label("first"))
-        .join(Interaction, Interaction.id == Participant.interaction_id)
-        .where(Interaction.planned.is_(False))
-        .group_by(Participant.person_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Person.met_on, first.c.first, Person.created_at)
-        .outerjoin(first, first.c.pid == Person.id)
-        .where(people.ACTIVE, Person.is_me.is_(False))
-    )
-    count = 0
-    for met_on, first_at, created in rows:
-        day = met_on or (_as_date(first_at) if first_at else created.date())
-        if start <= day <= end:
-            count += 1
-    return count
+    from goodwill import reports
+
+    return sum(reports.new_contacts_by_day(session, start, end).values())

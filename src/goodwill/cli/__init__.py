@@ -56,9 +56,20 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
-    from goodwill.cli import agenda, demo, ledger, log, needs, orgs, people, search
+    from goodwill.cli import (
+        agenda,
+        demo,
+        interviews,
+        ledger,
+        log,
+        needs,
+        orgs,
+        people,
+        report,
+        search,
+    )
 
-    for module in (people, orgs, log, search, demo, ledger, needs, agenda):
+    for module in (people, orgs, log, search, demo, ledger, needs, agenda, interviews, report):
         module.register(app)
 
 
