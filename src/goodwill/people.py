@@ -241,7 +241,7 @@ def resolve(session: Session, ref: str, *, include_removed: bool = False) -> Per
     if not ref:
         raise InvalidInput("person", ref, "name a person by id, email or name")
     found: Person | None = None
-    if ref.lstrip("#").isdigit():
+    if ref.lstrip("#").isdigit() and int(ref.lstrip("#")) <= validate.MAX_ID:
         found = session.get(Person, int(ref.lstrip("#")))
     elif "@" in ref:
         found = session.scalar(select(Person).join(Email).where(Email.address == ref.lower()))

@@ -10,7 +10,6 @@ import typer
 from goodwill.cli import state
 
 
-
 def is_loopback(host: str) -> bool:
     if host.strip("[]") in ("localhost",):
         return True
@@ -38,8 +37,7 @@ def serve(
         list[str] | None,
         typer.Option(
             "--allow-host",
-            help="Another name this machine is reached by (Host header), e.g. box.lan; "
-            "repeatable.",
+            help="Another name this machine is reached by (Host header), e.g. box.lan; repeatable.",
         ),
     ] = None,
 ) -> None:

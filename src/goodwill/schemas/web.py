@@ -6,11 +6,17 @@ lenient strings here; the domain checks the values and names the field that is w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from goodwill.errors import InvalidInput
+
+# A record id as forms and paths may carry it (ids are 32-bit on PostgreSQL).
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# The same, as a path parameter.
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 TEXT_FIELDS = ("location", "industry", "how_met", "working_on", "looking_for", "interests")
 
@@ -21,7 +27,7 @@ def split_list(value: str) -> list[str]:
 
 
 class BulkTagForm(BaseModel):
-    ids: list[int] = Field(default_factory=list)
+    ids: list[RecordId] = Field(default_factory=list, max_length=1000)
     tag: str = ""
     q: str = ""
     circle: str = ""
@@ -30,7 +36,12 @@ class BulkTagForm(BaseModel):
 
     def back_params(self) -> list[tuple[str, str]]:
         """The list's search and filters, to return to the same view."""
-        pairs = (("q", self.q), ("circle", self.circle), ("tag", self.filter_tag), ("org", self.org))
+        pairs = (
+            ("q", self.q),
+            ("circle", self.circle),
+            ("tag", self.filter_tag),
+            ("org", self.org),
+        )
         return [(k, v) for k, v in pairs if v]
 
 
@@ -88,7 +99,7 @@ class PersonEditForm(BaseModel):
 class LogForm(BaseModel):
     """The quick log form: chosen people (ids) and/or names typed, kind, exchanges."""
 
-    person_id: list[int] = Field(default_factory=list)
+    person_id: list[RecordId] = Field(default_factory=list, max_length=50)
     who: str = ""
     kind: str = ""
     date: str = ""

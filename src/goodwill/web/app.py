@@ -76,9 +76,10 @@ def create_app(
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api") or "application/json" in request.headers.get(
-        "accept", ""
-    ).split(",")[0]
+    return (
+        request.url.path.startswith("/api")
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
 
 
 def _error(request: Request, status: int, title: str, message: str) -> Response:
@@ -131,9 +132,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return JSONResponse(
-                {"detail": _jsonable_errors(exc.errors())}, status_code=422
-            )
+            return JSONResponse({"detail": _jsonable_errors(exc.errors())}, status_code=422)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", ())[1:]) or "input"
         message = f"{where}: {first.get('msg', 'invalid value')}"
@@ -155,7 +154,5 @@ def _jsonable_errors(errors: object) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for e in errors if isinstance(errors, list | tuple) else []:
         if isinstance(e, dict):
-            out.append(
-                {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-            )
+            out.append({"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))})
     return out

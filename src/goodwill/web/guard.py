@@ -85,8 +85,10 @@ class Guard:
         return bool(sent) and hmac.compare_digest(self.csrf_token(seed), str(sent))
 
     def token_ok(self, given: str | None) -> bool:
-        return self.token is not None and given is not None and hmac.compare_digest(
-            given.encode(), self.token.encode()
+        return (
+            self.token is not None
+            and given is not None
+            and hmac.compare_digest(given.encode(), self.token.encode())
         )
 
     def auth_cookie_value(self) -> str:
@@ -134,9 +136,7 @@ class GuardMiddleware:
             seed = new_seed = secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_seed"] = seed
         path: str = scope.get("path", "/")
-        if not path.startswith(PUBLIC_PREFIXES) and not self.guard.authenticated(
-            headers, cookies
-        ):
+        if not path.startswith(PUBLIC_PREFIXES) and not self.guard.authenticated(headers, cookies):
             await self._refuse(scope, path, new_seed)(scope, receive, send)
             return
 

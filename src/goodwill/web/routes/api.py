@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 from starlette.requests import Request
 
@@ -32,13 +32,16 @@ router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)  # type: ignor
 
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many first.")]
+Id = Annotated[int, Path(ge=1, le=validate.MAX_ID, description="A record id.")]
 
 
 @router.get("/people", response_model=list[PersonSummary])
 def api_people(
     request: Request,
     q: Annotated[str, Query(max_length=200, description="Search words.")] = "",
-    circle: Annotated[str, Query(max_length=20, description="close, active, network or wider.")] = "",
+    circle: Annotated[
+        str, Query(max_length=20, description="close, active, network or wider.")
+    ] = "",
     tag: Annotated[str, Query(max_length=100)] = "",
     org: Annotated[str, Query(max_length=300, description="Organisation id or name.")] = "",
     limit: Limit = 50,
@@ -53,7 +56,7 @@ def api_people(
 
 
 @router.get("/people/{person_id}", response_model=PersonDetail)
-def api_person(request: Request, person_id: int) -> PersonDetail:
+def api_person(request: Request, person_id: Id) -> PersonDetail:
     """Everything about a person (like `goodwill person show ID --format json`)."""
     with store(request).session() as s:
         return people.detail(s, people.resolve(s, str(person_id)))
@@ -70,7 +73,7 @@ def api_orgs(request: Request, limit: Limit = 100, offset: Offset = 0) -> list[O
 
 
 @router.get("/orgs/{org_id}", response_model=OrgDetail)
-def api_org(request: Request, org_id: int) -> OrgDetail:
+def api_org(request: Request, org_id: Id) -> OrgDetail:
     """An organisation and its current and past people."""
     with store(request).session() as s:
         org = s.get(Organization, org_id)

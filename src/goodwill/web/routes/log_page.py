@@ -14,7 +14,7 @@ from goodwill import interactions, people, search, validate, vocab
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
 from goodwill.models import Interaction, Person
 from goodwill.schemas.people import InteractionBrief, PersonSummary
-from goodwill.schemas.web import LogForm, split_list
+from goodwill.schemas.web import LogForm, RecordId, split_list
 from goodwill.web.render import field_errors
 from goodwill.web.routes.deps import now, render, store
 
@@ -59,7 +59,7 @@ def _page(request: Request, s: Session, extra: dict[str, Any]) -> dict[str, Any]
 @router.get("/log")
 def log_form(
     request: Request,
-    person: Annotated[list[int], Query()] = [],  # noqa: B006 - FastAPI reads a fresh list
+    person: Annotated[list[RecordId], Query(max_length=50)] = [],  # noqa: B006 - copied per call
     logged: int | None = None,
 ) -> Response:
     extra: dict[str, Any] = {}
@@ -107,9 +107,11 @@ def log_post(request: Request, form: Annotated[LogForm, Form()]) -> Response:
                 when = validate.datetime(form.date, now=current)
                 if when.date() == current.date():
                     when = None  # today means now: noon may still be ahead of us
-            due = validate.date(form.follow_up, "follow-up", today=current.date()) if (
-                form.follow_up.strip()
-            ) else None
+            due = (
+                validate.date(form.follow_up, "follow-up", today=current.date())
+                if (form.follow_up.strip())
+                else None
+            )
             item = interactions.log(
                 s,
                 who,

@@ -16,7 +16,7 @@ from goodwill import people, search, vocab
 from goodwill.errors import GoodwillError, InvalidInput
 from goodwill.models import Person, Tag
 from goodwill.schemas.people import PersonSummary
-from goodwill.schemas.web import BulkTagForm, PersonEditForm
+from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
 from goodwill.web.render import field_errors, is_htmx
 from goodwill.web.routes.deps import render, store
 
@@ -42,20 +42,21 @@ def find_people(
     circle: str = "",
     tag: str = "",
     org: str = "",
-    limit: int = PAGE_SIZE,
+    limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[PersonSummary], int]:
     """People matching the search and filters (best match first, else by name), one page of
     them, and how many match in all. Search ranks; the filters and paging are the domain's."""
-    filters = {"circle": circle or None, "tag": tag or None, "org": org or None}
+    f_circle, f_tag, f_org = circle or None, tag or None, org or None
+    limit = limit or PAGE_SIZE
     if q.strip():
         hits = search.search(s, q, kinds=["person"], limit=SEARCH_LIMIT)
         rank = {h.id: i for i, h in enumerate(hits)}
-        rows = people.summaries(s, ids=list(rank), **filters)
+        rows = people.summaries(s, ids=list(rank), circle=f_circle, tag=f_tag, org=f_org)
         rows.sort(key=lambda r: rank[r.id])
         return rows[offset : offset + limit], len(rows)
-    total = people.count(s, **filters)
-    rows = people.summaries(s, limit=limit, offset=offset, **filters)
+    total = people.count(s, circle=f_circle, tag=f_tag, org=f_org)
+    rows = people.summaries(s, limit=limit, offset=offset, circle=f_circle, tag=f_tag, org=f_org)
     return rows, total
 
 
@@ -165,7 +166,7 @@ def person_page(request: Request, ref: str, all: bool = False) -> Response:
 
 
 @router.get("/people/{person_id}/edit")
-def person_edit_form(request: Request, person_id: int) -> Response:
+def person_edit_form(request: Request, person_id: PathId) -> Response:
     with store(request).session() as s:
         ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False)
     ctx.update(editing=True, values=_edit_values(ctx))
@@ -175,7 +176,7 @@ def person_edit_form(request: Request, person_id: int) -> Response:
 
 @router.post("/people/{person_id}/edit")
 def person_edit(
-    request: Request, person_id: int, form: Annotated[PersonEditForm, Form()]
+    request: Request, person_id: PathId, form: Annotated[PersonEditForm, Form()]
 ) -> Response:
     errors: dict[str, str] = {}
     try:
