@@ -57,9 +57,9 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
-    from goodwill.cli import demo, log, orgs, people, search, web
+    from goodwill.cli import agenda, demo, ledger, log, orgs, people, search, web
 
-    for module in (people, orgs, log, search, demo, web):
+    for module in (people, orgs, log, search, demo, ledger, agenda, web):
         module.register(app)
 
 

@@ -1,0 +1,113 @@
+"""strength | balance | flags | asked: tie strength, the reciprocity ledger, red flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from goodwill.cli import state
+from goodwill.cli.output import FormatOption, OutputFormat, done, emit
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Compute from what happened before this date (YYYY-MM-DD; default now).",
+    ),
+]
+Limit = Annotated[int | None, typer.Option(min=1, help="Show at most this many rows.")]
+
+
+def _as_of(value: str | None) -> dt.datetime:
+    from goodwill import validate
+
+    if value is None:
+        return dt.datetime.now()
+    return dt.datetime.combine(validate.date(value, "as-of"), dt.time.min)
+
+
+def strength(
+    as_of: AsOf = None,
+    limit: Limit = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Tie strength (0..1) of every person, strongest first."""
+    from goodwill import strength as strength_mod
+
+    when = _as_of(as_of)
+    with state.session() as s:
+        rows = strength_mod.rows(s, when)
+    emit(
+        rows[:limit] if limit else rows,
+        fmt,
+        ["id", "name", "strength", "last_contact", "emails"],
+        empty="no people yet: try 'goodwill person add' or 'goodwill demo'",
+    )
+
+
+def balance(
+    person: Annotated[
+        str | None, typer.Argument(help="Only this person (id, email or name).")
+    ] = None,
+    as_of: AsOf = None,
+    limit: Limit = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """What you gave and received per person (weighted by kind, decayed by age)."""
+    from goodwill import ledger, people
+
+    when = _as_of(as_of)
+    with state.session() as s:
+        ids = [people.resolve(s, person).id] if person else None
+        rows = ledger.balance_rows(s, when, ids)
+    emit(
+        rows[:limit] if limit else rows,
+        fmt,
+        ["person_id", "name", "given", "received", "balance", "last_give", "last_get"],
+        empty="no exchanges yet: log them with 'goodwill log PERSON --gave KIND --got KIND'",
+    )
+
+
+def flags(
+    as_of: AsOf = None,
+    limit: Limit = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Red flags: one-way ties, thank-yous owed, unanswered requests, your taker pattern."""
+    from goodwill import flags as flags_mod
+
+    when = _as_of(as_of)
+    with state.session() as s:
+        rows = flags_mod.compute(s, when)
+    emit(
+        rows[:limit] if limit else rows,
+        fmt,
+        ["kind", "person", "since", "reason"],
+        empty="no red flags: well done",
+    )
+
+
+def asked(
+    person: Annotated[str, typer.Argument(help="Whom you asked (id, email or name).")],
+    outcome: Annotated[str, typer.Argument(help="How it ended: granted, refused or ignored.")],
+    ask: Annotated[
+        str | None,
+        typer.Option("--ask", help="Words from the ask (default: your latest open ask)."),
+    ] = None,
+) -> None:
+    """Record how an ask you made ended (a refused or ignored ask is a one-way flag)."""
+    from goodwill import ledger, people
+
+    with state.session() as s:
+        result = ledger.record_ask_outcome(s, people.resolve(s, person), outcome, text=ask)
+    what = f" ({result.text})" if result.text else ""
+    done(f"your ask of {result.person}{what} on {result.asked_on}: {result.outcome}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("strength")(strength)
+    app.command("balance")(balance)
+    app.command("flags")(flags)
+    app.command("asked")(asked)

@@ -1,0 +1,297 @@
+"""Health and red flags: one-way relationships, thank-yous owed, requests left open, and
+your own taker pattern. Each flag carries its reason in words.
+
+- one_way: you gave `ONE_WAY_MIN_GIVES` times or more in the last `ONE_WAY_WINDOW_DAYS`
+  and nothing came back (no help, info, idea, advice, intro or referral received, no ask
+  of yours granted; a thank-you alone is not something back), or they refused or ignored
+  an ask of yours in that window and nothing came back since;
+- thanks_owed: you received help, an intro or a referral in the last
+  `THANKS_LOOKBACK_DAYS`, `THANKS_GRACE_DAYS` or more ago, and logged no thanks since;
+- unanswered_request: someone asked you for something and the request is still open;
+- taker: about you: over the last `TAKER_WINDOW_DAYS`, most of the contact you started
+  served a need of yours, or your asks outnumber your gives by more than `TAKER_ASK_RATIO`.
+
+All of it is a handful of grouped queries over the recent window, whatever the network size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from goodwill.models import Exchange, Interaction, Participant, Person, Request
+from goodwill.schemas.ledger import FLAG_KINDS, Flag
+
+ONE_WAY_WINDOW_DAYS = 365
+ONE_WAY_MIN_GIVES = 3
+# Kinds that count as "something given" for one-way and taker (a thank-you does not).
+GIVE_KINDS: tuple[str, ...] = ("info", "idea", "help", "intro", "referral", "advice")
+THANKS_FOR: tuple[str, ...] = ("help", "intro", "referral")
+THANKS_GRACE_DAYS = 2
+THANKS_LOOKBACK_DAYS = 90
+TAKER_WINDOW_DAYS = 90
+TAKER_NEED_SHARE = 0.5  # "most": more than half of the contact you started
+TAKER_MIN_STARTED = 4  # too few contacts say nothing about a pattern
+TAKER_ASK_RATIO = 2.0
+TAKER_MIN_ASKS = 3
+
+
+def when(value: dt.date | dt.datetime) -> str:
+    """A date in words: '12 March 2024'."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def _dt(value: Any) -> dt.datetime:
+    """SQLite returns MIN()/MAX() over a CASE as text; PostgreSQL as a datetime."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _list(words: Sequence[str]) -> str:
+    return ", ".join(sorted(set(words)))
+
+
+def compute(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> list[Flag]:
+    """Every flag as of `as_of` (history strictly before it), most urgent kinds first.
+
+    With `person_ids`, only the flags about those people (and no taker flag, which is about
+    you).
+    """
+    ids = list(person_ids) if person_ids is not None else None
+    found = [
+        *one_way(session, as_of, ids),
+        *thanks_owed(session, as_of, ids),
+        *unanswered_requests(session, as_of, ids),
+    ]
+    named = _name(session, found)
+    if ids is None:
+        named.extend(taker(session, as_of))
+    order = {k: i for i, k in enumerate(("thanks_owed", "unanswered_request", "one_way", "taker"))}
+    assert set(order) == set(FLAG_KINDS)
+    named.sort(
+        key=lambda f: (
+            order[f.kind],
+            f.since or dt.date.min,
+            (f.person or "").lower(),
+            f.person_id or 0,
+        )
+    )
+    return named
+
+
+def _name(session: Session, found: list[tuple[str, int, str, dt.date]]) -> list[Flag]:
+    """Attach names; drop flags about removed people and about you."""
+    if not found:
+        return []
+    wanted = {pid for _, pid, _, _ in found}
+    people = dict(
+        session.execute(
+            select(Person.id, Person.display_name).where(
+                Person.id.in_(wanted), Person.removed_at.is_(None), Person.is_me.is_(False)
+            )
+        ).all()
+    )
+    return [
+        Flag(
+            kind=kind,
+            person=people[pid],
+            person_id=pid,
+            reason=reason.replace("{name}", people[pid]),
+            since=since,
+        )
+        for kind, pid, reason, since in found
+        if pid in people
+    ]
+
+
+def one_way(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[str, int, str, dt.date]]:
+    start = as_of - dt.timedelta(days=ONE_WAY_WINDOW_DAYS)
+    x = Exchange
+    give = and_(x.direction == "gave", x.kind.in_(GIVE_KINDS))
+    back = (and_(x.direction == "got", x.kind.in_(GIVE_KINDS))) | (
+        and_(x.direction == "asked", x.outcome == "granted")
+    )
+    snub = and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
+    stmt = (
+        select(
+            x.person_id,
+            func.sum(case((give, 1), else_=0)),
+            func.min(case((give, x.occurred_at), else_=None)),
+            func.sum(case((back, 1), else_=0)),
+            func.sum(case((snub, 1), else_=0)),
+        )
+        .where(x.occurred_at >= start, x.occurred_at < as_of)
+        .group_by(x.person_id)
+        .having(
+            (func.sum(case((give, 1), else_=0)) >= ONE_WAY_MIN_GIVES)
+            | (func.sum(case((snub, 1), else_=0)) > 0)
+        )
+    )
+    if ids is not None:
+        stmt = stmt.where(x.person_id.in_(ids))
+    candidates = session.execute(stmt).all()
+    gave_kinds: dict[int, list[str]] = defaultdict(list)
+    snubs: dict[int, list[tuple[dt.datetime, str, str | None]]] = defaultdict(list)
+    last_back: dict[int, dt.datetime] = {}
+    if candidates:
+        pids = [r[0] for r in candidates]
+        detail = session.execute(
+            select(x.person_id, x.direction, x.kind, x.outcome, x.occurred_at, x.text)
+            .where(
+                x.person_id.in_(pids),
+                x.occurred_at >= start,
+                x.occurred_at < as_of,
+                give | snub | back,
+            )
+            .order_by(x.occurred_at, x.id)
+        ).all()
+        for pid, direction, kind, outcome, occurred, text in detail:
+            if direction == "gave":
+                gave_kinds[pid].append(kind)
+            elif outcome in ("refused", "ignored"):
+                snubs[pid].append((occurred, outcome, text))
+            else:
+                last_back[pid] = occurred
+    out = []
+    for pid, gives, first_give, backs, _snubbed in candidates:
+        reasons: list[str] = []
+        since: dt.datetime | None = None
+        if gives >= ONE_WAY_MIN_GIVES and not backs:
+            first = _dt(first_give)
+            since = first
+            reasons.append(
+                f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
+                f"({_list(gave_kinds[pid])}); nothing came back"
+            )
+        # A refused or ignored ask is a flag until something comes back after it.
+        for occurred, outcome, text in snubs.get(pid, []):
+            if pid in last_back and last_back[pid] >= occurred:
+                continue
+            what = f"your ask ({text})" if text else "your ask"
+            verb = "refused" if outcome == "refused" else "ignored"
+            reasons.append(f"{{name}} {verb} {what} of {when(occurred)}")
+            since = occurred if since is None or occurred < since else since
+        if reasons and since is not None:
+            out.append(("one_way", pid, "; ".join(reasons), since.date()))
+    return out
+
+
+def thanks_owed(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[str, int, str, dt.date]]:
+    got = aliased(Exchange)
+    thanks = aliased(Exchange)
+    thanked = exists().where(
+        thanks.person_id == got.person_id,
+        thanks.direction == "gave",
+        thanks.kind == "thanks",
+        thanks.occurred_at >= got.occurred_at,
+        thanks.occurred_at < as_of,
+    )
+    stmt = (
+        select(got.person_id, got.kind, got.occurred_at)
+        .where(
+            got.direction == "got",
+            got.kind.in_(THANKS_FOR),
+            got.occurred_at >= as_of - dt.timedelta(days=THANKS_LOOKBACK_DAYS),
+            got.occurred_at <= as_of - dt.timedelta(days=THANKS_GRACE_DAYS),
+            ~thanked,
+        )
+        .order_by(got.occurred_at)
+    )
+    if ids is not None:
+        stmt = stmt.where(got.person_id.in_(ids))
+    owed: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    for pid, kind, occurred in session.execute(stmt):
+        owed[pid].append((kind, occurred))
+    words = {"help": "help", "intro": "an introduction", "referral": "a referral"}
+    out = []
+    for pid, items in owed.items():
+        first = items[0][1]
+        what = " and ".join(dict.fromkeys(words.get(k, k) for k, _ in items))
+        reason = f"{{name}} gave you {what} on {when(first)}"
+        if len(items) > 1:
+            reason = f"{{name}} gave you {what} {_times(len(items))} since {when(first)}"
+        out.append(("thanks_owed", pid, reason + "; no thank-you logged", first.date()))
+    return out
+
+
+def unanswered_requests(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[str, int, str, dt.date]]:
+    stmt = (
+        select(Request.person_id, Request.text, Request.created_at, Request.due)
+        .where(Request.status == "open", Request.created_at < as_of)
+        .order_by(Request.created_at, Request.id)
+    )
+    if ids is not None:
+        stmt = stmt.where(Request.person_id.in_(ids))
+    out = []
+    for pid, text, created, due in session.execute(stmt):
+        reason = f"{{name}} asked you for {text} on {when(created)}; still unanswered"
+        if due is not None:
+            late = due < as_of.date()
+            reason += f" ({'was ' if late else ''}due {when(due)})"
+        out.append(("unanswered_request", pid, reason, created.date()))
+    return out
+
+
+def taker(session: Session, as_of: dt.datetime) -> list[Flag]:
+    """Your own pattern over the last TAKER_WINDOW_DAYS: contact only when you need."""
+    start = as_of - dt.timedelta(days=TAKER_WINDOW_DAYS)
+    started, for_need = session.execute(
+        select(
+            func.count(),
+            func.sum(case((Interaction.need_id.is_not(None), 1), else_=0)),
+        ).where(
+            Interaction.initiated_by == "me",
+            Interaction.planned.is_(False),
+            Interaction.occurred_at >= start,
+            Interaction.occurred_at < as_of,
+            # contact with someone, not a note to self
+            exists().where(Participant.interaction_id == Interaction.id),
+        )
+    ).one()
+    asks, gives = session.execute(
+        select(
+            func.sum(case((Exchange.direction == "asked", 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(Exchange.direction == "gave", Exchange.kind.in_(GIVE_KINDS)), 1),
+                    else_=0,
+                )
+            ),
+        ).where(Exchange.occurred_at >= start, Exchange.occurred_at < as_of)
+    ).one()
+    started, for_need = int(started or 0), int(for_need or 0)
+    asks, gives = int(asks or 0), int(gives or 0)
+    reasons = []
+    if started >= TAKER_MIN_STARTED and for_need > TAKER_NEED_SHARE * started:
+        reasons.append(
+            f"over the last {TAKER_WINDOW_DAYS} days {for_need} of the {started} contacts "
+            "you started served a need of yours"
+        )
+    if asks >= TAKER_MIN_ASKS and asks > TAKER_ASK_RATIO * gives:
+        reasons.append(
+            f"over the last {TAKER_WINDOW_DAYS} days you asked {_times(asks)} "
+            f"and gave {_times(gives) if gives else 'nothing'}"
+        )
+    if not reasons:
+        return []
+    text = "; ".join(reasons) + ": reach out with nothing to ask, and give first"
+    return [Flag(kind="taker", reason=text, since=start.date())]

@@ -1,0 +1,159 @@
+"""The reciprocity ledger: what you gave and received, per relationship, and your asks.
+
+A balance weighs each exchange by its kind (an introduction or a referral weighs more than
+a piece of information) and by its age (half-life `BALANCE_HALF_LIFE_DAYS`): what you did
+for someone five years ago counts less than last month's help. Computed in one grouped
+query, whatever the number of people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from goodwill import strength, validate
+from goodwill.errors import NotFound
+from goodwill.models import Exchange, Person
+from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
+
+# What one exchange of each kind is worth in the ledger, in "pieces of information".
+KIND_WEIGHTS: dict[str, float] = {
+    "info": 1.0,
+    "idea": 1.0,
+    "advice": 1.5,
+    "help": 2.0,
+    "intro": 3.0,
+    "referral": 4.0,
+    "thanks": 0.25,  # acknowledges, does not repay
+}
+DEFAULT_KIND_WEIGHT = 1.0
+BALANCE_HALF_LIFE_DAYS = 365.0
+
+# How an ask you made can end (besides "open").
+ASK_RESULTS: tuple[str, ...] = ("granted", "refused", "ignored")
+
+
+def _weighted(session: Session, as_of: dt.datetime, direction: str) -> ColumnElement[float]:
+    age = literal(strength.day_number(as_of)) - strength.day_expr(session, Exchange.occurred_at)
+    decay = func.exp(age * (-math.log(2) / BALANCE_HALF_LIFE_DAYS))
+    weight = case(KIND_WEIGHTS, value=Exchange.kind, else_=DEFAULT_KIND_WEIGHT)
+    return func.sum(case((Exchange.direction == direction, weight * decay), else_=0.0))
+
+
+def _day(value: dt.datetime | str | None) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MAX() over a CASE as text
+        return dt.datetime.fromisoformat(value).date()
+    return value.date()
+
+
+def balances(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, Balance]:
+    """Given, received and balance per person, from exchanges strictly before `as_of`.
+
+    Without `person_ids`: every active person (zeros for those with no exchange).
+    """
+    strength.ensure_exp(session)
+    if person_ids is None:
+        ids = list(
+            session.scalars(
+                select(Person.id).where(Person.removed_at.is_(None), Person.is_me.is_(False))
+            )
+        )
+    else:
+        ids = list(dict.fromkeys(person_ids))
+    result = {pid: Balance(person_id=pid) for pid in ids}
+    gave = Exchange.direction == "gave"
+    got = Exchange.direction == "got"
+    stmt = (
+        select(
+            Exchange.person_id,
+            _weighted(session, as_of, "gave"),
+            _weighted(session, as_of, "got"),
+            func.sum(case((gave, 1), else_=0)),
+            func.sum(case((got, 1), else_=0)),
+            func.max(case((gave, Exchange.occurred_at), else_=None)),
+            func.max(case((got, Exchange.occurred_at), else_=None)),
+        )
+        .where(Exchange.occurred_at < as_of, Exchange.direction.in_(("gave", "got")))
+        .group_by(Exchange.person_id)
+    )
+    if person_ids is not None:
+        stmt = stmt.where(Exchange.person_id.in_(ids))
+    for pid, given, received, gives, gets, last_give, last_get in session.execute(stmt):
+        if pid not in result:
+            continue
+        given, received = round(float(given or 0), 3), round(float(received or 0), 3)
+        result[pid] = Balance(
+            person_id=pid,
+            given=given,
+            received=received,
+            balance=round(given - received, 3),
+            gives=int(gives or 0),
+            gets=int(gets or 0),
+            last_give=_day(last_give),
+            last_get=_day(last_get),
+        )
+    return result
+
+
+def balance_rows(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> list[BalanceRow]:
+    """Balances with names, the most one-sided first (you gave most, then you owe most)."""
+    found = balances(session, as_of, person_ids)
+    names = dict(
+        session.execute(
+            select(Person.id, Person.display_name).where(Person.id.in_(list(found)))
+        ).all()
+    )
+    rows = [
+        BalanceRow(name=names.get(pid, "?"), **b.model_dump())
+        for pid, b in found.items()
+        if person_ids is not None or b.gives or b.gets
+    ]
+    rows.sort(key=lambda r: (-abs(r.balance), r.name.lower(), r.person_id))
+    return rows
+
+
+def record_ask_outcome(
+    session: Session, person: Person, outcome: str, *, text: str | None = None
+) -> AskOutcome:
+    """Mark how an ask you made of `person` ended: granted, refused or ignored.
+
+    Without `text`, the latest open ask; with it, the latest ask whose text contains it.
+    """
+    result = validate.choice(outcome, ASK_RESULTS, "outcome")
+    stmt = (
+        select(Exchange)
+        .where(Exchange.person_id == person.id, Exchange.direction == "asked")
+        .order_by(Exchange.occurred_at.desc(), Exchange.id.desc())
+    )
+    if text and text.strip():
+        needle = text.strip().lower()
+        ask = next((x for x in session.scalars(stmt) if needle in (x.text or "").lower()), None)
+        if ask is None:
+            raise NotFound(f"you made no ask of {person.display_name} that mentions '{text}'")
+    else:
+        ask = session.scalars(stmt.where(Exchange.outcome == "open")).first()
+        if ask is None:
+            raise NotFound(
+                f"you have no open ask of {person.display_name}; "
+                "log one with 'goodwill log ... --asked TEXT'"
+            )
+    ask.outcome = result
+    session.flush()
+    return AskOutcome(
+        id=ask.id,
+        person_id=person.id,
+        person=person.display_name,
+        text=ask.text,
+        asked_on=ask.occurred_at.date(),
+        outcome=result,
+    )
