@@ -351,6 +351,7 @@ def _filtered(
 def count(
     session: Session,
     *,
+    ids: Sequence[int] | None = None,
     tag: str | None = None,
     circle: str | None = None,
     org: str | None = None,
@@ -359,6 +360,8 @@ def count(
     stmt = _filtered(
         session, _active(select(func.count(Person.id))), tag=tag, circle=circle, org=org
     )
+    if ids is not None:
+        stmt = stmt.where(Person.id.in_(ids))
     return int(session.scalar(stmt) or 0)
 
 

@@ -6,7 +6,7 @@ lenient strings here; the domain checks the values and names the field that is w
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, Field
@@ -128,3 +128,13 @@ class LogRequest(BaseModel):
     got: list[str] = Field(default_factory=list, max_length=20)
     asked: list[str] = Field(default_factory=list, max_length=20)
     they_asked: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ActionForm(BaseModel):
+    """Done / snooze / skip on the Today page (the button pressed is `op`)."""
+
+    action: str = Field(max_length=200)
+    op: Literal["done", "snooze", "skip"] = "done"
+    note: str = ""
+    until: str = ""
+    minutes: int | None = Field(default=None, ge=1, le=480)

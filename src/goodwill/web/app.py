@@ -68,9 +68,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
 
-    from goodwill.web.routes import api, auth, log_page, people_pages
+    from goodwill.web.routes import api, auth, log_page, people_pages, today
 
-    for module in (auth, people_pages, log_page, api):
+    for module in (auth, today, people_pages, log_page, api):
         app.include_router(module.router)
     return app
 

@@ -18,6 +18,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 # The navigation: (path, label). A page appears here only once its domain exists.
 NAV: list[tuple[str, str]] = [
+    ("/", "Today"),
     ("/people", "People"),
     ("/log", "Log"),
 ]

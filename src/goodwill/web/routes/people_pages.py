@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,7 +20,8 @@ from goodwill.models import Person, Tag
 from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
 from goodwill.web.render import field_errors, is_htmx
-from goodwill.web.routes.deps import render, store
+from goodwill.web import figures
+from goodwill.web.routes.deps import now, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,21 +45,28 @@ def find_people(
     circle: str = "",
     tag: str = "",
     org: str = "",
+    only: Sequence[int] | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[PersonSummary], int]:
     """People matching the search and filters (best match first, else by name), one page of
-    them, and how many match in all. Search ranks; the filters and paging are the domain's."""
+    them, and how many match in all. Search ranks; the filters and paging are the domain's.
+    `only` restricts to these ids (the due and flagged filters)."""
     f_circle, f_tag, f_org = circle or None, tag or None, org or None
     limit = limit or PAGE_SIZE
     if q.strip():
         hits = search.search(s, q, kinds=["person"], limit=SEARCH_LIMIT)
-        rank = {h.id: i for i, h in enumerate(hits)}
+        wanted = set(only) if only is not None else None
+        rank = {h.id: i for i, h in enumerate(hits) if wanted is None or h.id in wanted}
         rows = people.summaries(s, ids=list(rank), circle=f_circle, tag=f_tag, org=f_org)
         rows.sort(key=lambda r: rank[r.id])
         return rows[offset : offset + limit], len(rows)
-    total = people.count(s, circle=f_circle, tag=f_tag, org=f_org)
-    rows = people.summaries(s, limit=limit, offset=offset, circle=f_circle, tag=f_tag, org=f_org)
+    if only is not None and not only:
+        return [], 0
+    total = people.count(s, ids=only, circle=f_circle, tag=f_tag, org=f_org)
+    rows = people.summaries(
+        s, ids=only, limit=limit, offset=offset, circle=f_circle, tag=f_tag, org=f_org
+    )
     return rows, total
 
 
@@ -68,24 +78,52 @@ def people_list(
     tag: str = "",
     org: str = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    due: bool = False,
+    flagged: bool = False,
     tagged: int | None = None,
     as_: Annotated[str | None, Query(alias="as")] = None,
 ) -> Response:
     errors: dict[str, str] = {}
     rows: list[PersonSummary] = []
     total = 0
+    current = now(request)
     with store(request).session() as s:
+        only: set[int] | None = None
+        if due:
+            only = set(figures.due_ids(s, current.date()))
+        if flagged:
+            marked = set(figures.flagged_ids(s, current))
+            only = marked if only is None else only & marked
         try:
             rows, total = find_people(
-                s, q=q, circle=circle, tag=tag, org=org, offset=(page - 1) * PAGE_SIZE
+                s,
+                q=q,
+                circle=circle,
+                tag=tag,
+                org=org,
+                only=sorted(only) if only is not None else None,
+                offset=(page - 1) * PAGE_SIZE,
             )
         except InvalidInput as exc:
             errors = field_errors(exc)
         except GoodwillError as exc:  # an unknown or ambiguous organisation
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
-    params = {k: v for k, v in {"q": q, "circle": circle, "tag": tag, "org": org}.items() if v}
+        marks = figures.badges(s, [r.id for r in rows], current)
+    params = {
+        k: v
+        for k, v in {
+            "q": q,
+            "circle": circle,
+            "tag": tag,
+            "org": org,
+            "due": "1" if due else "",
+            "flagged": "1" if flagged else "",
+        }.items()
+        if v
+    }
     ctx: dict[str, Any] = {
+        "marks": marks,
         "rows": rows,
         "total": total,
         "page": page,
@@ -99,8 +137,13 @@ def people_list(
         if tagged is not None and as_
         else None,
     }
-    name = "people_results.html" if request.headers.get("hx-target") == "results" else "people.html"
-    return render(request).page(request, name, ctx, status=400 if errors else 200)
+    if request.headers.get("hx-target") == "results":
+        # The address bar gets the clean, bookmarkable address of this view.
+        clean = "/people" + ("?" + ctx["query"] if ctx["query"] else "")
+        return render(request).page(
+            request, "people_results.html", ctx, headers={"HX-Push-Url": clean}
+        )
+    return render(request).page(request, "people.html", ctx, status=400 if errors else 200)
 
 
 @router.post("/people/tag")
@@ -117,9 +160,13 @@ def bulk_tag(request: Request, form: Annotated[BulkTagForm, Form()]) -> Response
     return RedirectResponse("/people?" + urlencode(back), status_code=303)
 
 
-def _person_context(s: Session, person: Person, *, show_all: bool) -> dict[str, Any]:
+def _person_context(
+    s: Session, person: Person, *, show_all: bool, current: dt.datetime
+) -> dict[str, Any]:
     detail = people.detail(s, person, recent=10_000 if show_all else 25)
     return {
+        "mark": figures.badges(s, [person.id], current).get(person.id, figures.Badges()),
+        "parts": figures.strength_parts(s, person.id, current),
         "p": detail,
         "current": next((r for r in detail.roles if r.current), None),
         "circles": vocab.CIRCLES,
@@ -160,7 +207,7 @@ def person_page(request: Request, ref: str, all: bool = False) -> Response:
         person = _resolve(s, ref)
         if str(person.id) != ref:  # a name, an email or a merged id: go to the canonical page
             return RedirectResponse(f"/people/{person.id}", status_code=307)
-        ctx = _person_context(s, person, show_all=all)
+        ctx = _person_context(s, person, show_all=all, current=now(request))
     ctx["editing"] = False
     return render(request).page(request, "person.html", ctx)
 
@@ -168,7 +215,7 @@ def person_page(request: Request, ref: str, all: bool = False) -> Response:
 @router.get("/people/{person_id}/edit")
 def person_edit_form(request: Request, person_id: PathId) -> Response:
     with store(request).session() as s:
-        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False)
+        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False, current=now(request))
     ctx.update(editing=True, values=_edit_values(ctx))
     name = "person_body.html" if is_htmx(request) else "person.html"
     return render(request).page(request, name, ctx)
@@ -182,14 +229,14 @@ def person_edit(
     try:
         with store(request).session() as s:
             person = _resolve(s, str(person_id))
-            before = _edit_values(_person_context(s, person, show_all=False))
+            before = _edit_values(_person_context(s, person, show_all=False, current=now(request)))
             people.edit(s, person, **form.edit_arguments(before))
     except InvalidInput as exc:
         errors = field_errors(exc, EDIT_FIELDS, PersonEditForm.model_fields)
     if not errors and not is_htmx(request):
         return RedirectResponse(f"/people/{person_id}", status_code=303)
     with store(request).session() as s:
-        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False)
+        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False, current=now(request))
     ctx.update(editing=bool(errors), errors=errors, values=form.model_dump())
     if not errors:
         ctx["notice"] = "Saved."
@@ -197,9 +244,3 @@ def person_edit(
     # htmx swaps only 2xx answers by default: a form with errors comes back as 200 there.
     status = 400 if errors and not is_htmx(request) else 200
     return render(request).page(request, name, ctx, status=status)
-
-
-@router.get("/")
-def home() -> Response:
-    # The daily session (Today) lands with the agenda; until then, home is your people.
-    return RedirectResponse("/people", status_code=307)

@@ -68,6 +68,14 @@
     });
   });
 
+  // A suggestion list arriving after a pick (the typing that led to it) is not shown.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "suggest") return;
+    var input = target.closest("[data-picker]").querySelector("input[name=who]");
+    if (!input.value.trim()) event.detail.shouldSwap = false;
+  });
+
   // Enter in the people picker takes the first suggestion instead of sending the form.
   document.addEventListener("keydown", function (event) {
     var input = event.target;
