@@ -197,3 +197,34 @@ def test_edit_errors_are_shown_beside_the_field_and_nothing_is_written(
 def test_edit_unknown_person_is_404(web: Web, team: dict[str, int]) -> None:
     r = web.form("/people/9999/edit", {"name": "X"}, page="/people")
     assert r.status_code == 404
+
+
+def test_badges_and_ledger_filters_come_from_the_domain(
+    web: Web, store: Store, team: dict[str, int]
+) -> None:
+    from goodwill import flags, ledger, strength
+    from goodwill.web import figures
+    from tests.web.conftest import NOW
+
+    with store.session() as s:
+        b = ledger.balances(s, NOW, [team["dana"]])[team["dana"]]
+        score = strength.scores(s, NOW, [team["dana"]])[team["dana"]]
+        due = set(figures.due_ids(s, NOW.date()))
+        flagged = {f.person_id for f in flags.compute(s, NOW) if f.person_id}
+    html = web.get("/people?q=dana").text
+    assert f"{b.balance:+.1f}</span>" in html and b.gives == 1 and b.gets == 1
+    assert f'title="tie strength {score:.2f}"' in html
+    ids = {team[k] for k in team}
+    assert {n for n in names(web.get("/people?due=1").text)} == {
+        n
+        for k, n in zip(
+            ("dana", "lee", "ana", "bo"),
+            ("Dana Kim", "Lee Park", "Ana Souza", "Bo Chen"),
+            strict=True,
+        )
+        if team[k] in due
+    }
+    assert len(names(web.get("/people?flagged=1").text)) == len(flagged & ids)
+    page = web.get(f"/people/{team['dana']}").text
+    assert "Relationship" in page and f"{score:.2f}</strong>" in page
+    assert "recency" in page and "reciprocity" in page  # the reasons of the strength

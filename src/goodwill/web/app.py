@@ -26,6 +26,9 @@ from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
 from goodwill.web.render import Renderer
 
 STATIC = Path(__file__).parent / "static"
+# SQLAlchemy's default pool holds 5 + 10 connections; CPU-bound pages gain nothing from
+# more threads than a few per core anyway.
+WORKER_THREADS = 8
 log = logging.getLogger("goodwill.web")
 
 
@@ -47,6 +50,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Pages run in worker threads, each holding a database connection: fewer threads
+        # than the pool has connections, so a busy moment queues instead of timing out.
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
         if owned:
             store.dispose()

@@ -19,8 +19,8 @@ from goodwill.errors import GoodwillError, InvalidInput
 from goodwill.models import Person, Tag
 from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
-from goodwill.web.render import field_errors, is_htmx
 from goodwill.web import figures
+from goodwill.web.render import field_errors, is_htmx
 from goodwill.web.routes.deps import now, render, store
 
 router = APIRouter(include_in_schema=False)
