@@ -36,19 +36,20 @@ TIMING_RE = re.compile(r"app;dur=([\d.]+)")
 P95_LIMIT_MS = 150.0
 
 
-def build_db(path: Path, people: int, seed: int) -> dict[str, Any]:
+def build_db(path: Path, people: int, seed: int, reuse: bool = False) -> dict[str, Any]:
     from sqlalchemy import select
 
     from goodwill import demo
     from goodwill.db import open_store
     from goodwill.models import Organization, Person, Tag
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
     started = time.perf_counter()
+    if not (reuse and path.exists()):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        with open_store(str(path)).session() as s:
+            demo.generate(s, people=people, seed=seed, today=dt.date.today())
     store = open_store(str(path))
-    with store.session() as s:
-        demo.generate(s, people=people, seed=seed, today=dt.date.today())
     with store.session() as s:
         ids = list(s.scalars(select(Person.id).where(Person.removed_at.is_(None))))
         names = list(s.scalars(select(Person.family_name).where(Person.family_name.is_not(None))))
@@ -158,7 +159,7 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 1)
+    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 1)
 
 
 def main() -> None:
@@ -168,13 +169,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=300.0, help="Stop after this long.")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--reuse", action="store_true", help="Reuse the database if it exists.")
     args = parser.parse_args()
 
     WORK.mkdir(exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
     db = WORK / "web_load.db"
     print(f"building a demo database with {args.people:,} people…", flush=True)
-    data = build_db(db, args.people, args.seed)
+    data = build_db(db, args.people, args.seed, args.reuse)
     port = free_port()
     proc = start_server(db, port)
     base = f"http://127.0.0.1:{port}"

@@ -93,6 +93,7 @@ def site(page: Page, server: ServerThread) -> Iterator[Page]:
 
 def shot(page: Page, name: str, *, full: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
