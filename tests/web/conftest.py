@@ -3,17 +3,18 @@ browser tests (uvicorn in a thread on a free 127.0.0.1 port)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
+from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 
 from goodwill import interactions, people
@@ -24,18 +25,23 @@ TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Web:
-    """A synchronous face on httpx.AsyncClient + ASGITransport (cookies kept, like a browser)."""
+    """A synchronous face on httpx.AsyncClient + ASGITransport (cookies kept, like a browser).
+
+    The client's event loop runs in a thread of its own (an anyio blocking portal), so the
+    tests work whatever loop the main thread has running (Playwright's sync API keeps one).
+    """
 
     def __init__(self, app: FastAPI, host: str = "localhost") -> None:
         self.app = app
-        self.loop = asyncio.new_event_loop()
+        self._portal_cm = start_blocking_portal()
+        self.portal = self._portal_cm.__enter__()
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url=f"http://{host}",
         )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.request(method, url, **kwargs))
+        return self.portal.call(partial(self.client.request, method, url, **kwargs))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -53,8 +59,8 @@ class Web:
         return self.post(url, data={"csrf_token": self.csrf(page), **data}, **kw)
 
     def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
+        self.portal.call(self.client.aclose)
+        self._portal_cm.__exit__(None, None, None)
 
 
 def make_app(store: Store, **kwargs: Any) -> FastAPI:
