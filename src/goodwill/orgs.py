@@ -65,7 +65,7 @@ def get_or_create(session: Session, name: str, *, kind: str = "company") -> Orga
 def resolve(session: Session, ref: str) -> Organization:
     """An organisation by id or name (exact key first, then a unique partial match)."""
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isdigit() and int(ref) <= validate.MAX_ID:
         org = session.get(Organization, int(ref))
         if org:
             return org

@@ -67,9 +67,10 @@ def _register() -> None:
         people,
         report,
         search,
+        web,
     )
 
-    for module in (people, orgs, log, search, demo, ledger, needs, agenda, interviews, report):
+    for module in (people, orgs, log, search, demo, ledger, needs, agenda, interviews, report, web):
         module.register(app)
 
 
