@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,9 +44,8 @@ SOURCE = "ics"
 MAX_BYTES = 200 * 1024 * 1024  # a calendar is read whole: refuse what cannot be one
 # A series keeps at most this many past occurrences (the most recent ones).
 MAX_OCCURRENCES = 5000
-# Rules finer than daily (a minutely "meeting") are expanded over this last stretch only.
-FINE_WINDOW = dt.timedelta(days=30)
-_FINE_FREQS = {"SECONDLY", "MINUTELY", "HOURLY"}
+# A series repeating more often than this is not meetings (a minutely alarm...).
+MAX_PER_YEAR = 3000
 
 _CALL = re.compile(r"\b(?:call|phone|dial[- ]?in|conference line)\b", re.IGNORECASE)
 _PHONE = re.compile(r"^\s*(?:tel:)?\+?[\d\s().-]{7,}\s*$", re.IGNORECASE)
@@ -105,7 +104,7 @@ def parse_ics(path: Path, options: ParseOptions) -> ParseResult:
     for cal in calendars:
         ids = {id(c) for c in cal.walk("VEVENT")}
         _import_calendar(cal, [e for e in numbered if id(e.component) in ids], state)
-    state.result.issues.extend(messaging.skip_summary(state.file, "event", state.skipped))
+    state.result.issues.extend(messaging.skip_summary(state.file, "event occurrence", state.skipped))
     state.result.people = list(state.people.values())
     return state.result
 
@@ -231,6 +230,8 @@ def _who_am_i(
         uid = str(ev.get("UID", "")).strip() or str(id(ev))
         seen.setdefault(uid, set()).update(a for a, _ in _parties(ev))
     counts: Counter[str] = Counter(a for addrs in seen.values() for a in addrs)
+    if not counts:
+        return frozenset()  # nobody in any event: nothing to guess, nothing to say
     guessed, note = messaging.guess_me(counts, len(seen), state.file)
     state.result.issues.append(note)
     return guessed
@@ -379,7 +380,7 @@ def _import_series(
 
 
 def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[Any]:
-    """The past occurrences of one series, at most MAX_OCCURRENCES of the latest."""
+    """The past occurrences of one series: all of them, or the latest MAX_OCCURRENCES."""
     import icalendar
     import recurring_ical_events
 
@@ -391,46 +392,113 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
         sub.add_component(tz)
     for ev in group:
         sub.add_component(ev.component)
-    stop = state.now + dt.timedelta(days=1)
-    start = dt.datetime(1900, 1, 1)
-    rules = [ev.component.get("RRULE") for ev in group if ev.component.get("RRULE") is not None]
-    if any(_is_fine(rule) for rule in rules):
-        start = state.now - FINE_WINDOW
+    line, title = group[0].line, _title(group[0].component, uid)
+    start = _window_start(group, state)
+    if start is None:
+        state.issue(line, f"event {title!r} repeats more than {MAX_PER_YEAR} times a year: "
+                    "not a meeting; skipped")  # fmt: skip
+        return
+    if start > dt.datetime(1900, 1, 1):
         state.issue(
-            group[0].line,
-            f"event {uid!r} repeats more often than daily: only its last "
-            f"{FINE_WINDOW.days} days are imported",
+            line,
+            f"event {title!r} repeats often since long ago: only its occurrences since "
+            f"{start:%Y-%m-%d} are imported",
             skipped=False,
         )
     try:
-        occurrences = recurring_ical_events.of(sub).between(start, stop)
-    except Exception as exc:
+        occurrences = recurring_ical_events.of(sub).between(start, state.now + dt.timedelta(1))
+    except Exception as exc:  # a rule the library cannot expand: keep the dates given
         state.issue(
-            group[0].line,
-            f"the repetition of event {uid!r} could not be expanded ({exc}); "
+            line,
+            f"the repetition of event {title!r} could not be expanded ({exc}); "
             "only its own dates are imported",
             skipped=False,
         )
         occurrences = [ev.component for ev in group]
-    occurrences.sort(key=lambda occ: _sort_key(occ))
-    kept = deque(occurrences, maxlen=MAX_OCCURRENCES)
+    occurrences.sort(key=_sort_key)
     if len(occurrences) > MAX_OCCURRENCES:
         state.issue(
-            group[0].line,
-            f"event {uid!r} has {len(occurrences)} occurrences: only the latest "
+            line,
+            f"event {title!r} has {len(occurrences)} occurrences: only the latest "
             f"{MAX_OCCURRENCES} are imported",
             skipped=False,
         )
-    yield from kept
+    yield from occurrences[-MAX_OCCURRENCES:]
 
 
-def _is_fine(rule: Any) -> bool:
-    rules = rule if isinstance(rule, list) else [rule]
-    for r in rules:
-        freq = r.get("FREQ") if hasattr(r, "get") else None
-        if freq and str(freq[0] if isinstance(freq, list) else freq).upper() in _FINE_FREQS:
-            return True
-    return False
+def _title(component: Any, uid: str) -> str:
+    return " ".join(str(component.get("SUMMARY", "")).split())[:80] or uid
+
+
+# Occurrences a year for each FREQ, before INTERVAL and the BY* lists that multiply it.
+_PER_YEAR = {
+    "YEARLY": 1,
+    "MONTHLY": 12,
+    "WEEKLY": 52,
+    "DAILY": 365,
+    "HOURLY": 8760,
+    "MINUTELY": 525_600,
+    "SECONDLY": 31_536_000,
+}
+_ORDER = list(_PER_YEAR)
+
+
+def _window_start(group: list[_Event], state: _State) -> dt.datetime | None:
+    """Where to start expanding so that a series yields at most about MAX_OCCURRENCES;
+    None when it repeats so often that it cannot be a meeting.
+
+    The bound is estimated from each RRULE: COUNT when given, else its occurrences a year
+    (FREQ / INTERVAL times the BY* lists finer than FREQ) over the years it has run.
+    """
+    floor = dt.datetime(1900, 1, 1)
+    first = min((_sort_key(ev.component) for ev in group), default=floor)
+    total = 0.0
+    per_year = 0.0
+    for ev in group:
+        value = ev.component.get("RRULE")
+        for rule in value if isinstance(value, list) else [value] if value is not None else []:
+            rate = _rate(rule)
+            count = _first(rule, "COUNT")
+            if isinstance(count, int) and count >= 0:
+                total += count
+                continue
+            per_year += rate
+            until = _first(rule, "UNTIL")
+            end = state.now
+            if isinstance(until, dt.date):
+                end = min(end, _when(until, None))
+            years = max((end - max(first, floor)).days / 365.25, 0) + 1
+            total += rate * years
+    if total <= MAX_OCCURRENCES:
+        return floor
+    if per_year > MAX_PER_YEAR:
+        return None
+    years_back = MAX_OCCURRENCES / max(per_year, 1)
+    return max(floor, state.now - dt.timedelta(days=365.25 * years_back))
+
+
+def _first(rule: Any, key: str) -> Any:
+    value = rule.get(key) if hasattr(rule, "get") else None
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _rate(rule: Any) -> float:
+    """Occurrences a year of one RRULE (an upper bound, roughly)."""
+    freq = str(_first(rule, "FREQ") or "DAILY").upper()
+    if freq not in _PER_YEAR:
+        return 0.0  # the library will refuse it; nothing to bound
+    interval = _first(rule, "INTERVAL")
+    rate = _PER_YEAR[freq] / (interval if isinstance(interval, int) and interval > 0 else 1)
+    level = _ORDER.index(freq)
+    for key, unit in (("BYHOUR", "HOURLY"), ("BYMINUTE", "MINUTELY"), ("BYSECOND", "SECONDLY")):
+        values = rule.get(key) if hasattr(rule, "get") else None
+        if values and _ORDER.index(unit) > level:
+            rate *= len(values) if isinstance(values, list) else 1
+    days = rule.get("BYDAY") if hasattr(rule, "get") else None
+    if days and level <= _ORDER.index("WEEKLY"):
+        n = len(days) if isinstance(days, list) else 1
+        rate *= n * {"YEARLY": 53, "MONTHLY": 5}.get(freq, 1)
+    return rate
 
 
 def _sort_key(occ: Any) -> dt.datetime:

@@ -73,6 +73,7 @@ class _Message:
     """What the headers of one message say, nothing more."""
 
     number: int
+    line: int | None  # of the mbox "From " line that starts it
     where: str  # how an issue names the message
     sender: Address
     recipients: list[Address]
@@ -90,8 +91,10 @@ class _Reader:
     skipped: Counter[str] = field(default_factory=Counter)
     invalid: Counter[str] = field(default_factory=Counter)
 
-    def issue(self, where: str, message: str, skipped: bool = True) -> None:
-        self.issues.append(ParseIssue(self.file, None, f"{where}: {message}", skipped))
+    def issue(
+        self, where: str, message: str, skipped: bool = True, line: int | None = None
+    ) -> None:
+        self.issues.append(ParseIssue(self.file, line, f"{where}: {message}", skipped))
 
 
 def parse_mbox(path: Path, options: ParseOptions) -> ParseResult:
@@ -161,23 +164,25 @@ def _read_mbox(path: Path, reader: _Reader) -> Iterator[_Message]:
     reading without its table of contents and seeks: three times faster on 100,000
     messages, and no body line outlives the loop.
     """
-    number = 0
+    number = lineno = start = 0
     from_line = b""
     block: list[bytes] | None = None  # the header lines of the current message
     size = 0
     with path.open("rb") as f:
         # Bounded lines: a file of one endless line cannot fill the memory.
         for line in iter(functools.partial(f.readline, 65536), b""):
+            lineno += 1
             if line.startswith(b"From "):
                 # A message whose headers the next "From " line ends has no body.
-                if block is not None and (msg := _message(block, number, from_line, reader)):
+                if block is not None and (msg := _message(block, number, start, from_line, reader)):
                     yield msg
                 number += 1
+                start = lineno
                 from_line, block, size = line, [], 0
             elif block is None:
                 continue  # a body line
             elif line in (b"\n", b"\r\n"):
-                if msg := _message(block, number, from_line, reader):
+                if msg := _message(block, number, start, from_line, reader):
                     yield msg
                 block = None
             else:
@@ -187,15 +192,18 @@ def _read_mbox(path: Path, reader: _Reader) -> Iterator[_Message]:
                     reader.issue(
                         f"message {number}",
                         f"headers longer than {MAX_HEADER_BYTES // 1024} KB; skipped",
+                        line=start,
                     )
                     block = None
-    if block is not None and (msg := _message(block, number, from_line, reader)):
+    if block is not None and (msg := _message(block, number, start, from_line, reader)):
         yield msg
 
 
-def _message(block: list[bytes], number: int, from_line: bytes, reader: _Reader) -> _Message | None:
+def _message(
+    block: list[bytes], number: int, line: int, from_line: bytes, reader: _Reader
+) -> _Message | None:
     fallback = functools.partial(_from_line_date, from_line)
-    return _read_one(b"".join(block), number, f"message {number}", fallback, reader)
+    return _read_one(b"".join(block), number, line, f"message {number}", fallback, reader)
 
 
 def _read_maildir(
@@ -218,7 +226,8 @@ def _read_maildir(
         if block is None:
             reader.issue(where, f"headers longer than {MAX_HEADER_BYTES // 1024} KB; skipped")
             continue
-        msg = _read_one(block, offset + i, where, functools.partial(_maildir_date, key), reader)
+        fallback = functools.partial(_maildir_date, key)
+        msg = _read_one(block, offset + i, None, where, fallback, reader)
         if msg is not None:
             yield msg
 
@@ -293,13 +302,16 @@ def _fields(block: bytes) -> dict[str, str]:
 def _read_one(
     block: bytes,
     number: int,
+    line: int | None,
     where: str,
     fallback: Callable[[], dt.datetime | None],
     reader: _Reader,
 ) -> _Message | None:
     headers = _fields(block)
     if not headers:
-        reader.issue(where, "has none of the headers of an email (From, Date...); skipped")
+        reader.issue(
+            where, "has none of the headers of an email (From, Date...); skipped", line=line
+        )
         return None
     get = headers.get
     if reason := _bulk(get):
@@ -309,17 +321,17 @@ def _read_one(
     senders = _addresses(raw_from, reader)
     if not senders:
         reason = "no From header" if raw_from is None else f"unreadable From {raw_from[:80]!r}"
-        reader.issue(where, f"{reason}; skipped")
+        reader.issue(where, f"{reason}; skipped", line=line)
         return None
     sender = senders[0]
     if messaging.is_automated(sender[0]):
         reader.skipped["from an automated sender (no-reply, mailer-daemon...)"] += 1
         return None
-    when = _date(get("date"), where, fallback, reader)
+    when = _date(get("date"), where, line, fallback, reader)
     if when is None:
         return None
     if when > reader.now + dt.timedelta(days=1):
-        reader.issue(where, f"dated in the future ({when:%Y-%m-%d}); skipped")
+        reader.issue(where, f"dated in the future ({when:%Y-%m-%d}); skipped", line=line)
         return None
     recipients = [a for name in ("to", "cc", "bcc") for a in _addresses(get(name), reader)]
     message_id = _msgid(get("message-id"))
@@ -330,9 +342,8 @@ def _read_one(
         key = "email:sha256:" + hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
     if len(key) > messaging.MAX_KEY:
         key = "email:sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
-    return _Message(
-        number, where, sender, recipients, when, message_id, _msgid(get("in-reply-to")), key
-    )
+    in_reply_to = _msgid(get("in-reply-to"))
+    return _Message(number, line, where, sender, recipients, when, message_id, in_reply_to, key)
 
 
 def _bulk(get: Callable[[str], str | None]) -> str | None:
@@ -394,6 +405,7 @@ def _split_addresses(value: str) -> list[tuple[str, str]]:
 def _date(
     value: str | None,
     where: str,
+    line: int | None,
     fallback_of: Callable[[], dt.datetime | None],
     reader: _Reader,
 ) -> dt.datetime | None:
@@ -405,9 +417,9 @@ def _date(
             problem = f"unreadable Date {value.strip()[:60]!r}"
     fallback = fallback_of()
     if fallback is not None:
-        reader.issue(where, f"{problem}: used {fallback:%Y-%m-%d %H:%M} instead", skipped=False)
+        reader.issue(where, f"{problem}: used {fallback:%Y-%m-%d %H:%M} instead", False, line)
         return fallback
-    reader.issue(where, f"{problem}; skipped")
+    reader.issue(where, f"{problem}; skipped", line=line)
     return None
 
 
@@ -460,6 +472,7 @@ def _result(
                 source_key=m.key,
                 occurred_at=m.when,
                 kind="email",
+                line=m.line,
                 initiated_by=_initiated_by(m, me, sides),
                 participants=[a for a, _ in others],
             )
