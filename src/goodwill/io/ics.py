@@ -104,7 +104,9 @@ def parse_ics(path: Path, options: ParseOptions) -> ParseResult:
     for cal in calendars:
         ids = {id(c) for c in cal.walk("VEVENT")}
         _import_calendar(cal, [e for e in numbered if id(e.component) in ids], state)
-    state.result.issues.extend(messaging.skip_summary(state.file, "event occurrence", state.skipped))
+    state.result.issues.extend(
+        messaging.skip_summary(state.file, "event occurrence", state.skipped)
+    )
     state.result.people = list(state.people.values())
     return state.result
 
@@ -415,7 +417,8 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
             skipped=False,
         )
         occurrences = [ev.component for ev in group]
-    occurrences.sort(key=_sort_key)
+    # Only the past counts: the latest past occurrences are the ones to keep.
+    occurrences = sorted((o for o in occurrences if _sort_key(o) < state.now), key=_sort_key)
     if len(occurrences) > MAX_OCCURRENCES:
         state.issue(
             line,

@@ -22,8 +22,8 @@ from goodwill.io.records import ParseIssue
 
 # Local parts of addresses that send automatically: nobody to keep in touch with.
 _AUTOMATED = re.compile(
-    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer[-_.]?daemon|postmaster"
-    r"|bounces?|notifications?|notify)(?:[-+_.].*)?$",
+    r"(?:^|[-+_.])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply)(?:[-+_.]|$)"
+    r"|^(?:mailer[-_.]?daemon|postmaster|bounces?|notifications?|notify)(?:[-+_.].*)?$",
     re.IGNORECASE,
 )
 _LAST_FIRST = re.compile(r"^\s*([^,]+?)\s*,\s*([^,]+?)\s*$")
@@ -69,7 +69,7 @@ def my_addresses(options: ParseOptions) -> frozenset[str]:
 
 def is_automated(addr: str) -> bool:
     """True for senders nobody writes back to: no-reply, mailer-daemon, notifications..."""
-    return bool(_AUTOMATED.match(addr.partition("@")[0]))
+    return bool(_AUTOMATED.search(addr.partition("@")[0]))
 
 
 def display_name(raw: str | None, addr: str) -> str | None:
