@@ -404,7 +404,7 @@ def test_a_file_that_is_not_a_calendar_is_a_clear_error(
 def test_a_missing_file_and_a_huge_one_are_clear_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(ImportFailed, match="cannot read .*nope.ics"):
+    with pytest.raises(ImportFailed, match=r"cannot read .*nope\.ics"):
         parse_ics(tmp_path / "nope.ics", Options(me=[ME], now=NOW))
     monkeypatch.setattr(ics, "MAX_BYTES", 100)
     with pytest.raises(ImportFailed, match="too large for a calendar"):
