@@ -76,8 +76,8 @@ def to_record(
             links.append(("linkedin" if "linkedin.com/" in url.lower() else "web", url))
     groups = get("tags")
     tags = [
-        g.lstrip("* ").strip()
-        for g in re.split(r"\s*:::\s*|;", groups)
+        g.strip()
+        for g in (groups.split(sep) if sep else groups.split(";"))
         if g.strip() and not g.strip().startswith("*")
     ]
     given, family = get("given"), get("family")

@@ -34,6 +34,7 @@ Action = Literal["create", "update", "merge", "unchanged", "skip"]
 SAME_NAME = 96.0  # token-sort similarity treated as the same name
 CLOSE_NAME = 86.0  # close enough to suggest when the organisation agrees
 PHONE_NAME = 80.0  # a shared phone merges only with a name at least this close
+PHONE_SUGGEST = 60.0  # below this a shared phone is a switchboard or a fake number
 REGION_SETTING = "phone_region"
 
 
@@ -271,7 +272,7 @@ class Matcher:
                     score = _name_score(key, known.key)
                     if score >= PHONE_NAME and not _conflict(facts, known):
                         hits.append((ref, f"phone {number}"))
-                    else:
+                    elif score >= PHONE_SUGGEST:
                         self._suggest(ref, None, score, f"same phone {number}")
         if not hits:
             return None, ""
