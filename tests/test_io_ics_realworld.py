@@ -27,7 +27,7 @@ GUEST = "guest@example.com"
 
 
 def fixture(name: str) -> Path:
-    local = DATA / "ics" / name
+    local = DATA / "realworld" / name
     if local.is_file():
         return local
     return shared_dir() / "fixtures" / "realworld" / "ics" / name
@@ -79,7 +79,7 @@ def weekdays(first: dt.date, last: dt.date, days: set[int]) -> list[dt.date]:
 
 def test_copies_in_tests_data_are_the_real_files() -> None:
     real = shared_dir() / "fixtures" / "realworld" / "ics"
-    for local in sorted((DATA / "ics").glob("*.ics")):
+    for local in sorted((DATA / "realworld").glob("*.ics")):
         assert local.read_bytes() == (real / local.name).read_bytes(), local.name
 
 
@@ -308,7 +308,7 @@ def test_forcecom_space_after_colon_and_leading_blank_line() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    sorted(p.name for p in (DATA / "ics").glob("*.ics")),
+    sorted(p.name for p in (DATA / "realworld").glob("*.ics")),
 )
 def test_every_copied_file_imports_without_an_unreadable_event(name: str) -> None:
     no_read_errors(parse(fixture(name)))

@@ -57,9 +57,9 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
-    from goodwill.cli import demo, log, orgs, people, search
+    from goodwill.cli import demo, log, orgs, people, search, transfer
 
-    for module in (people, orgs, log, search, demo):
+    for module in (people, orgs, log, search, demo, transfer):
         module.register(app)
 
 
