@@ -10,8 +10,7 @@ import pytest
 from goodwill.errors import ImportFailed, InvalidInput
 from goodwill.io import ics
 from goodwill.io.ics import parse_ics
-from goodwill.io.messaging import Options
-from goodwill.io.records import ParseResult
+from goodwill.io.records import ImportOptions, ParseResult
 
 NOW = dt.datetime(2024, 6, 1, 12, 0)
 ME = "ann@example.com"
@@ -40,7 +39,7 @@ def parse(
     path = tmp_path / "cal.ics"
     data = text if isinstance(text, bytes) else text.replace("\n", eol).encode("utf-8")
     path.write_bytes(data)
-    return parse_ics(path, Options(me=me, now=now))
+    return parse_ics(path, ImportOptions(me=list(me), now=now))
 
 
 COFFEE = event(
@@ -383,14 +382,15 @@ def test_a_broken_rule_keeps_the_first_occurrence(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "cal.ics is empty"),
-        (b"  \r\n\r\n", "cal.ics is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "cal.ics is a binary file, not an iCalendar file"),
+        (b"", "is empty: there is nothing to import"),
+        (b"  \r\n\r\n", "holds only blank space: there is nothing to import"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is a PNG picture, not an iCalendar file"),
+        (b"\x00\x01\x02\x03" * 20, "is a binary file, not an iCalendar file"),
         (
             b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob\r\nEND:VCARD\r\n",
-            "cal.ics is not an iCalendar file (no BEGIN:VCALENDAR line)",
+            "is not an iCalendar file (no BEGIN:VCALENDAR line)",
         ),
-        (b"hello, world\n", "cal.ics is not an iCalendar file (no BEGIN:VCALENDAR line)"),
+        (b"hello, world\n", "is not an iCalendar file (no BEGIN:VCALENDAR line)"),
     ],
 )
 def test_a_file_that_is_not_a_calendar_is_a_clear_error(
@@ -398,14 +398,21 @@ def test_a_file_that_is_not_a_calendar_is_a_clear_error(
 ) -> None:
     with pytest.raises(ImportFailed) as err:
         parse(tmp_path, content)
-    assert str(err.value) == message
+    assert str(err.value) == f"{tmp_path / 'cal.ics'} {message}"
 
 
-def test_a_missing_file_and_a_huge_one_are_clear_errors(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with pytest.raises(ImportFailed, match=r"cannot read .*nope\.ics"):
-        parse_ics(tmp_path / "nope.ics", Options(me=[ME], now=NOW))
-    monkeypatch.setattr(ics, "MAX_BYTES", 100)
-    with pytest.raises(ImportFailed, match="too large for a calendar"):
-        parse(tmp_path, calendar(COFFEE))
+def test_a_missing_file_and_a_huge_one_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ImportFailed, match=r"nope\.ics does not exist"):
+        parse_ics(tmp_path / "nope.ics", ImportOptions(me=[ME], now=NOW))
+    path = tmp_path / "cal.ics"
+    path.write_text(calendar(COFFEE))
+    with pytest.raises(ImportFailed, match="more than the 100 bytes an import reads"):
+        parse_ics(path, ImportOptions(me=[ME], now=NOW, max_bytes=100))
+
+
+def test_with_strict_only_problems_are_issues(tmp_path: Path) -> None:
+    text = calendar(COFFEE, event("c", "DTSTART:20240110T090000Z", "STATUS:CANCELLED"))
+    path = tmp_path / "cal.ics"
+    path.write_text(text)
+    r = parse_ics(path, ImportOptions(me=[ME], now=NOW, strict=True))
+    assert [i.source_key for i in r.interactions] == ["ics:coffee-1"] and r.issues == []

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from goodwill.io.ics import parse_ics
-from goodwill.io.messaging import Options
-from goodwill.io.records import ParseResult
+from goodwill.io.records import ImportOptions, ParseResult
 from tests.conftest import DATA, shared_dir
 
 NOW = dt.datetime(2025, 1, 1)
@@ -34,7 +33,7 @@ def fixture(name: str) -> Path:
 
 
 def parse(path: Path, *me: str) -> ParseResult:
-    return parse_ics(path, Options(me=me or ("owner@example.com",), now=NOW))
+    return parse_ics(path, ImportOptions(me=list(me or ("owner@example.com",)), now=NOW))
 
 
 def with_guest(name: str, tmp_path: Path) -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from goodwill.io import facebook, google_csv, linkedin, outlook_csv, vcard
+from goodwill.io import facebook, google_csv, ics, linkedin, mail, outlook_csv, vcard
 from goodwill.io.records import ImportOptions, ParseResult
 
 Parser = Callable[[Path, ImportOptions], ParseResult]
@@ -23,6 +23,9 @@ PARSERS: dict[str, Parser] = {
     "google": google_csv.parse,
     "outlook": outlook_csv.parse,
     "csv": google_csv.parse_any,
+    "ics": ics.parse_ics,
+    "mbox": mail.parse_mbox,
+    "maildir": mail.parse_maildir,
 }
 
 # "json" is not a parser: a goodwill backup restores a whole database (see backup.py).

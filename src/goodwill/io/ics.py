@@ -36,12 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from goodwill.errors import ImportFailed
-from goodwill.io import messaging
-from goodwill.io.messaging import ParseOptions
-from goodwill.io.records import InteractionRecord, ParseIssue, ParseResult, PersonRecord
+from goodwill.io import files, messaging
+from goodwill.io.records import (
+    ImportOptions,
+    InteractionRecord,
+    ParseIssue,
+    ParseResult,
+    PersonRecord,
+)
 
 SOURCE = "ics"
-MAX_BYTES = 200 * 1024 * 1024  # a calendar is read whole: refuse what cannot be one
 # A series keeps at most this many past occurrences (the most recent ones).
 MAX_OCCURRENCES = 5000
 # A series repeating more often than this is not meetings (a minutely alarm...).
@@ -80,19 +84,19 @@ class _State:
         self.result.issues.append(ParseIssue(self.file, line, message, skipped))
 
 
-def parse_ics(path: Path, options: ParseOptions) -> ParseResult:
+def parse_ics(path: Path, options: ImportOptions) -> ParseResult:
     """Read an .ics file into people and past meetings (see the module docstring)."""
     import icalendar
 
-    text, issues = _read(path)
+    text, issues = _read(path, options)
     lines = _repair(_unfold(text))
     if not any(ln.text.upper().startswith("BEGIN:VCALENDAR") for ln in lines):
-        raise ImportFailed(f"{path.name} is not an iCalendar file (no BEGIN:VCALENDAR line)")
+        raise ImportFailed(f"{path} is not an iCalendar file (no BEGIN:VCALENDAR line)")
     source = "\r\n".join(ln.text for ln in lines) + "\r\n"
     try:
         calendars = icalendar.Calendar.from_ical(source, multiple=True)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise ImportFailed(f"{path.name} is not a readable iCalendar file: {exc}") from exc
+        raise ImportFailed(f"{path} is not a readable iCalendar file: {exc}") from exc
     event_lines = [ln.number for ln in lines if ln.text.upper() == "BEGIN:VEVENT"]
     events = [c for cal in calendars for c in cal.walk("VEVENT")]
     if len(events) != len(event_lines):  # cannot happen with our own line scan; be safe
@@ -105,7 +109,7 @@ def parse_ics(path: Path, options: ParseOptions) -> ParseResult:
         ids = {id(c) for c in cal.walk("VEVENT")}
         _import_calendar(cal, [e for e in numbered if id(e.component) in ids], state)
     state.result.issues.extend(
-        messaging.skip_summary(state.file, "event occurrence", state.skipped)
+        messaging.skip_summary(state.file, "event occurrence", state.skipped, options)
     )
     state.result.people = list(state.people.values())
     return state.result
@@ -114,28 +118,18 @@ def parse_ics(path: Path, options: ParseOptions) -> ParseResult:
 # --- reading and repairing the text -------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[str, list[ParseIssue]]:
+def _read(path: Path, options: ImportOptions) -> tuple[str, list[ParseIssue]]:
+    """The file's text, through io.files (size, binary and encoding checks)."""
+    text, encoding = files.read_text(path, options.max_bytes, "an iCalendar file")
+    if encoding != "cp1252":
+        return text, []
+    raw = text.encode("cp1252")  # the bytes again, to say where the first odd one is
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ImportFailed(
-                f"{path.name} is {size // (1024 * 1024)} MB: too large for a calendar "
-                f"(the limit is {MAX_BYTES // (1024 * 1024)} MB)"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise ImportFailed(f"{path.name} is empty")
-    if b"\x00" in data[:4096]:
-        raise ImportFailed(f"{path.name} is a binary file, not an iCalendar file")
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        return data.decode("utf-8"), []
+        raw.decode("utf-8")
+        line = None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        note = ParseIssue(path.name, line, "not UTF-8: read as Windows-1252", skipped=False)
-        return data.decode("cp1252", errors="replace"), [note]
+        line = raw[: exc.start].count(b"\n") + 1
+    return text, [ParseIssue(path.name, line, "not UTF-8: read as Windows-1252", False)]
 
 
 def _unfold(text: str) -> list[_Line]:
@@ -215,7 +209,7 @@ def _timezone_has_id(lines: list[_Line], start: int) -> bool:
 
 
 def _who_am_i(
-    calendars: list[Any], events: list[Any], options: ParseOptions, state: _State
+    calendars: list[Any], events: list[Any], options: ImportOptions, state: _State
 ) -> frozenset[str]:
     me = messaging.my_addresses(options)
     if me:

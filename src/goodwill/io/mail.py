@@ -48,9 +48,14 @@ from pathlib import Path
 from typing import Protocol
 
 from goodwill.errors import ImportFailed
-from goodwill.io import messaging
-from goodwill.io.messaging import ParseOptions
-from goodwill.io.records import InteractionRecord, ParseIssue, ParseResult, PersonRecord
+from goodwill.io import files, messaging
+from goodwill.io.records import (
+    ImportOptions,
+    InteractionRecord,
+    ParseIssue,
+    ParseResult,
+    PersonRecord,
+)
 
 MAX_HEADER_BYTES = 256 * 1024  # headers longer than this are not headers: skip the message
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -97,9 +102,9 @@ class _Reader:
         self.issues.append(ParseIssue(self.file, line, f"{where}: {message}", skipped))
 
 
-def parse_mbox(path: Path, options: ParseOptions) -> ParseResult:
+def parse_mbox(path: Path, options: ImportOptions) -> ParseResult:
     """Read the headers of every message of an mbox file (see the module docstring)."""
-    _check_mbox(path)
+    _check_mbox(path, options)
     reader = _Reader(path.name, messaging.now_utc(options))
     try:
         messages = list(_read_mbox(path, reader))
@@ -108,7 +113,7 @@ def parse_mbox(path: Path, options: ParseOptions) -> ParseResult:
     return _result(messages, reader, options, source="mbox")
 
 
-def parse_maildir(path: Path, options: ParseOptions) -> ParseResult:
+def parse_maildir(path: Path, options: ImportOptions) -> ParseResult:
     """Read the headers of every message of a Maildir, its subfolders included."""
     folders = _maildirs(path)
     reader = _Reader(path.name, messaging.now_utc(options))
@@ -123,28 +128,29 @@ def parse_maildir(path: Path, options: ParseOptions) -> ParseResult:
 # --- finding and opening mailboxes ---------------------------------------------------------
 
 
-def _check_mbox(path: Path) -> None:
+def _check_mbox(path: Path, options: ImportOptions) -> None:
+    """Refuse, before reading, what cannot be an mbox (io.files: size, emptiness, binary)."""
     if path.is_dir():
-        raise ImportFailed(f"{path.name} is a folder, not an mbox file (for a Maildir use maildir)")
+        raise ImportFailed(f"{path} is a folder, not an mbox file (for a Maildir use maildir)")
+    files.check(path, options.max_bytes)
     try:
         with path.open("rb") as f:
-            head = f.read(4096)
+            head = f.read(8192)
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
+    files.sniff_binary(path, head, "an mbox file")
     if not head.strip():
-        raise ImportFailed(f"{path.name} is empty")
-    if b"\x00" in head:
-        raise ImportFailed(f"{path.name} is a binary file, not an mbox file")
+        raise ImportFailed(f"{path} holds only blank space: there is nothing to import")
     if not head.lstrip(b"\r\n").startswith(b"From "):
-        raise ImportFailed(f"{path.name} is not an mbox file (it must begin with a 'From ' line)")
+        raise ImportFailed(f"{path} is not an mbox file (it must begin with a 'From ' line)")
 
 
 def _maildirs(root: Path) -> list[Path]:
     """Every Maildir at or under `root` (a Maildir has cur/ and new/ folders)."""
     if not root.exists():
-        raise ImportFailed(f"cannot read {root}: no such folder")
+        raise ImportFailed(f"{root} does not exist")
     if not root.is_dir():
-        raise ImportFailed(f"{root.name} is a file, not a Maildir folder (for one file use mbox)")
+        raise ImportFailed(f"{root} is a file, not a Maildir folder (for one file use mbox)")
     found = []
     for here, dirs, _files in os.walk(root):
         dirs.sort()
@@ -152,7 +158,7 @@ def _maildirs(root: Path) -> list[Path]:
             found.append(Path(here))
         dirs[:] = [d for d in dirs if d not in ("cur", "new", "tmp")]
     if not found:
-        raise ImportFailed(f"{root.name} is not a Maildir (no cur/ and new/ folders in it)")
+        raise ImportFailed(f"{root} is not a Maildir (no cur/ and new/ folders in it)")
     return found
 
 
@@ -436,7 +442,7 @@ def _msgid(value: str | None) -> str | None:
 
 
 def _result(
-    messages: list[_Message], reader: _Reader, options: ParseOptions, source: str
+    messages: list[_Message], reader: _Reader, options: ImportOptions, source: str
 ) -> ParseResult:
     me = messaging.my_addresses(options)
     if not me and messages:
@@ -479,7 +485,7 @@ def _result(
         )
     result.people = list(people.values())
     result.issues = reader.issues
-    result.issues.extend(messaging.skip_summary(reader.file, "message", reader.skipped))
+    result.issues.extend(messaging.skip_summary(reader.file, "message", reader.skipped, options))
     if reader.invalid:
         total = sum(reader.invalid.values())
         examples = ", ".join(repr(a) for a, _ in reader.invalid.most_common(3))

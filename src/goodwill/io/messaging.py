@@ -11,14 +11,12 @@ import contextlib
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from email.header import decode_header, make_header
-from typing import Protocol
 
 from goodwill import validate
 from goodwill.errors import InvalidInput
-from goodwill.io.records import ParseIssue
+from goodwill.io.records import ImportOptions, ParseIssue
 
 # Local parts of addresses that send automatically: nobody to keep in touch with.
 _AUTOMATED = re.compile(
@@ -29,24 +27,6 @@ _AUTOMATED = re.compile(
 _LAST_FIRST = re.compile(r"^\s*([^,]+?)\s*,\s*([^,]+?)\s*$")
 # A key longer than this is hashed so it fits interaction.source_key (500 characters).
 MAX_KEY = 400
-
-
-class ParseOptions(Protocol):
-    """What a parser needs to know: your addresses and the present moment."""
-
-    @property
-    def me(self) -> Sequence[str]: ...
-
-    @property
-    def now(self) -> dt.datetime | None: ...
-
-
-@dataclass(frozen=True)
-class Options:
-    """A plain ParseOptions for direct calls and tests."""
-
-    me: Sequence[str] = ()
-    now: dt.datetime | None = None
 
 
 def address(value: str | None) -> str | None:
@@ -62,7 +42,7 @@ def address(value: str | None) -> str | None:
         return None
 
 
-def my_addresses(options: ParseOptions) -> frozenset[str]:
+def my_addresses(options: ImportOptions) -> frozenset[str]:
     """Your addresses from --me, normalised; an invalid one is an error naming it."""
     return frozenset(validate.email(a, "me") for a in options.me)
 
@@ -91,7 +71,7 @@ def display_name(raw: str | None, addr: str) -> str | None:
     return name[:200]
 
 
-def now_utc(options: ParseOptions) -> dt.datetime:
+def now_utc(options: ImportOptions) -> dt.datetime:
     """The present as a naive UTC datetime (a naive --now is taken as UTC)."""
     if options.now is None:
         return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -131,8 +111,16 @@ def guess_me(counts: Counter[str], total: int, file: str) -> tuple[frozenset[str
     )
 
 
-def skip_summary(file: str, what: str, reasons: Counter[str]) -> list[ParseIssue]:
-    """One issue per reason for leaving items out ('skipped 12 messages: mailing list')."""
+def skip_summary(
+    file: str, what: str, reasons: Counter[str], options: ImportOptions
+) -> list[ParseIssue]:
+    """One issue per reason for leaving items out ('skipped 12 messages: mailing list').
+
+    These are choices, not problems: with --strict (which stops at the first problem)
+    they are not reported, so that a mailbox with newsletters in it can still be imported.
+    """
+    if options.strict:
+        return []
     return [
         ParseIssue(file, None, f"skipped {n} {what}{'' if n == 1 else 's'}: {reason}")
         for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
