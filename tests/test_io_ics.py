@@ -416,3 +416,32 @@ def test_with_strict_only_problems_are_issues(tmp_path: Path) -> None:
     path.write_text(text)
     r = parse_ics(path, ImportOptions(me=[ME], now=NOW, strict=True))
     assert [i.source_key for i in r.interactions] == ["ics:coffee-1"] and r.issues == []
+
+
+def test_an_event_that_breaks_the_whole_file_is_skipped_alone(tmp_path: Path) -> None:
+    # A time zone with an unreadable start, inside an event: icalendar refuses the file.
+    broken = (
+        "BEGIN:VEVENT\nUID:bad\nDTSTART:20240110T090000Z\nATTENDEE:mailto:x@example.com\n"
+        "BEGIN:VTIMEZONE\nTZID:B\nBEGIN:STANDARD\nDTSTART:bad\nTZOFFSETFROM:+0100\n"
+        "TZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\nEND:VEVENT\n"
+    )
+    later = event("later", "DTSTART:20240112T090000Z", "ATTENDEE:mailto:dan@example.com")
+    r = parse(tmp_path, calendar(COFFEE, broken, later))
+    assert [i.source_key for i in r.interactions] == ["ics:coffee-1", "ics:later"]
+    assert [(i.line, i.skipped) for i in r.issues] == [(13, True)]
+    assert r.issues[0].message.startswith("unreadable event skipped")
+
+
+def test_a_broken_time_zone_is_dropped_and_its_times_float(tmp_path: Path) -> None:
+    head = (
+        "BEGIN:VTIMEZONE\nTZID:Broken\nBEGIN:STANDARD\nDTSTART:bad\nTZOFFSETFROM:+0100\n"
+        "TZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\n"
+    )
+    ev = event("z", "DTSTART;TZID=Broken:20240112T090000", "ATTENDEE:mailto:dan@example.com")
+    r = parse(tmp_path, calendar(COFFEE, ev, head=head))
+    assert [i.occurred_at for i in r.interactions] == [
+        dt.datetime(2024, 1, 10, 9, 0),
+        dt.datetime(2024, 1, 12, 9, 0),
+    ]
+    assert [(i.line, i.skipped) for i in r.issues] == [(4, False)]
+    assert r.issues[0].message.startswith("unreadable time zone ignored")

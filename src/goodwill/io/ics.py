@@ -86,33 +86,100 @@ class _State:
 
 def parse_ics(path: Path, options: ImportOptions) -> ParseResult:
     """Read an .ics file into people and past meetings (see the module docstring)."""
-    import icalendar
-
     text, issues = _read(path, options)
     lines = _repair(_unfold(text))
     if not any(ln.text.upper().startswith("BEGIN:VCALENDAR") for ln in lines):
         raise ImportFailed(f"{path} is not an iCalendar file (no BEGIN:VCALENDAR line)")
-    source = "\r\n".join(ln.text for ln in lines) + "\r\n"
-    try:
-        calendars = icalendar.Calendar.from_ical(source, multiple=True)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise ImportFailed(f"{path} is not a readable iCalendar file: {exc}") from exc
-    event_lines = [ln.number for ln in lines if ln.text.upper() == "BEGIN:VEVENT"]
-    events = [c for cal in calendars for c in cal.walk("VEVENT")]
-    if len(events) != len(event_lines):  # cannot happen with our own line scan; be safe
-        event_lines = [0] * len(events)
     state = _State(path.name, frozenset(), messaging.now_utc(options))
     state.result.issues.extend(issues)
-    state.me = _who_am_i(calendars, events, options, state)
-    numbered = [_Event(c, n or None) for c, n in zip(events, event_lines, strict=True)]
-    for cal in calendars:
-        ids = {id(c) for c in cal.walk("VEVENT")}
-        _import_calendar(cal, [e for e in numbered if id(e.component) in ids], state)
+    calendars = _calendars(lines, path, state)
+    events = [ev.component for _, evs in calendars for ev in evs]
+    state.me = _who_am_i([cal for cal, _ in calendars], events, options, state)
+    for cal, evs in calendars:
+        _import_calendar(cal, evs, state)
     state.result.issues.extend(
         messaging.skip_summary(state.file, "event occurrence", state.skipped, options)
     )
     state.result.people = list(state.people.values())
     return state.result
+
+
+def _calendars(lines: list[_Line], path: Path, state: _State) -> list[tuple[Any, list[_Event]]]:
+    """The calendars of the file with their events; when icalendar refuses the whole
+    file, each event is read on its own and an unreadable one is skipped by line."""
+    import icalendar
+
+    try:
+        calendars = icalendar.Calendar.from_ical(_text(lines), multiple=True)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return _salvage(lines, path, state)
+    begins = [ln.number for ln in lines if ln.text.upper() == "BEGIN:VEVENT"]
+    per_calendar = [list(cal.walk("VEVENT")) for cal in calendars]
+    if sum(len(evs) for evs in per_calendar) != len(begins):  # nested events: no lines
+        begins = [0] * sum(len(evs) for evs in per_calendar)
+    numbers = iter(begins)
+    return [
+        (cal, [_Event(ev, next(numbers) or None) for ev in evs])
+        for cal, evs in zip(calendars, per_calendar, strict=True)
+    ]
+
+
+def _text(lines: list[_Line]) -> str:
+    return "".join(ln.text + "\r\n" for ln in lines)
+
+
+def _blocks(lines: list[_Line]) -> Iterator[tuple[str, list[_Line]]]:
+    """Top-level VTIMEZONE and VEVENT blocks, and calendar properties (as one-line blocks),
+    whatever the nesting around them."""
+    depth, kind, block = 0, "", []
+    for ln in lines:
+        upper = ln.text.upper()
+        if depth == 0 and upper in ("BEGIN:VEVENT", "BEGIN:VTIMEZONE"):
+            depth, kind, block = 1, upper[6:], [ln]
+        elif depth:
+            block.append(ln)
+            if upper.startswith("BEGIN:"):
+                depth += 1
+            elif upper.startswith("END:"):
+                depth -= 1
+                if depth == 0:
+                    yield kind, block
+        elif upper.startswith(("X-WR-", "CALSCALE:")):
+            yield "PROPERTY", [ln]
+
+
+def _salvage(lines: list[_Line], path: Path, state: _State) -> list[tuple[Any, list[_Event]]]:
+    import icalendar
+
+    cal = icalendar.Calendar()
+    blocks = list(_blocks(lines))
+    for kind, block in blocks:
+        if kind == "PROPERTY":
+            name, _, value = block[0].text.partition(":")
+            cal.add(name, value)
+        elif kind == "VTIMEZONE":
+            try:
+                cal.add_component(icalendar.Timezone.from_ical(_text(block)))
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                state.issue(block[0].number, f"unreadable time zone ignored ({exc})", False)
+    events = []
+    zones = "".join(tz.to_ical().decode("utf-8") for tz in cal.walk("VTIMEZONE"))
+    for kind, block in blocks:
+        if kind != "VEVENT":
+            continue
+        try:
+            wrapped = icalendar.Calendar.from_ical(
+                "BEGIN:VCALENDAR\r\n" + zones + _text(block) + "END:VCALENDAR\r\n"
+            )
+            event = wrapped.walk("VEVENT")[0]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            state.issue(block[0].number, f"unreadable event skipped ({exc})")
+            continue
+        cal.add_component(event)
+        events.append(_Event(event, block[0].number))
+    if not events and not any(kind == "VEVENT" for kind, _ in blocks):
+        raise ImportFailed(f"{path} is not a readable iCalendar file: it holds no readable event")
+    return [(cal, events)]
 
 
 # --- reading and repairing the text -------------------------------------------------------
