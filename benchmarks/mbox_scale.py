@@ -192,7 +192,7 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(HERE.parent / "src"))
     from goodwill.io.mail import parse_mbox
-    from goodwill.io.messaging import Options
+    from goodwill.io.records import ImportOptions
 
     mbox = WORK / f"enron_{args.messages}.mbox"
     me_file = mbox.with_suffix(".me")
@@ -204,7 +204,7 @@ def main() -> None:
     me = me_file.read_text().strip()
 
     t0 = time.perf_counter()
-    result = parse_mbox(mbox, Options(me=[me]))
+    result = parse_mbox(mbox, ImportOptions(me=[me]))
     parse_s = time.perf_counter() - t0
     figures: dict[str, object] = {
         "messages": args.messages,

@@ -325,3 +325,20 @@ def test_wrong_paths_for_mbox_and_maildir(tmp_path: Path) -> None:
     big = mbox(tmp_path, msg("x", "From: bob@example.org"))
     with pytest.raises(ImportFailed, match="more than the 10 bytes an import reads"):
         parse_mbox(big, options(max_bytes=10))
+
+
+def test_a_sender_or_recipients_without_a_valid_address(tmp_path: Path) -> None:
+    path = mbox(
+        tmp_path,
+        msg("x", "From: ann@example.com", "To: a..b@example.com", "Date: Mon, 15 Jan 2024 10:00:00 +0000"),
+        msg("y", "From: Jim <j..kean@enron.com>", "To: ann@example.com",
+            "Date: Mon, 15 Jan 2024 11:00:00 +0000"),
+    )  # fmt: skip
+    r = parse_mbox(path, options())
+    assert r.interactions == []
+    assert [str(i) for i in r.issues] == [
+        "box.mbox: skipped 1 message: nobody else in it",
+        "box.mbox: skipped 1 message: the sender's address is not a valid email address",
+        "box.mbox: left out 2 addresses that are not a valid email address "
+        "(e.g. 'a..b@example.com', 'j..kean@enron.com')",
+    ]

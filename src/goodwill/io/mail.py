@@ -324,8 +324,12 @@ def _read_one(
         reader.skipped[reason] += 1
         return None
     raw_from = get("from")
+    invalid = sum(reader.invalid.values())
     senders = _addresses(raw_from, reader)
     if not senders:
+        if sum(reader.invalid.values()) > invalid:  # counted (with examples) in one issue
+            reader.skipped["the sender's address is not a valid email address"] += 1
+            return None
         reason = "no From header" if raw_from is None else f"unreadable From {raw_from[:80]!r}"
         reader.issue(where, f"{reason}; skipped", line=line)
         return None
@@ -458,7 +462,9 @@ def _result(
     for m in messages:
         others = _others(m, me)
         if not others:
-            reader.skipped["only to yourself"] += 1
+            mine = [a in me for a, _ in m.recipients]
+            alone = m.sender[0] in me and bool(mine) and all(mine)
+            reader.skipped["only to yourself" if alone else "nobody else in it"] += 1
             continue
         if m.key in keys:
             reader.skipped["a copy of a message already read (same Message-ID)"] += 1
