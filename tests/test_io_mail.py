@@ -330,7 +330,8 @@ def test_wrong_paths_for_mbox_and_maildir(tmp_path: Path) -> None:
 def test_a_sender_or_recipients_without_a_valid_address(tmp_path: Path) -> None:
     path = mbox(
         tmp_path,
-        msg("x", "From: ann@example.com", "To: a..b@example.com", "Date: Mon, 15 Jan 2024 10:00:00 +0000"),
+        msg("x", "From: ann@example.com", "To: a..b@example.com",
+            "Date: Mon, 15 Jan 2024 10:00:00 +0000"),
         msg("y", "From: Jim <j..kean@enron.com>", "To: ann@example.com",
             "Date: Mon, 15 Jan 2024 11:00:00 +0000"),
     )  # fmt: skip
