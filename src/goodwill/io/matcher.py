@@ -31,7 +31,7 @@ from goodwill.models import Email, Link, Organization, Person, Phone, Role, Sour
 Ref = int
 Action = Literal["create", "update", "merge", "unchanged", "skip"]
 
-SAME_NAME = 96.0  # token-sort similarity treated as the same name
+SAME_NAME = 97.0  # token-sort similarity treated as the same name
 CLOSE_NAME = 86.0  # close enough to suggest when the organisation agrees
 PHONE_NAME = 80.0  # a shared phone merges only with a name at least this close
 PHONE_SUGGEST = 60.0  # below this a shared phone is a switchboard or a fake number
