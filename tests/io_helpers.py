@@ -55,3 +55,8 @@ def snapshot(store: Store) -> bytes:
 def tables_of(dump: bytes) -> dict[str, list[list[object]]]:
     data = json.loads(dump)
     return {name: block["rows"] for name, block in data["tables"].items()}
+
+
+def names(store: Store) -> list[str]:
+    with store.session() as s:
+        return sorted(s.scalars(select(Person.display_name).where(Person.removed_at.is_(None))))

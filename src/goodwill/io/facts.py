@@ -12,7 +12,8 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
+from functools import lru_cache
 
 from goodwill import people, validate
 from goodwill.errors import InvalidInput
@@ -52,9 +53,9 @@ class Facts:
 
     @property
     def org_keys(self) -> set[str]:
-        keys = {org_key(o) for o, _ in self.past_roles}
+        keys = {org_key_cached(o) for o, _ in self.past_roles}
         if self.org:
-            keys.add(org_key(self.org))
+            keys.add(org_key_cached(self.org))
         return keys
 
 
@@ -72,6 +73,11 @@ def _clean_text(value: str | None) -> str | None:
     return text.strip() or None
 
 
+org_key_cached = lru_cache(maxsize=65536)(org_key)
+_linkedin_url = lru_cache(maxsize=65536)(validate.linkedin_url)
+
+
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """A name reduced for comparison: no accents, no case, no punctuation."""
     text = unicodedata.normalize("NFKD", name)
@@ -100,7 +106,7 @@ def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, l
     for kind, url in record.links:
         try:
             if kind == "linkedin" or "linkedin.com/" in url.lower():
-                links.setdefault(validate.linkedin_url(url), "linkedin")
+                links.setdefault(_linkedin_url(url), "linkedin")
             else:
                 links.setdefault(validate.url(url, "link")[:500], kind or "web")
         except InvalidInput:
@@ -155,7 +161,12 @@ def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, l
     )
 
 
+_FIELDS = tuple(f.name for f in fields(Facts))
+
+
 def fingerprint(facts: Facts) -> str:
     """A stable digest of the facts: equal digests mean nothing new to write."""
-    payload = json.dumps(asdict(facts), default=str, sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        [getattr(facts, name) for name in _FIELDS], default=str, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

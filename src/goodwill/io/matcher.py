@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from goodwill.models import Email, Link, Organization, Person, Phone, Role, Sour
 Ref = int
 Action = Literal["create", "update", "merge", "unchanged", "skip"]
 
-SAME_NAME = 96.0  # token-sort similarity treated as the same name
+SAME_NAME = 97.0  # token-sort similarity treated as the same name
 CLOSE_NAME = 86.0  # close enough to suggest when the organisation agrees
 PHONE_NAME = 80.0  # a shared phone merges only with a name at least this close
 PHONE_SUGGEST = 60.0  # below this a shared phone is a switchboard or a fake number
@@ -169,15 +169,18 @@ class Index:
 
 
 def _block_keys(name: str, family: str | None) -> set[str]:
-    """Blocking keys: only people sharing one are compared by name."""
+    """Blocking keys (family name + first initial): only people sharing one are compared."""
     words = name_key(name).split()
-    keys = set()
+    if not words:
+        return set()
+    initial = words[0][0]
+    keys = {f"{words[-1]}|{initial}"}
     if family:
         fam = name_key(family).split()
         if fam:
-            keys.add(fam[-1])
-    if words:
-        keys.add(words[-1])
+            keys.add(f"{fam[-1]}|{initial}")
+    if len(words) > 1:  # "Kim, Dana" and "Dana Kim" meet too
+        keys.add(f"{words[0]}|{words[-1][0]}")
     return keys
 
 
@@ -185,11 +188,11 @@ def _name_score(a: str, b: str) -> float:
     return float(fuzz.token_sort_ratio(a, b)) if a and b else 0.0
 
 
-def _conflict(facts: Facts, known: _Known) -> bool:
+def _conflict(linkedin: set[str], birthday: object, known: _Known) -> bool:
     """Facts that say two people are different whatever their names."""
-    if facts.linkedin and known.linkedin and not (facts.linkedin & known.linkedin):
+    if linkedin and known.linkedin and not (linkedin & known.linkedin):
         return True
-    return bool(facts.birthday and known.birthday and facts.birthday != known.birthday)
+    return bool(birthday and known.birthday and birthday != known.birthday)
 
 
 class Matcher:
@@ -270,7 +273,7 @@ class Matcher:
                     if known.removed:
                         continue
                     score = _name_score(key, known.key)
-                    if score >= PHONE_NAME and not _conflict(facts, known):
+                    if score >= PHONE_NAME and not _conflict(facts.linkedin, facts.birthday, known):
                         hits.append((ref, f"phone {number}"))
                     elif score >= PHONE_SUGGEST:
                         self._suggest(ref, None, score, f"same phone {number}")
@@ -289,23 +292,32 @@ class Matcher:
         for block in _block_keys(facts.name, facts.family):
             candidates |= idx.blocks.get(block, set())
         org_keys = facts.org_keys
+        linkedin, emails = facts.linkedin, facts.email_set
         merges: list[tuple[float, Ref]] = []
-        for ref in sorted(candidates):
+        refs = sorted(candidates)
+        close = process.extract(
+            key,
+            [idx.known[r].key for r in refs],
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=CLOSE_NAME,
+            limit=None,
+        )
+        for _match, score, position in sorted(close, key=lambda c: c[2]):
+            ref = refs[position]
             known = idx.known[ref]
-            if known.removed or _conflict(facts, known):
+            if known.removed:
                 continue
-            score = _name_score(key, known.key)
-            if score < CLOSE_NAME:
+            if _conflict(linkedin, facts.birthday, known):
                 continue
             same_org = bool(org_keys & known.org_keys)
-            if score >= SAME_NAME and same_org:
+            # Two different addresses on both sides: maybe two people; let the user say.
+            other_emails = bool(emails and known.emails and not (emails & known.emails))
+            if score >= SAME_NAME and same_org and not other_emails:
                 merges.append((score, ref))
+            elif score >= SAME_NAME and same_org:
+                self._suggest(ref, None, score, "same name at the same organisation, other emails")
             elif score >= SAME_NAME:
-                where = (
-                    "another organisation"
-                    if org_keys and known.org_keys
-                    else "no organisation to compare"
-                )
+                where = "another organisation" if org_keys and known.org_keys else "no organisation to compare"
                 self._suggest(ref, None, score, f"same name, {where}")
             elif same_org:
                 self._suggest(ref, None, score, "similar name at the same organisation")

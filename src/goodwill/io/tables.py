@@ -91,11 +91,22 @@ _DATE_FORMATS = (
 )
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+)}
+_DAY_MON_YEAR = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3})[A-Za-z]*[ -](\d{4})$")
+
+
 def parse_date(value: str) -> dt.date | None:
     """Dates as contact exports write them; None for empty or placeholder values (0/0/00)."""
     v = " ".join(value.split())
     if not v or re.fullmatch(r"[0/.\-: ]+", v):
         return None
+    if (m := _DAY_MON_YEAR.match(v)) and m.group(2).lower() in _MONTHS:  # LinkedIn: 12 Mar 2024
+        try:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+        except ValueError:
+            return None
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(v, fmt).date()

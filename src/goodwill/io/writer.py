@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from goodwill import people, validate, vocab
@@ -59,8 +59,36 @@ def _chunks(items: Sequence[object], size: int = _CHUNK) -> Iterable[Sequence[ob
 
 
 def _insert_many(session: Session, model: type, rows: list[dict[str, object]]) -> None:
+    """Plain multi-row inserts (Core: the ORM's bulk path costs more per row)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
     for chunk in _chunks(rows, 5000):
-        session.execute(insert(model), list(chunk))
+        connection.execute(insert(table), list(chunk))
+
+
+def _insert_returning_ids(session: Session, model: type, rows: list[dict[str, object]]) -> list[int]:
+    """Insert rows and get their new ids in the same order.
+
+    SQLite cannot return ordered ids from a batched insert (SQLAlchemy would insert row by
+    row), so there the ids are given: the next free ones, inside our write transaction.
+    PostgreSQL returns them in order from batched INSERT ... RETURNING.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    if not rows:
+        return []
+    if connection.dialect.name == "sqlite":
+        start = int(connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        ids = list(range(start, start + len(rows)))
+        _insert_many(session, model, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        return ids
+    out: list[int] = []
+    for chunk in _chunks(rows, 2000):
+        result = connection.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), list(chunk)
+        )
+        out += [row[0] for row in result]
+    return out
 
 
 def _org_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
@@ -80,10 +108,10 @@ def _org_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
         )
     missing = [k for k in keys if k not in found]
     if missing:
-        rows = [{"name": wanted[k], "key": k, "kind": "company"} for k in missing]
-        new = session.scalars(
-            insert(Organization).returning(Organization.id, sort_by_parameter_order=True), rows
-        ).all()
+        rows: list[dict[str, object]] = [
+            {"name": wanted[k], "key": k, "kind": "company"} for k in missing
+        ]
+        new = _insert_returning_ids(session, Organization, rows)
         found.update(zip(missing, new, strict=True))
         for org in session.scalars(select(Organization).where(Organization.id.in_(new))):
             search_index.index_org(session, org)
@@ -118,11 +146,7 @@ def _create(session: Session, plan: Plan, stats: WriteStats) -> None:
                 "circle": "network",
             }
         )
-    ids: list[int] = []
-    for chunk in _chunks(rows, 2000):
-        ids += session.scalars(
-            insert(Person).returning(Person.id, sort_by_parameter_order=True), list(chunk)
-        ).all()
+    ids = _insert_returning_ids(session, Person, rows)
     stats.ids.update(zip(refs, ids, strict=True))
     source_of = {d.target: d.record.source for d in plan.decisions if d.action == "create"}
     org_names = [
@@ -402,11 +426,7 @@ def _interactions(
             }
         )
         participants.append(ids)
-    new_ids: list[int] = []
-    for chunk in _chunks(rows, 2000):
-        new_ids += session.scalars(
-            insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), list(chunk)
-        ).all()
+    new_ids = _insert_returning_ids(session, Interaction, rows)
     _insert_many(
         session,
         Participant,
