@@ -79,6 +79,7 @@ class _State:
     people: dict[str, PersonRecord] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
     skipped: Counter[str] = field(default_factory=Counter)
+    timezones: list[Any] = field(default_factory=list)  # of the calendar being read
 
     def issue(self, line: int | None, message: str, skipped: bool = True) -> None:
         self.result.issues.append(ParseIssue(self.file, line, message, skipped))
@@ -369,6 +370,7 @@ def _import_calendar(cal: Any, events: list[_Event], state: _State) -> None:
             ev.component["UID"] = uid
         groups.setdefault(uid, []).append(ev)
     zone = _calendar_zone(cal)
+    state.timezones = list(cal.walk("VTIMEZONE"))  # once: walking is slow on big calendars
     for uid, group in groups.items():
         try:
             _import_series(cal, uid, group, zone, state)
@@ -451,7 +453,7 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
     for name in ("X-WR-TIMEZONE", "CALSCALE"):
         if name in cal:
             sub[name] = cal[name]
-    for tz in cal.walk("VTIMEZONE"):
+    for tz in state.timezones:
         sub.add_component(tz)
     for ev in group:
         sub.add_component(ev.component)
