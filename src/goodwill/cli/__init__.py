@@ -67,10 +67,24 @@ def _register() -> None:
         people,
         report,
         search,
+        transfer,
         web,
     )
 
-    for module in (people, orgs, log, search, demo, ledger, needs, agenda, interviews, report, web):
+    for module in (
+        people,
+        orgs,
+        log,
+        search,
+        demo,
+        ledger,
+        needs,
+        agenda,
+        interviews,
+        report,
+        transfer,
+        web,
+    ):
         module.register(app)
 
 
