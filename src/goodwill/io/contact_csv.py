@@ -92,7 +92,8 @@ def to_record(
     city = ", ".join(x for x in (get("city"), get("region"), get("country")) if x)
     if not (name or emails or phones or get("org")):
         return None
-    basis = "|".join([name, *(e for e, _ in emails), *(p for p, _ in phones), get("org")])
+    # Identity of a row without an id column: who it names and how to reach them.
+    basis = "|".join([name, *(e for e, _ in emails), *(p for p, _ in phones), *(u for _, u in links), get("org")])
     return PersonRecord(
         source=source,
         source_key="sha1:" + hashlib.sha1(basis.lower().encode()).hexdigest(),
