@@ -31,7 +31,10 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def _people(n: int, seed: int = 7) -> list[dict[str, str]]:
     rng = random.Random(seed)
-    orgs = [f"{p} {rng.choice(['Labs', 'Systems', 'Group', 'Health', 'Capital'])}" for p in words.ORG_PREFIXES]
+    orgs = [
+        f"{p} {rng.choice(['Labs', 'Systems', 'Group', 'Health', 'Capital'])}"
+        for p in words.ORG_PREFIXES
+    ]
     out = []
     for i in range(n):
         first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
@@ -53,13 +56,27 @@ def _people(n: int, seed: int = 7) -> list[dict[str, str]]:
 def write_connections(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         fh.write("Notes:\n")
-        fh.write('"When exporting your connection data, you may notice that some of the email '
-                 'addresses are missing. You will only see email addresses for connections who '
-                 'have allowed their connections to see or download their email address."\n\n')
+        fh.write(
+            '"When exporting your connection data, you may notice that some of the email '
+            "addresses are missing. You will only see email addresses for connections who "
+            'have allowed their connections to see or download their email address."\n\n'
+        )
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"])
+        w.writerow(
+            [
+                "First Name",
+                "Last Name",
+                "URL",
+                "Email Address",
+                "Company",
+                "Position",
+                "Connected On",
+            ]
+        )
         for r in rows:
-            w.writerow([r["first"], r["last"], r["url"], r["email"], r["org"], r["title"], r["day"]])
+            w.writerow(
+                [r["first"], r["last"], r["url"], r["email"], r["org"], r["title"], r["day"]]
+            )
 
 
 def write_vcards(path: Path, rows: list[dict[str, str]]) -> None:
@@ -79,7 +96,9 @@ def write_plain_csv(path: Path, rows: list[dict[str, str]]) -> None:
         w = csv.writer(fh)
         w.writerow(["first_name", "last_name", "email", "company", "title"])
         for i, r in enumerate(rows):
-            w.writerow([r["first"], r["last"], r["email"] or f"p{i}@example.com", r["org"], r["title"]])
+            w.writerow(
+                [r["first"], r["last"], r["email"] or f"p{i}@example.com", r["org"], r["title"]]
+            )
 
 
 def goodwill(db: Path, *args: str) -> tuple[float, dict[str, object]]:
@@ -103,18 +122,28 @@ def hermitcrm(csv_path: Path) -> dict[str, object]:
     venv = WORK / "venv"
     try:
         if not (venv / "bin" / "python").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True
+            )
         pip = subprocess.run(
             [str(venv / "bin" / "pip"), "install", "-q", "hermitcrm"],
-            capture_output=True, text=True, timeout=300, check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         if pip.returncode:
-            return {"skipped": "pip install hermitcrm failed: " + pip.stderr.strip().splitlines()[-1][:200]}
+            return {
+                "skipped": "pip install hermitcrm failed: "
+                + pip.stderr.strip().splitlines()[-1][:200]
+            }
         exe = venv / "bin" / "hermitcrm"
         if not exe.exists():
             return {"skipped": "hermitcrm installed no 'hermitcrm' command"}
         start = time.perf_counter()
-        run = subprocess.run([str(exe), "import", str(csv_path)], capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            [str(exe), "import", str(csv_path)], capture_output=True, text=True, check=False
+        )
         took = time.perf_counter() - start
         if run.returncode:
             return {"skipped": f"hermitcrm import failed: {run.stderr.strip()[:200]}"}
@@ -151,12 +180,20 @@ def main() -> None:
         "target_first_s": 10,
         "target_reimport_s": 5,
     }
-    results["vcards"] = {"cards": args.cards, "import_s": round(vc, 2), "created": report3["created"], "merged": report3["merged"], "target_s": 15}
-    five, _ = goodwill(WORK / "bench-5k.db", "linkedin", str(WORK / "Connections-5k.csv")) if False else (None, None)
+    results["vcards"] = {
+        "cards": args.cards,
+        "import_s": round(vc, 2),
+        "created": report3["created"],
+        "merged": report3["merged"],
+        "target_s": 15,
+    }
     if not args.no_peer:
         write_connections(WORK / "Connections-5k.csv", rows[:5000])
         ours, _ = goodwill(WORK / "bench-5k.db", "linkedin", str(WORK / "Connections-5k.csv"))
-        results["peer_5000_contacts"] = {"goodwill_s": round(ours, 2), "hermitcrm": hermitcrm(plain)}
+        results["peer_5000_contacts"] = {
+            "goodwill_s": round(ours, 2),
+            "hermitcrm": hermitcrm(plain),
+        }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -87,13 +87,19 @@ def test_missing_file_and_folder(seeded: Store, tmp_path: Path) -> None:
 
 def test_a_file_where_every_record_is_bad(seeded: Store, tmp_path: Path) -> None:
     (tmp_path / "bad.vcf").write_text("BEGIN:VCARD\nVERSION:3.0\nNOTE:who?\nEND:VCARD\n")
-    _refused(seeded, "vcard", tmp_path / "bad.vcf", r"nothing to import from .*bad.vcf:1: card names nobody")
+    _refused(
+        seeded,
+        "vcard",
+        tmp_path / "bad.vcf",
+        r"nothing to import from .*bad.vcf:1: card names nobody",
+    )
 
 
 def test_malformed_rows_are_reported_by_line_and_skipped(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "Connections.csv"
     path.write_text(
-        "Notes:\nsomething\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Notes:\nsomething\n\n"
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
         "Ann,Lee,https://www.linkedin.com/in/ann-lee,not-an-email,Acme,CTO,31 Feb 2024\n"
         ",,,,,,\n,,,,Nobody Inc,,\n"
         "Bo,Chan,https://www.linkedin.com/in/bo-chan,,Acme,CEO,01 Jan 2024\n"

@@ -17,13 +17,38 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 VCARD_LINES = st.sampled_from(
     [
-        "BEGIN:VCARD", "END:VCARD", "VERSION:2.1", "VERSION:3.0", "VERSION:4.0", "FN:Ann Lee",
-        "N:Lee;Ann;;;", "N;CHARSET=SHIFT_JIS:\x88\xc0", "EMAIL;TYPE=INTERNET:ann@example.com",
-        "TEL;CELL:+1 415 555 0101", "TEL;VALUE=uri:tel:+44", "ORG:Acme;Dept", "TITLE:CTO",
-        "NOTE;ENCODING=QUOTED-PRINTABLE:a=", "=0D=0Ab", "NOTE:x\\ny\\,z", "CATEGORIES:a,b\\,c",
-        "BDAY:--0416", "BDAY:19800101", "PHOTO;ENCODING=BASE64;JPEG:AAAA", " continued", "\tfolded",
-        "#comment", "", "item1.URL:https\\://x", "ADR:;;Street;City;;1;Country", "garbage ::: ;;",
-        "X-Y;A=\"q;u:o\";B:v", "UID:1", "ORG:", "FN:", "N:;;;;",
+        "BEGIN:VCARD",
+        "END:VCARD",
+        "VERSION:2.1",
+        "VERSION:3.0",
+        "VERSION:4.0",
+        "FN:Ann Lee",
+        "N:Lee;Ann;;;",
+        "N;CHARSET=SHIFT_JIS:\x88\xc0",
+        "EMAIL;TYPE=INTERNET:ann@example.com",
+        "TEL;CELL:+1 415 555 0101",
+        "TEL;VALUE=uri:tel:+44",
+        "ORG:Acme;Dept",
+        "TITLE:CTO",
+        "NOTE;ENCODING=QUOTED-PRINTABLE:a=",
+        "=0D=0Ab",
+        "NOTE:x\\ny\\,z",
+        "CATEGORIES:a,b\\,c",
+        "BDAY:--0416",
+        "BDAY:19800101",
+        "PHOTO;ENCODING=BASE64;JPEG:AAAA",
+        " continued",
+        "\tfolded",
+        "#comment",
+        "",
+        "item1.URL:https\\://x",
+        "ADR:;;Street;City;;1;Country",
+        "garbage ::: ;;",
+        'X-Y;A="q;u:o";B:v',
+        "UID:1",
+        "ORG:",
+        "FN:",
+        "N:;;;;",
     ]
 )
 
@@ -67,14 +92,29 @@ def test_vcard_parser_survives_card_shaped_input(lines: list[str], eol: str) -> 
 
 HEADERS = [
     "Notes:\nx\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On",
-    "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,SUBJECT,CONTENT,FOLDER,ATTACHMENTS",
+    "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,"
+    "DATE,SUBJECT,CONTENT,FOLDER,ATTACHMENTS",
     "From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl",
-    "Name,Given Name,Family Name,Group Membership,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Value,Birthday",
+    "Name,Given Name,Family Name,Group Membership,E-mail 1 - Type,E-mail 1 - Value,"
+    "Phone 1 - Value,Birthday",
     "First Name,Last Name,E-mail Address,Company,Job Title,Birthday,Categories,Business Phone",
 ]
 CELLS = st.one_of(
-    st.sampled_from(["", "Ann", "https://www.linkedin.com/in/x", "12 Mar 2024", "0/0/00", "a@b.co",
-                     "2024-01-01 10:00:00 UTC", "9/20/26, 10:15 AM", "* My Contacts ::: X", "INCOMING", "+1 415 555 0101"]),
+    st.sampled_from(
+        [
+            "",
+            "Ann",
+            "https://www.linkedin.com/in/x",
+            "12 Mar 2024",
+            "0/0/00",
+            "a@b.co",
+            "2024-01-01 10:00:00 UTC",
+            "9/20/26, 10:15 AM",
+            "* My Contacts ::: X",
+            "INCOMING",
+            "+1 415 555 0101",
+        ]
+    ),
     st.text(max_size=20),
 )
 
@@ -98,8 +138,17 @@ def test_csv_parsers_survive_rows_under_real_headers(header: str, rows: list[lis
 @FUZZ
 @given(
     st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["name", "timestamp", "friends_v2", "x"]), inner, max_size=4),
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=10),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(["name", "timestamp", "friends_v2", "x"]), inner, max_size=4
+            )
+        ),
         max_leaves=20,
     )
 )

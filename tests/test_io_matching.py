@@ -73,12 +73,30 @@ def test_same_people_across_linkedin_vcard_and_a_mailbox_merge(
     assert (report.created, report.merged, report.suggested) == (1, 1, 1)
     with store.session() as s:
         mailbox = [
-            PersonRecord("mbox", "dana@acme.example", name="Dana K.", emails=[("dana@acme.example", None)]),
-            PersonRecord("mbox", "lee@home.example", name="Lee Park", emails=[("lee@home.example", None)]),
+            PersonRecord(
+                "mbox", "dana@acme.example", name="Dana K.", emails=[("dana@acme.example", None)]
+            ),
+            PersonRecord(
+                "mbox", "lee@home.example", name="Lee Park", emails=[("lee@home.example", None)]
+            ),
         ]
         mails = [
-            InteractionRecord("mbox", "<1@acme.example>", dt.datetime(2026, 5, 1, 9), "email", initiated_by="them", participants=["dana@acme.example"]),
-            InteractionRecord("mbox", "<2@home.example>", dt.datetime(2026, 5, 2, 9), "email", initiated_by="me", participants=["lee@home.example"]),
+            InteractionRecord(
+                "mbox",
+                "<1@acme.example>",
+                dt.datetime(2026, 5, 1, 9),
+                "email",
+                initiated_by="them",
+                participants=["dana@acme.example"],
+            ),
+            InteractionRecord(
+                "mbox",
+                "<2@home.example>",
+                dt.datetime(2026, 5, 2, 9),
+                "email",
+                initiated_by="me",
+                participants=["lee@home.example"],
+            ),
         ]
         plan = matcher.match(s, mailbox)
         stats = writer.write(s, plan, mails, now=dt.datetime(2026, 6, 1))
@@ -91,7 +109,9 @@ def test_same_people_across_linkedin_vcard_and_a_mailbox_merge(
     assert dana.interactions_count == 1 and dana.met_on == dt.date(2024, 3, 12)
     assert names(store) == ["Dana Kim", "Lee Park", "Lee Park", "Sam Rivera"]
     with store.session() as s:
-        sources = sorted(s.scalars(select(SourceRecord.source).where(SourceRecord.person_id == dana.id)))
+        sources = sorted(
+            s.scalars(select(SourceRecord.source).where(SourceRecord.person_id == dana.id))
+        )
         assert sources == ["linkedin", "mbox", "vcard"]
         pair = s.scalars(select(MergeSuggestion)).one()
         pair_names = {s.get(Person, pair.a_id).display_name, s.get(Person, pair.b_id).display_name}  # type: ignore[union-attr]
@@ -109,8 +129,20 @@ def test_linkedin_credentials_in_last_name_are_a_suffix(store: Store, tmp_path: 
 
 def test_different_linkedin_profiles_never_merge(session: Session) -> None:
     records = [
-        PersonRecord("linkedin", "a", name="Ana Lima", org="Acme", links=[("linkedin", "https://linkedin.com/in/ana-1")]),
-        PersonRecord("linkedin", "b", name="Ana Lima", org="Acme", links=[("linkedin", "https://linkedin.com/in/ana-2")]),
+        PersonRecord(
+            "linkedin",
+            "a",
+            name="Ana Lima",
+            org="Acme",
+            links=[("linkedin", "https://linkedin.com/in/ana-1")],
+        ),
+        PersonRecord(
+            "linkedin",
+            "b",
+            name="Ana Lima",
+            org="Acme",
+            links=[("linkedin", "https://linkedin.com/in/ana-2")],
+        ),
     ]
     plan = matcher.match(session, records)
     assert [d.action for d in plan.decisions] == ["create", "create"] and not plan.suggestions
@@ -118,7 +150,9 @@ def test_different_linkedin_profiles_never_merge(session: Session) -> None:
 
 def test_a_close_name_at_the_same_org_is_only_suggested(session: Session) -> None:
     people.add(session, "Jonathan Smith", org="Initech")
-    plan = matcher.match(session, [PersonRecord("vcard", "x", name="Jonathon Smith", org="Initech")])
+    plan = matcher.match(
+        session, [PersonRecord("vcard", "x", name="Jonathon Smith", org="Initech")]
+    )
     assert plan.decisions[0].action == "create"
     assert [s.reason for s in plan.suggestions] == ["similar name at the same organisation"]
     stats = writer.write(session, plan)
@@ -127,22 +161,32 @@ def test_a_close_name_at_the_same_org_is_only_suggested(session: Session) -> Non
 
 def test_email_matches_exactly_whatever_the_name(session: Session) -> None:
     known = people.add(session, "Robert Tables", emails=["bobby@example.com"])
-    plan = matcher.match(session, [PersonRecord("google", "k", name="Bob", emails=[("Bobby@Example.com", "home")])])
+    plan = matcher.match(
+        session, [PersonRecord("google", "k", name="Bob", emails=[("Bobby@Example.com", "home")])]
+    )
     assert (plan.decisions[0].action, plan.decisions[0].target) == ("merge", known.id)
 
 
 def test_a_shared_phone_with_another_name_is_not_a_merge(session: Session) -> None:
     people.add(session, "Front Desk", phones=["+1 415 555 0100"])
-    plan = matcher.match(session, [PersonRecord("vcard", "k", name="Front Desk Team", phones=[("+14155550100", None)])])
+    plan = matcher.match(
+        session,
+        [PersonRecord("vcard", "k", name="Front Desk Team", phones=[("+14155550100", None)])],
+    )
     assert plan.decisions[0].action == "merge"
-    plan = matcher.match(session, [PersonRecord("vcard", "k2", name="Zed Q", phones=[("+14155550100", None)])])
+    plan = matcher.match(
+        session, [PersonRecord("vcard", "k2", name="Zed Q", phones=[("+14155550100", None)])]
+    )
     assert plan.decisions[0].action == "create"
 
 
 def test_removed_people_are_not_brought_back(session: Session) -> None:
     gone = people.add(session, "Gone Person", emails=["gone@example.com"])
     people.remove(session, gone)
-    plan = matcher.match(session, [PersonRecord("vcard", "g", name="Gone Person", emails=[("gone@example.com", None)])])
+    plan = matcher.match(
+        session,
+        [PersonRecord("vcard", "g", name="Gone Person", emails=[("gone@example.com", None)])],
+    )
     assert plan.decisions[0].action == "skip"
     assert "removed" in plan.issues[0].message
 
@@ -150,7 +194,14 @@ def test_removed_people_are_not_brought_back(session: Session) -> None:
 def test_duplicates_inside_one_file_become_one_person(session: Session) -> None:
     records = [
         PersonRecord("vcard", "1", line=1, name="Kai Ito", emails=[("kai@example.com", None)]),
-        PersonRecord("vcard", "2", line=9, name="Kai Ito", emails=[("kai@example.com", None)], phones=[("+81 3 1234 5678", None)]),
+        PersonRecord(
+            "vcard",
+            "2",
+            line=9,
+            name="Kai Ito",
+            emails=[("kai@example.com", None)],
+            phones=[("+81 3 1234 5678", None)],
+        ),
         PersonRecord("vcard", "1", line=20, name="Kai Ito", emails=[("kai@example.com", None)]),
     ]
     plan = matcher.match(session, records)
@@ -181,10 +232,20 @@ def test_matching_costs_a_fixed_number_of_queries(store: Store) -> None:
     event.listen(store.engine, "before_cursor_execute", count)
     try:
         with store.session() as s:
-            small = matcher.match(s, [PersonRecord("vcard", "a", name="A B", emails=[("a@x.example", None)])])
+            small = matcher.match(
+                s, [PersonRecord("vcard", "a", name="A B", emails=[("a@x.example", None)])]
+            )
             n_small = len(statements)
-            records = [PersonRecord("vcard", f"k{i}", name=f"Person {i} Known", org="Acme") for i in range(30)]
-            records += [PersonRecord("vcard", f"o{i}", name=f"Other {i}", emails=[(f"o{i}@x.example", None)]) for i in range(170)]
+            records = [
+                PersonRecord("vcard", f"k{i}", name=f"Person {i} Known", org="Acme")
+                for i in range(30)
+            ]
+            records += [
+                PersonRecord(
+                    "vcard", f"o{i}", name=f"Other {i}", emails=[(f"o{i}@x.example", None)]
+                )
+                for i in range(170)
+            ]
             statements.clear()
             big = matcher.match(s, records)
             assert len(statements) == n_small
@@ -194,17 +255,42 @@ def test_matching_costs_a_fixed_number_of_queries(store: Store) -> None:
 
 
 def test_interactions_are_not_duplicated_and_keep_direction(session: Session) -> None:
-    records = [PersonRecord("mbox", "ada@example.com", name="Ada L", emails=[("ada@example.com", None)])]
-    mails = [
-        InteractionRecord("mbox", "<m1@x>", dt.datetime(2026, 1, 1, 8), "email", summary="hello", initiated_by="me", participants=["ada@example.com"]),
-        InteractionRecord("mbox", "<m2@x>", dt.datetime(2026, 1, 2, 8), "email", initiated_by="them", participants=["ada@example.com", "nobody@x"]),
-        InteractionRecord("mbox", "<m3@x>", dt.datetime(2026, 1, 3, 8), "email", participants=["nobody@x"]),
+    records = [
+        PersonRecord("mbox", "ada@example.com", name="Ada L", emails=[("ada@example.com", None)])
     ]
-    stats = writer.write(session, matcher.match(session, records), mails, now=dt.datetime(2026, 2, 1))
+    mails = [
+        InteractionRecord(
+            "mbox",
+            "<m1@x>",
+            dt.datetime(2026, 1, 1, 8),
+            "email",
+            summary="hello",
+            initiated_by="me",
+            participants=["ada@example.com"],
+        ),
+        InteractionRecord(
+            "mbox",
+            "<m2@x>",
+            dt.datetime(2026, 1, 2, 8),
+            "email",
+            initiated_by="them",
+            participants=["ada@example.com", "nobody@x"],
+        ),
+        InteractionRecord(
+            "mbox", "<m3@x>", dt.datetime(2026, 1, 3, 8), "email", participants=["nobody@x"]
+        ),
+    ]
+    stats = writer.write(
+        session, matcher.match(session, records), mails, now=dt.datetime(2026, 2, 1)
+    )
     assert (stats.interactions_created, len(stats.issues)) == (2, 1)
-    again = writer.write(session, matcher.match(session, records), mails[:2], now=dt.datetime(2026, 2, 1))
+    again = writer.write(
+        session, matcher.match(session, records), mails[:2], now=dt.datetime(2026, 2, 1)
+    )
     assert (again.interactions_created, again.interactions_unchanged) == (0, 2)
-    rows = session.execute(select(Interaction.source_key, Interaction.initiated_by).order_by(Interaction.id)).all()
+    rows = session.execute(
+        select(Interaction.source_key, Interaction.initiated_by).order_by(Interaction.id)
+    ).all()
     assert [tuple(r) for r in rows] == [("<m1@x>", "me"), ("<m2@x>", "them")]
 
 
@@ -230,4 +316,11 @@ def test_every_fact_keeps_its_source(store: Store, tmp_path: Path) -> None:
     raw = [r for r in dump["source_record"]]
     assert len(raw) == 2 and all("BEGIN:VCARD" in str(r) for r in raw)
     with store.session() as s:
-        assert s.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.fingerprint.is_(None))) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(SourceRecord)
+                .where(SourceRecord.fingerprint.is_(None))
+            )
+            == 0
+        )

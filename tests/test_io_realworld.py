@@ -325,7 +325,10 @@ def test_outlook_2000_windows_1252_and_zero_dates(db: Store) -> None:
     run(db, "outlook", fixture("projectopen_outlook2000_contacts.csv"), region="ES")
     frank = everyone(db)["Frank Bergmann"]
     assert frank.organization == "Project/Open" and frank.title == "Managing Director"
-    assert frank.emails == ["frank.bergmann@project-open.com"] and frank.location == "Barcelona, Catalunya, Spain"
+    assert (
+        frank.emails == ["frank.bergmann@project-open.com"]
+        and frank.location == "Barcelona, Catalunya, Spain"
+    )
 
 
 def test_outlook_japanese_header(db: Store) -> None:

@@ -21,7 +21,9 @@ from tests.conftest import DATA, Result
 from tests.io_helpers import run
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéüñ", min_size=2, max_size=8).map(str.capitalize)
-SAFE = st.text(alphabet="abcdefghij ,;:.-'\\éñ", min_size=1, max_size=25).map(str.strip).filter(bool)
+SAFE = (
+    st.text(alphabet="abcdefghij ,;:.-'\\éñ", min_size=1, max_size=25).map(str.strip).filter(bool)
+)
 NOTE = st.lists(SAFE, min_size=1, max_size=3).map("\n".join)
 PERSON = st.fixed_dictionaries(
     {
@@ -29,7 +31,10 @@ PERSON = st.fixed_dictionaries(
         "family": WORD,
         "org": st.none() | WORD,
         "title": st.none() | SAFE,
-        "tags": st.lists(st.text(alphabet="abcxyz -", min_size=1, max_size=8).map(str.strip).filter(bool), max_size=3),
+        "tags": st.lists(
+            st.text(alphabet="abcxyz -", min_size=1, max_size=8).map(str.strip).filter(bool),
+            max_size=3,
+        ),
         "note": st.none() | NOTE,
         "n_emails": st.integers(0, 2),
         "n_phones": st.integers(0, 2),
@@ -37,7 +42,11 @@ PERSON = st.fixed_dictionaries(
         "location": st.none() | SAFE,
     }
 )
-RT = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+RT = settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +78,14 @@ def fill(store: Store, persons: list[dict[str, object]]) -> None:
                 location=p["location"],  # type: ignore[arg-type]
             )
             if i % 2:
-                interactions.log(s, [person], "coffee", when=dt.datetime(2025, 1, i + 1, 9), summary="talk", gave=["info"])
+                interactions.log(
+                    s,
+                    [person],
+                    "coffee",
+                    when=dt.datetime(2025, 1, i + 1, 9),
+                    summary="talk",
+                    gave=["info"],
+                )
 
 
 def exported(store: Store, fmt: str) -> bytes:
@@ -77,7 +93,9 @@ def exported(store: Store, fmt: str) -> bytes:
         return export.export_bytes(s, fmt)
 
 
-def roundtrip(template: Path, persons: list[dict[str, object]], fmt: str, import_as: str) -> tuple[bytes, bytes]:
+def roundtrip(
+    template: Path, persons: list[dict[str, object]], fmt: str, import_as: str
+) -> tuple[bytes, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         one, two = fresh(template, folder, "one.db"), fresh(template, folder, "two.db")
@@ -95,7 +113,9 @@ def roundtrip(template: Path, persons: list[dict[str, object]], fmt: str, import
 
 @RT
 @given(st.lists(PERSON, max_size=5))
-def test_vcard_export_import_export_is_lossless(template: Path, persons: list[dict[str, object]]) -> None:
+def test_vcard_export_import_export_is_lossless(
+    template: Path, persons: list[dict[str, object]]
+) -> None:
     first, second = roundtrip(template, persons, "vcard", "vcard")
     assert first.decode() == second.decode()
 
@@ -103,14 +123,18 @@ def test_vcard_export_import_export_is_lossless(template: Path, persons: list[di
 # Two CSV rows equal in every column are one contact given twice: names are kept distinct.
 @RT
 @given(st.lists(PERSON, min_size=1, max_size=5, unique_by=lambda p: (p["given"], p["family"])))
-def test_csv_export_import_export_is_lossless(template: Path, persons: list[dict[str, object]]) -> None:
+def test_csv_export_import_export_is_lossless(
+    template: Path, persons: list[dict[str, object]]
+) -> None:
     first, second = roundtrip(template, persons, "csv", "google")
     assert first.decode() == second.decode()
 
 
 @RT
 @given(st.lists(PERSON, min_size=1, max_size=5))
-def test_json_backup_restore_backup_gives_the_same_bytes(template: Path, persons: list[dict[str, object]]) -> None:
+def test_json_backup_restore_backup_gives_the_same_bytes(
+    template: Path, persons: list[dict[str, object]]
+) -> None:
     first, second = roundtrip(template, persons, "json", "json")
     assert first == second
 
@@ -119,13 +143,34 @@ def test_exported_cards_read_back_with_vobject(store: Store) -> None:
     """vobject, an independent reader, agrees with what we write."""
     import vobject
 
-    fill(store, [{"given": "Zoë", "family": "Ng", "org": "A; B, C", "title": "CTO", "tags": ["x"], "note": "l1\nl2; l3", "n_emails": 1, "n_phones": 1, "linkedin": True, "location": "Paris"}])
+    fill(
+        store,
+        [
+            {
+                "given": "Zoë",
+                "family": "Ng",
+                "org": "A; B, C",
+                "title": "CTO",
+                "tags": ["x"],
+                "note": "l1\nl2; l3",
+                "n_emails": 1,
+                "n_phones": 1,
+                "linkedin": True,
+                "location": "Paris",
+            }
+        ],
+    )
     card = next(vobject.readComponents(exported(store, "vcard").decode()))
     assert card.fn.value == "Zoë Ng" and card.org.value == ["A; B, C"]
     assert card.note.value == "l1\nl2; l3" and card.email.value == "p0.0@example.com"
 
 
-CARDS = ["android_v21_complicated.vcf", "ezvcard_gmail-single.vcf", "android_v40_sort_as.vcf", "ezvcard_rfc2426-example.vcf"]
+CARDS = [
+    "android_v21_complicated.vcf",
+    "ezvcard_gmail-single.vcf",
+    "android_v40_sort_as.vcf",
+    "ezvcard_rfc2426-example.vcf",
+]
 
 
 @pytest.mark.parametrize("name", CARDS)
@@ -134,7 +179,9 @@ def test_an_unchanged_imported_card_is_exported_as_it_was(store: Store, name: st
     run(store, "vcard", path)
     original = path.read_bytes().decode("utf-8")
     out = exported(store, "vcard").decode("utf-8")
-    cards = re.findall(r"^BEGIN:VCARD$.*?^END:VCARD$", original.replace("\r\n", "\n"), re.I | re.M | re.S)
+    cards = re.findall(
+        r"^BEGIN:VCARD$.*?^END:VCARD$", original.replace("\r\n", "\n"), re.I | re.M | re.S
+    )
     assert cards
     for card in cards:
         assert card.replace("\n", "\r\n") in out
@@ -162,7 +209,9 @@ def test_vdir_has_one_card_per_person_with_stable_names(
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_cli_export_json_then_import_json(cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_export_json_then_import_json(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cli("person", "add", "Ida Berg", "--email", "ida@example.com", "--tag", "x").code == 0
     assert cli("export", "json", "-o", tmp_path / "b.json").code == 0
     monkeypatch.setenv("GOODWILL_DB", str(tmp_path / "other.db"))

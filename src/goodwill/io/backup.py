@@ -84,7 +84,8 @@ def _load(path: Path, options: ImportOptions) -> dict[str, Any]:
         raise ImportFailed(f"{path} is not a goodwill backup (made by 'goodwill export json')")
     if data.get("schema") not in known_revisions():
         raise ImportFailed(
-            f"{path} was written by a newer goodwill (schema {data.get('schema')}); upgrade to restore it"
+            f"{path} was written by a newer goodwill (schema {data.get('schema')}); "
+            "upgrade to restore it"
         )
     if not isinstance(data.get("tables"), dict):
         raise ImportFailed(f"{path} is a damaged goodwill backup: it has no tables")
@@ -148,7 +149,11 @@ def _reset_sequences(session: Session) -> None:
         return
     for table in _tables():
         pk = list(table.primary_key.columns)
-        if len(pk) == 1 and pk[0].autoincrement is not False and isinstance(pk[0].type.python_type, type):
+        if (
+            len(pk) == 1
+            and pk[0].autoincrement is not False
+            and isinstance(pk[0].type.python_type, type)
+        ):
             try:
                 if pk[0].type.python_type is not int:
                     continue

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from goodwill.io.facts import Facts, fingerprint, name_key, normalise
 from goodwill.io.records import ParseIssue, PersonRecord
-from goodwill.models import Email, Link, Organization, Person, Phone, Role, SourceRecord, Setting
+from goodwill.models import Email, Link, Organization, Person, Phone, Role, Setting, SourceRecord
 
 # A person is an existing id (> 0) or a person this import will create (< 0).
 Ref = int
@@ -101,14 +101,13 @@ class Index:
         self.source: dict[tuple[str, str], tuple[Ref, str | None, int | None]] = {}
         self.blocks: dict[str, set[Ref]] = defaultdict(set)
         self._next = -1
-        for pid, name, family, birthday, removed, merged_into, is_me in session.execute(
+        for pid, name, family, birthday, removed, is_me in session.execute(
             select(
                 Person.id,
                 Person.display_name,
                 Person.family_name,
                 Person.birthday,
                 Person.removed_at,
-                Person.merged_into_id,
                 Person.is_me,
             )
         ):
@@ -250,7 +249,8 @@ class Matcher:
             if target > 0 and self.index.known[target].removed:
                 self._issue(
                     record,
-                    f"matches {self.index.known[target].name} (#{target}), who was removed: skipped",
+                    f"matches {self.index.known[target].name} (#{target}), "
+                    "who was removed: skipped",
                 )
                 return self._done(record, Decision(record, "skip", facts, fp, target, "removed"))
             return self._apply(record, Decision(record, "merge", facts, fp, target, why))
@@ -317,7 +317,11 @@ class Matcher:
             elif score >= SAME_NAME and same_org:
                 self._suggest(ref, None, score, "same name at the same organisation, other emails")
             elif score >= SAME_NAME:
-                where = "another organisation" if org_keys and known.org_keys else "no organisation to compare"
+                where = (
+                    "another organisation"
+                    if org_keys and known.org_keys
+                    else "no organisation to compare"
+                )
                 self._suggest(ref, None, score, f"same name, {where}")
             elif same_org:
                 self._suggest(ref, None, score, "similar name at the same organisation")
