@@ -187,11 +187,6 @@ def main() -> None:
         "merged": report3["merged"],
         "target_s": 15,
     }
-    five, _ = (
-        goodwill(WORK / "bench-5k.db", "linkedin", str(WORK / "Connections-5k.csv"))
-        if False
-        else (None, None)
-    )
     if not args.no_peer:
         write_connections(WORK / "Connections-5k.csv", rows[:5000])
         ours, _ = goodwill(WORK / "bench-5k.db", "linkedin", str(WORK / "Connections-5k.csv"))

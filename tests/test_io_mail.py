@@ -330,9 +330,9 @@ def test_wrong_paths_for_mbox_and_maildir(tmp_path: Path) -> None:
 def test_a_sender_or_recipients_without_a_valid_address(tmp_path: Path) -> None:
     path = mbox(
         tmp_path,
-        msg("x", "From: ann@example.com", "To: a..b@example.com",
+        msg("x", "From: ann@example.com", "To: a@b",
             "Date: Mon, 15 Jan 2024 10:00:00 +0000"),
-        msg("y", "From: Jim <j..kean@enron.com>", "To: ann@example.com",
+        msg("y", "From: Jim <j@kean>", "To: ann@example.com",
             "Date: Mon, 15 Jan 2024 11:00:00 +0000"),
     )  # fmt: skip
     r = parse_mbox(path, options())
@@ -341,5 +341,5 @@ def test_a_sender_or_recipients_without_a_valid_address(tmp_path: Path) -> None:
         "box.mbox: skipped 1 message: nobody else in it",
         "box.mbox: skipped 1 message: the sender's address is not a valid email address",
         "box.mbox: left out 2 addresses that are not a valid email address "
-        "(e.g. 'a..b@example.com', 'j..kean@enron.com')",
+        "(e.g. 'a@b', 'j@kean')",
     ]

@@ -43,8 +43,9 @@ _SUFFIXES = {
 
 def org_key(name: str) -> str:
     """The matching key of an organisation name: 'Acme, Inc.' and 'ACME' share 'acme'."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    words = re.findall(r"[\w&]+", text.lower())
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    # Names with no Latin letters at all (日本電気) keep their own words.
+    words = re.findall(r"[\w&]+", ascii_.lower()) or re.findall(r"[\w&]+", name.lower())
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     return " ".join(words) or name.strip().lower()

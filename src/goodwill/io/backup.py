@@ -84,7 +84,8 @@ def _load(path: Path, options: ImportOptions) -> dict[str, Any]:
         raise ImportFailed(f"{path} is not a goodwill backup (made by 'goodwill export json')")
     if data.get("schema") not in known_revisions():
         raise ImportFailed(
-            f"{path} was written by a newer goodwill (schema {data.get('schema')}); upgrade to restore it"
+            f"{path} was written by a newer goodwill (schema {data.get('schema')}); "
+            "upgrade to restore it"
         )
     if not isinstance(data.get("tables"), dict):
         raise ImportFailed(f"{path} is a damaged goodwill backup: it has no tables")

@@ -58,7 +58,10 @@ def to_record(
     row: tables.Row, header: list[str], layout: Layout, source: str
 ) -> PersonRecord | None:
     low = [h.lower() for h in header]
-    get = lambda key: row.get(*layout.fields.get(key, ()))  # noqa: E731
+
+    def get(key: str) -> str:
+        return row.get(*layout.fields.get(key, ()))
+
     sep = layout.list_separator
     emails = [
         (e, _label(col, row, layout))
@@ -92,7 +95,10 @@ def to_record(
     city = ", ".join(x for x in (get("city"), get("region"), get("country")) if x)
     if not (name or emails or phones or get("org")):
         return None
-    basis = "|".join([name, *(e for e, _ in emails), *(p for p, _ in phones), get("org")])
+    # Identity of a row without an id column: who it names and how to reach them.
+    basis = "|".join(
+        [name, *(e for e, _ in emails), *(p for p, _ in phones), *(u for _, u in links), get("org")]
+    )
     return PersonRecord(
         source=source,
         source_key="sha1:" + hashlib.sha1(basis.lower().encode()).hexdigest(),

@@ -69,9 +69,9 @@ def people_facts(session: Session) -> list[Exported]:
         select(Link.person_id, Link.kind, Link.url).order_by(Link.id)
     ):
         links[pid].append((kind, url))
-    current: dict[int, tuple[str, str | None]] = {}
-    past: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    for pid, org, title, is_current in session.execute(
+    current: dict[int, tuple[str | None, str | None]] = {}
+    past: dict[int, list[tuple[str | None, str | None]]] = defaultdict(list)
+    for pid, org_name, role_title, is_current in session.execute(
         select(Role.person_id, Organization.name, Role.title, Role.is_current)
         .join(Organization, Organization.id == Role.org_id)
         .order_by(Role.id)
@@ -79,9 +79,9 @@ def people_facts(session: Session) -> list[Exported]:
         if is_current:
             if pid in current:
                 past[pid].append(current[pid])
-            current[pid] = (org, title)
+            current[pid] = (org_name, role_title)
         else:
-            past[pid].append((org, title))
+            past[pid].append((org_name, role_title))
     tags: dict[int, list[str]] = defaultdict(list)
     for pid, name in session.execute(
         select(PersonTag.person_id, Tag.name).join(Tag).order_by(Tag.name)
@@ -93,7 +93,7 @@ def people_facts(session: Session) -> list[Exported]:
         .where(SourceRecord.source == vcard.SOURCE, SourceRecord.raw.is_not(None))
         .order_by(SourceRecord.imported_at, SourceRecord.id)
     ):
-        raws[pid] = raw
+        raws[pid] = raw or ""
     out = []
     for p in persons:
         org, title = current.get(p.id, (None, None))
@@ -110,7 +110,7 @@ def people_facts(session: Session) -> list[Exported]:
             links=tuple(links[p.id]),
             org=org,
             title=title,
-            past_roles=tuple(past[p.id]),
+            past_roles=tuple((o, t) for o, t in past[p.id] if o),
             location=p.location,
             birthday=p.birthday,
             met_on=p.met_on,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +52,18 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
     return parse_entries(entries, str(path), text)
 
 
-def _line_finder(text: str) -> Any:
-    """Line numbers of entries: the n-th '"name"' key in the text (JSON keeps no lines)."""
-    positions = []
-    start = 0
-    while (i := text.find('"name"', start)) != -1:
-        positions.append(text.count("\n", 0, i) + 1)
-        start = i + 6
-    return lambda n: positions[n] if n < len(positions) else None
+def _line_finder(text: str, count: int) -> Any:
+    """Line numbers of entries (JSON keeps none): the lines that open an object, when the
+    export is pretty-printed one entry per object; otherwise unknown."""
+    starts = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"(?m)^\s*\{", text)]
+    if text.lstrip().startswith("{") and len(starts) == count + 1:
+        starts = starts[1:]
+    return (lambda n: starts[n]) if len(starts) == count else (lambda n: None)
 
 
 def parse_entries(entries: list[Any], name: str, text: str = "") -> ParseResult:
     result = ParseResult()
-    line_of = _line_finder(text)
+    line_of = _line_finder(text, len(entries))
     for n, entry in enumerate(entries):
         line = line_of(n)
         if (

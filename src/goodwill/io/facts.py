@@ -60,10 +60,11 @@ class Facts:
 
 
 def _clean(value: str | None, limit: int) -> str | None:
+    """One line of text, stripped (inner spacing kept, as typed values keep it)."""
     if value is None:
         return None
-    text = " ".join(str(value).split())
-    return text[:limit] or None
+    text = re.sub(r"[\r\n\t]+", " ", str(value)).strip()
+    return text[:limit].strip() or None
 
 
 def _clean_text(value: str | None) -> str | None:
@@ -117,7 +118,7 @@ def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, l
     prefix, suffix = _clean(record.prefix, 60), _clean(record.suffix, 60)
     nickname = _clean(record.nickname, 120)
     org, title = _clean(record.org, 300), _clean(record.title, 300)
-    name = _clean(record.name, 300) or _clean(
+    name = _clean(" ".join((record.name or "").split()), 300) or _clean(
         " ".join(x for x in (prefix, given, middle, family, suffix) if x), 300
     )
     if name and not (given or family):
@@ -129,7 +130,8 @@ def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, l
         return None, warnings
     if title and not org:
         title = None
-    tags = tuple(dict.fromkeys(t for x in record.tags if (t := (_clean(x, 100) or "").lower())))
+    # the same rule as people.tag_by_name: stripped, lower-case
+    tags = tuple(dict.fromkeys(t for x in record.tags if (t := str(x).strip().lower()[:100])))
     past = tuple(
         dict.fromkeys(
             (o, _clean(t, 300)) for o_raw, t in record.past_roles if (o := _clean(o_raw, 300))

@@ -81,6 +81,8 @@ def run(
     stats = writer.write(session, plan, result.interactions, now=options.now)
     if options.strict:
         _strict(stats.issues)
+    for issue in plan.issues + stats.issues:
+        issue.file = str(path)  # the matcher and writer know records, not files
     issues = result.issues + plan.issues + stats.issues
     return ImportReport(
         format=fmt,

@@ -247,7 +247,10 @@ def _messages(name: str, rows: object, options: ImportOptions) -> ParseResult:
         result.interactions.append(
             InteractionRecord(
                 source=SOURCE,
-                source_key=f"linkedin:{row.get('CONVERSATION ID')}:{when.isoformat()}:{sender_url or sender_name}",
+                source_key=(
+                    f"linkedin:{row.get('CONVERSATION ID')}:{when.isoformat()}:"
+                    f"{sender_url or sender_name}"
+                ),
                 occurred_at=when,
                 kind="message",
                 line=row.line,

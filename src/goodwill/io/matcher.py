@@ -101,14 +101,13 @@ class Index:
         self.source: dict[tuple[str, str], tuple[Ref, str | None, int | None]] = {}
         self.blocks: dict[str, set[Ref]] = defaultdict(set)
         self._next = -1
-        for pid, name, family, birthday, removed, merged_into, is_me in session.execute(
+        for pid, name, family, birthday, removed, is_me in session.execute(
             select(
                 Person.id,
                 Person.display_name,
                 Person.family_name,
                 Person.birthday,
                 Person.removed_at,
-                Person.merged_into_id,
                 Person.is_me,
             )
         ):
@@ -250,7 +249,8 @@ class Matcher:
             if target > 0 and self.index.known[target].removed:
                 self._issue(
                     record,
-                    f"matches {self.index.known[target].name} (#{target}), who was removed: skipped",
+                    f"matches {self.index.known[target].name} (#{target}), "
+                    "who was removed: skipped",
                 )
                 return self._done(record, Decision(record, "skip", facts, fp, target, "removed"))
             return self._apply(record, Decision(record, "merge", facts, fp, target, why))

@@ -80,7 +80,8 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
     found = tables.read(text, is_header)
     if found is None:
         raise ImportFailed(
-            f"{path} is not an Outlook contacts CSV file: no 'E-mail Address' column in its first lines"
+            f"{path} is not an Outlook contacts CSV file: "
+            "no 'E-mail Address' column in its first lines"
         )
     header, rows = found
     return parse_rows(str(path), header, rows, LAYOUT, SOURCE)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -38,6 +39,8 @@ from goodwill.models import (
 from goodwill.orgs import org_key
 
 _CHUNK = 500
+_T = TypeVar("_T")
+Rows = list[dict[str, Any]]
 
 
 @dataclass
@@ -53,12 +56,12 @@ class WriteStats:
     issues: list[ParseIssue] = field(default_factory=list)
 
 
-def _chunks(items: Sequence[object], size: int = _CHUNK) -> Iterable[Sequence[object]]:
+def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterable[Sequence[_T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
-def _insert_many(session: Session, model: type, rows: list[dict[str, object]]) -> None:
+def _insert_many(session: Session, model: type, rows: Rows) -> None:
     """Plain multi-row inserts (Core: the ORM's bulk path costs more per row)."""
     table = model.__table__  # type: ignore[attr-defined]
     connection = session.connection()
@@ -66,9 +69,7 @@ def _insert_many(session: Session, model: type, rows: list[dict[str, object]]) -
         connection.execute(insert(table), list(chunk))
 
 
-def _insert_returning_ids(
-    session: Session, model: type, rows: list[dict[str, object]]
-) -> list[int]:
+def _insert_returning_ids(session: Session, model: type, rows: Rows) -> list[int]:
     """Insert rows and get their new ids in the same order.
 
     SQLite cannot return ordered ids from a batched insert (SQLAlchemy would insert row by
@@ -110,9 +111,7 @@ def _org_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
         )
     missing = [k for k in keys if k not in found]
     if missing:
-        rows: list[dict[str, object]] = [
-            {"name": wanted[k], "key": k, "kind": "company"} for k in missing
-        ]
+        rows: Rows = [{"name": wanted[k], "key": k, "kind": "company"} for k in missing]
         new = _insert_returning_ids(session, Organization, rows)
         found.update(zip(missing, new, strict=True))
         for org in session.scalars(select(Organization).where(Organization.id.in_(new))):
