@@ -316,19 +316,21 @@ def current_role(person: Person) -> Role | None:
 def last_contacts(
     session: Session, ids: Sequence[int] | None = None, as_of: dt.datetime | None = None
 ) -> dict[int, dt.datetime]:
-    """When each person was last in an interaction (one grouped query).
+    """When each person was last in an interaction (one query).
 
-    It reads the participant's copy of the interaction's date (migration 0002 keeps it),
-    so one scan of a covering index answers it, with no join to every interaction.
+    It reads the participant's copy of the interaction's date (migration 0002 keeps it):
+    per person, the latest entry of the (person, date) index is one seek, where grouping
+    every participant row would read millions of them.
     """
-    stmt = select(Participant.person_id, func.max(Participant.occurred_at)).where(
-        Participant.planned.is_(False)
+    latest = select(func.max(Participant.occurred_at)).where(
+        Participant.person_id == Person.id, Participant.planned.is_(False)
     )
     if as_of is not None:
-        stmt = stmt.where(Participant.occurred_at <= as_of)
+        latest = latest.where(Participant.occurred_at <= as_of)
+    stmt = select(Person.id, latest.correlate(Person).scalar_subquery())
     if ids is not None:
-        stmt = stmt.where(Participant.person_id.in_(ids))
-    rows = session.execute(stmt.group_by(Participant.person_id)).all()
+        stmt = stmt.where(Person.id.in_(ids))
+    rows = session.execute(stmt).all()
     return {pid: when for pid, when in rows if when is not None}
 
 
