@@ -136,7 +136,7 @@ class _Ctx:
     person_ids: Sequence[int] | None  # None: everyone
     flags: list[Any] | None = None  # the ledger's flags, computed once
     matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
-    introducers: dict[str, list[tuple[int, str]]] | None = None  # token -> people
+    introducers: dict[str, list[tuple[int, str, str]]] | None = None  # text -> people
 
     @property
     def end_of_day(self) -> dt.datetime:
@@ -409,43 +409,48 @@ def _article(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 
-def _introducers(ctx: _Ctx) -> dict[str, list[tuple[int, str]]]:
-    """Who you could introduce, indexed by the words of their title, industry, place and
-    tags: people in INTRODUCER_CIRCLES (whom you know well enough to ask), loaded once."""
+def _introducers(ctx: _Ctx) -> dict[str, list[tuple[int, str, str]]]:
+    """Who you could introduce, by the text of their title, industry, place and tags:
+    people in INTRODUCER_CIRCLES (whom you know well enough to ask), loaded once. Those
+    texts repeat a lot, so they are the keys: text -> [(person, field, text as typed)]."""
     if ctx.introducers is not None:
         return ctx.introducers
     s = ctx.session
-    facts: dict[int, list[tuple[str, str]]] = {}
+    index: dict[str, list[tuple[int, str, str]]] = {}
+
+    def add(pid: int, what: str, text: str | None) -> None:
+        if text:
+            index.setdefault(text.lower(), []).append((pid, what, text))
+
     for pid, title, industry, place in s.execute(
         select(Person.id, Role.title, Person.industry, Person.location)
         .outerjoin(Role, (Role.person_id == Person.id) & Role.is_current.is_(True))
         .where(Person.circle.in_(INTRODUCER_CIRCLES), people.ACTIVE, Person.is_me.is_(False))
         .order_by(Person.id, Role.id)
     ):
-        mine = facts.setdefault(pid, [])
-        for text, why in (
-            (title, f"works as {title}"),
-            (industry, f"works in {industry}"),
-            (place, f"is based in {place}"),
-        ):
-            if text and (text, why) not in mine:
-                mine.append((text, why))
+        add(pid, "title", title)
+        add(pid, "industry", industry)
+        add(pid, "place", place)
     for pid, tag in s.execute(
         select(PersonTag.person_id, Tag.name)
         .join(Tag, Tag.id == PersonTag.tag_id)
         .join(Person, Person.id == PersonTag.person_id)
-        .where(Person.circle.in_(INTRODUCER_CIRCLES))
+        .where(Person.circle.in_(INTRODUCER_CIRCLES), people.ACTIVE, Person.is_me.is_(False))
         .order_by(PersonTag.person_id, Tag.name)
     ):
-        if pid in facts:
-            facts[pid].append((tag, f"is {_article(tag.replace('-', ' '))}"))
-    index: dict[str, list[tuple[int, str]]] = {}
-    for pid, items in facts.items():
-        for text, why in items:
-            for token in set(_WORD.findall(text.lower().replace("-", " "))):
-                index.setdefault(token, []).append((pid, why))
+        add(pid, "tag", tag)
     ctx.introducers = index
     return index
+
+
+def _why(what: str, text: str) -> str:
+    if what == "title":
+        return f"works as {text}"
+    if what == "industry":
+        return f"works in {text}"
+    if what == "place":
+        return f"is based in {text}"
+    return f"is {_article(text.replace('-', ' '))}"
 
 
 def _matches(ctx: _Ctx, word: str) -> dict[int, str]:
@@ -454,9 +459,10 @@ def _matches(ctx: _Ctx, word: str) -> dict[int, str]:
         return ctx.matches[word]
     found: dict[int, str] = {}
     index = _introducers(ctx)
-    for token in sorted(t for t in index if word in t):
-        for pid, why in index[token]:
-            found.setdefault(pid, why)
+    for key in sorted(k for k in index if word in k):
+        for pid, what, text in index[key]:
+            if pid not in found:
+                found[pid] = _why(what, text)
     ctx.matches[word] = found
     return found
 
