@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from goodwill import actions, cadence, drafts, people, vocab
+from goodwill import actions, cadence, days, drafts, people, vocab
 from goodwill.errors import InvalidInput
 from goodwill.models import (
     Exchange,
@@ -60,11 +60,13 @@ PER_SESSION: dict[str, int] = {"keep_in_touch": 3, "reconnect": 1, "give": 1, "a
 PER_PERSON = ("keep_in_touch", "reconnect", "give", "ask")
 # The share of a session kept for those when obligations would fill it all.
 RELATIONSHIP_SHARE = 0.25
+# Dormant ties whose peak strength is computed (closest circles, most recently lapsed).
+DORMANT_SHORTLIST = 300
 # People tried, in order, when looking for a give-first match; matches kept.
 GIVE_ATTEMPTS = 40
 GIVE_KEEP = 3
-# People whose card mentions a word, checked for an introduction.
-MATCH_LIMIT = 200
+# Whom you would introduce: people you know well enough to ask.
+INTRODUCER_CIRCLES: tuple[str, ...] = ("close", "active", "network")
 
 # Estimated minutes per kind of action and channel.
 MINUTES: dict[str, dict[str, int]] = {
@@ -134,6 +136,7 @@ class _Ctx:
     person_ids: Sequence[int] | None  # None: everyone
     flags: list[Any] | None = None  # the ledger's flags, computed once
     matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
+    introducers: dict[str, list[tuple[int, str, str]]] | None = None  # text -> people
 
     @property
     def end_of_day(self) -> dt.datetime:
@@ -224,17 +227,15 @@ def _requests(ctx: _Ctx) -> list[Action]:
 
 def _follow_ups(ctx: _Ctx) -> list[Action]:
     """Promises due by today that no later interaction of yours has kept."""
-    later = aliased(Interaction)
+    # A later contact you started keeps it (read from the participant copies, one seek).
     mine = aliased(Participant)
     kept = exists(
-        select(later.id)
-        .join(mine, mine.interaction_id == later.id)
-        .where(
+        select(mine.interaction_id).where(
             mine.person_id == Participant.person_id,
-            later.occurred_at > Interaction.occurred_at,
-            later.initiated_by == "me",
-            later.planned.is_(False),
-            later.occurred_at <= ctx.end_of_day,
+            mine.day > days.day_expr(ctx.session, Interaction.occurred_at),
+            mine.day <= days.day_number(ctx.end_of_day),
+            mine.initiated_by == "me",
+            mine.planned.is_(False),
         )
     )
     stmt = _scope(
@@ -247,18 +248,21 @@ def _follow_ups(ctx: _Ctx) -> list[Action]:
             Interaction.follow_up_note,
         )
         .join(Participant, Participant.interaction_id == Interaction.id)
-        .join(Person, Person.id == Participant.person_id)
         .where(
             Interaction.follow_up_on.is_not(None),
             Interaction.follow_up_on <= ctx.today,
-            people.ACTIVE,
             ~kept,
         ),
         Participant.person_id,
         ctx,
     )
+    # Few promises: start from them (a join to person would start from everyone).
+    rows = ctx.session.execute(stmt).all()
+    alive = _active_ids(ctx, [r[1] for r in rows])
     out = []
-    for iid, pid, at, kind, due, note in ctx.session.execute(stmt):
+    for iid, pid, at, kind, due, note in rows:
+        if pid not in alive:
+            continue
         promised = drafts.when_words(at.date(), ctx.today)
         what = note or "follow up"
         out.append(
@@ -351,7 +355,13 @@ def _cadence_actions(ctx: _Ctx, statuses: list[cadence.Status]) -> list[Action]:
 
 
 def _reconnects(ctx: _Ctx, statuses: list[cadence.Status]) -> list[Action]:
-    dormant = {st.person_id: st for st in statuses if st.state == cadence.DORMANT}
+    """The strongest dormant ties, among the closest circles and most recently lapsed."""
+    order = {c: i for i, c in enumerate(vocab.CIRCLES)}
+    lapsed = sorted(
+        (st for st in statuses if st.state == cadence.DORMANT),
+        key=lambda st: (order.get(st.circle, 9), st.days, st.person_id),
+    )
+    dormant = {st.person_id: st for st in lapsed[:DORMANT_SHORTLIST]}
     peaks = cadence.peak_strength(ctx.session, ctx.today, sorted(dormant))
     out = []
     for pid, peak in peaks.items():
@@ -399,55 +409,60 @@ def _article(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 
-def _profiles(ctx: _Ctx, ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
-    """(text, why) pairs describing each person: title, industry, place, tags."""
-    out: dict[int, list[tuple[str, str]]] = {}
-    wanted = sorted(set(ids))
-    if not wanted:
-        return out
+def _introducers(ctx: _Ctx) -> dict[str, list[tuple[int, str, str]]]:
+    """Who you could introduce, by the text of their title, industry, place and tags:
+    people in INTRODUCER_CIRCLES (whom you know well enough to ask), loaded once. Those
+    texts repeat a lot, so they are the keys: text -> [(person, field, text as typed)]."""
+    if ctx.introducers is not None:
+        return ctx.introducers
     s = ctx.session
+    index: dict[str, list[tuple[int, str, str]]] = {}
+
+    def add(pid: int, what: str, text: str | None) -> None:
+        if text:
+            index.setdefault(text.lower(), []).append((pid, what, text))
+
     for pid, title, industry, place in s.execute(
         select(Person.id, Role.title, Person.industry, Person.location)
         .outerjoin(Role, (Role.person_id == Person.id) & Role.is_current.is_(True))
-        .where(Person.id.in_(wanted), people.ACTIVE, Person.is_me.is_(False))
+        .where(Person.circle.in_(INTRODUCER_CIRCLES), people.ACTIVE, Person.is_me.is_(False))
         .order_by(Person.id, Role.id)
     ):
-        facts = out.setdefault(pid, [])
-        for text, why in (
-            (title, f"works as {title}"),
-            (industry, f"works in {industry}"),
-            (place, f"is based in {place}"),
-        ):
-            if text and (text, why) not in facts:
-                facts.append((text, why))
+        add(pid, "title", title)
+        add(pid, "industry", industry)
+        add(pid, "place", place)
     for pid, tag in s.execute(
         select(PersonTag.person_id, Tag.name)
         .join(Tag, Tag.id == PersonTag.tag_id)
-        .where(PersonTag.person_id.in_(list(out)))
+        .join(Person, Person.id == PersonTag.person_id)
+        .where(Person.circle.in_(INTRODUCER_CIRCLES), people.ACTIVE, Person.is_me.is_(False))
         .order_by(PersonTag.person_id, Tag.name)
     ):
-        out[pid].append((tag, f"is {_article(tag.replace('-', ' '))}"))
-    return out
+        add(pid, "tag", tag)
+    ctx.introducers = index
+    return index
+
+
+def _why(what: str, text: str) -> str:
+    if what == "title":
+        return f"works as {text}"
+    if what == "industry":
+        return f"works in {text}"
+    if what == "place":
+        return f"is based in {text}"
+    return f"is {_article(text.replace('-', ' '))}"
 
 
 def _matches(ctx: _Ctx, word: str) -> dict[int, str]:
-    """People whose title, industry, place or tags contain `word`, with why (cached).
-
-    The full-text index finds the few people whose card mentions the word at all; their
-    structured facts then say whether it is what they do (not what they look for).
-    """
-    from goodwill import search
-
+    """People whose title, industry, place or tags contain `word`, with why (cached)."""
     if word in ctx.matches:
         return ctx.matches[word]
-    hits = search.search(ctx.session, word, kinds=["person"], limit=MATCH_LIMIT)
-    profiles = _profiles(ctx, [h.id for h in hits])
     found: dict[int, str] = {}
-    for pid, facts in sorted(profiles.items()):
-        for text, why in facts:
-            if word in text.lower():
-                found[pid] = why
-                break
+    index = _introducers(ctx)
+    for key in sorted(k for k in index if word in k):
+        for pid, what, text in index[key]:
+            if pid not in found:
+                found[pid] = _why(what, text)
     ctx.matches[word] = found
     return found
 

@@ -188,8 +188,12 @@ def statuses(
     last = people.last_contacts(session, person_ids, as_of=end)
     starts = _never_contacted_starts(session, today, [r[0] for r in rows if r[0] not in last])
     out = []
+    resolved: dict[tuple[str, int | None, int | None], Cadence] = {}
     for pid, circle, ideal, most in rows:
-        cad = resolve(settings.get(circle, DEFAULTS["network"]), ideal, most)
+        key = (circle, ideal, most)
+        cad = resolved.get(key) or resolved.setdefault(
+            key, resolve(settings.get(circle, DEFAULTS["network"]), ideal, most)
+        )
         seen = last.get(pid)
         since = seen.date() if seen else starts[pid]
         days = (today - since).days

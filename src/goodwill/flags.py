@@ -138,7 +138,12 @@ def one_way(
         .where(x.occurred_at >= start, x.occurred_at < as_of)
         .group_by(x.person_id)
         .having(
-            (func.sum(case((give, 1), else_=0)) >= ONE_WAY_MIN_GIVES)
+            # Only people who can be flagged (the same test as below, so no flag changes):
+            # reading the details of everyone you gave to, with something back, was costly.
+            (
+                (func.sum(case((give, 1), else_=0)) >= ONE_WAY_MIN_GIVES)
+                & (func.sum(case((back, 1), else_=0)) == 0)
+            )
             | (func.sum(case((snub, 1), else_=0)) > 0)
         )
     )

@@ -317,16 +317,21 @@ def current_role(person: Person) -> Role | None:
 def last_contacts(
     session: Session, ids: Sequence[int] | None = None, as_of: dt.datetime | None = None
 ) -> dict[int, dt.datetime]:
-    """When each person was last in an interaction: one scan of the participant index,
-    whose `day` copies the interaction's time as a Julian day (see migration 0002)."""
-    stmt = select(Participant.person_id, func.max(Participant.day)).where(
-        Participant.planned.is_(False)
+    """When each person was last in an interaction (one query).
+
+    It reads the participant's copy of the interaction's time (`day`, a Julian day number
+    kept by migration 0002's triggers): per person, the latest entry of the (person, day)
+    index is one seek, where grouping every participant row would read millions of them.
+    """
+    latest = select(func.max(Participant.day)).where(
+        Participant.person_id == Person.id, Participant.planned.is_(False)
     )
     if as_of is not None:
-        stmt = stmt.where(Participant.day <= day_number(as_of))
+        latest = latest.where(Participant.day <= day_number(as_of))
+    stmt = select(Person.id, latest.correlate(Person).scalar_subquery())
     if ids is not None:
-        stmt = stmt.where(Participant.person_id.in_(ids))
-    rows = session.execute(stmt.group_by(Participant.person_id)).all()
+        stmt = stmt.where(Person.id.in_(ids))
+    rows = session.execute(stmt).all()
     return {pid: from_day_number(day) for pid, day in rows if day is not None}
 
 
