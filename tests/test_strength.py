@@ -162,15 +162,19 @@ def test_participant_copies_follow_their_interaction(session: Session) -> None:
     item = interactions.log(session, [a], "call", when=_day(10), now=AS_OF, initiated_by="them")
     session.add(Interaction(id=item.id + 1, occurred_at=_day(4), kind="meeting", initiated_by="me"))
     session.flush()
-    session.execute(insert(Participant), [dict(interaction_id=item.id + 1, person_id=b.id)])
+    # a bulk writer that sets only the copies 0002 requires, and a stale one at that
+    session.execute(
+        insert(Participant),
+        [dict(interaction_id=item.id + 1, person_id=b.id, occurred_at=_day(99), planned=False)],
+    )
     rows = session.execute(
-        select(Participant.person_id, Participant.day, Participant.kind, Participant.planned)
+        select(Participant.person_id, Participant.day, Participant.kind, Participant.occurred_at)
         .order_by(Participant.person_id)
         .execution_options(populate_existing=True)
     ).all()
     assert [(r[0], round(r[1], 6), r[2], r[3]) for r in rows] == [
-        (a.id, round(strength.day_number(_day(10)), 6), "call", False),
-        (b.id, round(strength.day_number(_day(4)), 6), "meeting", False),
+        (a.id, round(strength.day_number(_day(10)), 6), "call", _day(10)),
+        (b.id, round(strength.day_number(_day(4)), 6), "meeting", _day(4)),
     ]
     session.execute(
         update(Interaction).where(Interaction.id == item.id).values(occurred_at=_day(2))

@@ -9,10 +9,12 @@ Alembic is imported only when a migration has to run, to keep start-up fast.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,8 +104,13 @@ def _check_sqlite_path(path: Path) -> None:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the folder {parent}: {exc.strerror or exc}") from exc
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise StoreError(f"cannot create {path}: the folder {parent} is read-only")
+    # Probe by writing: os.access says yes to root even on a read-only file system.
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        why = "read-only" if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else "unusable"
+        raise StoreError(f"cannot create {path}: the folder {parent} is {why}") from exc
 
 
 def _make_engine(url: str) -> Engine:
@@ -212,3 +219,19 @@ def _connect_error(url: str, exc: Exception) -> str:
     if "readonly" in detail or "read-only" in detail:
         return f"cannot write to {where}: the file or its folder is read-only"
     return f"cannot open {where}: {detail}"
+
+
+def reset_sequences(session: Session, models: Sequence[type[Any]]) -> None:
+    """PostgreSQL: move id sequences past ids written explicitly by bulk inserts."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__table__
+        if "id" not in table.c or not table.c.id.primary_key:
+            continue
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            )
+        )

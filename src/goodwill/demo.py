@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from goodwill import demo_data as words
 from goodwill import search as search_index
+from goodwill.db import reset_sequences
+from goodwill.errors import GoodwillError
 from goodwill.models import (
     Base,
     Email,
@@ -115,22 +117,12 @@ class _Ids:
 
 
 def _bulk(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    # Core executemany on the table: the ORM's bulk path splits rows by which values are
+    # None, which turns one statement into tens of thousands.
+    table = model.__table__
+    conn = session.connection()
     for i in range(0, len(rows), 20_000):
-        session.execute(insert(model), rows[i : i + 20_000])
-
-
-def reset_sequences(session: Session, models: Sequence[type[Base]]) -> None:
-    """PostgreSQL: move id sequences past the ids written explicitly by bulk inserts."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for model in models:
-        table = model.__tablename__
-        session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            )
-        )
+        conn.execute(table.insert(), rows[i : i + 20_000])  # type: ignore[attr-defined]
 
 
 def generate(
@@ -138,6 +130,41 @@ def generate(
 ) -> DemoStats:
     """Write a demo network of `people` people into the session's database."""
     return _Generator(session, people, seed, today or dt.date.today()).run()
+
+
+def existing(session: Session) -> tuple[int, int]:
+    """(people in the database, of whom demo people): to keep invented people out of yours."""
+    total = session.scalar(select(func.count()).select_from(Person)) or 0
+    invented = (
+        session.scalar(
+            select(func.count(func.distinct(Email.person_id))).where(Email.source == "demo")
+        )
+        or 0
+    )
+    return total, invented
+
+
+def fill(
+    session: Session,
+    *,
+    people: int = 300,
+    seed: int = 7,
+    today: dt.date | None = None,
+    append: bool = False,
+) -> DemoStats | None:
+    """The `demo` command's rule: fill an empty database; never mix invented people into
+    real ones unless asked; running it again on demo data changes nothing (returns None)."""
+    total, invented = existing(session)
+    if total and not append:
+        if invented:
+            return None
+        raise GoodwillError(
+            f"this database already holds {total} {'person' if total == 1 else 'people'} of "
+            "yours; the demo would mix "
+            "invented people into them: use --db /tmp/goodwill-demo.db to try it apart, "
+            "or --append to add them anyway"
+        )
+    return generate(session, people=people, seed=seed, today=today)
 
 
 class _Generator:
@@ -674,6 +701,9 @@ class _Generator:
         self.make_needs(orgs)
         self.make_history(people)
         self.make_knows(people)
+        when = {i["id"]: (i["occurred_at"], i["planned"]) for i in self.rows[Interaction]}
+        for part in self.rows[Participant]:
+            part["occurred_at"], part["planned"] = when[part["interaction_id"]]
         order = (
             Organization,
             Tag,
@@ -692,7 +722,7 @@ class _Generator:
         )
         for model in order:
             _bulk(self.s, model, self.rows[model])
-        reset_sequences(self.s, [m for m in order if m is not PersonTag])
+        reset_sequences(self.s, order)
         search_index.rebuild(self.s)
         return DemoStats(
             people=len(self.rows[Person]),

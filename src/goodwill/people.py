@@ -316,14 +316,12 @@ def current_role(person: Person) -> Role | None:
 def last_contacts(
     session: Session, ids: Sequence[int] | None = None, as_of: dt.datetime | None = None
 ) -> dict[int, dt.datetime]:
-    """When each person was last in an interaction (one grouped query)."""
-    stmt = (
-        select(Participant.person_id, func.max(Interaction.occurred_at))
-        .join(Interaction, Interaction.id == Participant.interaction_id)
-        .where(Interaction.planned.is_(False))
+    """When each person was last in an interaction (one index scan over participants)."""
+    stmt = select(Participant.person_id, func.max(Participant.occurred_at)).where(
+        Participant.planned.is_(False)
     )
     if as_of is not None:
-        stmt = stmt.where(Interaction.occurred_at <= as_of)
+        stmt = stmt.where(Participant.occurred_at <= as_of)
     if ids is not None:
         stmt = stmt.where(Participant.person_id.in_(ids))
     rows = session.execute(stmt.group_by(Participant.person_id)).all()

@@ -11,7 +11,6 @@ import os
 import sys
 from typing import Annotated
 
-import click
 import typer
 
 from goodwill import __version__
@@ -71,6 +70,19 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _click_exit(exc: Exception) -> None:
+    """Exit as click would for its own exceptions (typer vendors click, so match by shape)."""
+    name = type(exc).__name__
+    if name == "Exit":
+        sys.exit(getattr(exc, "exit_code", 0))
+    if name == "Abort":
+        _fail("aborted", 1)
+    show = getattr(exc, "show", None)
+    if callable(show) and hasattr(exc, "exit_code"):  # usage errors, bad parameters
+        show()
+        sys.exit(exc.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into one clear sentence."""
     from goodwill.errors import GoodwillError
@@ -79,13 +91,6 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False, prog_name="goodwill")
         if isinstance(code, int) and code:
             sys.exit(code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        _fail("aborted", 1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
     except GoodwillError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -93,6 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # the last net: never a traceback for the user
+        _click_exit(exc)
         if os.environ.get("GOODWILL_DEBUG"):
             raise
         _fail(f"unexpected {type(exc).__name__}: {exc} (set GOODWILL_DEBUG=1 for details)")

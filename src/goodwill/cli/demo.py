@@ -16,6 +16,9 @@ def demo(
     today: Annotated[
         str | None, typer.Option(help="The date the history ends (default today).")
     ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add the demo even if the database has people.")
+    ] = False,
 ) -> None:
     """Fill the database with a realistic network to try goodwill on (same seed, same data)."""
     from goodwill import demo as demo_mod
@@ -23,7 +26,10 @@ def demo(
 
     end = validate.date(today, "today") if today else None
     with state.session() as s:
-        stats = demo_mod.generate(s, people=people, seed=seed, today=end)
+        stats = demo_mod.fill(s, people=people, seed=seed, today=end, append=append)
+    if stats is None:
+        done("the demo network is already here; nothing added (--append adds another)")
+        return
     done(
         f"demo network: {stats.people} people, {stats.organizations} organisations, "
         f"{stats.interactions} interactions, {stats.knows} knows-edges"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel
 
 from goodwill.cli import state
 from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_one
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 org_app = typer.Typer(
     help="Organisations: companies, schools, groups; your targets.", no_args_is_help=True

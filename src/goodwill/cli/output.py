@@ -7,10 +7,12 @@ import enum
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 class OutputFormat(enum.StrEnum):
@@ -40,9 +42,9 @@ def _cell(value: Any) -> str:
 
 
 def to_jsonable(data: BaseModel | Sequence[BaseModel]) -> Any:
-    if isinstance(data, BaseModel):
-        return data.model_dump(mode="json")
-    return [item.model_dump(mode="json") for item in data]
+    if isinstance(data, Sequence):
+        return [item.model_dump(mode="json") for item in data]
+    return data.model_dump(mode="json")
 
 
 def print_json(payload: Any) -> None:
