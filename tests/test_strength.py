@@ -90,6 +90,10 @@ def test_overlap_mutual_contacts_make_a_tie_stronger(session: Session) -> None:
     got = strength.scores(session, AS_OF)
     assert got[a.id] > got[b.id]
     assert strength.features(session, AS_OF, [a.id]).mutual.tolist() == [3.0]
+    people.remove(session, friends[0])  # removed people are no longer mutual contacts
+    assert strength.features(session, AS_OF, [a.id]).mutual.tolist() == [2.0]
+    assert strength.features(session, AS_OF).mutual.tolist() == [2.0, 0.0, 1.0, 1.0]
+    assert strength.features(session, _day(101)).mutual.tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_only_history_before_as_of_counts(session: Session) -> None:

@@ -1,4 +1,4 @@
-"""ledger: more interaction facts copied on participant, kept in step by triggers
+"""ledger: interaction facts copied on participant (kept in step by triggers), indexes
 
 Tie strength reads every interaction of every person. Joining 2,000,000 participants to
 their interactions costs one B-tree search each; with the few facts strength needs on the
@@ -72,6 +72,8 @@ def upgrade() -> None:
         "interaction",
         ["occurred_at", "initiated_by", "need_id", "planned"],
     )
+    op.create_index("ix_knows_a_facts", "knows", ["a_id", "created_at", "confidence"])
+    op.create_index("ix_knows_b_facts", "knows", ["b_id", "created_at", "confidence"])
     _create_triggers()
 
 
@@ -125,6 +127,8 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS participant_copy_biu ON participant")
         op.execute("DROP FUNCTION IF EXISTS interaction_copy()")
         op.execute("DROP FUNCTION IF EXISTS participant_copy()")
+    op.drop_index("ix_knows_b_facts", table_name="knows")
+    op.drop_index("ix_knows_a_facts", table_name="knows")
     op.drop_index("ix_interaction_time_facts", table_name="interaction")
     op.drop_index("ix_exchange_person_kind_time", table_name="exchange")
     op.drop_index("ix_exchange_time_facts", table_name="exchange")
