@@ -400,20 +400,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "enron_strength.json").write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
+    print(f"decayed frequency half-life (chosen on the fit half): {half_life:g} days")
     return 0
 
 
 def table(result: dict[str, object]) -> str:
     lines = [
-        "| cutoff | mailboxes | count | contacts | in touch | model | recency | "
-        "decayed frequency | model > recency |",
+        "| cutoff | mailboxes | count | contacts | in touch | model | recency alone | "
+        "decayed frequency alone | mailboxes where model > recency |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["cutoffs"]:  # type: ignore[attr-defined]
+        scores = {k: float(r[k]) for k in ("model", "recency", "frequency")}
+        top = max(scores.values())
+        cell = {k: f"**{v:.4f}**" if v == top else f"{v:.4f}" for k, v in scores.items()}
         lines.append(
             f"| {r['cutoff']} | {r['mailboxes_in']} | {r['mailboxes']} | {r['contacts']} | "
-            f"{r['in_touch']} | **{r['model']:.3f}** | {r['recency']:.3f} | "
-            f"{r['frequency']:.3f} | {r['model_beats_recency_share']:.0%} |"
+            f"{r['in_touch']} | {cell['model']} | {cell['recency']} | "
+            f"{cell['frequency']} | {r['model_beats_recency_share']:.0%} |"
         )
     return "\n".join(lines)
 
