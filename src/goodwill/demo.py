@@ -72,6 +72,8 @@ KINDS_BY_CIRCLE = {
     ),
     "wider": (("email", 5), ("message", 3), ("event", 3), ("call", 1), ("coffee", 1)),
 }
+# Your needs opened this long ago; since then you have been reaching out mostly for them.
+NEEDS_OPENED = dt.timedelta(days=75)
 GIVE_KINDS = (("info", 5), ("idea", 2), ("help", 3), ("intro", 1), ("referral", 1), ("advice", 3))
 
 
@@ -183,6 +185,7 @@ class _Generator:
         self.now = dt.datetime.combine(today, dt.time(18, 0))
         self.ids = _Ids(session)
         self.stats = DemoStats()
+        self.need_ids: list[int] = []
         self.rows: dict[type[Base], list[dict[str, Any]]] = {
             m: []
             for m in (
@@ -437,7 +440,7 @@ class _Generator:
                 kind=kind,
                 summary=summary,
                 initiated_by=initiated,
-                need_id=None,
+                need_id=self._need_served(iid, when, initiated),
                 planned=False,
                 follow_up_on=None,
                 follow_up_note=None,
@@ -453,6 +456,18 @@ class _Generator:
                 if other["id"] != p["id"]:
                     self.rows[Participant].append(dict(interaction_id=iid, person_id=other["id"]))
         self._exchanges(p, iid, when)
+
+    def _need_served(self, iid: int, when: dt.datetime, initiated: str) -> int | None:
+        """Job hunting lately: most contact you started since your needs opened served one
+        (the taker pattern the flags warn about). No random draw: the rest stays the same."""
+        if (
+            initiated != "me"
+            or when < self.now - NEEDS_OPENED
+            or not self.need_ids
+            or iid % 10 == 0
+        ):
+            return None
+        return self.need_ids[iid % len(self.need_ids)]
 
     def _summary(self, kind: str, p: dict[str, Any]) -> str:
         rng = self.rng
@@ -674,13 +689,14 @@ class _Generator:
     def make_needs(self, orgs: list[tuple[int, str, str, str]]) -> None:
         for text_, industries, role in words.NEEDS:
             nid = self.ids.take(Need)
+            self.need_ids.append(nid)
             self.rows[Need].append(
                 dict(
                     id=nid,
                     text=text_,
                     status="open",
                     outcome=None,
-                    created_at=self.now - dt.timedelta(days=20),
+                    created_at=self.now - NEEDS_OPENED,
                     closed_at=None,
                 )
             )

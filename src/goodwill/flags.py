@@ -127,53 +127,41 @@ def one_way(
         and_(x.direction == "asked", x.outcome == "granted")
     )
     snub = and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
+    gives_n = func.sum(case((give, 1), else_=0))
+    snubs_n = func.sum(case((snub, 1), else_=0))
+    window = (x.occurred_at >= start, x.occurred_at < as_of)
+    # One pass over the window (a covering index): counts, dates and the kinds given.
     stmt = (
         select(
             x.person_id,
-            func.sum(case((give, 1), else_=0)),
+            gives_n,
             func.min(case((give, x.occurred_at), else_=None)),
             func.sum(case((back, 1), else_=0)),
-            func.sum(case((snub, 1), else_=0)),
+            func.max(case((back, x.occurred_at), else_=None)),
+            func.aggregate_strings(case((give, x.kind), else_=None), ","),
         )
-        .where(x.occurred_at >= start, x.occurred_at < as_of)
+        .where(*window)
         .group_by(x.person_id)
-        .having(
-            # Only people who can be flagged (the same test as below, so no flag changes):
-            # reading the details of everyone you gave to, with something back, was costly.
-            (
-                (func.sum(case((give, 1), else_=0)) >= ONE_WAY_MIN_GIVES)
-                & (func.sum(case((back, 1), else_=0)) == 0)
-            )
-            | (func.sum(case((snub, 1), else_=0)) > 0)
-        )
+        .having((gives_n >= ONE_WAY_MIN_GIVES) | (snubs_n > 0))
     )
     if ids is not None:
         stmt = stmt.where(x.person_id.in_(ids))
     candidates = session.execute(stmt).all()
-    gave_kinds: dict[int, list[str]] = defaultdict(list)
+    # The refused and ignored asks themselves (few), for their words and dates.
     snubs: dict[int, list[tuple[dt.datetime, str, str | None]]] = defaultdict(list)
-    last_back: dict[int, dt.datetime] = {}
-    if candidates:
-        pids = [r[0] for r in candidates]
-        detail = session.execute(
-            select(x.person_id, x.direction, x.kind, x.outcome, x.occurred_at, x.text)
-            .where(
-                x.person_id.in_(pids),
-                x.occurred_at >= start,
-                x.occurred_at < as_of,
-                give | snub | back,
-            )
-            .order_by(x.occurred_at, x.id)
-        ).all()
-        for pid, direction, kind, outcome, occurred, text in detail:
-            if direction == "gave":
-                gave_kinds[pid].append(kind)
-            elif outcome in ("refused", "ignored"):
-                snubs[pid].append((occurred, outcome, text))
-            else:
-                last_back[pid] = occurred
+    snub_stmt = (
+        select(x.person_id, x.occurred_at, x.outcome, x.text)
+        .where(snub, *window)
+        .order_by(x.occurred_at, x.id)
+    )
+    if ids is not None:
+        snub_stmt = snub_stmt.where(x.person_id.in_(ids))
+    for pid, occurred, outcome, text in session.execute(snub_stmt):
+        snubs[pid].append((occurred, outcome or "", text))
+    last_back = {r[0]: _dt(r[4]) for r in candidates if r[4] is not None}
+    gave_kinds = {r[0]: (r[5] or "").split(",") for r in candidates}
     out = []
-    for pid, gives, first_give, backs, _snubbed in candidates:
+    for pid, gives, first_give, backs, _last_back, _kinds in candidates:
         reasons: list[str] = []
         since: dt.datetime | None = None
         if gives >= ONE_WAY_MIN_GIVES and not backs:

@@ -271,6 +271,9 @@ class Knows(Base):
     __table_args__ = (
         UniqueConstraint("a_id", "b_id", "how", name="uq_knows_pair_how"),
         Index("ix_knows_b", "b_id"),
+        # Mutual contacts as of a date, read from the index alone (tie strength).
+        Index("ix_knows_a_facts", "a_id", "created_at", "confidence"),
+        Index("ix_knows_b_facts", "b_id", "created_at", "confidence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
