@@ -16,6 +16,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -140,14 +141,38 @@ def hermitcrm(csv_path: Path) -> dict[str, object]:
         exe = venv / "bin" / "hermitcrm"
         if not exe.exists():
             return {"skipped": "hermitcrm installed no 'hermitcrm' command"}
+        data = WORK / "hermit-data"
+        shutil.rmtree(data, ignore_errors=True)
+        subprocess.run(
+            [str(exe), "init", "--no-setup", str(data)],
+            capture_output=True,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
         start = time.perf_counter()
         run = subprocess.run(
-            [str(exe), "import", str(csv_path)], capture_output=True, text=True, check=False
+            [
+                str(exe),
+                "--data",
+                str(data),
+                "import",
+                "--mode",
+                "contacts",
+                "--apply",
+                str(csv_path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            timeout=1800,
         )
         took = time.perf_counter() - start
         if run.returncode:
             return {"skipped": f"hermitcrm import failed: {run.stderr.strip()[:200]}"}
-        return {"seconds": round(took, 2)}
+        summary = [line for line in run.stdout.splitlines() if line.startswith("Imported")]
+        return {"seconds": round(took, 2), "summary": summary[-1] if summary else ""}
     except (OSError, subprocess.SubprocessError) as exc:
         return {"skipped": f"hermitcrm unavailable: {exc}"}
 
