@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from goodwill import validate
@@ -36,6 +37,7 @@ CONNECTION_COLUMNS = [
 _FILES = ("Connections.csv", "messages.csv", "Invitations.csv")
 
 
+@lru_cache(maxsize=65536)
 def _profile(url: str) -> str | None:
     if not url.strip():
         return None

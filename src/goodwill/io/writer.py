@@ -360,9 +360,9 @@ def _suggestions(session: Session, plan: Plan, stats: WriteStats) -> None:
             pairs[key] = (s.score, s.reason)
     if not pairs:
         return
-    existing = set(
-        session.execute(select(MergeSuggestion.a_id, MergeSuggestion.b_id)).tuples().all()
-    )
+    existing = {
+        (a, b) for a, b in session.execute(select(MergeSuggestion.a_id, MergeSuggestion.b_id))
+    }
     rows = [
         {"a_id": a, "b_id": b, "score": round(score, 1), "reason": reason, "status": "open"}
         for (a, b), (score, reason) in sorted(pairs.items())
