@@ -328,12 +328,12 @@ def test_today_done_snooze_skip_cli(cli: Callable[..., Result]) -> None:
 
 
 def test_give_first_with_your_offer(session: Session) -> None:
-    from goodwill.models import Setting
+    from goodwill import profile
 
     p = people.add(session, "Kim Kode")
     people.edit(session, p, working_on="a Rust rewrite of their API")
     interactions.log(session, [p], "email", when=ago(3), now=NOW)
-    session.add(Setting(key="profile.offer", value="code reviews in Rust"))
+    profile.update(session, offers=["mock interviews", "code reviews in Rust"])
     plan = agenda.build(session, TODAY, 60)
     [give] = [a for a in plan.actions if a.kind == "give"]
     assert give.reason == (

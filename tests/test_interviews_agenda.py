@@ -39,3 +39,15 @@ def test_meet_done_produces_thank_you_and_follow_up_actions(session: Session) ->
     assert ("thank_you", dana.id) not in found
     assert ("follow_up", sam.id) not in found
     assert ("follow_up", kim.id) in found
+
+
+def test_an_interview_without_referrals_asks_for_a_thank_you_the_same_day(session: Session) -> None:
+    """The advice of an informational interview is owed a thank-you within a day."""
+    ann = people.add(session, "Ann Advisor")
+    when = dt.datetime(2026, 5, 4, 10, 0)
+    meeting = interviews.plan(session, ann, when=when, now=when - dt.timedelta(days=3))
+    interviews.done(session, meeting, now=when + dt.timedelta(hours=1))
+    plan = agenda.build(session, when.date(), 20)
+    thanks = [a for a in plan.actions if a.kind == "thank_you"]
+    assert [a.person_id for a in thanks] == [ann.id]
+    assert "advice" in thanks[0].reason

@@ -93,3 +93,18 @@ def test_bad_input_writes_no_preference(session: Session) -> None:
     with pytest.raises(InvalidInput):
         schedule.calendar_bytes(session, today=TODAY, minutes=-1)
     assert session.scalar(select(func.count()).select_from(Setting)) == 0
+
+
+def test_export_ics_uses_the_saved_schedule(cli: Callable[..., Result], tmp_path: Path) -> None:
+    assert cli("person", "add", "Olga Overdue", "--circle", "close").code == 0
+    assert (
+        cli("schedule", "--daily", "07:45", "--minutes", "15", "-o", str(tmp_path / "a.ics")).code
+        == 0
+    )
+    target = tmp_path / "export.ics"
+    r = cli("export", "ics", "-o", str(target))
+    assert r.code == 0, r.err
+    blocks = [e for e in events(target.read_bytes()) if e.get("RRULE")]
+    assert len(blocks) == 1
+    assert blocks[0].decoded("DTSTART").time() == dt.time(7, 45)
+    assert blocks[0]["RRULE"]["FREQ"] == ["DAILY"]

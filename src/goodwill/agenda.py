@@ -2,7 +2,8 @@
 
 Actions come from these sources, in this order of priority:
 
-1. thank_you     help received and no thank-you yet (the ledger's `thanks_owed` flag)
+1. thank_you     help or advice received and no thank-you yet (`flags.thank_yous_due`,
+                 the ledger's thanks rule asked sooner than its red flag)
 2. request       something someone asked of you, still open (the `request` table)
 3. follow_up     a follow-up you promised (`Interaction.follow_up_on`), or someone a friend
                  referred you to (`Person.met_through_id`) whom you have not contacted yet
@@ -44,7 +45,6 @@ from goodwill.models import (
     PersonTag,
     Request,
     Role,
-    Setting,
     Tag,
 )
 from goodwill.schemas.agenda import ActionOut, AgendaOut
@@ -177,8 +177,12 @@ def _flags(ctx: _Ctx, kind: str) -> list[Any]:
 
 
 def _thank_yous(ctx: _Ctx) -> list[Action]:
+    from goodwill import flags
+
     out = []
-    for f in _flags(ctx, "thanks_owed"):
+    for f in flags.thank_yous_due(ctx.session, ctx.end_of_day, ctx.person_ids):
+        if f.person_id is None:  # thanks are owed to someone; only the taker flag has none
+            continue
         since = f.since or ctx.today
         out.append(
             Action(
@@ -396,13 +400,17 @@ def _keywords(text: str) -> list[str]:
     return words
 
 
-def _offer(session: Session) -> str | None:
-    """What you can offer others, from your profile (the `offer` setting), if recorded."""
-    for key in ("profile.offer", "offer"):
-        row = session.get(Setting, key)
-        if row is not None and row.value.strip():
-            return row.value.strip()
-    return None
+def _offers(session: Session) -> list[str]:
+    """What you can offer others, from your profile (`goodwill me --offer`)."""
+    from goodwill import profile
+
+    return [o.strip() for o in profile.get(session).offers if o.strip()]
+
+
+def _offer_for(offers: Sequence[str], need: str) -> str | None:
+    """The first of your offers that shares a keyword with what they need."""
+    wanted = set(_keywords(need))
+    return next((o for o in offers if set(_keywords(o)) & wanted), None)
 
 
 def _article(word: str) -> str:
@@ -526,14 +534,14 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
         circle = vocab.CIRCLES.index(row.circle) if row.circle in vocab.CIRCLES else 9
         return (circle, days, row.id)
 
-    offer = _offer(ctx.session)
+    offers = _offers(ctx.session)
     out: list[Action] = []
     limit = GIVE_ATTEMPTS if ctx.person_ids is None else len(rows)
     for row in sorted(rows, key=closeness)[:limit]:
         st = state.get(row.id)
         if row.id in skip or st is None or st.state == cadence.DORMANT:
             continue
-        match = _give_match(ctx, row.id, row.looking_for, row.working_on, offer)
+        match = _give_match(ctx, row.id, row.looking_for, row.working_on, offers)
         if match is None:
             continue
         digest = hashlib.sha1(
@@ -571,14 +579,14 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
 
 
 def _give_match(
-    ctx: _Ctx, pid: int, looking_for: str | None, working_on: str | None, offer: str | None
+    ctx: _Ctx, pid: int, looking_for: str | None, working_on: str | None, offers: Sequence[str]
 ) -> dict[str, Any] | None:
     if looking_for:
         intro = _introduce(ctx, pid, looking_for)
         if intro is not None:
             intro["about"] = drafts.lower_first(looking_for)
             return intro
-        if offer and set(_keywords(offer)) & set(_keywords(looking_for)):
+        if offer := _offer_for(offers, looking_for):
             return {
                 "type": "offer",
                 "about": drafts.lower_first(looking_for),
@@ -586,7 +594,7 @@ def _give_match(
                 "what": offer,
             }
     if working_on:
-        if offer and set(_keywords(offer)) & set(_keywords(working_on)):
+        if offer := _offer_for(offers, working_on):
             return {
                 "type": "offer",
                 "about": drafts.lower_first(working_on),

@@ -33,6 +33,11 @@ ONE_WAY_MIN_GIVES = 3
 GIVE_KINDS: tuple[str, ...] = ("info", "idea", "help", "intro", "referral", "advice")
 THANKS_FOR: tuple[str, ...] = ("help", "intro", "referral")
 THANKS_GRACE_DAYS = 2
+# The daily session asks for a thank-you sooner and more often than the red flag fires:
+# from the day you received something, advice included (what an informational interview
+# gives you), so that the thanks goes out within a day, before it is overdue.
+THANK_YOU_KINDS: tuple[str, ...] = (*THANKS_FOR, "advice")
+THANK_YOU_AFTER_DAYS = 0
 THANKS_LOOKBACK_DAYS = 90
 TAKER_WINDOW_DAYS = 90
 TAKER_NEED_SHARE = 0.5  # "most": more than half of the contact you started
@@ -184,8 +189,22 @@ def one_way(
     return out
 
 
+def thank_yous_due(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> list[Flag]:
+    """Thank-yous the daily session should propose now (see THANK_YOU_KINDS)."""
+    ids = list(person_ids) if person_ids is not None else None
+    found = thanks_owed(session, as_of, ids, kinds=THANK_YOU_KINDS, grace_days=THANK_YOU_AFTER_DAYS)
+    return sorted(_name(session, found), key=lambda f: (f.since or dt.date.min, f.person_id or 0))
+
+
 def thanks_owed(
-    session: Session, as_of: dt.datetime, ids: list[int] | None
+    session: Session,
+    as_of: dt.datetime,
+    ids: list[int] | None,
+    *,
+    kinds: Sequence[str] = THANKS_FOR,
+    grace_days: int = THANKS_GRACE_DAYS,
 ) -> list[tuple[str, int, str, dt.date]]:
     got = aliased(Exchange)
     thanks = aliased(Exchange)
@@ -200,9 +219,9 @@ def thanks_owed(
         select(got.person_id, got.kind, got.occurred_at)
         .where(
             got.direction == "got",
-            got.kind.in_(THANKS_FOR),
+            got.kind.in_(kinds),
             got.occurred_at >= as_of - dt.timedelta(days=THANKS_LOOKBACK_DAYS),
-            got.occurred_at <= as_of - dt.timedelta(days=THANKS_GRACE_DAYS),
+            got.occurred_at <= as_of - dt.timedelta(days=grace_days),
             ~thanked,
         )
         .order_by(got.occurred_at)
@@ -212,7 +231,12 @@ def thanks_owed(
     owed: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
     for pid, kind, occurred in session.execute(stmt):
         owed[pid].append((kind, occurred))
-    words = {"help": "help", "intro": "an introduction", "referral": "a referral"}
+    words = {
+        "help": "help",
+        "intro": "an introduction",
+        "referral": "a referral",
+        "advice": "advice",
+    }
     out = []
     for pid, items in owed.items():
         first = items[0][1]

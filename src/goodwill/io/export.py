@@ -288,12 +288,10 @@ def contacts_csv(session: Session) -> bytes:
 
 
 def calendar(session: Session) -> bytes:
-    try:
-        from goodwill import schedule  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise GoodwillError("export ics needs the agenda feature, which this build lacks") from exc
-    data = schedule.calendar_bytes(session)
-    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+    """The daily networking block and the next cadence dates (the schedule module's file)."""
+    from goodwill import schedule
+
+    return schedule.calendar_bytes(session)
 
 
 def export_bytes(session: Session, fmt: str) -> bytes:
