@@ -404,10 +404,13 @@ def _as_of(as_of: dt.datetime | dt.date | None) -> tuple[dt.datetime, str]:
 def tie_strengths(
     session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
 ) -> dict[int, float]:
-    """Your tie strength with each person, from the ledger's model (one place to change)."""
-    from goodwill import strength
+    """Your tie strength with each person you have been in touch with, from the ledger's
+    model (one place to change). People you never met are not your first hop, whatever
+    the mutual contacts the model credits them with."""
+    from goodwill import people, strength
 
-    return strength.scores(session, as_of, person_ids)
+    met = people.last_contacts(session, person_ids, as_of=as_of)
+    return {p: v for p, v in strength.scores(session, as_of, person_ids).items() if p in met}
 
 
 def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None) -> F64:
