@@ -341,3 +341,18 @@ def test_give_first_with_your_offer(session: Session) -> None:
     )
     assert "You mentioned you are working on a Rust rewrite of their API." in give.draft
     assert "I can help with code reviews in Rust" in give.draft
+
+
+def test_a_long_queue_of_thank_yous_leaves_time_to_reach_out(session: Session) -> None:
+    """Debts come first but never fill the whole session while someone is due."""
+    for i in range(14):
+        p = people.add(session, f"Helper {i:02d}")
+        interactions.log(session, [p], "call", when=ago(3 + i % 5), now=NOW, got=["help"])
+    due = people.add(session, "Dee Due", circle="close")
+    interactions.log(session, [due], "email", when=ago(60), now=NOW, gave=["thanks"])
+    plan = agenda.build(session, TODAY, 20)
+    kinds = [a.kind for a in plan.actions]
+    assert kinds[0] == "thank_you"
+    assert "keep_in_touch" in kinds
+    assert [a.kind for a in plan.next].count("thank_you") >= 5
+    assert sum(a.minutes for a in plan.actions) <= 20

@@ -788,6 +788,13 @@ def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> A
     found, beyond = _select(candidates(session, today), actions.hidden(session, today), minutes)
     # Price (and draft) only what can matter: every action fits in at least 2 minutes.
     head = found[: minutes // 2 + 1]
+    # ... and the first of each relationship kind, so a long queue of debts cannot crowd
+    # out the reaching out that _fit keeps time for.
+    for kind in PER_PERSON:
+        first = next((a for a in found if a.kind == kind), None)
+        if first is not None and first not in head:
+            head.append(first)
+    head.sort(key=Action.sort_key)
     _price(session, head)
     chosen, rest = _fit(head, minutes)
     waiting = sorted(rest + found[len(head) :] + beyond, key=Action.sort_key)

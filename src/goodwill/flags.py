@@ -38,6 +38,7 @@ THANKS_GRACE_DAYS = 2
 # gives you), so that the thanks goes out within a day, before it is overdue.
 THANK_YOU_KINDS: tuple[str, ...] = (*THANKS_FOR, "advice")
 THANK_YOU_AFTER_DAYS = 0
+THANK_YOU_LOOKBACK_DAYS = 21  # older advice is not worth a late thank-you; red flags stay
 THANKS_LOOKBACK_DAYS = 90
 TAKER_WINDOW_DAYS = 90
 TAKER_NEED_SHARE = 0.5  # "most": more than half of the contact you started
@@ -205,6 +206,7 @@ def thanks_owed(
     *,
     kinds: Sequence[str] = THANKS_FOR,
     grace_days: int = THANKS_GRACE_DAYS,
+    lookback_days: int = THANKS_LOOKBACK_DAYS,
 ) -> list[tuple[str, int, str, dt.date]]:
     got = aliased(Exchange)
     thanks = aliased(Exchange)
@@ -220,7 +222,7 @@ def thanks_owed(
         .where(
             got.direction == "got",
             got.kind.in_(kinds),
-            got.occurred_at >= as_of - dt.timedelta(days=THANKS_LOOKBACK_DAYS),
+            got.occurred_at >= as_of - dt.timedelta(days=lookback_days),
             got.occurred_at <= as_of - dt.timedelta(days=grace_days),
             ~thanked,
         )
