@@ -340,6 +340,5 @@ def test_a_sender_or_recipients_without_a_valid_address(tmp_path: Path) -> None:
     assert [str(i) for i in r.issues] == [
         "box.mbox: skipped 1 message: nobody else in it",
         "box.mbox: skipped 1 message: the sender's address is not a valid email address",
-        "box.mbox: left out 2 addresses that are not a valid email address "
-        "(e.g. 'a@b', 'j@kean')",
+        "box.mbox: left out 2 addresses that are not a valid email address (e.g. 'a@b', 'j@kean')",
     ]
