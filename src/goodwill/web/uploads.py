@@ -26,7 +26,9 @@ CHUNK = 1024 * 1024
 
 
 def size_text(n: int) -> str:
-    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+    if n >= 1024 * 1024:
+        return f"{n // (1024 * 1024)} MB"
+    return f"{n // 1024} KB" if n >= 1024 else f"{n} bytes"
 
 
 def safe_name(name: str) -> str:
@@ -76,10 +78,10 @@ class Uploads:
         if size > self.max_bytes or size == 0:
             shutil.rmtree(folder, ignore_errors=True)
             why = (
-                f"is larger than the {size_text(self.max_bytes)} the web page takes; "
+                f"the file is larger than the {size_text(self.max_bytes)} the web page takes; "
                 "import it with 'goodwill import' instead"
                 if size
-                else "is empty: there is nothing to import"
+                else "the file is empty: there is nothing to import"
             )
             raise InvalidInput("file", safe_name(name), why)
         item = Staged(key, owner, safe_name(name), fmt, path, size, time.monotonic())

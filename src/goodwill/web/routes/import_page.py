@@ -72,7 +72,9 @@ def _readable(report: ImportReport, item: Staged) -> ImportReport:
 
 def _failure(exc: ImportFailed, item: Staged) -> str:
     text = str(exc).replace(str(item.path), item.name)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    if not text.startswith(item.name):  # a file name keeps its case
+        text = text[:1].upper() + text[1:]
+    return text + ("" if text.endswith(".") else ".")
 
 
 def _page(request: Request, extra: dict[str, Any], status: int = 200) -> Response:
