@@ -18,7 +18,7 @@
     { selector: "node", style: {
       "label": "data(label)", "font-size": 11, "color": INK, "text-valign": "bottom",
       "text-margin-y": 4, "width": 22, "height": 22, "background-color": "#9fb3ad",
-      "border-width": 2, "border-color": "#fff", "text-wrap": "wrap", "text-max-width": 110 } },
+      "border-width": 2, "border-color": "#fff", "text-wrap": "wrap", "text-max-width": 90 } },
     { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 28, "height": 28 } },
     { selector: "node[kind = 'helper']", style: { "background-color": ACCENT, "width": 26, "height": 26 } },
     { selector: "node[kind = 'target']", style: {
@@ -27,8 +27,7 @@
     { selector: "edge", style: {
       "width": "mapData(weight, 0, 1, 1, 5)", "line-color": LINE, "curve-style": "bezier",
       "target-arrow-shape": "triangle", "target-arrow-color": LINE, "arrow-scale": 0.8,
-      "label": "data(label)", "font-size": 8, "color": MUTED, "text-rotation": "autorotate",
-      "text-background-color": "#fff", "text-background-opacity": 0.85, "text-background-padding": 1 } },
+      "opacity": 0.8 } },
     { selector: "node[href]:active, node[href]:selected", style: { "overlay-opacity": 0.08 } }
   ];
 
@@ -37,7 +36,7 @@
       "width": "mapData(strength, 0, 1, 8, 44)", "height": "mapData(strength, 0, 1, 8, 44)",
       "background-color": clusterColour, "border-width": 1, "border-color": "#fff",
       "label": "data(label)", "font-size": 9, "color": INK, "text-valign": "bottom",
-      "text-margin-y": 2, "min-zoomed-font-size": 9 } },
+      "text-margin-y": 2, "min-zoomed-font-size": 6 } },
     { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 30, "height": 30, "label": "You" } },
     { selector: "node[[degree = 0]]", style: { "opacity": 0.85 } },
     { selector: ":parent", style: {
@@ -51,6 +50,42 @@
     { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } }
   ];
 
+  // Each organisation's people on a circle (strongest first), the circles in rows, the
+  // people without a shared organisation last: clusters never overlap, and it is instant.
+  function clusterPositions(nodes) {
+    var groups = {}, order = [];
+    nodes.forEach(function (n) {
+      if (!n.href) return;
+      var key = n.cluster >= 0 ? n.cluster : "none";
+      if (!groups[key]) { groups[key] = []; order.push(key); }
+      groups[key].push(n);
+    });
+    order.sort(function (a, b) {
+      if (a === "none") return 1;
+      if (b === "none") return -1;
+      return groups[b].length - groups[a].length;
+    });
+    var out = {}, x = 0, y = 0, rowHeight = 0, width = 1100;
+    order.forEach(function (key) {
+      var members = groups[key].sort(function (a, b) { return b.strength - a.strength; });
+      var radius = members.length === 1 ? 0 : Math.max(40, members.length * 52 / (2 * Math.PI));
+      if (key === "none") radius = Math.max(60, Math.sqrt(members.length) * 34);
+      var size = 2 * radius + 90;
+      if (x > 0 && x + size > width) { x = 0; y += rowHeight; rowHeight = 0; }
+      var cx = x + size / 2, cy = y + size / 2;
+      members.forEach(function (n, i) {
+        var angle = 2 * Math.PI * i / members.length - Math.PI / 2;
+        // The unaffiliated fill a disc (sunflower spiral) rather than one thin ring.
+        var r = key === "none" ? radius * Math.sqrt((i + 0.5) / members.length) : radius;
+        if (key === "none") angle = i * 2.39996;
+        out[n.id] = { x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
+      });
+      x += size;
+      rowHeight = Math.max(rowHeight, size);
+    });
+    return out;
+  }
+
   function draw(box) {
     var source = document.getElementById(box.getAttribute("data-graph"));
     if (!source || typeof window.cytoscape !== "function") return;
@@ -63,9 +98,9 @@
       elements: elements,
       style: network ? networkStyle : needStyle,
       layout: network
-        ? { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 60,
-            nestingFactor: 0.9, gravity: 0.6, numIter: 600, padding: 20 }
-        : { name: "breadthfirst", directed: true, roots: "#me", spacingFactor: 1.05, padding: 16 },
+        ? { name: "preset", positions: clusterPositions(data.nodes), padding: 16 }
+        : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 0.9,
+            padding: 12, avoidOverlap: true },
       minZoom: 0.2,
       maxZoom: 3,
       wheelSensitivity: 0.3,
