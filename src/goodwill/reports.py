@@ -584,16 +584,20 @@ CHARTS = {
 }
 
 
+def chart(figs: ReportFigures, name: str) -> bytes:
+    """One chart (a name of CHARTS) as PNG bytes."""
+    draw = CHARTS.get(name)
+    if draw is None:
+        raise InvalidInput("chart", name, "choose one of " + ", ".join(CHARTS))
+    _style()
+    buf = io.BytesIO()
+    draw(figs).savefig(buf, format="png")
+    return buf.getvalue()
+
+
 def charts(figs: ReportFigures) -> dict[str, bytes]:
     """Each chart as PNG bytes, by name."""
-    _style()
-    out = {}
-    for name, draw in CHARTS.items():
-        fig = draw(figs)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        out[name] = buf.getvalue()
-    return out
+    return {name: chart(figs, name) for name in CHARTS}
 
 
 def save_charts(pngs: dict[str, bytes], folder: Path) -> list[Path]:

@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
 
 from goodwill import demo, people
 from goodwill.db import open_store
+from goodwill.models import Person
 from tests.web.conftest import NOW, ServerThread, make_app
 
 pytestmark = pytest.mark.browser
@@ -66,6 +68,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
         running_total = len(people.summaries(s))
     with ServerThread(make_app(store)) as running:
         running.people_total = running_total  # type: ignore[attr-defined]
+        running.store = store  # type: ignore[attr-defined]
         yield running
     store.dispose()
 
@@ -195,3 +198,86 @@ def test_small_screens(site: Page, server: ServerThread) -> None:
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     shot(site, "today-mobile", full=False)
     assert dt.date.today()  # the server's clock is fixed; the browser's is not used
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_import_a_file(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/import")
+    expect(site.locator("h1")).to_have_text("Import contacts")
+    site.locator("#f-file").set_input_files(str(DATA / "realworld" / "ezvcard_gmail-single.vcf"))
+    site.locator("#f-fmt").select_option("vcard")
+    shot(site, "import-form", full=False)
+    site.get_by_role("button", name="Preview").click()
+    report = site.locator("#report")
+    expect(report).to_contain_text("Preview of ezvcard_gmail-single.vcf")
+    expect(report.locator(".stat-created .stat-value")).to_have_text("1")
+    shot(site, "import")
+    site.get_by_role("button", name=re.compile(r"Import 1 record")).click()
+    expect(site.locator(".notice")).to_have_text("Imported ezvcard_gmail-single.vcf.")
+    site.goto(server.url + "/people?q=dartmouth")
+    expect(site.locator("table.people tbody tr")).to_have_count(1)
+
+
+def test_import_errors_beside_the_field(site: Page, server: ServerThread, tmp_path: Path) -> None:
+    bad = tmp_path / "notes.vcf"
+    bad.write_text("not a card\n")
+    site.goto(server.url + "/import")
+    site.locator("#f-file").set_input_files(str(bad))
+    site.get_by_role("button", name="Preview").click()
+    expect(site.locator("#file-error")).to_contain_text("notes.vcf is not a vCard file")
+
+
+def test_ask_for_a_need(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/needs")
+    site.locator("#f-text").fill("A data engineering role")
+    site.locator("#f-orgs").fill("Cobalt Cloud")
+    site.locator("#f-role").fill("Data Engineer")
+    site.get_by_role("button", name="Add need").click()
+    expect(site.locator("h1")).to_have_text("A data engineering role")
+    helpers = site.locator("ol.helpers > li")
+    expect(helpers.first.locator("ul.reasons li").first).not_to_be_empty()
+    graph = site.locator("[data-graph]")
+    expect(graph).to_have_attribute("data-ready", "true")
+    expect(graph.locator("canvas").first).to_be_visible()
+    shot(site, "needs")
+    site.goto(server.url + "/needs")
+    expect(site.locator(".need-item")).to_contain_text(["A data engineering role"])
+    shot(site, "needs-list", full=False)
+
+
+def test_network_map(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/network")
+    graph = site.locator("#network-map")
+    expect(graph).to_have_attribute("data-ready", "true")
+    count = site.evaluate(
+        "JSON.parse(document.getElementById('network-data').textContent).nodes"
+        ".filter(n => n.href).length"
+    )
+    with server.store.session() as s:  # type: ignore[attr-defined]
+        others = s.scalar(
+            select(func.count(Person.id)).where(Person.removed_at.is_(None), ~Person.is_me)
+        )
+    assert count == others  # everyone but you (fewer than the map's 300)
+    shot(site, "network", full=False)
+    first = site.locator("ul.plain li a.person-link").first
+    name = first.locator(".name").inner_text()
+    first.click()
+    expect(site.locator("h1")).to_contain_text(name)
+
+
+def test_report_page(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/report")
+    expect(site.locator("h1")).to_have_text("Your networking")
+    images = site.locator(".chart-grid img")
+    expect(images).to_have_count(5)
+    for i in range(5):
+        images.nth(i).scroll_into_view_if_needed()
+        site.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle()
+        )
+    shot(site, "report")
+    with site.expect_download() as info:
+        site.get_by_role("link", name="Download HTML").click()
+    assert info.value.suggested_filename.startswith("goodwill-report-")

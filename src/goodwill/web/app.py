@@ -24,6 +24,7 @@ from goodwill.db import Store, open_store
 from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
 from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
 from goodwill.web.render import Renderer
+from goodwill.web.uploads import Uploads
 
 STATIC = Path(__file__).parent / "static"
 # SQLAlchemy's default pool holds 5 + 10 connections; CPU-bound pages gain nothing from
@@ -56,6 +57,7 @@ def create_app(
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
+        app.state.uploads.close()
         if owned:
             store.dispose()
 
@@ -72,13 +74,25 @@ def create_app(
     app.state.guard = Guard(token=token, allowed_hosts=allowed_hosts)
     app.state.clock = clock or dt.datetime.now
     app.state.render = Renderer()
+    app.state.uploads = Uploads()
     app.add_middleware(GuardMiddleware, guard=app.state.guard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
 
-    from goodwill.web.routes import api, auth, log_page, people_pages, today
+    from goodwill.web.routes import (
+        api,
+        auth,
+        import_page,
+        log_page,
+        needs_page,
+        network_page,
+        people_pages,
+        report_page,
+        today,
+    )
 
-    for module in (auth, today, people_pages, log_page, api):
+    pages = (today, people_pages, log_page, needs_page, network_page, report_page, import_page)
+    for module in (auth, *pages, api):
         app.include_router(module.router)
     return app
 

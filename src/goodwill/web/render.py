@@ -21,6 +21,10 @@ NAV: list[tuple[str, str]] = [
     ("/", "Today"),
     ("/people", "People"),
     ("/log", "Log"),
+    ("/needs", "Needs"),
+    ("/network", "Network"),
+    ("/report", "Report"),
+    ("/import", "Import"),
 ]
 
 

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from goodwill import interactions, orgs, people, search, validate
 from goodwill.errors import NotFound
 from goodwill.models import Interaction, Organization
+from goodwill.schemas.needs import AskOut, NeedOut
+from goodwill.schemas.network import NetworkMap
 from goodwill.schemas.people import (
     InteractionBrief,
     OrgDetail,
@@ -19,6 +21,7 @@ from goodwill.schemas.people import (
     PersonSummary,
     SearchHit,
 )
+from goodwill.schemas.reports import ReportFigures
 from goodwill.schemas.web import LogRequest
 from goodwill.web.routes.deps import now, store
 from goodwill.web.routes.people_pages import find_people
@@ -128,3 +131,44 @@ def api_log(request: Request, body: LogRequest) -> InteractionBrief:
             now=current,
         )
         return people.interaction_briefs(s, [item.id])[0]
+
+
+@router.get("/needs", response_model=list[NeedOut])
+def api_needs(
+    request: Request,
+    status: Annotated[str, Query(max_length=10, description="open, closed or all.")] = "open",
+) -> list[NeedOut]:
+    """Needs (like `goodwill need list --format json`), newest first."""
+    from goodwill import needs
+
+    with store(request).session() as s:
+        return needs.summaries(s, status=status)
+
+
+@router.get("/needs/{need_id}/ask", response_model=list[AskOut])
+def api_ask(
+    request: Request, need_id: Id, limit: Annotated[int, Query(ge=1, le=50)] = 10
+) -> list[AskOut]:
+    """Whom to ask for a need, with reasons (like `goodwill ask N --format json`)."""
+    from goodwill import ask
+
+    with store(request).session() as s:
+        return ask.ask(s, str(need_id), limit=limit, as_of=now(request))
+
+
+@router.get("/report", response_model=ReportFigures)
+def api_report(request: Request, weeks: Annotated[int, Query(ge=1, le=520)] = 26) -> ReportFigures:
+    """The report's figures (like `goodwill report --format json`)."""
+    from goodwill import reports
+
+    with store(request).session() as s:
+        return reports.figures(s, weeks=weeks, today=now(request).date())
+
+
+@router.get("/network", response_model=NetworkMap)
+def api_network(request: Request, size: Annotated[int, Query(ge=1, le=1000)] = 300) -> NetworkMap:
+    """The strongest ties, their organisations and who knows whom among them."""
+    from goodwill import network
+
+    with store(request).session() as s:
+        return network.network_map(s, now(request), limit=size)

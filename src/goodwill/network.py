@@ -1,0 +1,61 @@
+"""The map of your network: the strongest ties, grouped by organisation, with who knows
+whom among them. Tie strength is strength.scores'; organisations are current roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from goodwill import paths, strength
+from goodwill.errors import InvalidInput
+from goodwill.models import Knows, Person
+from goodwill.schemas.network import MapEdge, MapNode, NetworkMap
+
+MAX_NODES = 1000  # beyond this a browser's layout stops being interactive
+
+
+def network_map(session: Session, as_of: dt.datetime, *, limit: int = 300) -> NetworkMap:
+    """The `limit` people with the strongest ties (you excluded), their organisations as
+    clusters (those with two or more people on the map) and the knows-edges among them."""
+    if not 1 <= limit <= MAX_NODES:
+        raise InvalidInput("limit", limit, f"must be between 1 and {MAX_NODES}")
+    me = set(session.scalars(select(Person.id).where(Person.is_me.is_(True))))
+    scores = {pid: v for pid, v in strength.scores(session, as_of).items() if pid not in me}
+    top = sorted(scores, key=lambda pid: (-scores[pid], pid))[:limit]
+    if not top:
+        return NetworkMap(people=len(scores))
+    names = dict(
+        session.execute(select(Person.id, Person.display_name).where(Person.id.in_(top))).all()
+    )
+    where = paths.current_orgs(session, top)
+    counts = Counter(where[pid] for pid in top if pid in where)
+    clusters = [org for org, n in sorted(counts.items(), key=lambda i: (-i[1], i[0])) if n >= 2]
+    index = {org: i for i, org in enumerate(clusters)}
+    shown = set(top)
+    edges = {
+        (a, b): how
+        for a, b, how in session.execute(
+            select(Knows.a_id, Knows.b_id, Knows.how)
+            .where(Knows.a_id.in_(top), Knows.b_id.in_(top))
+            .order_by(Knows.id)
+        )
+        if a in shown and b in shown and a != b
+    }
+    return NetworkMap(
+        people=len(scores),
+        nodes=[
+            MapNode(
+                id=pid,
+                name=names.get(pid, "?"),
+                strength=scores[pid],
+                organization=where.get(pid),
+                cluster=index.get(where.get(pid, ""), -1),
+            )
+            for pid in top
+        ],
+        edges=[MapEdge(a_id=a, b_id=b, how=how) for (a, b), how in edges.items()],
+        clusters=clusters,
+    )

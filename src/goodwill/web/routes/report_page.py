@@ -1,0 +1,71 @@
+"""Report: your networking over time (goodwill.reports' figures and charts), and the
+self-contained HTML report to download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from goodwill import opportunities, reports
+from goodwill.schemas.reports import ReportFigures
+from goodwill.web.routes.deps import now, render, store
+
+router = APIRouter(include_in_schema=False)
+
+Weeks = Annotated[int, Query(ge=1, le=reports.MAX_WEEKS)]
+CHART_TITLES = {
+    "networked": "Days you networked",
+    "contacts": "New contacts and interactions",
+    "pipeline": "Interviews and referrals",
+    "leads": "Leads, by stage and origin",
+    "exchanges": "What you gave and received",
+}
+PERIODS = ((4, "4 weeks"), (13, "3 months"), (26, "6 months"), (52, "a year"))
+
+
+def _figures(request: Request, s: Session, weeks: int) -> ReportFigures:
+    return reports.figures(s, weeks=weeks, today=now(request).date())
+
+
+@router.get("/report")
+def report_page(request: Request, weeks: Weeks = 26) -> Response:
+    with store(request).session() as s:
+        figs = _figures(request, s, weeks)
+    t = figs.totals
+    ctx = {
+        "f": figs,
+        "t": t,
+        "weeks": weeks,
+        "periods": PERIODS,
+        "charts": {k: v for k, v in CHART_TITLES.items() if k in reports.CHARTS},
+        "giving": round(t.gave / t.got, 1) if t.got else None,
+    }
+    return render(request).page(request, "report.html", ctx)
+
+
+@router.get("/report/charts/{name}.png")
+def report_chart(
+    request: Request, name: Annotated[str, Path(max_length=20)], weeks: Weeks = 26
+) -> Response:
+    with store(request).session() as s:
+        figs = _figures(request, s, weeks)
+    png = reports.chart(figs, name)
+    return Response(png, media_type="image/png", headers={"cache-control": "no-store"})
+
+
+@router.get("/report/full")
+def report_full(request: Request, weeks: Weeks = 26, download: bool = False) -> Response:
+    """The report exactly as `goodwill report` writes it: one HTML file, nothing external."""
+    with store(request).session() as s:
+        figs = _figures(request, s, weeks)
+        leads = opportunities.list_leads(s)
+    text = reports.html(figs, reports.charts(figs), leads)
+    headers = {}
+    if download:
+        name = f"goodwill-report-{figs.end.isoformat()}.html"
+        headers["content-disposition"] = f'attachment; filename="{name}"'
+    return HTMLResponse(text, headers=headers)

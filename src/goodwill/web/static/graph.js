@@ -1,0 +1,148 @@
+// goodwill: graphs drawn with the vendored cytoscape. Each [data-graph] element names the
+// <script type="application/json"> element holding its nodes and edges (no inline script:
+// the CSP forbids it). Clicking a person opens their page.
+(function () {
+  "use strict";
+
+  var INK = "#1d2a33", MUTED = "#6b7780", LINE = "#cdd3cc", ACCENT = "#0f766e";
+  // Calm colours for organisations on the network map (index = cluster number).
+  var PALETTE = ["#0f766e", "#2f6f9f", "#8a5a12", "#7b4e9a", "#a33a2a", "#3f6b2a",
+    "#b0527a", "#1f6f8b", "#8c6d1f", "#5b6b7a", "#6d5bb5", "#2e7d4f"];
+
+  function clusterColour(ele) {
+    var c = ele.data("cluster");
+    return c === undefined || c < 0 ? "#a7b0b3" : PALETTE[c % PALETTE.length];
+  }
+
+  var needStyle = [
+    { selector: "node", style: {
+      "label": "data(label)", "font-size": 11, "color": INK, "text-valign": "bottom",
+      "text-margin-y": 4, "width": 22, "height": 22, "background-color": "#9fb3ad",
+      "border-width": 2, "border-color": "#fff", "text-wrap": "wrap", "text-max-width": 90 } },
+    { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 28, "height": 28 } },
+    { selector: "node[kind = 'helper']", style: { "background-color": ACCENT, "width": 26, "height": 26 } },
+    { selector: "node[kind = 'target']", style: {
+      "shape": "round-rectangle", "background-color": "#f6ecd9", "border-color": "#8a5a12",
+      "border-width": 1.5, "width": 34, "height": 22, "font-weight": 600 } },
+    { selector: "edge", style: {
+      "width": "mapData(weight, 0, 1, 1, 5)", "line-color": LINE, "curve-style": "bezier",
+      "target-arrow-shape": "triangle", "target-arrow-color": LINE, "arrow-scale": 0.8,
+      "opacity": 0.8 } },
+    { selector: "node[href]:active, node[href]:selected", style: { "overlay-opacity": 0.08 } }
+  ];
+
+  var networkStyle = [
+    { selector: "node", style: {
+      "width": "mapData(strength, 0, 1, 8, 44)", "height": "mapData(strength, 0, 1, 8, 44)",
+      "background-color": clusterColour, "border-width": 1, "border-color": "#fff",
+      "label": "data(label)", "font-size": 9, "color": INK, "text-valign": "bottom",
+      "text-margin-y": 2, "min-zoomed-font-size": 6 } },
+    { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 30, "height": 30, "label": "You" } },
+    { selector: "node[[degree = 0]]", style: { "opacity": 0.85 } },
+    { selector: ":parent", style: {
+      "background-opacity": 0.05, "background-color": clusterColour, "border-color": clusterColour,
+      "border-width": 1, "border-opacity": 0.35, "shape": "round-rectangle",
+      "label": "data(label)", "font-size": 12, "font-weight": 600, "color": clusterColour,
+      "text-valign": "top", "text-halign": "center", "padding": 10 } },
+    { selector: "edge", style: {
+      "width": 0.8, "line-color": "#c9d0ca", "opacity": 0.55, "curve-style": "haystack" } },
+    { selector: "node.faded, edge.faded", style: { "opacity": 0.12 } },
+    { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } }
+  ];
+
+  // Each organisation's people on a circle (strongest first), the circles in rows, the
+  // people without a shared organisation last: clusters never overlap, and it is instant.
+  function clusterPositions(nodes) {
+    var groups = {}, order = [];
+    nodes.forEach(function (n) {
+      if (!n.href) return;
+      var key = n.cluster >= 0 ? n.cluster : "none";
+      if (!groups[key]) { groups[key] = []; order.push(key); }
+      groups[key].push(n);
+    });
+    order.sort(function (a, b) {
+      if (a === "none") return 1;
+      if (b === "none") return -1;
+      return groups[b].length - groups[a].length;
+    });
+    var out = {}, x = 0, y = 0, rowHeight = 0, width = 1100;
+    order.forEach(function (key) {
+      var members = groups[key].sort(function (a, b) { return b.strength - a.strength; });
+      var radius = members.length === 1 ? 0 : Math.max(40, members.length * 52 / (2 * Math.PI));
+      if (key === "none") radius = Math.max(60, Math.sqrt(members.length) * 34);
+      var size = 2 * radius + 90;
+      if (x > 0 && x + size > width) { x = 0; y += rowHeight; rowHeight = 0; }
+      var cx = x + size / 2, cy = y + size / 2;
+      members.forEach(function (n, i) {
+        var angle = 2 * Math.PI * i / members.length - Math.PI / 2;
+        // The unaffiliated fill a disc (sunflower spiral) rather than one thin ring.
+        var r = key === "none" ? radius * Math.sqrt((i + 0.5) / members.length) : radius;
+        if (key === "none") angle = i * 2.39996;
+        out[n.id] = { x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
+      });
+      x += size;
+      rowHeight = Math.max(rowHeight, size);
+    });
+    return out;
+  }
+
+  function draw(box) {
+    var source = document.getElementById(box.getAttribute("data-graph"));
+    if (!source || typeof window.cytoscape !== "function") return;
+    var data = JSON.parse(source.textContent);
+    var network = box.getAttribute("data-kind") === "network";
+    var elements = data.nodes.map(function (n) { return { data: n }; })
+      .concat(data.edges.map(function (e) { return { data: e }; }));
+    var cy = window.cytoscape({
+      container: box,
+      elements: elements,
+      style: network ? networkStyle : needStyle,
+      layout: network
+        ? { name: "preset", positions: clusterPositions(data.nodes), padding: 16 }
+        : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 0.9,
+            padding: 12, avoidOverlap: true },
+      minZoom: 0.2,
+      maxZoom: 3,
+      wheelSensitivity: 0.3,
+      boxSelectionEnabled: false,
+      autoungrabify: !network
+    });
+    cy.on("tap", "node[href]", function (event) {
+      window.location.assign(event.target.data("href"));
+    });
+    if (network) {
+      cy.on("mouseover", "node[href]", function (event) {
+        var hood = event.target.closedNeighborhood();
+        cy.elements().not(hood).not(":parent").addClass("faded");
+        event.target.addClass("focus");
+        box.setAttribute("title", event.target.data("label") + (event.target.data("org") ? " · " + event.target.data("org") : ""));
+      });
+      cy.on("mouseout", "node", function () {
+        cy.elements().removeClass("faded focus");
+      });
+      var search = document.querySelector("[data-graph-search='" + box.id + "']");
+      if (search) {
+        search.addEventListener("input", function () {
+          var term = search.value.trim().toLowerCase();
+          cy.elements().removeClass("faded focus");
+          if (!term) return;
+          var hits = cy.nodes("[href]").filter(function (n) {
+            return (n.data("label") + " " + (n.data("org") || "")).toLowerCase().indexOf(term) >= 0;
+          });
+          cy.elements().not(hits).not(":parent").addClass("faded");
+          hits.addClass("focus");
+        });
+      }
+    }
+    box.setAttribute("data-ready", "true");
+  }
+
+  function start() {
+    document.querySelectorAll("[data-graph]").forEach(draw);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
