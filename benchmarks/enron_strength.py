@@ -37,7 +37,7 @@ import numpy as np
 from sqlalchemy import create_engine, insert
 from sqlalchemy.orm import Session
 
-from goodwill import strength
+from goodwill import days, strength
 from goodwill.models import Base, Email, Interaction, Knows, Participant, Person
 
 HERE = Path(__file__).resolve().parent
@@ -173,8 +173,7 @@ def mailbox_db(data: Dataset, me: int, box: Sequence[Message]) -> Iterator[Sessi
             dict(
                 interaction_id=n,
                 person_id=p,
-                occurred_at=m.when,
-                day=strength.day_number(m.when),
+                day=days.day_number(m.when),
                 kind="email",
                 initiated_by=interactions[-1]["initiated_by"],
                 planned=False,

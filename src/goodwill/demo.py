@@ -131,7 +131,14 @@ def generate(
     session: Session, *, people: int = 300, seed: int = 7, today: dt.date | None = None
 ) -> DemoStats:
     """Write a demo network of `people` people into the session's database."""
-    return _Generator(session, people, seed, today or dt.date.today()).run()
+    from goodwill import demo_career
+
+    end = today or dt.date.today()
+    stats = _Generator(session, people, seed, end).run()
+    stats.extra.update(demo_career.generate(session, seed=seed, today=end))
+    # The job search meets a few people through referrals: count them in.
+    stats.people += stats.extra.get("referrals", 0)
+    return stats
 
 
 def existing(session: Session) -> tuple[int, int]:
@@ -717,9 +724,6 @@ class _Generator:
         self.make_needs(orgs)
         self.make_history(people)
         self.make_knows(people)
-        when = {i["id"]: (i["occurred_at"], i["planned"]) for i in self.rows[Interaction]}
-        for part in self.rows[Participant]:
-            part["occurred_at"], part["planned"] = when[part["interaction_id"]]
         order = (
             Organization,
             Tag,

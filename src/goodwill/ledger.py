@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from goodwill import strength, validate
+from goodwill import days, strength, validate
 from goodwill.errors import NotFound
 from goodwill.models import Exchange, Person
 from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
@@ -38,7 +38,7 @@ ASK_RESULTS: tuple[str, ...] = ("granted", "refused", "ignored")
 
 
 def _weighted(session: Session, as_of: dt.datetime, direction: str) -> ColumnElement[float]:
-    age = literal(strength.day_number(as_of)) - strength.day_expr(session, Exchange.occurred_at)
+    age = literal(days.day_number(as_of)) - days.day_expr(session, Exchange.occurred_at)
     decay = func.exp(age * (-math.log(2) / BALANCE_HALF_LIFE_DAYS))
     weight = case(KIND_WEIGHTS, value=Exchange.kind, else_=DEFAULT_KIND_WEIGHT)
     return func.sum(case((Exchange.direction == direction, weight * decay), else_=0.0))

@@ -20,7 +20,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -177,7 +176,6 @@ class Interaction(Base):
 
     __tablename__ = "interaction"
     __table_args__ = (
-        Index("ix_interaction_planned_occurred", "planned", "occurred_at"),
         Index("ix_interaction_time_facts", "occurred_at", "initiated_by", "need_id", "planned"),
     )
 
@@ -207,14 +205,9 @@ class Interaction(Base):
 
 
 class Participant(Base):
-    """A person in an interaction. `occurred_at` and `planned` copy the interaction's so that
-    "when did I last see each person" is one index scan, not a join over every interaction
-    (filled in automatically for ORM inserts; bulk writers set them)."""
-
     __tablename__ = "participant"
     __table_args__ = (
         Index("ix_participant_person_interaction", "person_id", "interaction_id"),
-        Index("ix_participant_person_planned_occurred", "person_id", "planned", "occurred_at"),
         Index(
             "ix_participant_person_facts",
             "person_id",
@@ -231,15 +224,13 @@ class Participant(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    planned: Mapped[bool] = mapped_column(Boolean, default=False)
-    # More copies, for tie strength's per-person scan without a join (migration 0003).
-    # Database triggers fill them and keep every copy in step with the interaction,
-    # whoever writes the rows: never set them here.
+    # Copies of the interaction's facts, for per-person scans (tie strength) without a
+    # join. Database triggers (migration 0002) fill and update them: never set them here.
     # day: occurred_at as a Julian day number (fractional), like SQLite's julianday().
     day: Mapped[float | None] = mapped_column(Float)
     kind: Mapped[str | None] = mapped_column(String(20))
     initiated_by: Mapped[str | None] = mapped_column(String(10))
+    planned: Mapped[bool | None] = mapped_column(Boolean)
 
     interaction: Mapped[Interaction] = relationship(back_populates="participants")
 
@@ -255,7 +246,6 @@ class Exchange(Base):
     __tablename__ = "exchange"
     __table_args__ = (
         Index("ix_exchange_person_direction", "person_id", "direction"),
-        Index("ix_exchange_person_occurred", "person_id", "occurred_at"),
         Index("ix_exchange_time_facts", "occurred_at", "person_id", "direction", "kind", "outcome"),
         Index("ix_exchange_person_kind_time", "person_id", "direction", "kind", "occurred_at"),
     )
@@ -478,16 +468,3 @@ class SearchDoc(Base):
     # PostgreSQL only: title and body lower-cased and without accents, which its 'simple'
     # text search configuration does not do (SQLite's FTS5 tokenizer does it itself).
     terms: Mapped[str | None] = mapped_column(Text)
-
-
-@event.listens_for(Participant, "before_insert")
-def _copy_interaction_time(_mapper: object, _conn: object, target: Participant) -> None:
-    if target.occurred_at is None and target.interaction is not None:
-        target.occurred_at = target.interaction.occurred_at
-        target.planned = bool(target.interaction.planned)
-
-
-@event.listens_for(Interaction.occurred_at, "set")
-def _interaction_time_moved(target: Interaction, value: dt.datetime, *_: object) -> None:
-    for p in target.participants:
-        p.occurred_at = value

@@ -43,8 +43,9 @@ _SUFFIXES = {
 
 def org_key(name: str) -> str:
     """The matching key of an organisation name: 'Acme, Inc.' and 'ACME' share 'acme'."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    words = re.findall(r"[\w&]+", text.lower())
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    # Names with no Latin letters at all (日本電気) keep their own words.
+    words = re.findall(r"[\w&]+", ascii_.lower()) or re.findall(r"[\w&]+", name.lower())
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     return " ".join(words) or name.strip().lower()
@@ -65,7 +66,7 @@ def get_or_create(session: Session, name: str, *, kind: str = "company") -> Orga
 def resolve(session: Session, ref: str) -> Organization:
     """An organisation by id or name (exact key first, then a unique partial match)."""
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isdigit() and int(ref) <= validate.MAX_ID:
         org = session.get(Organization, int(ref))
         if org:
             return org

@@ -13,6 +13,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from goodwill import orgs, validate, vocab
 from goodwill import search as search_index
+from goodwill.days import day_number, from_day_number
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
 from goodwill.models import (
     Email,
@@ -241,7 +242,7 @@ def resolve(session: Session, ref: str, *, include_removed: bool = False) -> Per
     if not ref:
         raise InvalidInput("person", ref, "name a person by id, email or name")
     found: Person | None = None
-    if ref.lstrip("#").isdigit():
+    if ref.lstrip("#").isdigit() and int(ref.lstrip("#")) <= validate.MAX_ID:
         found = session.get(Person, int(ref.lstrip("#")))
     elif "@" in ref:
         found = session.scalar(select(Person).join(Email).where(Email.address == ref.lower()))
@@ -316,33 +317,23 @@ def current_role(person: Person) -> Role | None:
 def last_contacts(
     session: Session, ids: Sequence[int] | None = None, as_of: dt.datetime | None = None
 ) -> dict[int, dt.datetime]:
-    """When each person was last in an interaction (one index scan over participants)."""
-    stmt = select(Participant.person_id, func.max(Participant.occurred_at)).where(
+    """When each person was last in an interaction: one scan of the participant index,
+    whose `day` copies the interaction's time as a Julian day (see migration 0002)."""
+    stmt = select(Participant.person_id, func.max(Participant.day)).where(
         Participant.planned.is_(False)
     )
     if as_of is not None:
-        stmt = stmt.where(Participant.occurred_at <= as_of)
+        stmt = stmt.where(Participant.day <= day_number(as_of))
     if ids is not None:
         stmt = stmt.where(Participant.person_id.in_(ids))
     rows = session.execute(stmt.group_by(Participant.person_id)).all()
-    return {pid: when for pid, when in rows if when is not None}
+    return {pid: from_day_number(day) for pid, day in rows if day is not None}
 
 
-def summaries(
-    session: Session,
-    *,
-    ids: Sequence[int] | None = None,
-    tag: str | None = None,
-    circle: str | None = None,
-    org: str | None = None,
-    limit: int | None = None,
-) -> list[PersonSummary]:
-    """People as summary rows, in a fixed number of queries whatever their count."""
-    stmt = _active(select(Person.id, Person.display_name, Person.circle, Person.location))
-    if ids is not None:
-        if not ids:
-            return []
-        stmt = stmt.where(Person.id.in_(ids))
+def _filtered(
+    session: Session, stmt: _S, *, tag: str | None, circle: str | None, org: str | None
+) -> _S:
+    """The list filters shared by `summaries` and `count`."""
     if circle:
         stmt = stmt.where(Person.circle == validate.choice(circle, vocab.CIRCLES, "circle"))
     if tag:
@@ -354,12 +345,51 @@ def summaries(
         stmt = stmt.where(
             Person.id.in_(select(Role.person_id).where(Role.org_id == organisation.id))
         )
+    return stmt
+
+
+def count(
+    session: Session,
+    *,
+    ids: Sequence[int] | None = None,
+    tag: str | None = None,
+    circle: str | None = None,
+    org: str | None = None,
+) -> int:
+    """How many people `summaries` would list with these filters (for paging)."""
+    stmt = _filtered(
+        session, _active(select(func.count(Person.id))), tag=tag, circle=circle, org=org
+    )
+    if ids is not None:
+        stmt = stmt.where(Person.id.in_(ids))
+    return int(session.scalar(stmt) or 0)
+
+
+def summaries(
+    session: Session,
+    *,
+    ids: Sequence[int] | None = None,
+    tag: str | None = None,
+    circle: str | None = None,
+    org: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[PersonSummary]:
+    """People as summary rows, in a fixed number of queries whatever their count."""
+    stmt = _active(select(Person.id, Person.display_name, Person.circle, Person.location))
+    if ids is not None:
+        if not ids:
+            return []
+        stmt = stmt.where(Person.id.in_(ids))
+    stmt = _filtered(session, stmt, tag=tag, circle=circle, org=org)
     stmt = stmt.order_by(func.lower(Person.display_name), Person.id)
     if limit:
         stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
     base = session.execute(stmt).all()
     wanted = [row.id for row in base]
-    scope = None if ids is None and not (tag or circle or org or limit) else wanted
+    scope = None if ids is None and not (tag or circle or org or limit or offset) else wanted
 
     def restrict(s: _S, column: QueryableAttribute[int]) -> _S:
         return s.where(column.in_(scope)) if scope is not None else s

@@ -26,15 +26,13 @@ from typing import Any
 
 import numpy as np
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from goodwill.days import UNIX_JD as _UNIX_JD
+from goodwill.days import day_number
 from goodwill.models import Email, Knows, Participant, Person
 from goodwill.schemas.ledger import StrengthRow
-
-# Julian day of the Unix epoch: SQLite's julianday() and PostgreSQL's epoch agree through it.
-_UNIX_JD = 2440587.5
-_EPOCH = dt.datetime(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -114,18 +112,6 @@ class Features:
     by_me: np.ndarray
     by_them: np.ndarray
     mutual: np.ndarray  # sum of knows-edge confidences to other people
-
-
-def day_number(when: dt.datetime) -> float:
-    """The day number (Julian day) of a naive datetime, as the SQL below computes it."""
-    return (when - _EPOCH).total_seconds() / 86400.0 + _UNIX_JD
-
-
-def day_expr(session: Session, column: Any) -> ColumnElement[Any]:
-    """SQL for the day number of a datetime column (see `day_number`)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(column)
-    return func.extract("epoch", column) / 86400.0 + _UNIX_JD
 
 
 def ensure_exp(session: Session) -> None:
@@ -265,7 +251,8 @@ def components(f: Features, model: Model = MODEL) -> np.ndarray:
         f.by_me + f.by_them + 2.0 * prior
     )
     reciprocity = np.where(f.count > 0, reciprocity, 0.0)
-    overlap = 1.0 - np.exp(-f.mutual / model.overlap_scale)
+    # Mutual contacts strengthen a tie you have; they do not make one: never in touch is 0.
+    overlap = np.where(f.count > 0, 1.0 - np.exp(-f.mutual / model.overlap_scale), 0.0)
     return np.column_stack([recency, intensity, duration, reciprocity, overlap])
 
 

@@ -18,6 +18,8 @@ _IN = re.compile(r"^in\s+(\d+)\s*(day|week|month|year)s?$")
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 DEFAULT_REGION = "US"
+# Ids are 32-bit on PostgreSQL: a bigger number names no record (and must not reach a query).
+MAX_ID = 2**31 - 1
 
 
 def email(value: str, field: str = "email") -> str:

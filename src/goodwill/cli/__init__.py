@@ -56,9 +56,35 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
-    from goodwill.cli import demo, ledger, log, orgs, people, search
+    from goodwill.cli import (
+        agenda,
+        demo,
+        interviews,
+        ledger,
+        log,
+        needs,
+        orgs,
+        people,
+        report,
+        search,
+        transfer,
+        web,
+    )
 
-    for module in (people, orgs, log, search, demo, ledger):
+    for module in (
+        people,
+        orgs,
+        log,
+        search,
+        demo,
+        ledger,
+        needs,
+        agenda,
+        interviews,
+        report,
+        transfer,
+        web,
+    ):
         module.register(app)
 
 

@@ -11,7 +11,14 @@ from goodwill.cli.output import done
 
 
 def demo(
-    people: Annotated[int, typer.Option(min=1, max=200_000, help="How many people.")] = 300,
+    people: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=200_000,
+            help="How many people (the job search then adds the few you were referred to).",
+        ),
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
     today: Annotated[
         str | None, typer.Option(help="The date the history ends (default today).")

@@ -242,12 +242,35 @@ def remove(person: Annotated[str, typer.Argument(help="Id, email or name.")]) ->
 
 @person_app.command("merge")
 def merge(
-    keep: Annotated[str, typer.Argument(help="The person to keep (id, email or name).")],
-    other: Annotated[str, typer.Argument(help="The duplicate to fold into them.")],
+    keep: Annotated[
+        str | None, typer.Argument(help="The person to keep (id, email or name).")
+    ] = None,
+    other: Annotated[str | None, typer.Argument(help="The duplicate to fold into them.")] = None,
+    suggest: Annotated[
+        bool,
+        typer.Option("--suggest", help="List the possible duplicates imports found, to merge."),
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Merge a duplicate into a person: every fact, interaction and edge moves over."""
     from goodwill import people
 
+    if suggest:
+        from goodwill.io import suggestions
+
+        with state.session() as s:
+            rows = suggestions.open_suggestions(s)
+        emit(
+            rows,
+            fmt,
+            ["a_id", "a_name", "b_id", "b_name", "score", "reason"],
+            empty="no possible duplicates",
+        )
+        return
+    if not keep or not other:
+        from goodwill.errors import InvalidInput
+
+        raise InvalidInput("person", keep or "", "name the person to keep and the duplicate")
     with state.session() as s:
         a, b = people.resolve(s, keep), people.resolve(s, other)
         merged = people.merge(s, a, b)

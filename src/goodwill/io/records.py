@@ -69,3 +69,19 @@ class ParseResult:
     people: list[PersonRecord] = field(default_factory=list)
     interactions: list[InteractionRecord] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
+
+
+# Imports refuse files larger than this unless told otherwise (read before anything else).
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class ImportOptions:
+    """What the user said on the command line, passed to every parser and to the matcher."""
+
+    me: list[str] = field(default_factory=list)  # your own addresses (for message direction)
+    region: str | None = None  # default phone region (ISO country code) for national numbers
+    strict: bool = False  # stop at the first problem instead of skipping the record
+    dry_run: bool = False  # do everything, then roll back
+    max_bytes: int = DEFAULT_MAX_BYTES
+    now: dt.datetime | None = None  # "now" for tests; interactions after it are planned

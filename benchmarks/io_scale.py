@@ -1,0 +1,203 @@
+"""Import speed at the scales of issue 7, each timed as a whole process (`goodwill import`).
+
+- LinkedIn Connections.csv, 30,000 rows (LinkedIn's cap), into an empty database (< 10 s),
+  then the same file again, which must change nothing (< 5 s);
+- 10,000 vCards (< 15 s).
+Peer, side by side in the same run: hermitcrm importing the same contacts as CSV, when it
+can be installed into benchmarks/.work/venv (it is skipped cleanly otherwise).
+
+Run: PYTHONPATH=src /work/venv/bin/python benchmarks/io_scale.py [--rows 30000] [--cards 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from goodwill import demo_data as words
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+RESULTS = HERE / "results" / "io_scale.json"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _people(n: int, seed: int = 7) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    orgs = [
+        f"{p} {rng.choice(['Labs', 'Systems', 'Group', 'Health', 'Capital'])}"
+        for p in words.ORG_PREFIXES
+    ]
+    out = []
+    for i in range(n):
+        first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
+        out.append(
+            {
+                "first": first,
+                "last": last,
+                "url": f"https://www.linkedin.com/in/{first.lower()}-{last.lower()}-{i:05d}",
+                "email": f"{first.lower()}.{last.lower()}.{i}@example.com" if i % 5 == 0 else "",
+                "org": rng.choice(orgs),
+                "title": rng.choice(["Engineer", "Recruiter", "Designer", "Manager", "Analyst"]),
+                "day": f"{rng.randint(1, 28):02d} {rng.choice(MONTHS)} {rng.randint(2010, 2025)}",
+                "phone": f"+1 415 555 {i % 10000:04d}",
+            }
+        )
+    return out
+
+
+def write_connections(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write("Notes:\n")
+        fh.write(
+            '"When exporting your connection data, you may notice that some of the email '
+            "addresses are missing. You will only see email addresses for connections who "
+            'have allowed their connections to see or download their email address."\n\n'
+        )
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(
+            [
+                "First Name",
+                "Last Name",
+                "URL",
+                "Email Address",
+                "Company",
+                "Position",
+                "Connected On",
+            ]
+        )
+        for r in rows:
+            w.writerow(
+                [r["first"], r["last"], r["url"], r["email"], r["org"], r["title"], r["day"]]
+            )
+
+
+def write_vcards(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        for i, r in enumerate(rows):
+            fh.write(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+                f"UID:bench-{i}\r\nFN:{r['first']} {r['last']}\r\nN:{r['last']};{r['first']};;;\r\n"
+                f"EMAIL;TYPE=INTERNET:{r['first'].lower()}.{r['last'].lower()}.{i}@mail.example.org\r\n"
+                f"TEL;TYPE=CELL:{r['phone']}\r\nORG:{r['org']}\r\nTITLE:{r['title']}\r\n"
+                "CATEGORIES:bench\r\nEND:VCARD\r\n"
+            )
+
+
+def write_plain_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["first_name", "last_name", "email", "company", "title"])
+        for i, r in enumerate(rows):
+            w.writerow(
+                [r["first"], r["last"], r["email"] or f"p{i}@example.com", r["org"], r["title"]]
+            )
+
+
+def goodwill(db: Path, *args: str) -> tuple[float, dict[str, object]]:
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "goodwill", "--db", str(db), "import", *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    took = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"goodwill import failed: {done.stderr}")
+    return took, json.loads(done.stdout)
+
+
+def hermitcrm(csv_path: Path) -> dict[str, object]:
+    """Install hermitcrm into its own venv and time its CSV import; skip cleanly if absent."""
+    venv = WORK / "venv"
+    try:
+        if not (venv / "bin" / "python").exists():
+            subprocess.run(
+                [sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True
+            )
+        pip = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "hermitcrm"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if pip.returncode:
+            return {
+                "skipped": "pip install hermitcrm failed: "
+                + pip.stderr.strip().splitlines()[-1][:200]
+            }
+        exe = venv / "bin" / "hermitcrm"
+        if not exe.exists():
+            return {"skipped": "hermitcrm installed no 'hermitcrm' command"}
+        start = time.perf_counter()
+        run = subprocess.run(
+            [str(exe), "import", str(csv_path)], capture_output=True, text=True, check=False
+        )
+        took = time.perf_counter() - start
+        if run.returncode:
+            return {"skipped": f"hermitcrm import failed: {run.stderr.strip()[:200]}"}
+        return {"seconds": round(took, 2)}
+    except (OSError, subprocess.SubprocessError) as exc:
+        return {"skipped": f"hermitcrm unavailable: {exc}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=30_000)
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--no-peer", action="store_true", help="Do not try hermitcrm.")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    rows = _people(max(args.rows, args.cards))
+    conn, cards, plain = WORK / "Connections.csv", WORK / "cards.vcf", WORK / "contacts.csv"
+    write_connections(conn, rows[: args.rows])
+    write_vcards(cards, rows[: args.cards])
+    write_plain_csv(plain, rows[:5000])
+    results: dict[str, object] = {}
+    for db in WORK.glob("bench*.db*"):
+        db.unlink()
+    first, report1 = goodwill(WORK / "bench-li.db", "linkedin", str(conn))
+    again, report2 = goodwill(WORK / "bench-li.db", "linkedin", str(conn))
+    vc, report3 = goodwill(WORK / "bench-vc.db", "vcard", str(cards))
+    results["linkedin_connections"] = {
+        "rows": args.rows,
+        "first_import_s": round(first, 2),
+        "created": report1["created"],
+        "reimport_s": round(again, 2),
+        "reimport_unchanged": report2["unchanged"],
+        "reimport_created": report2["created"],
+        "target_first_s": 10,
+        "target_reimport_s": 5,
+    }
+    results["vcards"] = {
+        "cards": args.cards,
+        "import_s": round(vc, 2),
+        "created": report3["created"],
+        "merged": report3["merged"],
+        "target_s": 15,
+    }
+    if not args.no_peer:
+        write_connections(WORK / "Connections-5k.csv", rows[:5000])
+        ours, _ = goodwill(WORK / "bench-5k.db", "linkedin", str(WORK / "Connections-5k.csv"))
+        results["peer_5000_contacts"] = {
+            "goodwill_s": round(ours, 2),
+            "hermitcrm": hermitcrm(plain),
+        }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

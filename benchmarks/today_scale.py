@@ -1,0 +1,122 @@
+"""Scale run: `goodwill today` on 50,000 people and about 2,000,000 interactions.
+
+Builds the database once with goodwill's own demo generator (`goodwill.demo.generate`),
+its contact rates scaled so that 50,000 people make about two million interactions, and
+caches it under benchmarks/.work/. Then it times the whole CLI process (`python -m
+goodwill today`) with subprocess, several runs, JSON and table output, wall and CPU time.
+
+    PYTHONPATH=src python benchmarks/today_scale.py [--people N] [--rate-scale X] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from goodwill import demo
+from goodwill.db import open_store
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+TODAY = dt.date(2026, 11, 20)
+# The demo makes about 25 interactions per person; 1.6 times its rates gives about 40.
+RATE_SCALE = 1.6
+
+
+def build(path: Path, people: int, rate_scale: float) -> None:
+    """The demo network at `people`, with contact rates scaled by `rate_scale`."""
+    original = dict(demo.RATE)
+    demo.RATE.update({k: v * rate_scale for k, v in original.items()})
+    try:
+        store = open_store(str(path))
+        with store.session() as s:
+            demo.generate(s, people=people, seed=7, today=TODAY)
+        store.dispose()
+    finally:
+        demo.RATE.update(original)
+
+
+def counts(path: Path) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    try:
+        return {
+            table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in ("person", "interaction", "participant", "exchange", "request")
+        }
+    finally:
+        con.close()
+
+
+def run(path: Path, *args: str) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, bytes of output) of one whole CLI process."""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "goodwill", "--db", str(path), *args],
+        capture_output=True,
+        env=env,
+        check=True,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, len(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--rate-scale", type=float, default=RATE_SCALE)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    work = HERE / ".work"
+    work.mkdir(exist_ok=True)
+    path = work / f"today-{args.people}-x{args.rate_scale:g}.db"
+    if not path.exists():
+        started = time.perf_counter()
+        build(path, args.people, args.rate_scale)
+        print(f"built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+    sizes = counts(path)
+    print(sizes, flush=True)
+    run(path, "today", "--date", TODAY.isoformat(), "--format", "json")  # warm the file cache
+    results: dict[str, object] = {"date": TODAY.isoformat(), "data": sizes, "runs": args.runs}
+    for label, extra in (
+        ("today_json", ("--format", "json")),
+        ("today_table", ()),
+        ("today_60min_json", ("--minutes", "60", "--format", "json")),
+    ):
+        walls, cpus = [], []
+        for _ in range(args.runs):
+            wall, cpu, size = run(path, "today", "--date", TODAY.isoformat(), *extra)
+            walls.append(wall)
+            cpus.append(cpu)
+        results[label] = {
+            "wall_median_s": round(statistics.median(walls), 3),
+            "wall_min_s": round(min(walls), 3),
+            "cpu_median_s": round(statistics.median(cpus), 3),
+            "output_bytes": size,
+        }
+        print(label, results[label], flush=True)
+    startup = [run(path, "--version")[0] for _ in range(args.runs)]
+    results["startup_wall_median_s"] = round(statistics.median(startup), 3)
+    load = os.getloadavg()[0]
+    results["load_average_1min"] = round(load, 2)
+    results["cpus"] = os.cpu_count()
+    out = HERE / "results" / "today_scale.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

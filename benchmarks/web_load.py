@@ -1,0 +1,253 @@
+"""Load on the web app: every page under 150 ms server time at the 95th percentile.
+
+A demo database with 10,000 people; uvicorn in a subprocess on 127.0.0.1; 20 concurrent
+clients (httpx.AsyncClient over loopback) issue a few thousand requests mixing every page,
+the JSON API and some writes (the quick log form). Server time is the app's own
+`Server-Timing` header; client latency is measured too. Bounded in count and in time.
+
+    PYTHONPATH=src /work/venv/bin/python benchmarks/web_load.py [--people N] [--requests N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+RESULTS = HERE / "results"
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+TIMING_RE = re.compile(r"app;dur=([\d.]+)")
+P95_LIMIT_MS = 150.0
+
+
+def build_db(path: Path, people: int, seed: int, reuse: bool = False) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from goodwill import demo
+    from goodwill.db import open_store
+    from goodwill.models import Organization, Person, Tag
+
+    started = time.perf_counter()
+    if not (reuse and path.exists()):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        with open_store(str(path)).session() as s:
+            demo.generate(s, people=people, seed=seed, today=dt.date.today())
+    store = open_store(str(path))
+    with store.session() as s:
+        ids = list(s.scalars(select(Person.id).where(Person.removed_at.is_(None))))
+        names = list(s.scalars(select(Person.family_name).where(Person.family_name.is_not(None))))
+        orgs = list(s.scalars(select(Organization.name)))
+        tags = list(s.scalars(select(Tag.name)))
+    store.dispose()
+    return {
+        "ids": ids,
+        "names": names,
+        "orgs": orgs,
+        "tags": tags,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+    code = (
+        "import uvicorn; from goodwill.web import create_app; "
+        f"uvicorn.run(create_app({str(db)!r}), host='127.0.0.1', port={port}, "
+        "log_level='warning')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    return subprocess.Popen([sys.executable, "-c", code], env=env)
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the server exited during start-up")
+        try:
+            if httpx.get(url + "/static/app.css", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def make_request(rng: random.Random, data: dict[str, Any]) -> tuple[str, str, str]:
+    """(page label, method, url) drawn from a mix that resembles a person using the app."""
+    pid = rng.choice(data["ids"])
+    pages = len(data["ids"]) // 50
+    word = rng.choice(data["names"])[: rng.randint(2, 5)].lower()
+    mix: list[tuple[int, tuple[str, str, str]]] = [
+        (8, ("today", "GET", "/")),
+        (8, ("people", "GET", "/people")),
+        (6, ("people page N", "GET", f"/people?page={rng.randint(2, max(2, pages))}")),
+        (10, ("people search", "GET", f"/people?q={word}")),
+        (4, ("people filter", "GET", f"/people?circle=active&tag={rng.choice(data['tags'])}")),
+        (3, ("people org", "GET", "/people?org=" + quote(rng.choice(data["orgs"])))),
+        (2, ("people due", "GET", "/people?due=1")),
+        (14, ("person", "GET", f"/people/{pid}")),
+        (3, ("person edit", "GET", f"/people/{pid}/edit")),
+        (6, ("log form", "GET", "/log")),
+        (8, ("log suggest", "GET", f"/log/suggest?who={word}")),
+        (5, ("log post", "POST", "/log")),
+        (5, ("api people", "GET", f"/api/people?q={word}")),
+        (5, ("api person", "GET", f"/api/people/{pid}")),
+        (3, ("api search", "GET", f"/api/search?q={word}")),
+        (2, ("api interactions", "GET", "/api/interactions")),
+    ]
+    return rng.choices([m[1] for m in mix], weights=[m[0] for m in mix])[0]
+
+
+async def client(
+    n: int, base: str, data: dict[str, Any], quota: list[int], deadline: float, out: list[Any]
+) -> None:
+    rng = random.Random(1000 + n)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        token = TOKEN_RE.search((await http.get("/log")).text)
+        assert token, "no CSRF token on /log"
+        while quota[0] > 0 and time.monotonic() < deadline:
+            quota[0] -= 1
+            label, method, url = make_request(rng, data)
+            started = time.perf_counter()
+            try:
+                if method == "POST":
+                    form = {
+                        "csrf_token": token.group(1),
+                        "person_id": str(rng.choice(data["ids"])),
+                        "kind": rng.choice(["coffee", "call", "email"]),
+                        "summary": "load test",
+                        "gave": "info",
+                    }
+                    r = await http.post(url, data=form)
+                    ok = r.status_code == 303
+                else:
+                    r = await http.get(url)
+                    ok = r.status_code == 200
+                timing = TIMING_RE.search(r.headers.get("server-timing", ""))
+                server_ms = float(timing.group(1)) if timing else None
+                status = r.status_code
+            except httpx.HTTPError as exc:
+                ok, server_ms, status = False, None, repr(exc)
+            client_ms = (time.perf_counter() - started) * 1000
+            out.append((label, ok, status, server_ms, client_ms, url))
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=300.0, help="Stop after this long.")
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--reuse", action="store_true", help="Reuse the database if it exists.")
+    args = parser.parse_args()
+
+    WORK.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    db = WORK / "web_load.db"
+    print(f"building a demo database with {args.people:,} people…", flush=True)
+    data = build_db(db, args.people, args.seed, args.reuse)
+    port = free_port()
+    proc = start_server(db, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base, proc)
+        # Warm up: templates compiled, caches filled (not counted).
+        warm: list[Any] = []
+        asyncio.run(client(99, base, data, [40], time.monotonic() + 60, warm))
+        out: list[Any] = []
+        quota = [args.requests]
+        deadline = time.monotonic() + args.seconds
+        started = time.perf_counter()
+
+        async def run_all() -> None:
+            await asyncio.gather(
+                *(client(i, base, data, quota, deadline, out) for i in range(args.clients))
+            )
+
+        asyncio.run(run_all())
+        wall = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # busy worker threads: do not wait for them
+            proc.wait()
+
+    errors = [(label, status, url) for label, ok, status, _s, _c, url in out if not ok]
+    by_page: dict[str, dict[str, Any]] = {}
+    for label in sorted({o[0] for o in out}):
+        server = [o[3] for o in out if o[0] == label and o[3] is not None]
+        client_ms = [o[4] for o in out if o[0] == label]
+        by_page[label] = {
+            "requests": len(client_ms),
+            "server_p50_ms": pct(server, 50),
+            "server_p95_ms": pct(server, 95),
+            "server_max_ms": pct(server, 100),
+            "client_p95_ms": pct(client_ms, 95),
+        }
+    all_server = [o[3] for o in out if o[3] is not None]
+    worst = max((v["server_p95_ms"] for v in by_page.values()), default=0.0)
+    result = {
+        "date": dt.date.today().isoformat(),
+        "people": args.people,
+        "build_seconds": data["seconds"],
+        "clients": args.clients,
+        "requests": len(out),
+        "wall_seconds": round(wall, 1),
+        "requests_per_second": round(len(out) / wall, 1) if wall else 0,
+        "errors": len(errors),
+        "error_samples": errors[:10],
+        "server_p50_ms": pct(all_server, 50),
+        "server_p95_ms": pct(all_server, 95),
+        "server_mean_ms": round(statistics.fmean(all_server), 1) if all_server else 0,
+        "worst_page_p95_ms": worst,
+        "limit_p95_ms": P95_LIMIT_MS,
+        "pass": not errors and worst < P95_LIMIT_MS,
+        "pages": by_page,
+    }
+    (RESULTS / "web_load.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "pages"}, indent=2))
+    print(f"{'page':<18} {'n':>5} {'p50':>7} {'p95':>7} {'max':>7}  (server ms)")
+    for label, v in by_page.items():
+        print(
+            f"{label:<18} {v['requests']:>5} {v['server_p50_ms']:>7} "
+            f"{v['server_p95_ms']:>7} {v['server_max_ms']:>7}"
+        )
+    if not result["pass"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,903 @@
+"""The daily session: derive today's actions, order them, fit them in the minutes budget.
+
+Actions come from these sources, in this order of priority:
+
+1. thank_you     help received and no thank-you yet (the ledger's `thanks_owed` flag)
+2. request       something someone asked of you, still open (the `request` table)
+3. follow_up     a follow-up you promised (`Interaction.follow_up_on`), or someone a friend
+                 referred you to (`Person.met_through_id`) whom you have not contacted yet
+4. keep_in_touch people past their cadence: overdue first, then due (cadence.py)
+5. reconnect     a dormant tie: strong once, out of touch for a year or more
+6. give          give first: an introduction, your offer, or something to share that
+                 matches what they are looking for or working on
+7. ask           a small ask where the relationship has been one-way (the ledger's flag)
+
+Each person appears once for the relationship-level kinds (keep_in_touch, reconnect, give,
+ask); at most `PER_DAY` of some kinds are offered a day. The agenda takes actions in that
+order while they fit the budget (a smaller later action may fill the time left); the rest
+is "next". Nothing depends on the clock or on dict order: the same date and data give
+the same agenda.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from goodwill import actions, cadence, drafts, people, vocab
+from goodwill.errors import InvalidInput
+from goodwill.models import (
+    Exchange,
+    Interaction,
+    Need,
+    Participant,
+    Person,
+    PersonTag,
+    Request,
+    Role,
+    Setting,
+    Tag,
+)
+from goodwill.schemas.agenda import ActionOut, AgendaOut
+
+DEFAULT_MINUTES = 20
+MAX_MINUTES = 24 * 60
+NEXT_LIMIT = 10
+# Kinds offered at most this many times per 20 minutes of session, so that a long list of
+# people due never crowds out reviving a dormant tie, giving first and asking; the rest
+# waits in "next". Obligations (thanks, answers, promises) have no cap.
+PER_SESSION: dict[str, int] = {"keep_in_touch": 3, "reconnect": 1, "give": 1, "ask": 1}
+# Kinds that stand for the relationship as a whole: one per person on an agenda.
+PER_PERSON = ("keep_in_touch", "reconnect", "give", "ask")
+# The share of a session kept for those when obligations would fill it all.
+RELATIONSHIP_SHARE = 0.25
+# People tried, in order, when looking for a give-first match; matches kept.
+GIVE_ATTEMPTS = 40
+GIVE_KEEP = 3
+# People whose card mentions a word, checked for an introduction.
+MATCH_LIMIT = 200
+
+# Estimated minutes per kind of action and channel.
+MINUTES: dict[str, dict[str, int]] = {
+    "thank_you": {"message": 2, "email": 4, "call": 10},
+    "request": {"message": 10, "email": 15, "call": 15},
+    "follow_up": {"message": 5, "email": 8, "call": 15},
+    "keep_in_touch": {"message": 3, "email": 5, "call": 15},
+    "reconnect": {"message": 5, "email": 8, "call": 20},
+    "give": {"message": 8, "email": 10, "call": 15},
+    "ask": {"message": 3, "email": 5, "call": 10},
+}
+# The channel suggested from how you usually talk with someone (their most common kind).
+CHANNEL_OF_KIND: dict[str, str] = {
+    "message": "message",
+    "call": "call",
+    "email": "email",
+    "letter": "email",
+    "note": "email",
+    "coffee": "message",
+    "meeting": "email",
+    "event": "email",
+}
+# The interaction logged by `done`, per channel (unless --kind says otherwise).
+KIND_OF_CHANNEL: dict[str, str] = {"message": "message", "email": "email", "call": "call"}
+
+# Words that say nothing about whom to introduce (ignored when matching).
+_GENERIC = frozenset(
+    re.split(
+        r"\s+",
+        """a an the for to on of in at with and or their his her my your our new good great
+        someone somebody people person introductions introduction intro intros advice
+        feedback help looking find finding get some any more about into from role roles job
+        jobs users user moving move hire hiring app apps work working""",
+    )
+)
+_WORD = re.compile(r"[a-z][a-z0-9+#]*")
+
+
+@dataclass
+class Action:
+    """One derived action before drafting."""
+
+    id: str
+    kind: str
+    person_id: int
+    reason: str
+    template: str
+    order: tuple[Any, ...]  # sort key within the kind
+    context: dict[str, Any] = field(default_factory=dict)
+    due: dt.date | None = None
+    channel: str | None = None  # None: from how you usually talk
+    minutes: int = 0
+    # What `done` records.
+    gave: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
+    request_id: int | None = None
+    summary: str = ""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (actions.KINDS.index(self.kind), *self.order, self.person_id, self.id)
+
+
+@dataclass
+class _Ctx:
+    session: Session
+    today: dt.date
+    person_ids: Sequence[int] | None  # None: everyone
+    flags: list[Any] | None = None  # the ledger's flags, computed once
+    matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
+
+    @property
+    def end_of_day(self) -> dt.datetime:
+        return dt.datetime.combine(self.today, dt.time.max)
+
+
+def check_minutes(minutes: int) -> int:
+    if minutes <= 0:
+        raise InvalidInput("minutes", minutes, "must be a positive number of minutes")
+    if minutes > MAX_MINUTES:
+        raise InvalidInput("minutes", minutes, f"must be at most {MAX_MINUTES} (a whole day)")
+    return minutes
+
+
+def _scope(stmt: Any, column: Any, ctx: _Ctx) -> Any:
+    return stmt.where(column.in_(ctx.person_ids)) if ctx.person_ids is not None else stmt
+
+
+def _active_ids(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
+    if not ids:
+        return set()
+    stmt = select(Person.id).where(
+        Person.id.in_(sorted(set(ids))), people.ACTIVE, Person.is_me.is_(False)
+    )
+    return set(ctx.session.scalars(stmt))
+
+
+# -- the sources ------------------------------------------------------------------------
+
+
+def _flags(ctx: _Ctx, kind: str) -> list[Any]:
+    """The ledger's flags of one kind about active people (the rules live in flags.py)."""
+    from goodwill import flags
+
+    if ctx.flags is None:
+        ctx.flags = flags.compute(ctx.session, ctx.end_of_day, person_ids=ctx.person_ids)
+    return [f for f in ctx.flags if f.kind == kind and f.person_id is not None]
+
+
+def _thank_yous(ctx: _Ctx) -> list[Action]:
+    out = []
+    for f in _flags(ctx, "thanks_owed"):
+        since = f.since or ctx.today
+        out.append(
+            Action(
+                id=actions.make_id("thank_you", f.person_id, f"d{since:%Y%m%d}"),
+                kind="thank_you",
+                person_id=f.person_id,
+                reason=f.reason,
+                template="thank_you.j2",
+                order=(since,),
+                context={"help_when": drafts.when_words(since, ctx.today)},
+                gave=("thanks",),
+                summary="Said thank you",
+            )
+        )
+    return out
+
+
+def _requests(ctx: _Ctx) -> list[Action]:
+    from goodwill import requests
+
+    wanted = set(ctx.person_ids) if ctx.person_ids is not None else None
+    out = []
+    for r in requests.open_requests(ctx.session, ctx.end_of_day):
+        if wanted is not None and r.person_id not in wanted:
+            continue
+        asked = drafts.when_words(r.asked_on, ctx.today)
+        reason = f"{r.person} asked {asked}: {r.text}"
+        if r.due is not None:
+            reason += f" (due {r.due.isoformat()}{', late' if r.overdue else ''})"
+        out.append(
+            Action(
+                id=actions.make_id("request", r.person_id, f"r{r.id}"),
+                kind="request",
+                person_id=r.person_id,
+                reason=reason,
+                template="request.j2",
+                order=(r.due or dt.date.max, r.asked_on, r.id),
+                context={"request": drafts.lower_first(r.text), "asked_when": asked},
+                due=r.due,
+                request_id=r.id,
+                summary=f"Answered: {r.text}",
+            )
+        )
+    return out
+
+
+def _follow_ups(ctx: _Ctx) -> list[Action]:
+    """Promises due by today that no later interaction of yours has kept."""
+    later = aliased(Interaction)
+    mine = aliased(Participant)
+    kept = exists(
+        select(later.id)
+        .join(mine, mine.interaction_id == later.id)
+        .where(
+            mine.person_id == Participant.person_id,
+            later.occurred_at > Interaction.occurred_at,
+            later.initiated_by == "me",
+            later.planned.is_(False),
+            later.occurred_at <= ctx.end_of_day,
+        )
+    )
+    stmt = _scope(
+        select(
+            Interaction.id,
+            Participant.person_id,
+            Interaction.occurred_at,
+            Interaction.kind,
+            Interaction.follow_up_on,
+            Interaction.follow_up_note,
+        )
+        .join(Participant, Participant.interaction_id == Interaction.id)
+        .join(Person, Person.id == Participant.person_id)
+        .where(
+            Interaction.follow_up_on.is_not(None),
+            Interaction.follow_up_on <= ctx.today,
+            people.ACTIVE,
+            ~kept,
+        ),
+        Participant.person_id,
+        ctx,
+    )
+    out = []
+    for iid, pid, at, kind, due, note in ctx.session.execute(stmt):
+        promised = drafts.when_words(at.date(), ctx.today)
+        what = note or "follow up"
+        out.append(
+            Action(
+                id=actions.make_id("follow_up", pid, f"i{iid}"),
+                kind="follow_up",
+                person_id=pid,
+                reason=f"you promised {promised} to {what} (due {due.isoformat()})",
+                template="follow_up.j2",
+                order=(due, at),
+                context={
+                    "promise": note,
+                    "promised_when": promised,
+                    "promised_noun": drafts.INTERACTION_WORDS.get(kind, "conversation"),
+                },
+                due=due,
+                summary=f"Followed up: {what}",
+            )
+        )
+    out.extend(_referrals(ctx))
+    return out
+
+
+def _referrals(ctx: _Ctx) -> list[Action]:
+    """People a friend referred you to, added but never contacted: reach out."""
+    referrer = aliased(Person)
+    contacted = exists(select(Participant.interaction_id).where(Participant.person_id == Person.id))
+    stmt = _scope(
+        select(
+            Person.id, Person.created_at, referrer.id, referrer.display_name, referrer.given_name
+        )
+        .join(referrer, referrer.id == Person.met_through_id)
+        .where(
+            people.ACTIVE,
+            Person.is_me.is_(False),
+            Person.created_at <= ctx.end_of_day,
+            ~contacted,
+        ),
+        Person.id,
+        ctx,
+    )
+    out = []
+    for pid, created, rid, rname, rgiven in ctx.session.execute(stmt):
+        out.append(
+            Action(
+                id=actions.make_id("follow_up", pid, f"via{rid}"),
+                kind="follow_up",
+                person_id=pid,
+                reason=f"referred by {rname}; you have not reached out yet",
+                template="follow_up_referral.j2",
+                order=(created.date(), created),
+                context={"referred_by": rname, "referred_by_first": rgiven or rname.split()[0]},
+                channel="email",
+                summary=f"Reached out (referred by {rname})",
+            )
+        )
+    return out
+
+
+def _cadence_actions(ctx: _Ctx, statuses: list[cadence.Status]) -> list[Action]:
+    circles = vocab.CIRCLES
+    out = []
+    for st in statuses:
+        if st.state not in (cadence.DUE, cadence.OVERDUE):
+            continue
+        if st.last_contact is None:
+            reason = f"{st.circle} circle: not in touch since you added them {st.days} days ago"
+        else:
+            reason = f"{st.circle} circle: last contact {st.days} days ago"
+        reason += f" (every {st.ideal_days} days ideally, {st.max_days} at most)"
+        if st.state == cadence.OVERDUE:
+            reason = "overdue: " + reason
+        out.append(
+            Action(
+                id=actions.make_id("keep_in_touch", st.person_id, f"d{st.since:%Y%m%d}"),
+                kind="keep_in_touch",
+                person_id=st.person_id,
+                reason=reason,
+                template="keep_in_touch.j2",
+                order=(
+                    0 if st.state == cadence.OVERDUE else 1,
+                    circles.index(st.circle) if st.circle in circles else len(circles),
+                    -round(st.lateness, 6),
+                ),
+                due=st.due_on,
+                summary="Checked in",
+            )
+        )
+    return out
+
+
+def _reconnects(ctx: _Ctx, statuses: list[cadence.Status]) -> list[Action]:
+    dormant = {st.person_id: st for st in statuses if st.state == cadence.DORMANT}
+    peaks = cadence.peak_strength(ctx.session, ctx.today, sorted(dormant))
+    out = []
+    for pid, peak in peaks.items():
+        if peak < cadence.DORMANT_MIN_PEAK:
+            continue
+        st = dormant[pid]
+        years = st.days / 365
+        gap = f"{years:.1f} years" if years >= 1.5 else f"{st.days} days"
+        out.append(
+            Action(
+                id=actions.make_id("reconnect", pid, f"d{st.since:%Y%m%d}"),
+                kind="reconnect",
+                person_id=pid,
+                reason=f"dormant tie: strong once (peak strength {peak:.2f}), no contact for {gap}",
+                template="reconnect.j2",
+                order=(-round(peak, 6), -st.days),
+                channel="email",
+                summary="Reconnected",
+            )
+        )
+    return out
+
+
+def _keywords(text: str) -> list[str]:
+    words = []
+    for w in _WORD.findall(text.lower().replace("-", " ")):
+        if len(w) < 3 or w in _GENERIC:
+            continue
+        stem = w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+        if stem not in words:
+            words.append(stem)
+    return words
+
+
+def _offer(session: Session) -> str | None:
+    """What you can offer others, from your profile (the `offer` setting), if recorded."""
+    for key in ("profile.offer", "offer"):
+        row = session.get(Setting, key)
+        if row is not None and row.value.strip():
+            return row.value.strip()
+    return None
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def _profiles(ctx: _Ctx, ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """(text, why) pairs describing each person: title, industry, place, tags."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    wanted = sorted(set(ids))
+    if not wanted:
+        return out
+    s = ctx.session
+    for pid, title, industry, place in s.execute(
+        select(Person.id, Role.title, Person.industry, Person.location)
+        .outerjoin(Role, (Role.person_id == Person.id) & Role.is_current.is_(True))
+        .where(Person.id.in_(wanted), people.ACTIVE, Person.is_me.is_(False))
+        .order_by(Person.id, Role.id)
+    ):
+        facts = out.setdefault(pid, [])
+        for text, why in (
+            (title, f"works as {title}"),
+            (industry, f"works in {industry}"),
+            (place, f"is based in {place}"),
+        ):
+            if text and (text, why) not in facts:
+                facts.append((text, why))
+    for pid, tag in s.execute(
+        select(PersonTag.person_id, Tag.name)
+        .join(Tag, Tag.id == PersonTag.tag_id)
+        .where(PersonTag.person_id.in_(list(out)))
+        .order_by(PersonTag.person_id, Tag.name)
+    ):
+        out[pid].append((tag, f"is {_article(tag.replace('-', ' '))}"))
+    return out
+
+
+def _matches(ctx: _Ctx, word: str) -> dict[int, str]:
+    """People whose title, industry, place or tags contain `word`, with why (cached).
+
+    The full-text index finds the few people whose card mentions the word at all; their
+    structured facts then say whether it is what they do (not what they look for).
+    """
+    from goodwill import search
+
+    if word in ctx.matches:
+        return ctx.matches[word]
+    hits = search.search(ctx.session, word, kinds=["person"], limit=MATCH_LIMIT)
+    profiles = _profiles(ctx, [h.id for h in hits])
+    found: dict[int, str] = {}
+    for pid, facts in sorted(profiles.items()):
+        for text, why in facts:
+            if word in text.lower():
+                found[pid] = why
+                break
+    ctx.matches[word] = found
+    return found
+
+
+def _introduce(ctx: _Ctx, pid: int, text: str) -> dict[str, Any] | None:
+    """Someone else you know whose title, tags, industry or place match `text`."""
+    words = _keywords(text)
+    if not words:
+        return None
+    scores: dict[int, list[str]] = {}
+    for word in words:
+        for qid, why in _matches(ctx, word).items():
+            if qid != pid:
+                scores.setdefault(qid, []).append(why)
+    # With several words, want two matched, so "climate investors" finds both.
+    needed = min(2, len(words))
+    good = [q for q in scores if len(scores[q]) >= needed]
+    if not good:
+        return None
+    circle = dict(
+        ctx.session.execute(select(Person.id, Person.circle).where(Person.id.in_(good))).all()
+    )
+    best = min(
+        good,
+        key=lambda q: (
+            -len(scores[q]),
+            vocab.CIRCLES.index(circle[q]) if circle.get(q) in vocab.CIRCLES else 9,
+            q,
+        ),
+    )
+    other = ctx.session.get(Person, best)
+    assert other is not None
+    role = people.current_role(other)
+    return {
+        "type": "intro",
+        "other_id": best,
+        "other": other.display_name,
+        "other_first": other.nickname or other.given_name or other.display_name.split()[0],
+        "other_title": role.title if role else None,
+        "other_org": role.organization.name if role else None,
+        "why": " and ".join(dict.fromkeys(scores[best])),
+    }
+
+
+def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Action]:
+    state = {st.person_id: st for st in statuses}
+    stmt = _scope(
+        select(Person.id, Person.circle, Person.looking_for, Person.working_on).where(
+            people.ACTIVE,
+            Person.is_me.is_(False),
+            or_(Person.looking_for.is_not(None), Person.working_on.is_not(None)),
+        ),
+        Person.id,
+        ctx,
+    )
+    rows = ctx.session.execute(stmt).all()
+
+    def closeness(row: Any) -> tuple[Any, ...]:
+        st = state.get(row.id)
+        days = st.days if st else 10**6
+        circle = vocab.CIRCLES.index(row.circle) if row.circle in vocab.CIRCLES else 9
+        return (circle, days, row.id)
+
+    offer = _offer(ctx.session)
+    out: list[Action] = []
+    limit = GIVE_ATTEMPTS if ctx.person_ids is None else len(rows)
+    for row in sorted(rows, key=closeness)[:limit]:
+        st = state.get(row.id)
+        if row.id in skip or st is None or st.state == cadence.DORMANT:
+            continue
+        match = _give_match(ctx, row.id, row.looking_for, row.working_on, offer)
+        if match is None:
+            continue
+        digest = hashlib.sha1(
+            f"{match['type']}|{match['about']}|{match.get('other_id', '')}".encode()
+        ).hexdigest()[:8]
+        gave = {"intro": "intro", "offer": "help"}.get(match["type"], "info")
+        if match["type"] == "intro":
+            reason = f"they look for {match['about']}; {match['other']} {match['why']}"
+        elif match["type"] == "offer":
+            verb = "look for" if match["looking"] else "work on"
+            reason = f"they {verb} {match['about']}; you can offer {match['what']}"
+        else:
+            reason = f"they are working on {match['about']}; share something useful"
+        out.append(
+            Action(
+                id=actions.make_id("give", row.id, f"h{digest}"),
+                kind="give",
+                person_id=row.id,
+                reason="give first: " + reason,
+                template="give.j2",
+                order=({"intro": 0, "offer": 1}.get(match["type"], 2), *closeness(row)),
+                context={"match": match},
+                gave=(gave,),
+                summary={
+                    "intro": f"Offered an introduction to {match.get('other')}",
+                    "offer": "Offered help",
+                }.get(match["type"], "Shared something useful"),
+            )
+        )
+        strong = sum(1 for a in out if a.order[0] < 2)  # intros and offers
+        if ctx.person_ids is None and strong >= GIVE_KEEP:
+            break
+    out.sort(key=Action.sort_key)
+    return out if ctx.person_ids is not None else out[:GIVE_KEEP]
+
+
+def _give_match(
+    ctx: _Ctx, pid: int, looking_for: str | None, working_on: str | None, offer: str | None
+) -> dict[str, Any] | None:
+    if looking_for:
+        intro = _introduce(ctx, pid, looking_for)
+        if intro is not None:
+            intro["about"] = drafts.lower_first(looking_for)
+            return intro
+        if offer and set(_keywords(offer)) & set(_keywords(looking_for)):
+            return {
+                "type": "offer",
+                "about": drafts.lower_first(looking_for),
+                "looking": True,
+                "what": offer,
+            }
+    if working_on:
+        if offer and set(_keywords(offer)) & set(_keywords(working_on)):
+            return {
+                "type": "offer",
+                "about": drafts.lower_first(working_on),
+                "looking": False,
+                "what": offer,
+            }
+        return {"type": "share", "about": drafts.lower_first(working_on)}
+    return None
+
+
+def _refused_lately(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
+    """People who refused or ignored an ask of yours within the one-way window: asking
+    them again so soon would be pushing, not a small ask."""
+    from goodwill import flags
+
+    if not ids:
+        return set()
+    start = ctx.end_of_day - dt.timedelta(days=flags.ONE_WAY_WINDOW_DAYS)
+    return set(
+        ctx.session.scalars(
+            select(Exchange.person_id).where(
+                Exchange.person_id.in_(sorted(set(ids))),
+                Exchange.direction == "asked",
+                Exchange.outcome.in_(("refused", "ignored")),
+                Exchange.occurred_at >= start,
+                Exchange.occurred_at <= ctx.end_of_day,
+            )
+        )
+    )
+
+
+def _asks(ctx: _Ctx) -> list[Action]:
+    flagged = _flags(ctx, "one_way")
+    refused = _refused_lately(ctx, [f.person_id for f in flagged])
+    found = [f for f in flagged if f.person_id not in refused]
+    need = ctx.session.scalar(
+        select(Need.text)
+        .where(Need.status == "open")
+        .order_by(Need.created_at.desc(), Need.id.desc())
+        .limit(1)
+    )
+    ask = f"advice on {drafts.lower_first(need)}" if need else "a recommendation"
+    out = []
+    for f in found:
+        since = f.since or ctx.today
+        out.append(
+            Action(
+                id=actions.make_id("ask", f.person_id, f"d{since:%Y%m%d}"),
+                kind="ask",
+                person_id=f.person_id,
+                reason=f"{f.reason}: a small ask lets them give back",
+                template="ask.j2",
+                order=(since,),
+                context={"need": drafts.lower_first(need)},
+                asked=(ask,),
+                summary=f"Asked for {ask}",
+            )
+        )
+    return out
+
+
+# -- putting it together ----------------------------------------------------------------
+
+
+def candidates(
+    session: Session, today: dt.date, person_ids: Sequence[int] | None = None
+) -> list[Action]:
+    """Every action the data calls for on `today`, in priority order (before state & budget)."""
+    ctx = _Ctx(session, today, person_ids)
+    statuses = cadence.statuses(session, today, person_ids)
+    found: list[Action] = []
+    found += _thank_yous(ctx)
+    found += _requests(ctx)
+    found += _follow_ups(ctx)
+    found += _cadence_actions(ctx, statuses)
+    found += _reconnects(ctx, statuses)
+    found += _asks(ctx)
+    busy = {a.person_id for a in found if a.kind in ("thank_you", "request", "follow_up")}
+    found += _gives(ctx, statuses, busy)
+    return sorted(found, key=Action.sort_key)
+
+
+def caps(minutes: int) -> dict[str, int]:
+    """How many of each capped kind a session of `minutes` offers."""
+    blocks = -(-minutes // 20)  # per started 20 minutes
+    return {kind: n * blocks for kind, n in PER_SESSION.items()}
+
+
+def _select(
+    found: list[Action], hidden: set[str], minutes: int
+) -> tuple[list[Action], list[Action]]:
+    """Drop hidden actions and keep one relationship action per person; then split off
+    what goes beyond the kind caps (offered in "next")."""
+    limit = caps(minutes)
+    per_person: set[int] = set()
+    per_kind: Counter[str] = Counter()
+    chosen, beyond = [], []
+    for a in found:
+        if a.id in hidden:
+            continue
+        if a.kind in PER_PERSON and a.person_id in per_person:
+            continue
+        per_person.add(a.person_id)
+        if a.kind in limit and per_kind[a.kind] >= limit[a.kind]:
+            beyond.append(a)
+            continue
+        per_kind[a.kind] += 1
+        chosen.append(a)
+    return chosen, beyond
+
+
+def _channels(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
+    """How you usually talk with each person: the channel of their most common kind."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(Participant.person_id, Interaction.kind, func.count())
+        .join(Interaction, Interaction.id == Participant.interaction_id)
+        .where(Participant.person_id.in_(sorted(set(person_ids))))
+        .group_by(Participant.person_id, Interaction.kind)
+    ).all()
+    tally: dict[int, Counter[str]] = {}
+    for pid, kind, n in rows:
+        tally.setdefault(pid, Counter())[CHANNEL_OF_KIND.get(kind, "email")] += n
+    return {
+        pid: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for pid, c in tally.items()
+    }
+
+
+def _price(session: Session, items: list[Action]) -> None:
+    channels = _channels(session, [a.person_id for a in items if a.channel is None])
+    for a in items:
+        a.channel = a.channel or channels.get(a.person_id, "email")
+        a.minutes = MINUTES[a.kind][a.channel]
+
+
+def _fit(items: list[Action], budget: int) -> tuple[list[Action], list[Action]]:
+    """Take actions in priority order while they fit; what does not fit comes next.
+
+    Obligations (thanks, answers, promises) come first but leave RELATIONSHIP_SHARE of the
+    time to the relationship itself when such an action is waiting, so that no session is
+    only paying debts: the habit is to reach out with no need every day. That time goes
+    to one action of each relationship kind first (keep in touch, reconnect, give, ask),
+    for variety; then whatever fits, in priority order.
+    """
+    waiting = any(a.kind in PER_PERSON for a in items)
+    reserve = math.ceil(budget * RELATIONSHIP_SHARE) if waiting else 0
+    taken: set[str] = set()
+    left = budget
+    firsts = {next((a.id for a in items if a.kind == k), "") for k in PER_PERSON}
+    passes: tuple[tuple[Callable[[Action], bool], int], ...] = (
+        (lambda a: a.kind not in PER_PERSON, reserve),
+        (lambda a: a.id in firsts, 0),  # one of each relationship kind, for variety
+        (lambda a: True, 0),
+    )
+    for wanted, keep in passes:
+        for a in items:
+            if a.id not in taken and wanted(a) and a.minutes <= left - keep:
+                taken.add(a.id)
+                left -= a.minutes
+    chosen = [a for a in items if a.id in taken]
+    return chosen, [a for a in items if a.id not in taken]
+
+
+def _draft(session: Session, today: dt.date, items: list[Action]) -> list[ActionOut]:
+    known = drafts.facts(session, [a.person_id for a in items], today)
+    sign_off = drafts.sign_off(session)
+    out = []
+    for a in items:
+        info = known.get(a.person_id)
+        context = {**(info.context() if info else {}), **a.context, "sign_off": sign_off}
+        out.append(
+            ActionOut(
+                id=a.id,
+                kind=a.kind,
+                person_id=a.person_id,
+                person=info.name if info else f"#{a.person_id}",
+                channel=a.channel or "email",
+                minutes=a.minutes,
+                reason=a.reason,
+                draft=drafts.render(a.template, context),
+                due=a.due,
+            )
+        )
+    return out
+
+
+def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> AgendaOut:
+    """Today's session: what fits in `minutes`, in priority order, and what comes next."""
+    check_minutes(minutes)
+    found, beyond = _select(candidates(session, today), actions.hidden(session, today), minutes)
+    # Price (and draft) only what can matter: every action fits in at least 2 minutes.
+    head = found[: minutes // 2 + 1]
+    _price(session, head)
+    chosen, rest = _fit(head, minutes)
+    waiting = sorted(rest + found[len(head) :] + beyond, key=Action.sort_key)
+    upcoming = waiting[:NEXT_LIMIT]
+    _price(session, [a for a in upcoming if not a.minutes])
+    more = len(waiting) - len(upcoming)
+    drafted = _draft(session, today, chosen + upcoming)
+    return AgendaOut(
+        date=today,
+        budget_minutes=minutes,
+        planned_minutes=sum(a.minutes for a in chosen),
+        actions=drafted[: len(chosen)],
+        next=drafted[len(chosen) :],
+        more=more,
+    )
+
+
+def find(session: Session, action_id: str, today: dt.date) -> Action:
+    """The action with this id among those the data calls for today (state ignored)."""
+    ref = actions.parse(action_id)
+    for a in candidates(session, today, [ref.person_id]):
+        if a.id == str(ref):
+            _price(session, [a])
+            return a
+    raise actions.not_found(str(ref))
+
+
+def _when(today: dt.date, now: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    current = now or dt.datetime.now()
+    if current.date() == today:
+        return current, current
+    noon = dt.datetime.combine(today, dt.time(12, 0))
+    return noon, max(current, noon)
+
+
+def done(
+    session: Session,
+    action_id: str,
+    today: dt.date,
+    *,
+    note: str | None = None,
+    kind: str | None = None,
+    offered: str | None = None,
+    referred: Person | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Action, Interaction]:
+    """Do an action: log the interaction (with the thanks, answer or give) and remember it."""
+    from goodwill import interactions
+
+    ref = actions.parse(action_id)
+    actions.check_open(session, str(ref))
+    action = find(session, str(ref), today)
+    person = session.get(Person, action.person_id)
+    assert person is not None
+    if (offered or referred) and action.kind != "request":
+        raise InvalidInput("action", action_id, "--offered and --referred answer a request only")
+    interaction_kind = kind or KIND_OF_CHANNEL.get(action.channel or "email", "email")
+    when, current = _when(today, now)
+    if action.request_id is not None:
+        # Answering logs the interaction with the give (requests.answer, the needs rules).
+        logged = _answer(session, action.request_id, note, offered, referred, current)
+    else:
+        logged = interactions.log(
+            session,
+            [person],
+            interaction_kind,
+            when=when,
+            summary=note or action.summary,
+            initiated_by="me",
+            gave=list(action.gave),
+            asked=list(action.asked),
+            now=current,
+        )
+    actions.mark_done(session, action.id, today, note=note, interaction_id=logged.id)
+    return action, logged
+
+
+def _answer(
+    session: Session,
+    request_id: int,
+    note: str | None,
+    offered: str | None,
+    referred: Person | None,
+    now: dt.datetime,
+) -> Interaction:
+    from goodwill import requests
+
+    request = session.get(Request, request_id)
+    assert request is not None
+    before = session.scalar(select(func.max(Interaction.id))) or 0
+    requests.answer(
+        session,
+        request,
+        helped=not (offered or referred),
+        offered=offered,
+        referred=referred,
+        note=note,
+        now=now,
+    )
+    logged = session.scalar(
+        select(Interaction)
+        .join(Participant, Participant.interaction_id == Interaction.id)
+        .where(Interaction.id > before, Participant.person_id == request.person_id)
+        .order_by(Interaction.id.desc())
+        .limit(1)
+    )
+    assert logged is not None  # requests.answer records the give as an interaction
+    return logged
+
+
+def snooze(
+    session: Session, action_id: str, today: dt.date, until: dt.date | None = None
+) -> Action:
+    ref = actions.parse(action_id)
+    actions.check_open(session, str(ref))
+    action = find(session, str(ref), today)
+    actions.snooze(session, action.id, today, until)
+    return action
+
+
+def skip(session: Session, action_id: str, today: dt.date, note: str | None = None) -> Action:
+    ref = actions.parse(action_id)
+    actions.check_open(session, str(ref))
+    action = find(session, str(ref), today)
+    actions.skip(session, action.id, today, note)
+    return action
+
+
+def names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Person.id, Person.display_name).where(Person.id.in_(sorted(set(ids))))
+        ).all()
+    )

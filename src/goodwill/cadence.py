@@ -1,0 +1,258 @@
+"""Circles and cadences: how often you want to be in touch, and who is due or overdue.
+
+Every person belongs to a circle; each circle has an ideal and a maximum interval between
+contacts. The defaults follow the layered structure of human networks (Dunbar's layers:
+a handful of close ties seen every couple of weeks, more active ones monthly, a wider
+network a few times a year, acquaintances about once a year). The user changes them per
+circle (the `circle_setting` table) and per person (`Person.cadence_ideal_days/max_days`).
+
+Any interaction resets the clock, not only calls. Someone past the ideal interval is
+*due*; past the maximum, *overdue*. Someone never contacted counts from when they were
+met or added. A *dormant* tie is one with no contact for `DORMANT_AFTER_DAYS` (default a
+year; research on dormant ties uses three) whose strength once stood high.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from goodwill import people, validate, vocab
+from goodwill.errors import InvalidInput
+from goodwill.models import CircleSetting, Person
+
+
+@dataclass(frozen=True)
+class Cadence:
+    ideal_days: int
+    max_days: int
+
+
+# Defaults per circle, in days: (ideal, maximum). The one place these numbers live.
+DEFAULTS: dict[str, Cadence] = {
+    "close": Cadence(14, 30),
+    "active": Cadence(30, 90),
+    "network": Cadence(90, 180),
+    "wider": Cadence(180, 365),
+}
+
+# No contact for this long makes a tie dormant (if it was ever strong).
+DORMANT_AFTER_DAYS = 365
+# A tie whose peak strength reached this is worth reviving.
+DORMANT_MIN_PEAK = 0.35
+# Past dates (years before today) at which peak strength is sampled.
+PEAK_SAMPLE_YEARS: tuple[int, ...] = (1, 2, 3, 5)
+
+OK, DUE, OVERDUE, DORMANT = "ok", "due", "overdue", "dormant"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where one person stands against their cadence on a given day."""
+
+    person_id: int
+    circle: str
+    ideal_days: int
+    max_days: int
+    last_contact: dt.date | None  # None: never in touch (counted from `since`)
+    since: dt.date  # the day the clock started: last contact, else met or added
+    days: int  # days since `since`
+    state: str  # ok | due | overdue | dormant
+
+    @property
+    def due_on(self) -> dt.date:
+        return self.since + dt.timedelta(days=self.ideal_days)
+
+    @property
+    def overdue_on(self) -> dt.date:
+        return self.since + dt.timedelta(days=self.max_days)
+
+    @property
+    def lateness(self) -> float:
+        """How far along the way to the maximum: 1.0 at the maximum, more beyond it."""
+        return self.days / self.max_days
+
+
+def _check_days(value: int, field: str) -> int:
+    if value <= 0:
+        raise InvalidInput(field, value, "must be a positive number of days")
+    if value > 3650:
+        raise InvalidInput(field, value, "must be at most 3650 days (ten years)")
+    return value
+
+
+def circles(session: Session) -> dict[str, Cadence]:
+    """Each circle's cadence: the user's setting where there is one, else the default."""
+    saved = {
+        row.circle: Cadence(row.ideal_days, row.max_days)
+        for row in session.scalars(select(CircleSetting))
+    }
+    return {c: saved.get(c, DEFAULTS[c]) for c in vocab.CIRCLES}
+
+
+def customised(session: Session) -> set[str]:
+    return set(session.scalars(select(CircleSetting.circle)))
+
+
+def set_circle(
+    session: Session,
+    circle: str,
+    *,
+    ideal_days: int | None = None,
+    max_days: int | None = None,
+    reset: bool = False,
+) -> Cadence:
+    """Change a circle's cadence (or `reset` it to the default). Checked before writing."""
+    name = validate.choice(circle, vocab.CIRCLES, "circle")
+    row = session.get(CircleSetting, name)
+    if reset:
+        if row is not None:
+            session.delete(row)
+            session.flush()
+        return DEFAULTS[name]
+    if ideal_days is None and max_days is None:
+        raise InvalidInput("cadence", "", "give --ideal and/or --max in days, or --reset")
+    current = circles(session)[name]
+    ideal = _check_days(ideal_days, "ideal") if ideal_days is not None else current.ideal_days
+    most = _check_days(max_days, "max") if max_days is not None else current.max_days
+    if most < ideal:
+        raise InvalidInput(
+            "max", most, f"the maximum must be at least the ideal interval ({ideal} days)"
+        )
+    if row is None:
+        session.add(CircleSetting(circle=name, ideal_days=ideal, max_days=most))
+    else:
+        row.ideal_days, row.max_days = ideal, most
+    session.flush()
+    return Cadence(ideal, most)
+
+
+def set_person(
+    session: Session, person: Person, *, ideal_days: int | None, max_days: int | None
+) -> None:
+    """Override one person's cadence (None for both returns them to their circle's)."""
+    if ideal_days is not None:
+        _check_days(ideal_days, "ideal")
+    if max_days is not None:
+        _check_days(max_days, "max")
+    if max_days is not None and ideal_days is not None and max_days < ideal_days:
+        raise InvalidInput(
+            "max", max_days, f"the maximum must be at least the ideal interval ({ideal_days} days)"
+        )
+    person.cadence_ideal_days, person.cadence_max_days = ideal_days, max_days
+    session.flush()
+
+
+def resolve(circle: Cadence, ideal_days: int | None, max_days: int | None) -> Cadence:
+    """A person's effective cadence from their circle's and their own overrides.
+
+    An override of the ideal alone keeps the circle's maximum unless the ideal exceeds it;
+    an override of the maximum alone pulls the ideal down to it if needed.
+    """
+    ideal = ideal_days or circle.ideal_days
+    most = max_days or max(circle.max_days, ideal)
+    return Cadence(min(ideal, most), most)
+
+
+def _start(met_on: dt.date | None, created: dt.datetime | None, today: dt.date) -> dt.date:
+    """When the clock starts for someone never contacted: met, or added, whichever is later."""
+    days = [d for d in (met_on, created.date() if created else None) if d is not None]
+    return min(max(days), today) if days else today
+
+
+def _state(days: int, cad: Cadence, ever: bool) -> str:
+    """ok, due (past the ideal), overdue (past the maximum), dormant (long past both)."""
+    if ever and days >= DORMANT_AFTER_DAYS and days > cad.max_days:
+        return DORMANT
+    if days > cad.max_days:
+        return OVERDUE
+    return DUE if days >= cad.ideal_days else OK
+
+
+def statuses(
+    session: Session, today: dt.date, person_ids: Sequence[int] | None = None
+) -> list[Status]:
+    """Every active person's cadence status on `today` (a fixed number of queries)."""
+    settings = circles(session)
+    stmt = select(
+        Person.id, Person.circle, Person.cadence_ideal_days, Person.cadence_max_days
+    ).where(people.ACTIVE, Person.is_me.is_(False))
+    if person_ids is not None:
+        stmt = stmt.where(Person.id.in_(person_ids))
+    rows = session.execute(stmt.order_by(Person.id)).all()
+    end = dt.datetime.combine(today, dt.time.max)
+    last = people.last_contacts(session, person_ids, as_of=end)
+    starts = _never_contacted_starts(session, today, [r[0] for r in rows if r[0] not in last])
+    out = []
+    for pid, circle, ideal, most in rows:
+        cad = resolve(settings.get(circle, DEFAULTS["network"]), ideal, most)
+        seen = last.get(pid)
+        since = seen.date() if seen else starts[pid]
+        days = (today - since).days
+        out.append(
+            Status(
+                person_id=pid,
+                circle=circle,
+                ideal_days=cad.ideal_days,
+                max_days=cad.max_days,
+                last_contact=seen.date() if seen else None,
+                since=since,
+                days=days,
+                state=_state(days, cad, seen is not None),
+            )
+        )
+    return out
+
+
+_CHUNK = 5000
+
+
+def _never_contacted_starts(
+    session: Session, today: dt.date, ids: Sequence[int]
+) -> dict[int, dt.date]:
+    """When the clock started for people never contacted (only they need the dates)."""
+    out: dict[int, dt.date] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), _CHUNK):
+        rows = session.execute(
+            select(Person.id, Person.met_on, Person.created_at).where(
+                Person.id.in_(ordered[i : i + _CHUNK])
+            )
+        )
+        for pid, met_on, created in rows:
+            out[pid] = _start(met_on, created, today)
+    return out
+
+
+def counts(session: Session, today: dt.date) -> dict[str, dict[str, int]]:
+    """Per circle: how many people, due and overdue (for `circle list`)."""
+    out = {c: {"people": 0, DUE: 0, OVERDUE: 0, DORMANT: 0} for c in vocab.CIRCLES}
+    for st in statuses(session, today):
+        row = out.setdefault(st.circle, {"people": 0, DUE: 0, OVERDUE: 0, DORMANT: 0})
+        row["people"] += 1
+        if st.state != OK:
+            row[st.state] += 1
+    return out
+
+
+def peak_strength(session: Session, today: dt.date, person_ids: Sequence[int]) -> dict[int, float]:
+    """Each person's highest tie strength sampled at a few past dates (the ledger's scores)."""
+    from goodwill import strength
+
+    if not person_ids:
+        return {}
+    best: dict[int, float] = {}
+    for years in PEAK_SAMPLE_YEARS:
+        when = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time.max)
+        for pid, score in strength.scores(session, when, person_ids=list(person_ids)).items():
+            if score > best.get(pid, 0.0):
+                best[pid] = score
+    return best
+
+
+def people_count(session: Session) -> int:
+    return int(session.scalar(select(func.count(Person.id)).where(people.ACTIVE)) or 0)

@@ -1,0 +1,307 @@
+"""today | done | snooze | skip | schedule | week | circle list|set: the daily session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from goodwill.cli import state
+from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_one
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+circle_app = typer.Typer(
+    help="Circles and their cadences: how often to be in touch.", no_args_is_help=True
+)
+
+DateOption = Annotated[
+    str | None,
+    typer.Option("--date", "-d", help="The day (YYYY-MM-DD, 'yesterday'...); default today."),
+]
+ActionArg = Annotated[str, typer.Argument(help="The action id shown by 'goodwill today'.")]
+CIRCLE_COLUMNS = [
+    "circle",
+    "ideal_days",
+    "max_days",
+    "customised",
+    "people",
+    "due",
+    "overdue",
+    "dormant",
+]
+
+
+def _day(value: str | None) -> dt.date:
+    from goodwill import validate
+
+    return validate.date(value, "date") if value else dt.date.today()
+
+
+def _render_agenda(item: BaseModel) -> None:
+    from rich.markup import escape
+
+    from goodwill.cli.output import console
+    from goodwill.schemas.agenda import AgendaOut
+
+    assert isinstance(item, AgendaOut)
+    out = console()
+    label = {
+        "thank_you": "Thank",
+        "request": "Answer",
+        "follow_up": "Follow up with",
+        "keep_in_touch": "Keep in touch with",
+        "reconnect": "Reconnect with",
+        "give": "Give first to",
+        "ask": "Ask",
+    }
+    out.print(
+        f"[bold]Today, {item.date.isoformat()}[/bold]: {len(item.actions)} actions, "
+        f"{item.planned_minutes} of {item.budget_minutes} minutes"
+    )
+    if not item.actions:
+        out.print("Nothing owed today. Reach out to someone you like, with no need.")
+    for i, a in enumerate(item.actions, 1):
+        out.print()
+        out.print(
+            f"[bold]{i}. {label.get(a.kind, a.kind)} {escape(a.person)}[/bold]  "
+            f"({a.minutes} min, {a.channel})  [dim]{escape(a.id)}[/dim]"
+        )
+        out.print("   " + escape(a.reason), style="italic")
+        for line in a.draft.splitlines():
+            out.print(("   " + escape(line)) if line else "")
+    if item.next:
+        out.print()
+        out.print("[bold]Next[/bold] (if you have more time):")
+        for a in item.next:
+            out.print(
+                f"   {label.get(a.kind, a.kind)} {escape(a.person)} ({a.minutes} min): "
+                f"{escape(a.reason)}  [dim]{escape(a.id)}[/dim]"
+            )
+    if item.more:
+        out.print(f"   ... and {item.more} more")
+    out.print()
+    out.print("[dim]Mark one: goodwill done ID [--note TEXT] | snooze ID | skip ID[/dim]")
+
+
+def today(
+    minutes: Annotated[
+        int | None,
+        typer.Option(
+            "--minutes", "-m", help="Time for the session, in minutes (default 20, or saved)."
+        ),
+    ] = None,
+    date: DateOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Today's networking session: thank, answer, follow up, keep in touch, give, ask."""
+    from goodwill import agenda, schedule
+
+    day = _day(date)
+    with state.session() as s:
+        budget = minutes if minutes is not None else schedule.preferences(s)[1]
+        plan = agenda.build(s, day, budget)
+    if fmt is OutputFormat.csv:
+        emit(
+            plan.actions + plan.next,
+            fmt,
+            ["id", "kind", "person", "minutes", "reason"],
+        )
+        return
+    emit_one(plan, fmt, _render_agenda)
+
+
+def done_(
+    action: ActionArg,
+    note: Annotated[str | None, typer.Option("--note", "-n", help="What you did or said.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", "-k", help="How: email, message, call, coffee... (default: its channel)."
+        ),
+    ] = None,
+    offered: Annotated[
+        str | None, typer.Option(help="For a request: the other way you offered to help.")
+    ] = None,
+    referred: Annotated[
+        str | None, typer.Option(help="For a request: the person you referred them to.")
+    ] = None,
+    date: DateOption = None,
+) -> None:
+    """Mark an action done: logs the interaction (and the thanks, answer or give)."""
+    from goodwill import agenda, people
+
+    day = _day(date)
+    with state.session() as s:
+        to = people.resolve(s, referred) if referred else None
+        item, logged = agenda.done(
+            s, action, day, note=note, kind=kind, offered=offered, referred=to
+        )
+        who = people.resolve(s, str(item.person_id), include_removed=True).display_name
+        done(f"done: {item.id} ({who}); logged {logged.kind} #{logged.id}")
+
+
+def snooze(
+    action: ActionArg,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", "-u", help="Bring it back on this day (default: a week)."),
+    ] = None,
+    date: DateOption = None,
+) -> None:
+    """Put an action off until a later day."""
+    from goodwill import agenda, validate
+
+    day = _day(date)
+    with state.session() as s:
+        when = validate.date(until, "until", today=day) if until else None
+        item = agenda.snooze(s, action, day, when)
+        back = when or day + dt.timedelta(days=7)
+        done(f"snoozed: {item.id} until {back.isoformat()}")
+
+
+def skip(
+    action: ActionArg,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="Why (for your records).")
+    ] = None,
+    date: DateOption = None,
+) -> None:
+    """Drop an action for good (remembered, so it does not come back)."""
+    from goodwill import agenda
+
+    day = _day(date)
+    with state.session() as s:
+        item = agenda.skip(s, action, day, note)
+        done(f"skipped: {item.id}")
+
+
+def schedule_(
+    daily: Annotated[
+        str | None, typer.Option(help="Time of the daily block, HH:MM (default 08:30, or saved).")
+    ] = None,
+    minutes: Annotated[
+        int | None, typer.Option("--minutes", "-m", help="Length of the block (default 20).")
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Where to write the .ics file ('-' for stdout)."),
+    ] = Path("goodwill.ics"),
+    days: Annotated[
+        int, typer.Option(help="List people who become due within this many days.")
+    ] = 30,
+    date: DateOption = None,
+) -> None:
+    """Write an iCalendar file: a daily networking block and the next cadence dates."""
+    from goodwill import schedule
+
+    day = _day(date)
+    with state.session() as s:
+        at = schedule.parse_time(daily) if daily else None
+        schedule.save_preferences(s, at, minutes)
+        data = schedule.calendar_bytes(s, today=day, daily=at, minutes=minutes, days=days)
+        at_saved, length = schedule.preferences(s)
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        from goodwill.errors import GoodwillError
+
+        raise GoodwillError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    done(
+        f"wrote {output}: a daily {length}-minute block at {at_saved:%H:%M}; "
+        "import it into your calendar"
+    )
+
+
+def _render_week(item: BaseModel) -> None:
+    from goodwill.cli.output import console
+    from goodwill.schemas.agenda import WeekOut
+
+    assert isinstance(item, WeekOut)
+    out = console()
+    out.print(f"[bold]Week {item.start.isoformat()} to {item.end.isoformat()}[/bold]")
+    marks = " ".join(
+        ("■" if (item.start + dt.timedelta(days=i)) in item.networked_on else "□")
+        for i in range((item.end - item.start).days + 1)
+    )
+    out.print(f"  days networked   {item.days_networked}  {marks}")
+    out.print(f"  people touched   {item.people_touched} ({item.interactions} interactions)")
+    out.print(f"  gives vs asks    {item.gives} : {item.asks}")
+    out.print(f"  new contacts     {item.new_contacts}")
+    out.print(f"  actions done     {item.actions_done}")
+    out.print(f"  streak           {item.current_streak} days (longest {item.longest_streak})")
+
+
+def week(
+    date: Annotated[
+        str | None, typer.Option("--date", "-d", help="The last day of the week (default today).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Your week: days you networked, people touched, gives vs asks, streaks."""
+    from goodwill import habits
+
+    with state.session() as s:
+        item = habits.week(s, _day(date))
+    emit_one(item, fmt, _render_week)
+
+
+@circle_app.command("list")
+def circle_list(date: DateOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Each circle's cadence, with how many people are due and overdue."""
+    from goodwill import cadence
+    from goodwill.schemas.agenda import CircleOut
+
+    with state.session() as s:
+        settings = cadence.circles(s)
+        mine = cadence.customised(s)
+        counts = cadence.counts(s, _day(date))
+    rows = [
+        CircleOut(
+            circle=c,
+            ideal_days=cad.ideal_days,
+            max_days=cad.max_days,
+            customised=c in mine,
+            people=counts[c]["people"],
+            due=counts[c][cadence.DUE],
+            overdue=counts[c][cadence.OVERDUE],
+            dormant=counts[c][cadence.DORMANT],
+        )
+        for c, cad in settings.items()
+    ]
+    emit(rows, fmt, CIRCLE_COLUMNS)
+
+
+@circle_app.command("set")
+def circle_set(
+    circle: Annotated[str, typer.Argument(help="close, active, network or wider.")],
+    ideal: Annotated[int | None, typer.Option(help="Ideal days between contacts.")] = None,
+    max_: Annotated[
+        int | None, typer.Option("--max", help="Most days between contacts before overdue.")
+    ] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Back to the default cadence.")] = False,
+) -> None:
+    """Change how often you want to be in touch with a circle."""
+    from goodwill import cadence
+
+    with state.session() as s:
+        cad = cadence.set_circle(s, circle, ideal_days=ideal, max_days=max_, reset=reset)
+    done(f"{circle.lower()}: every {cad.ideal_days} days ideally, {cad.max_days} at most")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("today")(today)
+    app.command("done")(done_)
+    app.command("snooze")(snooze)
+    app.command("skip")(skip)
+    app.command("schedule")(schedule_)
+    app.command("week")(week)
+    app.add_typer(circle_app, name="circle")

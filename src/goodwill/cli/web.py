@@ -1,0 +1,71 @@
+"""serve: the web app on this machine (localhost unless told otherwise, then with a token)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from goodwill.cli import state
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]") in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on. Anything but localhost needs --token."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GOODWILL_TOKEN",
+            help="A password every browser and API client must give (required beyond "
+            "localhost). Prefer the GOODWILL_TOKEN variable: options show in `ps`.",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Another name this machine is reached by (Host header), e.g. box.lan; repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Open goodwill in your browser: a local web app over the same data."""
+    from goodwill.errors import InvalidInput
+
+    if token is not None and len(token) < 8:
+        raise InvalidInput("token", "…", "must be at least 8 characters")
+    if not is_loopback(host) and not token:
+        raise InvalidInput(
+            "host",
+            host,
+            "is reachable from other machines: set a token with --token or GOODWILL_TOKEN",
+        )
+    import uvicorn
+
+    from goodwill.web import create_app
+
+    hosts = [host, *(allow_host or [])]
+    if host in ("0.0.0.0", "::"):
+        import socket
+
+        hosts += [socket.gethostname(), socket.getfqdn()]
+    app = create_app(state.store(), token=token, allowed_hosts=hosts)
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    typer.echo(f"goodwill is at http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
+    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", proxy_headers=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

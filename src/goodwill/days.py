@@ -1,0 +1,33 @@
+"""Day numbers: a datetime as a Julian day (fractional), the form `Participant.day` stores.
+
+SQLite's julianday() and PostgreSQL's epoch agree through the Julian day of the Unix epoch;
+numbers let index scans compare times without parsing dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import Session
+
+UNIX_JD = 2440587.5
+EPOCH = dt.datetime(1970, 1, 1)
+
+
+def day_number(when: dt.datetime) -> float:
+    """The day number (Julian day) of a naive datetime, as the SQL below computes it."""
+    return (when - EPOCH).total_seconds() / 86400.0 + UNIX_JD
+
+
+def from_day_number(day: float) -> dt.datetime:
+    """Back to a datetime, to the nearest second (a float day number holds about 50 µs)."""
+    return EPOCH + dt.timedelta(seconds=round((day - UNIX_JD) * 86400.0))
+
+
+def day_expr(session: Session, column: Any) -> ColumnElement[Any]:
+    """SQL for the day number of a datetime column (see `day_number`)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(column)
+    return func.extract("epoch", column) / 86400.0 + UNIX_JD

@@ -1,0 +1,174 @@
+"""A record's facts in goodwill's normal form: the one place where imported values are checked.
+
+The matcher matches on these, the writer writes them, the fingerprint of a record is
+theirs (so a re-import of an unchanged record is recognised), and the vCard export compares
+a stored card's facts with the person's to decide whether the card can be given back as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+from goodwill import people, validate
+from goodwill.errors import InvalidInput
+from goodwill.io.records import PersonRecord
+from goodwill.orgs import org_key
+
+
+@dataclass(frozen=True)
+class Facts:
+    name: str
+    given: str | None = None
+    middle: str | None = None
+    family: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    nickname: str | None = None
+    emails: tuple[tuple[str, str | None], ...] = ()  # (address, label)
+    phones: tuple[tuple[str, str, str | None], ...] = ()  # (E.164, as written, label)
+    links: tuple[tuple[str, str], ...] = ()  # (kind, url)
+    org: str | None = None
+    title: str | None = None
+    past_roles: tuple[tuple[str, str | None], ...] = ()
+    location: str | None = None
+    birthday: dt.date | None = None
+    met_on: dt.date | None = None
+    how_met: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+
+    @property
+    def email_set(self) -> set[str]:
+        return {e for e, _ in self.emails}
+
+    @property
+    def linkedin(self) -> set[str]:
+        return {u for k, u in self.links if k == "linkedin"}
+
+    @property
+    def org_keys(self) -> set[str]:
+        keys = {org_key_cached(o) for o, _ in self.past_roles}
+        if self.org:
+            keys.add(org_key_cached(self.org))
+        return keys
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    """One line of text, stripped (inner spacing kept, as typed values keep it)."""
+    if value is None:
+        return None
+    text = re.sub(r"[\r\n\t]+", " ", str(value)).strip()
+    return text[:limit].strip() or None
+
+
+def _clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = "\n".join(line.rstrip() for line in str(value).replace("\r\n", "\n").split("\n"))
+    return text.strip() or None
+
+
+org_key_cached = lru_cache(maxsize=65536)(org_key)
+_linkedin_url = lru_cache(maxsize=65536)(validate.linkedin_url)
+
+
+@lru_cache(maxsize=65536)
+def name_key(name: str) -> str:
+    """A name reduced for comparison: no accents, no case, no punctuation."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.findall(r"\w+", text))
+
+
+def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, list[str]]:
+    """The record's facts, checked; values that cannot be used are left out with a warning."""
+    warnings: list[str] = []
+    emails: dict[str, str | None] = {}
+    for address, label in record.emails:
+        try:
+            emails.setdefault(validate.email(address), _clean(label, 40))
+        except InvalidInput:
+            warnings.append(f"left out {address!r}: not an email address")
+    phones: dict[str, tuple[str, str | None]] = {}
+    for number, label in record.phones:
+        try:
+            phones.setdefault(
+                validate.phone(number, region), (number.strip()[:80], _clean(label, 40))
+            )
+        except InvalidInput:
+            warnings.append(f"left out {number!r}: not a phone number")
+    links: dict[str, str] = {}
+    for kind, url in record.links:
+        try:
+            if kind == "linkedin" or "linkedin.com/" in url.lower():
+                links.setdefault(_linkedin_url(url), "linkedin")
+            else:
+                links.setdefault(validate.url(url, "link")[:500], kind or "web")
+        except InvalidInput:
+            warnings.append(f"left out {url!r}: not a web address")
+    given, middle, family = (
+        _clean(x, 120) for x in (record.given_name, record.middle_name, record.family_name)
+    )
+    prefix, suffix = _clean(record.prefix, 60), _clean(record.suffix, 60)
+    nickname = _clean(record.nickname, 120)
+    org, title = _clean(record.org, 300), _clean(record.title, 300)
+    name = _clean(" ".join((record.name or "").split()), 300) or _clean(
+        " ".join(x for x in (prefix, given, middle, family, suffix) if x), 300
+    )
+    if name and not (given or family):
+        parts = people.split_name(name)
+        given, middle, family = parts.given, parts.middle, parts.family
+        prefix, suffix = prefix or parts.prefix, suffix or parts.suffix
+    name = name or nickname or org or next(iter(emails), None) or next(iter(phones), None)
+    if not name:
+        return None, warnings
+    if title and not org:
+        title = None
+    # the same rule as people.tag_by_name: stripped, lower-case
+    tags = tuple(dict.fromkeys(t for x in record.tags if (t := str(x).strip().lower()[:100])))
+    past = tuple(
+        dict.fromkeys(
+            (o, _clean(t, 300)) for o_raw, t in record.past_roles if (o := _clean(o_raw, 300))
+        )
+    )
+    return (
+        Facts(
+            name=name,
+            given=given,
+            middle=middle,
+            family=family,
+            prefix=prefix,
+            suffix=suffix,
+            nickname=nickname,
+            emails=tuple(emails.items()),
+            phones=tuple((e164, raw, label) for e164, (raw, label) in phones.items()),
+            links=tuple((kind, url) for url, kind in links.items()),
+            org=org,
+            title=title,
+            past_roles=past,
+            location=_clean(record.location, 200),
+            birthday=record.birthday,
+            met_on=record.met_on,
+            how_met=_clean_text(record.how_met),
+            tags=tags,
+            notes=_clean_text(record.notes),
+        ),
+        warnings,
+    )
+
+
+_FIELDS = tuple(f.name for f in fields(Facts))
+
+
+def fingerprint(facts: Facts) -> str:
+    """A stable digest of the facts: equal digests mean nothing new to write."""
+    payload = json.dumps(
+        [getattr(facts, name) for name in _FIELDS], default=str, ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

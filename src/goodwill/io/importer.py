@@ -1,0 +1,126 @@
+"""The import pipeline: parse -> match -> write, in one transaction, and the report.
+
+`import_file` owns the transaction: everything is written, or (on any error, on --strict
+at the first problem, or on --dry-run after everything ran) nothing is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from goodwill.db import Store
+from goodwill.errors import GoodwillError, ImportFailed
+from goodwill.io import formats, matcher, writer
+from goodwill.io.records import ImportOptions, ParseIssue, ParseResult
+from goodwill.schemas.io import ImportIssue, ImportReport
+
+
+class Progress(Protocol):
+    """What the importer tells a progress display (the CLI draws a Rich bar)."""
+
+    def start(self, phase: str, total: int | None) -> None: ...
+
+    def advance(self, n: int) -> None: ...
+
+
+def _strict(issues: list[ParseIssue]) -> None:
+    if issues:
+        raise ImportFailed(f"{issues[0]} (--strict: stopped, nothing was imported)")
+
+
+def parse(fmt: str, path: Path, options: ImportOptions) -> ParseResult:
+    """Run a format's parser; any failure becomes one clear ImportFailed sentence."""
+    parser = formats.PARSERS.get(fmt)
+    if parser is None:
+        raise ImportFailed(
+            f"unknown import format {fmt!r}: choose one of {', '.join(formats.names())}"
+        )
+    try:
+        return parser(path, options)
+    except GoodwillError:
+        raise
+    except RecursionError as exc:
+        raise ImportFailed(f"cannot read {path} as {fmt}: it is nested too deeply") from exc
+    except Exception as exc:  # a parser bug must not show a traceback or write anything
+        raise ImportFailed(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}") from exc
+
+
+def run(
+    session: Session,
+    fmt: str,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file into the session's transaction and describe what happened."""
+    if fmt == formats.RESTORE:
+        from goodwill.io import backup
+
+        return backup.restore(session, path, options)
+    if progress:
+        progress.start(f"reading {path.name}", None)
+    result = parse(fmt, path, options)
+    if options.strict:
+        _strict(result.issues)
+    if not result.people and not result.interactions:
+        if result.issues:
+            raise ImportFailed(f"nothing to import from {path}: {result.issues[0]}")
+        raise ImportFailed(f"nothing to import from {path}: it holds no {fmt} records")
+    if progress:
+        progress.start("matching", len(result.people))
+    plan = matcher.match(
+        session, result.people, options.region, progress.advance if progress else None
+    )
+    if options.strict:
+        _strict(plan.issues)
+    if progress:
+        progress.start("writing", None)
+    stats = writer.write(session, plan, result.interactions, now=options.now)
+    if options.strict:
+        _strict(stats.issues)
+    for issue in plan.issues + stats.issues:
+        issue.file = str(path)  # the matcher and writer know records, not files
+    issues = result.issues + plan.issues + stats.issues
+    return ImportReport(
+        format=fmt,
+        path=str(path),
+        dry_run=options.dry_run,
+        records=len(result.people),
+        created=stats.created,
+        updated=stats.updated,
+        merged=stats.merged,
+        suggested=stats.suggested,
+        unchanged=stats.unchanged,
+        skipped=plan.count("skip") + sum(1 for i in result.issues if i.skipped and i.line),
+        interactions_created=stats.interactions_created,
+        interactions_unchanged=stats.interactions_unchanged,
+        issues=[
+            ImportIssue(file=i.file, line=i.line, message=i.message, skipped=i.skipped)
+            for i in sorted(issues, key=lambda i: (i.file, i.line or 0))
+        ],
+    )
+
+
+def import_file(
+    store: Store,
+    fmt: str,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Run an import in its own transaction: committed, or rolled back on error or dry run."""
+    with store.sessions() as session:
+        transaction = session.begin()
+        try:
+            report = run(session, fmt, path, options, progress)
+        except BaseException:
+            transaction.rollback()
+            raise
+        if options.dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+    return report

@@ -1,0 +1,537 @@
+"""Mailboxes (mbox files and Maildir folders): each message you exchanged is an interaction.
+
+Only headers are read: From, To, Cc, Bcc, Date, Message-ID and In-Reply-To, plus the
+headers that mark bulk mail. A body is never parsed, kept or stored: a Maildir message
+(listed by the stdlib's mailbox.Maildir) is read up to the blank line that ends its
+headers; an mbox is read in one pass that steps over body lines to find where the next
+message starts, keeping none of them.
+
+Each message becomes an InteractionRecord of kind "email":
+- occurred_at: its Date header in UTC (when missing or unreadable: the date of the mbox
+  "From " line or of the Maildir file name, with an issue).
+- participants: when you wrote it, everyone in To, Cc and Bcc but you; when someone else
+  wrote it, the sender only (being copied on a message is not an exchange with everyone
+  on it). Without --me (and no address standing out as yours, see messaging.guess_me)
+  everyone in it is a participant.
+- initiated_by, who reached out:
+    "me"   you wrote it and it does not answer a message of theirs;
+    "them" they wrote it and it does not answer a message of yours;
+    None   it answers the other side (In-Reply-To names a message the other side sent,
+           or one this mailbox does not hold: a reply is an answer, not reaching out).
+  A follow-up to your own earlier message (In-Reply-To names a message you sent) is still
+  you reaching out, and likewise for them. Without any known address of yours: None.
+- source_key: "email:" + Message-ID, the same whichever mailbox format holds the message,
+  so a message in an mbox and in a Maildir (or in Inbox and Sent) is imported once. A
+  message without a Message-ID gets a hash of its From, To, Cc and Date headers.
+
+Left out, with one issue per reason and a count: mailing-list and bulk mail (List-Id,
+List-Unsubscribe, Precedence: bulk/list/junk, Auto-Submitted), messages from automated
+senders (no-reply, mailer-daemon...), messages only to yourself, messages dated in the
+future, and copies of a message already read. A message whose headers cannot be read is
+reported by its number in the mailbox (1 = first) and skipped; nothing makes the parser
+raise except ImportFailed for a path that is not a mailbox at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import mailbox
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
+from typing import Protocol
+
+from goodwill.errors import ImportFailed
+from goodwill.io import files, messaging
+from goodwill.io.records import (
+    ImportOptions,
+    InteractionRecord,
+    ParseIssue,
+    ParseResult,
+    PersonRecord,
+)
+
+MAX_HEADER_BYTES = 256 * 1024  # headers longer than this are not headers: skip the message
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_BULK = {"bulk", "list", "junk"}
+_FROM_LINE_DATE = "%a %b %d %H:%M:%S %Y"
+_WANTED = {
+    "from", "to", "cc", "bcc", "date", "message-id", "in-reply-to",
+    "list-id", "list-unsubscribe", "precedence", "auto-submitted",
+}  # fmt: skip
+_UNUSUAL = re.compile(r"[();:\\]")  # comments, groups, escapes: leave them to the stdlib
+_COMMA = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a comma outside quotes
+_NAMED = re.compile(r'^(?:"([^"]*)"|([^"<>]*?))\s*<([^<>]+)>$')
+_BARE = re.compile(r"^[^\s<>\"]+$")
+
+Address = tuple[str, str | None]  # (normalised address, display name)
+
+
+@dataclass(slots=True)
+class _Message:
+    """What the headers of one message say, nothing more."""
+
+    number: int
+    line: int | None  # of the mbox "From " line that starts it
+    where: str  # how an issue names the message
+    sender: Address
+    recipients: list[Address]
+    when: dt.datetime
+    message_id: str | None
+    in_reply_to: str | None
+    key: str
+
+
+@dataclass
+class _Reader:
+    file: str
+    now: dt.datetime
+    issues: list[ParseIssue] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    invalid: Counter[str] = field(default_factory=Counter)
+
+    def issue(
+        self, where: str, message: str, skipped: bool = True, line: int | None = None
+    ) -> None:
+        self.issues.append(ParseIssue(self.file, line, f"{where}: {message}", skipped))
+
+
+def parse_mbox(path: Path, options: ImportOptions) -> ParseResult:
+    """Read the headers of every message of an mbox file (see the module docstring)."""
+    _check_mbox(path, options)
+    reader = _Reader(path.name, messaging.now_utc(options))
+    try:
+        messages = list(_read_mbox(path, reader))
+    except OSError as exc:
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return _result(messages, reader, options, source="mbox")
+
+
+def parse_maildir(path: Path, options: ImportOptions) -> ParseResult:
+    """Read the headers of every message of a Maildir, its subfolders included."""
+    folders = _maildirs(path)
+    reader = _Reader(path.name, messaging.now_utc(options))
+    messages: list[_Message] = []
+    for folder in folders:
+        box = mailbox.Maildir(str(folder), factory=None, create=False)
+        name = os.path.relpath(folder, path) if folder != path else ""
+        messages.extend(_read_maildir(box, name, len(messages), reader))
+    return _result(messages, reader, options, source="maildir")
+
+
+# --- finding and opening mailboxes ---------------------------------------------------------
+
+
+def _check_mbox(path: Path, options: ImportOptions) -> None:
+    """Refuse, before reading, what cannot be an mbox (io.files: size, emptiness, binary)."""
+    if path.is_dir():
+        raise ImportFailed(f"{path} is a folder, not an mbox file (for a Maildir use maildir)")
+    files.check(path, options.max_bytes)
+    try:
+        with path.open("rb") as f:
+            head = f.read(8192)
+    except OSError as exc:
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
+    files.sniff_binary(path, head, "an mbox file")
+    if not head.strip():
+        raise ImportFailed(f"{path} holds only blank space: there is nothing to import")
+    if not head.lstrip(b"\r\n").startswith(b"From "):
+        raise ImportFailed(f"{path} is not an mbox file (it must begin with a 'From ' line)")
+
+
+def _maildirs(root: Path) -> list[Path]:
+    """Every Maildir at or under `root` (a Maildir has cur/ and new/ folders)."""
+    if not root.exists():
+        raise ImportFailed(f"{root} does not exist")
+    if not root.is_dir():
+        raise ImportFailed(f"{root} is a file, not a Maildir folder (for one file use mbox)")
+    found = []
+    for here, dirs, _files in os.walk(root):
+        dirs.sort()
+        if "cur" in dirs and "new" in dirs:
+            found.append(Path(here))
+        dirs[:] = [d for d in dirs if d not in ("cur", "new", "tmp")]
+    if not found:
+        raise ImportFailed(f"{root} is not a Maildir (no cur/ and new/ folders in it)")
+    return found
+
+
+def _read_mbox(path: Path, reader: _Reader) -> Iterator[_Message]:
+    """One pass over the file: headers are kept until their blank line, bodies stepped over.
+
+    Messages start at lines beginning with "From ", the rule of mailbox.mbox, so message
+    numbers match what the stdlib (and mutt, Thunderbird) count. This is mailbox.mbox's
+    reading without its table of contents and seeks: three times faster on 100,000
+    messages, and no body line outlives the loop.
+    """
+    number = lineno = start = 0
+    from_line = b""
+    block: list[bytes] | None = None  # the header lines of the current message
+    size = 0
+    with path.open("rb") as f:
+        # Bounded lines: a file of one endless line cannot fill the memory.
+        for line in iter(functools.partial(f.readline, 65536), b""):
+            lineno += 1
+            if line.startswith(b"From "):
+                # A message whose headers the next "From " line ends has no body.
+                if block is not None and (msg := _message(block, number, start, from_line, reader)):
+                    yield msg
+                number += 1
+                start = lineno
+                from_line, block, size = line, [], 0
+            elif block is None:
+                continue  # a body line
+            elif line in (b"\n", b"\r\n"):
+                if msg := _message(block, number, start, from_line, reader):
+                    yield msg
+                block = None
+            else:
+                size += len(line)
+                block.append(line)
+                if size > MAX_HEADER_BYTES:
+                    reader.issue(
+                        f"message {number}",
+                        f"headers longer than {MAX_HEADER_BYTES // 1024} KB; skipped",
+                        line=start,
+                    )
+                    block = None
+    if block is not None and (msg := _message(block, number, start, from_line, reader)):
+        yield msg
+
+
+def _message(
+    block: list[bytes], number: int, line: int, from_line: bytes, reader: _Reader
+) -> _Message | None:
+    fallback = functools.partial(_from_line_date, from_line)
+    return _read_one(b"".join(block), number, line, f"message {number}", fallback, reader)
+
+
+def _read_maildir(
+    box: mailbox.Maildir, folder: str, offset: int, reader: _Reader
+) -> Iterator[_Message]:
+    for i, key in enumerate(sorted(box.iterkeys()), start=1):
+        where = f"message {offset + i} ({os.path.join(folder, key) if folder else key})"
+        try:
+            f = box.get_file(key)
+        except (OSError, KeyError) as exc:
+            reader.issue(where, f"cannot be read ({exc}); skipped")
+            continue
+        try:
+            block = _header_block(f)
+        except OSError as exc:
+            reader.issue(where, f"cannot be read ({exc}); skipped")
+            continue
+        finally:
+            f.close()
+        if block is None:
+            reader.issue(where, f"headers longer than {MAX_HEADER_BYTES // 1024} KB; skipped")
+            continue
+        fallback = functools.partial(_maildir_date, key)
+        msg = _read_one(block, offset + i, None, where, fallback, reader)
+        if msg is not None:
+            yield msg
+
+
+def _from_line_date(line: bytes) -> dt.datetime | None:
+    """The date on an mbox 'From sender Sat Jan  3 01:05:34 1996' line, if it has one."""
+    parts = line.decode("ascii", "replace").split()
+    if len(parts) < 7:
+        return None
+    try:
+        return dt.datetime.strptime(" ".join(parts[2:7]), _FROM_LINE_DATE)
+    except ValueError:
+        return None
+
+
+def _maildir_date(key: str) -> dt.datetime | None:
+    """Maildir file names start with the delivery time in seconds since 1970."""
+    head = key.split(".", 1)[0]
+    if not head.isdigit() or len(head) > 11:
+        return None
+    return dt.datetime.fromtimestamp(int(head), dt.UTC).replace(tzinfo=None)
+
+
+# --- one message's headers -----------------------------------------------------------------
+
+
+class _Readable(Protocol):
+    def readline(self, size: int, /) -> bytes: ...
+
+
+def _header_block(f: _Readable) -> bytes | None:
+    """The bytes up to the blank line that ends the headers; None when they never end."""
+    lines = []
+    size = 0
+    while True:
+        line = f.readline(65536)
+        if not line or line in (b"\n", b"\r\n"):
+            break
+        size += len(line)
+        if size > MAX_HEADER_BYTES:
+            return None
+        lines.append(line)
+    return b"".join(lines)
+
+
+def _fields(block: bytes) -> dict[str, str]:
+    """The header fields we read, by lower-case name (the first of each wins), unfolded.
+
+    A plain split of the header block: about ten times faster than email.parser on
+    100,000 messages, and it never looks past the headers.
+    """
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        text = block.decode("cp1252", "replace")  # 8-bit headers are mostly Latin-1
+    fields: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t"):
+            if current is not None:
+                fields[current] += " " + line.strip()
+            continue
+        name, colon, value = line.partition(":")
+        current = name.strip().lower() if colon else None
+        if current not in _WANTED or current in fields:
+            current = None
+            continue
+        fields[current] = value.strip()
+    return fields
+
+
+def _read_one(
+    block: bytes,
+    number: int,
+    line: int | None,
+    where: str,
+    fallback: Callable[[], dt.datetime | None],
+    reader: _Reader,
+) -> _Message | None:
+    headers = _fields(block)
+    if not headers:
+        reader.issue(
+            where, "has none of the headers of an email (From, Date...); skipped", line=line
+        )
+        return None
+    get = headers.get
+    if reason := _bulk(get):
+        reader.skipped[reason] += 1
+        return None
+    raw_from = get("from")
+    invalid = sum(reader.invalid.values())
+    senders = _addresses(raw_from, reader)
+    if not senders:
+        if sum(reader.invalid.values()) > invalid:  # counted (with examples) in one issue
+            reader.skipped["the sender's address is not a valid email address"] += 1
+            return None
+        reason = "no From header" if raw_from is None else f"unreadable From {raw_from[:80]!r}"
+        reader.issue(where, f"{reason}; skipped", line=line)
+        return None
+    sender = senders[0]
+    if messaging.is_automated(sender[0]):
+        reader.skipped["from an automated sender (no-reply, mailer-daemon...)"] += 1
+        return None
+    when = _date(get("date"), where, line, fallback, reader)
+    if when is None:
+        return None
+    if when > reader.now + dt.timedelta(days=1):
+        reader.issue(where, f"dated in the future ({when:%Y-%m-%d}); skipped", line=line)
+        return None
+    recipients = [a for name in ("to", "cc", "bcc") for a in _addresses(get(name), reader)]
+    message_id = _msgid(get("message-id"))
+    if message_id:
+        key = "email:" + message_id
+    else:
+        raw = "\x1f".join(get(n) or "" for n in ("from", "to", "cc", "date"))
+        key = "email:sha256:" + hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+    if len(key) > messaging.MAX_KEY:
+        key = "email:sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+    in_reply_to = _msgid(get("in-reply-to"))
+    return _Message(number, line, where, sender, recipients, when, message_id, in_reply_to, key)
+
+
+def _bulk(get: Callable[[str], str | None]) -> str | None:
+    """Why a message is list or bulk mail, or None for a personal message."""
+    if get("list-id") is not None or get("list-unsubscribe") is not None:
+        return "mailing-list mail (List-Id or List-Unsubscribe)"
+    precedence = (get("precedence") or "").strip().lower()
+    if precedence in _BULK:
+        return f"bulk mail (Precedence: {precedence})"
+    auto = (get("auto-submitted") or "").strip().lower()
+    if auto and auto != "no":
+        return "automatic message (Auto-Submitted)"
+    return None
+
+
+def _addresses(value: str | None, reader: _Reader) -> list[Address]:
+    """The addresses in an address header, with their display names."""
+    if not value:
+        return []
+    out = []
+    for name, raw in _split_addresses(value):
+        if not raw:
+            continue
+        found = _one_address(name, raw)
+        if found is None:
+            reader.invalid[raw[:80]] += 1
+            continue
+        out.append(found)
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _one_address(name: str, raw: str) -> Address | None:
+    """(address, name), cached: a mailbox names the same few hundred people again and again."""
+    addr = messaging.address(raw)
+    return None if addr is None else (addr, messaging.display_name(name, addr))
+
+
+def _split_addresses(value: str) -> list[tuple[str, str]]:
+    """(name, address) pairs: a fast path for the usual `"Name" <a@b>, c@d` forms, and
+    email.utils.getaddresses for the rest (comments, groups, escapes)."""
+    if not _UNUSUAL.search(value):
+        pairs = []
+        for part in _COMMA.split(value):
+            part = part.strip()
+            if not part:
+                continue
+            if m := _NAMED.match(part):
+                pairs.append((m.group(1) or m.group(2) or "", m.group(3).strip()))
+            elif _BARE.match(part):
+                pairs.append(("", part))
+            else:
+                break
+        else:
+            return pairs
+    return getaddresses([value])
+
+
+def _date(
+    value: str | None,
+    where: str,
+    line: int | None,
+    fallback_of: Callable[[], dt.datetime | None],
+    reader: _Reader,
+) -> dt.datetime | None:
+    problem = "no Date header"
+    if value is not None:
+        try:
+            return messaging.utc_naive(parsedate_to_datetime(value))
+        except (TypeError, ValueError, OverflowError, IndexError):
+            problem = f"unreadable Date {value.strip()[:60]!r}"
+    fallback = fallback_of()
+    if fallback is not None:
+        reader.issue(where, f"{problem}: used {fallback:%Y-%m-%d %H:%M} instead", False, line)
+        return fallback
+    reader.issue(where, f"{problem}; skipped", line=line)
+    return None
+
+
+def _msgid(value: str | None) -> str | None:
+    if not value:
+        return None
+    if m := _MSGID.search(value):
+        return m.group(1)
+    v = value.strip()
+    return v if v and " " not in v else None
+
+
+# --- from messages to records --------------------------------------------------------------
+
+
+def _result(
+    messages: list[_Message], reader: _Reader, options: ImportOptions, source: str
+) -> ParseResult:
+    me = messaging.my_addresses(options)
+    if not me and messages:
+        counts: Counter[str] = Counter()
+        for m in messages:
+            counts.update({a for a, _ in [m.sender, *m.recipients]})
+        me, note = messaging.guess_me(counts, len(messages), reader.file)
+        reader.issues.append(note)
+    sides = {m.message_id: _side(m, me) for m in messages if m.message_id}
+    result = ParseResult()
+    people: dict[str, PersonRecord] = {}
+    keys: set[str] = set()
+    for m in messages:
+        others = _others(m, me)
+        if not others:
+            mine = [a in me for a, _ in m.recipients]
+            alone = m.sender[0] in me and bool(mine) and all(mine)
+            reader.skipped["only to yourself" if alone else "nobody else in it"] += 1
+            continue
+        if m.key in keys:
+            reader.skipped["a copy of a message already read (same Message-ID)"] += 1
+            continue
+        keys.add(m.key)
+        for addr, name in others:
+            rec = people.get(addr)
+            if rec is None:
+                people[addr] = PersonRecord(
+                    source=source, source_key=addr, name=name, emails=[(addr, None)]
+                )
+            elif name and not rec.name:
+                rec.name = name
+        result.interactions.append(
+            InteractionRecord(
+                source=source,
+                source_key=m.key,
+                occurred_at=m.when,
+                kind="email",
+                line=m.line,
+                initiated_by=_initiated_by(m, me, sides),
+                participants=[a for a, _ in others],
+            )
+        )
+    result.people = list(people.values())
+    result.issues = reader.issues
+    result.issues.extend(messaging.skip_summary(reader.file, "message", reader.skipped, options))
+    if reader.invalid:
+        total = sum(reader.invalid.values())
+        examples = ", ".join(repr(a) for a, _ in reader.invalid.most_common(3))
+        result.issues.append(
+            ParseIssue(
+                reader.file,
+                None,
+                f"left out {total} {'address that is' if total == 1 else 'addresses that are'}"
+                f" not a valid email address (e.g. {examples})",
+            )
+        )
+    return result
+
+
+def _side(m: _Message, me: frozenset[str]) -> str | None:
+    if not me:
+        return None
+    return "me" if m.sender[0] in me else "them"
+
+
+def _others(m: _Message, me: frozenset[str]) -> list[Address]:
+    """The people in a message besides you (see the module docstring)."""
+    if not me:
+        everyone = [m.sender, *m.recipients]
+    elif m.sender[0] in me:
+        everyone = m.recipients
+    else:
+        everyone = [m.sender]
+    seen: dict[str, str | None] = {}
+    for addr, name in everyone:
+        if addr in me or messaging.is_automated(addr):
+            continue
+        if addr not in seen or (name and not seen[addr]):
+            seen[addr] = name
+    return list(seen.items())
+
+
+def _initiated_by(m: _Message, me: frozenset[str], sides: dict[str, str | None]) -> str | None:
+    side = _side(m, me)
+    if side is None or m.in_reply_to is None:
+        return side
+    answered = sides.get(m.in_reply_to)
+    return side if answered == side else None

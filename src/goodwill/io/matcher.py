@@ -1,0 +1,418 @@
+"""One matcher: for each record, create a person, update or merge into one, or leave it.
+
+Order of evidence, strongest first:
+1. the same record seen before (source + source key): unchanged, or an update;
+2. exact keys: a LinkedIn profile URL or an email address (each names one person), a phone
+   number in E.164 (shared phones happen, so the names must also be close);
+3. the name with the organisation (rapidfuzz): only a near-identical name at the same
+   organisation merges; a close name alone, or the same name at another organisation, is
+   only a *suggestion* (a merge_suggestion row for `person merge --suggest`), never a merge.
+
+Everything known is loaded once into dictionaries (one query per kind of key), so matching
+costs no query per record; people created earlier in the same import are matched too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from goodwill.io.facts import Facts, fingerprint, name_key, normalise
+from goodwill.io.records import ParseIssue, PersonRecord
+from goodwill.models import Email, Link, Organization, Person, Phone, Role, Setting, SourceRecord
+
+# A person is an existing id (> 0) or a person this import will create (< 0).
+Ref = int
+Action = Literal["create", "update", "merge", "unchanged", "skip"]
+
+SAME_NAME = 97.0  # token-sort similarity treated as the same name
+CLOSE_NAME = 86.0  # close enough to suggest when the organisation agrees
+PHONE_NAME = 80.0  # a shared phone merges only with a name at least this close
+PHONE_SUGGEST = 60.0  # below this a shared phone is a switchboard or a fake number
+REGION_SETTING = "phone_region"
+
+
+@dataclass
+class Decision:
+    record: PersonRecord
+    action: Action
+    facts: Facts | None = None
+    fingerprint: str | None = None
+    target: Ref | None = None
+    reason: str = ""
+
+
+@dataclass
+class Suggestion:
+    a: Ref
+    b: Ref
+    score: float
+    reason: str
+
+
+@dataclass
+class _Known:
+    name: str
+    key: str
+    org_keys: set[str] = field(default_factory=set)
+    linkedin: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
+    birthday: object = None
+    removed: bool = False
+
+
+@dataclass
+class Plan:
+    decisions: list[Decision] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)
+    # Facts to create, by pending ref (-1, -2, ...), accumulated over merged records.
+    creations: dict[Ref, Facts] = field(default_factory=dict)
+    # Every record's person: (source key) -> ref, for interaction participants.
+    by_key: dict[str, Ref] = field(default_factory=dict)
+    email_owner: dict[str, Ref] = field(default_factory=dict)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for d in self.decisions if d.action == action)
+
+
+def default_region(session: Session, region: str | None) -> str | None:
+    """--region, else the stored setting, else validate's default."""
+    if region:
+        return region.upper()
+    stored = session.get(Setting, REGION_SETTING)
+    return stored.value.upper() if stored else None
+
+
+class Index:
+    """Everything the matcher compares against, loaded in a handful of queries."""
+
+    def __init__(self, session: Session) -> None:
+        self.known: dict[Ref, _Known] = {}
+        self.email: dict[str, Ref] = {}
+        self.phone: dict[str, set[Ref]] = defaultdict(set)
+        self.linkedin: dict[str, Ref] = {}
+        self.source: dict[tuple[str, str], tuple[Ref, str | None, int | None]] = {}
+        self.blocks: dict[str, set[Ref]] = defaultdict(set)
+        self._next = -1
+        for pid, name, family, birthday, removed, is_me in session.execute(
+            select(
+                Person.id,
+                Person.display_name,
+                Person.family_name,
+                Person.birthday,
+                Person.removed_at,
+                Person.is_me,
+            )
+        ):
+            known = _Known(name, name_key(name), birthday=birthday, removed=bool(removed or is_me))
+            self.known[pid] = known
+            if not known.removed:
+                self._block(pid, name, family)
+        for pid, address in session.execute(select(Email.person_id, Email.address)):
+            self.email[address] = pid
+            self.known[pid].emails.add(address)
+        for pid, number in session.execute(select(Phone.person_id, Phone.number)):
+            self.phone[number].add(pid)
+        for pid, url in session.execute(
+            select(Link.person_id, Link.url).where(Link.kind == "linkedin")
+        ):
+            self.linkedin.setdefault(url, pid)
+            self.known[pid].linkedin.add(url)
+        for pid, key in session.execute(
+            select(Role.person_id, Organization.key).join(
+                Organization, Organization.id == Role.org_id
+            )
+        ):
+            self.known[pid].org_keys.add(key)
+        for source, key, pid, fp in session.execute(
+            select(
+                SourceRecord.source,
+                SourceRecord.source_key,
+                SourceRecord.person_id,
+                SourceRecord.fingerprint,
+            )
+        ):
+            self.source[(source, key)] = (pid, fp, None)
+
+    def _block(self, ref: Ref, name: str, family: str | None) -> None:
+        for key in _block_keys(name, family):
+            self.blocks[key].add(ref)
+
+    def pending(self, facts: Facts) -> Ref:
+        ref = self._next
+        self._next -= 1
+        self.known[ref] = _Known(facts.name, name_key(facts.name))
+        return ref
+
+    def remember(self, ref: Ref, facts: Facts) -> None:
+        """Make a record's keys point at the person it went to."""
+        known = self.known[ref]
+        for address in facts.email_set:
+            self.email.setdefault(address, ref)
+            known.emails.add(address)
+        for number, _raw, _label in facts.phones:
+            self.phone[number].add(ref)
+        for url in facts.linkedin:
+            self.linkedin.setdefault(url, ref)
+            known.linkedin.add(url)
+        known.org_keys |= facts.org_keys
+        known.birthday = known.birthday or facts.birthday
+        self._block(ref, facts.name, facts.family)
+
+
+def _block_keys(name: str, family: str | None) -> set[str]:
+    """Blocking keys (family name + first initial): only people sharing one are compared."""
+    words = name_key(name).split()
+    if not words:
+        return set()
+    initial = words[0][0]
+    keys = {f"{words[-1]}|{initial}"}
+    if family:
+        fam = name_key(family).split()
+        if fam:
+            keys.add(f"{fam[-1]}|{initial}")
+    if len(words) > 1:  # "Kim, Dana" and "Dana Kim" meet too
+        keys.add(f"{words[0]}|{words[-1][0]}")
+    return keys
+
+
+def _name_score(a: str, b: str) -> float:
+    return float(fuzz.token_sort_ratio(a, b)) if a and b else 0.0
+
+
+def _conflict(linkedin: set[str], birthday: object, known: _Known) -> bool:
+    """Facts that say two people are different whatever their names."""
+    if linkedin and known.linkedin and not (linkedin & known.linkedin):
+        return True
+    return bool(birthday and known.birthday and birthday != known.birthday)
+
+
+class Matcher:
+    def __init__(self, session: Session, region: str | None) -> None:
+        self.region = default_region(session, region)
+        self.index = Index(session)
+        self.plan = Plan()
+        self.plan.email_owner = self.index.email
+        self._line_of: dict[tuple[str, str], int | None] = {}
+        # Suggestions found while deciding one record; "0" stands for that record's person.
+        self._pending_suggestions: list[Suggestion] = []
+
+    def decide_all(
+        self, records: Sequence[PersonRecord], tick: Callable[[int], None] | None = None
+    ) -> Plan:
+        for i, record in enumerate(records):
+            self.plan.decisions.append(self.decide(record))
+            if tick and i % 500 == 499:
+                tick(500)
+        if tick:
+            tick(len(records) % 500)
+        return self.plan
+
+    def _issue(self, record: PersonRecord, message: str, skipped: bool = True) -> None:
+        self.plan.issues.append(ParseIssue(record.source, record.line, message, skipped))
+
+    def decide(self, record: PersonRecord) -> Decision:
+        facts, warnings = normalise(record, self.region)
+        for w in warnings:
+            self._issue(record, w, skipped=False)
+        if facts is None:
+            self._issue(record, "names nobody (no name, email or phone): skipped")
+            return Decision(record, "skip", reason="names nobody")
+        fp = fingerprint(facts)
+        key = (record.source, record.source_key)
+        seen = self.index.source.get(key)
+        if seen is not None:
+            ref, old_fp, _ = seen
+            if ref > 0 and self.index.known[ref].removed:
+                return self._done(
+                    record, Decision(record, "skip", facts, fp, ref, "its person was removed")
+                )
+            if key in self._line_of and old_fp == fp:
+                line = self._line_of[key]
+                self._issue(
+                    record,
+                    f"same record as line {line}: skipped" if line else "duplicate record: skipped",
+                )
+                return self._done(record, Decision(record, "skip", facts, fp, ref, "duplicate"))
+            if old_fp == fp:
+                return self._done(record, Decision(record, "unchanged", facts, fp, ref))
+            return self._apply(record, Decision(record, "update", facts, fp, ref))
+        target, why = self._exact(facts)
+        if target is not None:
+            if target > 0 and self.index.known[target].removed:
+                self._issue(
+                    record,
+                    f"matches {self.index.known[target].name} (#{target}), "
+                    "who was removed: skipped",
+                )
+                return self._done(record, Decision(record, "skip", facts, fp, target, "removed"))
+            return self._apply(record, Decision(record, "merge", facts, fp, target, why))
+        target, why = self._by_name(facts)
+        if target is not None:
+            return self._apply(record, Decision(record, "merge", facts, fp, target, why))
+        return self._apply(record, Decision(record, "create", facts, fp))
+
+    def _exact(self, facts: Facts) -> tuple[Ref | None, str]:
+        idx = self.index
+        hits: list[tuple[Ref, str]] = [
+            (idx.linkedin[u], f"LinkedIn {u}") for u in sorted(facts.linkedin) if u in idx.linkedin
+        ]
+        hits += [(idx.email[e], f"email {e}") for e, _ in facts.emails if e in idx.email]
+        if not hits:
+            key = name_key(facts.name)
+            for number, _raw, _label in facts.phones:
+                for ref in sorted(idx.phone.get(number, ())):
+                    known = idx.known[ref]
+                    if known.removed:
+                        continue
+                    score = _name_score(key, known.key)
+                    if score >= PHONE_NAME and not _conflict(facts.linkedin, facts.birthday, known):
+                        hits.append((ref, f"phone {number}"))
+                    elif score >= PHONE_SUGGEST:
+                        self._suggest(ref, None, score, f"same phone {number}")
+        if not hits:
+            return None, ""
+        target, why = hits[0]
+        for other, other_why in hits[1:]:
+            if other != target:
+                self._suggest(target, other, 100.0, f"one record has {why} and {other_why}")
+        return target, why
+
+    def _by_name(self, facts: Facts) -> tuple[Ref | None, str]:
+        idx = self.index
+        key = name_key(facts.name)
+        candidates: set[Ref] = set()
+        for block in _block_keys(facts.name, facts.family):
+            candidates |= idx.blocks.get(block, set())
+        org_keys = facts.org_keys
+        linkedin, emails = facts.linkedin, facts.email_set
+        merges: list[tuple[float, Ref]] = []
+        refs = sorted(candidates)
+        close = process.extract(
+            key,
+            [idx.known[r].key for r in refs],
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=CLOSE_NAME,
+            limit=None,
+        )
+        for _match, score, position in sorted(close, key=lambda c: c[2]):
+            ref = refs[position]
+            known = idx.known[ref]
+            if known.removed:
+                continue
+            if _conflict(linkedin, facts.birthday, known):
+                continue
+            same_org = bool(org_keys & known.org_keys)
+            # Two different addresses on both sides: maybe two people; let the user say.
+            other_emails = bool(emails and known.emails and not (emails & known.emails))
+            if score >= SAME_NAME and same_org and not other_emails:
+                merges.append((score, ref))
+            elif score >= SAME_NAME and same_org:
+                self._suggest(ref, None, score, "same name at the same organisation, other emails")
+            elif score >= SAME_NAME:
+                where = (
+                    "another organisation"
+                    if org_keys and known.org_keys
+                    else "no organisation to compare"
+                )
+                self._suggest(ref, None, score, f"same name, {where}")
+            elif same_org:
+                self._suggest(ref, None, score, "similar name at the same organisation")
+        if not merges:
+            return None, ""
+        merges.sort(key=lambda m: (-m[0], m[1]))
+        if len(merges) > 1 and merges[1][0] == merges[0][0]:
+            for _score, ref in merges:
+                self._suggest(
+                    ref, None, merges[0][0], "same name at the same organisation, several people"
+                )
+            return None, ""
+        return merges[0][1], "same name at the same organisation"
+
+    def _suggest(self, a: Ref, b: Ref | None, score: float, reason: str) -> None:
+        # b None means "the person this record ends up as", known once it is decided.
+        self._pending_suggestions.append(Suggestion(a, b if b is not None else 0, score, reason))
+
+    def _apply(self, record: PersonRecord, decision: Decision) -> Decision:
+        assert decision.facts is not None
+        if decision.action == "create":
+            decision.target = self.index.pending(decision.facts)
+            self.plan.creations[decision.target] = decision.facts
+        elif decision.target is not None and decision.target < 0:
+            self.plan.creations[decision.target] = combine(
+                self.plan.creations[decision.target], decision.facts
+            )
+        assert decision.target is not None
+        self.index.remember(decision.target, decision.facts)
+        return self._done(record, decision)
+
+    def _done(self, record: PersonRecord, decision: Decision) -> Decision:
+        for s in self._pending_suggestions:
+            if decision.target is None or decision.action == "skip":
+                continue
+            b = s.b or decision.target
+            if s.a != b:
+                self.plan.suggestions.append(Suggestion(s.a, b, s.score, s.reason))
+        self._pending_suggestions = []
+        if decision.target is not None:
+            self.plan.by_key[record.source_key] = decision.target
+            key = (record.source, record.source_key)
+            if decision.action != "skip":
+                self.index.source[key] = (decision.target, decision.fingerprint, record.line)
+                self._line_of.setdefault(key, record.line)
+        return decision
+
+
+def combine(base: Facts, extra: Facts) -> Facts:
+    """Two records of one new person: the first wins single values, lists are joined."""
+
+    def union(a: tuple, b: tuple, key: Callable[[object], object]) -> tuple:  # type: ignore[type-arg]
+        seen = {key(x) for x in a}
+        return a + tuple(x for x in b if key(x) not in seen)
+
+    first = lambda x: x[0]  # noqa: E731
+    notes = base.notes
+    if extra.notes and extra.notes not in (notes or ""):
+        notes = f"{notes}\n{extra.notes}" if notes else extra.notes
+    past = union(base.past_roles, extra.past_roles, lambda x: x)
+    if extra.org and base.org and extra.org != base.org:
+        past = union(past, ((extra.org, extra.title),), lambda x: x)
+    return Facts(
+        name=base.name,
+        given=base.given or extra.given,
+        middle=base.middle or extra.middle,
+        family=base.family or extra.family,
+        prefix=base.prefix or extra.prefix,
+        suffix=base.suffix or extra.suffix,
+        nickname=base.nickname or extra.nickname,
+        emails=union(base.emails, extra.emails, first),
+        phones=union(base.phones, extra.phones, first),
+        links=union(base.links, extra.links, lambda x: x[1]),  # type: ignore[index]
+        org=base.org or extra.org,
+        title=base.title if base.org else extra.title,
+        past_roles=past,
+        location=base.location or extra.location,
+        birthday=base.birthday or extra.birthday,
+        met_on=base.met_on or extra.met_on,
+        how_met=base.how_met or extra.how_met,
+        tags=union(base.tags, extra.tags, lambda x: x),
+        notes=notes,
+    )
+
+
+def match(
+    session: Session,
+    records: Sequence[PersonRecord],
+    region: str | None = None,
+    tick: Callable[[int], None] | None = None,
+) -> Plan:
+    """Decide what to do with every record (nothing is written)."""
+    matcher = Matcher(session, region)
+    return matcher.decide_all(records, tick)

@@ -1,0 +1,775 @@
+"""Warm introduction paths: from you, through the people you know, to a person or an org.
+
+The graph: you are the root (there may be no Person row for you); the people you have
+interacted with are your first hop, each link as strong as your tie (`strength.scores`);
+people are linked to each other by knows-edges, explicit and derived (`knows.py`), and by
+the roles they held at the same organisation. Organisations are hub nodes: a big employer
+would otherwise be a clique of millions of pairs.
+
+A path's score is the product of its links' strengths. The search is a hop-bounded
+shortest path (cost = -log strength) computed layer by layer over numpy arrays: layer i
+holds the best cost of reaching each person in at most i links, and the predecessor that
+gave it. At 50,000 people and half a million edges one layer is a few vectorised passes
+over the edge arrays (docs/asking.md compares networkx and rustworkx, which spend longer
+just building their graph objects than this search takes).
+
+The graph is loaded with one query per table into arrays and kept in memory for the
+process, keyed by a fingerprint of the tables it depends on. A big graph is also kept in
+the user's cache folder (GOODWILL_CACHE_DIR), because reading half a million rows through
+Python costs more than the whole budget of a command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from goodwill import ask_weights as W
+from goodwill import vocab
+from goodwill.errors import InvalidInput, NotFound
+from goodwill.models import Organization, Person, Role
+from goodwill.schemas.needs import PathOut, PathStep
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+# What a link is, by code. The first ones are vocab.KNOWS_HOW, in order.
+LINK_KINDS: tuple[str, ...] = (*vocab.KNOWS_HOW, "met_through", "colleagues", "contact")
+MET_THROUGH = LINK_KINDS.index("met_through")
+COLLEAGUES = LINK_KINDS.index("colleagues")
+CONTACT = LINK_KINDS.index("contact")
+_INF = np.inf
+DISK_CACHE_MIN_EDGES = 50_000  # smaller graphs load faster than a cache file is checked
+CACHE_ENV = "GOODWILL_CACHE_DIR"
+VERSION_KEY = "graph.version"  # bumped when a knows-edge changes in place
+
+
+# -- the graph ----------------------------------------------------------------------------
+@dataclass
+class Graph:
+    """People as nodes 0..n-1 (`ids` sorted), organisations as hubs 0..m-1."""
+
+    ids: I64
+    # Person-person links, each in both directions, sorted by source (CSR: src_ptr;
+    # src itself is derived from it).
+    dst: I64
+    strength: F64
+    how: NDArray[np.int8]
+    src_ptr: I64
+    # Role memberships: node, hub, half-strength (a colleague link is the product of
+    # two halves), current role; sorted by node (node_ptr), and by hub (by_hub, hub_ptr).
+    mem_node: I64
+    mem_hub: I64
+    mem_half: F64
+    mem_current: NDArray[np.bool_]
+    node_ptr: I64
+    by_hub: I64
+    hub_ptr: I64
+    hub_org: I64  # organisation id of each hub
+    fingerprint: str = ""
+    src: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cost: F64 = field(default_factory=lambda: np.zeros(0))
+    mem_cost: F64 = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        self.src = np.repeat(np.arange(len(self.ids), dtype=np.int64), np.diff(self.src_ptr))
+        self.cost = -np.log(np.clip(self.strength, 1e-9, 1.0))
+        self.mem_cost = -np.log(np.clip(self.mem_half, 1e-9, 1.0))
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def m(self) -> int:
+        return len(self.hub_org)
+
+    def nodes(self, person_ids: Sequence[int] | I64) -> I64:
+        """Node index of each person id (-1 for people not in the graph)."""
+        want = np.asarray(person_ids, dtype=np.int64)
+        if self.n == 0 or want.size == 0:
+            return np.full(want.shape, -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.ids, want), self.n - 1)
+        return np.where(self.ids[pos] == want, pos, -1).astype(np.int64)
+
+    def hub_of(self, org_id: int) -> int:
+        pos = np.nonzero(self.hub_org == org_id)[0]
+        return int(pos[0]) if pos.size else -1
+
+    def members(self, hub: int, *, current_only: bool = False) -> I64:
+        rows = self.by_hub[self.hub_ptr[hub] : self.hub_ptr[hub + 1]]
+        if current_only:
+            rows = rows[self.mem_current[rows]]
+        return self.mem_node[rows]
+
+
+def _ranges(ptr: I64, items: I64) -> I64:
+    """Concatenated index ranges ptr[i]..ptr[i+1] for each i in items (vectorised)."""
+    if items.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts, ends = ptr[items], ptr[items + 1]
+    counts = ends - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+    return (offsets + np.arange(total, dtype=np.int64)).astype(np.int64)
+
+
+def _rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
+    """Raw DB-API rows: half a million edges go 3x faster without ORM row objects."""
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _array(rows: list[tuple[Any, ...]], width: int) -> F64:
+    if not rows:
+        return np.zeros((0, width))
+    return np.array(rows, dtype=np.float64).reshape(-1, width)
+
+
+def _how_case() -> str:
+    whens = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(vocab.KNOWS_HOW))
+    return f"CASE how {whens} ELSE {vocab.KNOWS_HOW.index('manual')} END"
+
+
+def _evidence(session: Session) -> F64:
+    """Every piece of evidence that two people know each other: rows (a, b, strength, how)."""
+    knows = _array(_rows(session, f"SELECT a_id, b_id, confidence, {_how_case()} FROM knows"), 4)
+    meet = _array(
+        _rows(
+            session,
+            "SELECT p1.person_id, p2.person_id, COUNT(*) FROM participant p1 "
+            "JOIN participant p2 ON p2.interaction_id = p1.interaction_id "
+            "AND p1.person_id < p2.person_id "
+            "WHERE p1.interaction_id IN (SELECT interaction_id FROM participant "
+            f"GROUP BY interaction_id HAVING COUNT(*) BETWEEN 2 AND {W.MEETING_MAX_PEOPLE}) "
+            "GROUP BY p1.person_id, p2.person_id",
+        ),
+        3,
+    )
+    meetings = np.column_stack(
+        [
+            meet[:, :2],
+            1.0 - (1.0 - W.MEETING_STRENGTH) ** meet[:, 2],
+            np.full(len(meet), vocab.KNOWS_HOW.index("meeting")),
+        ]
+    )
+
+    def pairs(sql: str, strength: float, how: int) -> F64:
+        got = _array(_rows(session, sql), 2)
+        return np.column_stack([got, np.full(len(got), strength), np.full(len(got), how)])
+
+    return np.vstack(
+        [
+            knows,
+            meetings,
+            pairs(
+                "SELECT person_id, referred_to_id FROM request WHERE referred_to_id IS NOT NULL",
+                W.REFERRAL_STRENGTH,
+                vocab.KNOWS_HOW.index("referral"),
+            ),
+            pairs(
+                "SELECT a_id, b_id FROM introduction WHERE stage IN ('made', 'followed_up')",
+                W.INTRODUCTION_STRENGTH,
+                vocab.KNOWS_HOW.index("introduction"),
+            ),
+            pairs(
+                "SELECT id, met_through_id FROM person WHERE met_through_id IS NOT NULL",
+                W.MET_THROUGH_STRENGTH,
+                MET_THROUGH,
+            ),
+        ]
+    )
+
+
+def _links(ids: I64, ev: F64) -> tuple[I64, I64, F64, NDArray[np.int8]]:
+    """Evidence per pair combined by noisy-or; the strongest evidence names the link."""
+    n = len(ids)
+    a = _nodes(ids, ev[:, 0].astype(np.int64))
+    b = _nodes(ids, ev[:, 1].astype(np.int64))
+    keep = (a >= 0) & (b >= 0) & (a != b)
+    a, b, s, how = a[keep], b[keep], np.clip(ev[keep, 2], 0.0, 1.0), ev[keep, 3]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo * max(n, 1) + hi
+    order = np.lexsort((-s, key))
+    key, lo, hi, s, how = key[order], lo[order], hi[order], s[order], how[order]
+    if key.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), np.zeros(0, dtype=np.int8)
+    first = np.concatenate([[True], key[1:] != key[:-1]])
+    starts = np.nonzero(first)[0]
+    miss = np.add.reduceat(np.log1p(-np.minimum(s, 1.0 - 1e-9)), starts)
+    return lo[starts], hi[starts], 1.0 - np.exp(miss), how[starts].astype(np.int8)
+
+
+def _nodes(ids: I64, want: I64) -> I64:
+    if ids.size == 0:
+        return np.full(want.shape, -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(ids, want), ids.size - 1)
+    return np.where(ids[pos] == want, pos, -1).astype(np.int64)
+
+
+def _build(session: Session, fingerprint: str) -> Graph:
+    ids = np.array(
+        sorted(
+            r[0]
+            for r in _rows(
+                session, "SELECT id FROM person WHERE removed_at IS NULL AND is_me = FALSE"
+            )
+        ),
+        dtype=np.int64,
+    )
+    n = len(ids)
+    lo, hi, s, how = _links(ids, _evidence(session))
+    src = np.concatenate([lo, hi])
+    dst = np.concatenate([hi, lo])
+    order = np.argsort(src, kind="stable")
+    src, dst = src[order], dst[order]
+    strength, kinds = np.concatenate([s, s])[order], np.concatenate([how, how])[order]
+    src_ptr = np.searchsorted(src, np.arange(n + 1)).astype(np.int64)
+    # Roles: one membership per (person, organisation), the current role winning.
+    roles = _array(_rows(session, "SELECT person_id, org_id, is_current FROM role"), 3)
+    node = _nodes(ids, roles[:, 0].astype(np.int64))
+    ok = node >= 0
+    node, org, cur = node[ok], roles[ok, 1].astype(np.int64), roles[ok, 2] > 0
+    order = np.lexsort((~cur, org, node))
+    node, org, cur = node[order], org[order], cur[order]
+    first = np.ones(node.size, dtype=bool)
+    first[1:] = (node[1:] != node[:-1]) | (org[1:] != org[:-1])
+    node, org, cur = node[first], org[first], cur[first]
+    hub_org, hub = np.unique(org, return_inverse=True)
+    size = np.bincount(hub, minlength=len(hub_org)).astype(np.float64)
+    dilution = np.minimum(1.0, W.COLLEAGUE_CIRCLE / np.maximum(size - 1.0, 1.0))
+    factor = np.where(cur, W.COLLEAGUE_CURRENT, W.COLLEAGUE_PAST)
+    half = factor * np.sqrt(dilution[hub])
+    by_node = np.argsort(node, kind="stable")
+    node, hub, half, cur = node[by_node], hub[by_node], half[by_node], cur[by_node]
+    by_hub = np.argsort(hub, kind="stable").astype(np.int64)
+    return Graph(
+        ids=ids,
+        dst=dst.astype(np.int64),
+        strength=strength.astype(np.float64),
+        how=kinds.astype(np.int8),
+        src_ptr=src_ptr,
+        mem_node=node.astype(np.int64),
+        mem_hub=hub.astype(np.int64),
+        mem_half=half.astype(np.float64),
+        mem_current=cur.astype(np.bool_),
+        node_ptr=np.searchsorted(node, np.arange(n + 1)).astype(np.int64),
+        by_hub=by_hub,
+        hub_ptr=np.searchsorted(hub[by_hub], np.arange(len(hub_org) + 1)).astype(np.int64),
+        hub_org=hub_org.astype(np.int64),
+        fingerprint=fingerprint,
+    )
+
+
+# -- caching ------------------------------------------------------------------------------
+# Cheap to read (largest ids, counts of small tables, one pass over people): rows are
+# only added to the big tables; their updates show in a person's updated_at or in the
+# version knows.add bumps when it changes an existing edge.
+_FINGERPRINT_SQL = (
+    "SELECT (SELECT MAX(id) FROM knows), "
+    f"(SELECT value FROM setting WHERE key = '{VERSION_KEY}'), "
+    "(SELECT COUNT(*) || '/' || MAX(updated_at) || '/' || COUNT(removed_at) FROM person), "
+    "(SELECT MAX(id) FROM role), (SELECT MAX(id) FROM organization), "
+    "(SELECT MAX(id) FROM interaction), (SELECT MAX(id) FROM exchange), "
+    "(SELECT COUNT(*) FROM request), (SELECT MAX(answered_at) FROM request), "
+    "(SELECT COUNT(*) FROM introduction), (SELECT MAX(updated_at) FROM introduction)"
+)
+_MEMORY: dict[str, tuple[Graph, dict[str, F64]]] = {}
+
+
+def fingerprint(session: Session) -> str:
+    """Changes whenever anything the graph or the ties depend on changes."""
+    row = _rows(session, _FINGERPRINT_SQL)[0]
+    return "|".join(str(v) for v in row)
+
+
+def _cache_file(session: Session) -> Path:
+    base = os.environ.get(CACHE_ENV)
+    if base:
+        folder = Path(base)
+    else:
+        from platformdirs import user_cache_dir
+
+        folder = Path(user_cache_dir("goodwill", appauthor=False))
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    return folder / f"graph-{hashlib.sha1(url.encode()).hexdigest()[:16]}.npz"
+
+
+_DERIVED = frozenset({"fingerprint", "src", "cost", "mem_cost"})
+# Stored narrower than used: the cache file is read on every command.
+_STORED: dict[str, type] = {
+    "ids": np.int64,
+    "dst": np.int32,
+    "strength": np.float32,
+    "mem_node": np.int32,
+    "mem_hub": np.int32,
+    "mem_half": np.float32,
+    "by_hub": np.int32,
+}
+
+
+def _arrays(g: Graph) -> dict[str, Any]:
+    out = {}
+    for f in fields(g):
+        if f.name not in _DERIVED:
+            value = getattr(g, f.name)
+            out[f.name] = value.astype(_STORED[f.name]) if f.name in _STORED else value
+    return out
+
+
+def _widen(name: str, value: Any) -> Any:
+    if name in _STORED:
+        kind = np.float64 if np.issubdtype(value.dtype, np.floating) else np.int64
+        return value.astype(kind)
+    return value
+
+
+def _load_disk(path: Path, fp: str) -> tuple[Graph, dict[str, F64]] | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["fingerprint"]) != fp:
+                return None
+            names = {f.name for f in fields(Graph)} - _DERIVED
+            g = Graph(**{k: _widen(k, data[k]) for k in names}, fingerprint=fp)
+            ties = {str(data["ties_key"]): data["ties"]} if "ties_key" in data else {}
+            return g, ties
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _save_disk(path: Path, g: Graph, ties: dict[str, F64]) -> None:
+    extra: dict[str, Any] = {}
+    if ties:
+        key, values = next(iter(ties.items()))
+        extra = {"ties_key": np.array(key), "ties": values}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, fingerprint=np.array(g.fingerprint), **_arrays(g), **extra)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written is only slower
+
+
+def graph(session: Session) -> Graph:
+    """The graph of the session's database (from memory or the cache when unchanged)."""
+    return _entry(session)[0]
+
+
+def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
+    fp = fingerprint(session)
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    held = _MEMORY.get(url)
+    if held is not None and held[0].fingerprint == fp:
+        return held
+    path = _cache_file(session)
+    entry = _load_disk(path, fp) if path.exists() else None
+    if entry is None:
+        g = _build(session, fp)
+        entry = (g, {})
+        if len(g.src) >= DISK_CACHE_MIN_EDGES:
+            _save_disk(path, g, {})
+    _MEMORY[url] = entry
+    return entry
+
+
+def _as_of(as_of: dt.datetime | dt.date | None) -> tuple[dt.datetime, str]:
+    """The moment ties are computed at, and their cache key ('now' is cached per day)."""
+    if as_of is None:
+        now = dt.datetime.now()
+        return now, now.date().isoformat()
+    if not isinstance(as_of, dt.datetime):
+        as_of = dt.datetime.combine(as_of, dt.time(23, 59, 59))
+    return as_of, as_of.isoformat()
+
+
+def tie_strengths(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, float]:
+    """Your tie strength with each person, from the ledger's model (one place to change)."""
+    from goodwill import strength
+
+    return strength.scores(session, as_of, person_ids)
+
+
+def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None) -> F64:
+    """Tie strength per node (0 for people you have no history with)."""
+    when, key = _as_of(as_of)
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    held = _MEMORY.get(url)
+    if held and held[0] is g and key in held[1]:
+        return held[1][key]
+    scores = tie_strengths(session, when)
+    values = np.zeros(g.n)
+    if scores:
+        pid = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+        val = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+        node = g.nodes(pid)
+        values[node[node >= 0]] = val[node >= 0]
+    if held and held[0] is g:
+        held[1].clear()
+        held[1][key] = values
+        if len(g.src) >= DISK_CACHE_MIN_EDGES:
+            _save_disk(_cache_file(session), g, held[1])
+    return values
+
+
+# -- the search ---------------------------------------------------------------------------
+@dataclass
+class Search:
+    """Layer i (0-based) holds the best cost to each node in at most i+1 links."""
+
+    cost: list[F64]
+    pred: list[I64]  # -2: not improved at this layer; -1: from you; else previous node
+    link: list[F64]
+    how: list[NDArray[np.int8]]
+    hub: list[I64]
+
+    def best(self) -> F64:
+        return self.cost[-1]
+
+
+def search(g: Graph, tie: F64, max_hops: int) -> Search:
+    """Best paths from you to everyone in at most `max_hops` links (layered, exact)."""
+    first = tie >= W.MIN_TIE
+    d = np.where(first, -np.log(np.clip(tie, 1e-9, 1.0)), _INF)
+    out = Search(
+        cost=[d],
+        pred=[np.where(first, -1, -2).astype(np.int64)],
+        link=[np.where(first, tie, 0.0)],
+        how=[np.full(g.n, CONTACT, dtype=np.int8)],
+        hub=[np.full(g.n, -1, dtype=np.int64)],
+    )
+    for _ in range(max_hops - 1):
+        d, (pred, link, how, hub) = _relax(g, d)
+        out.cost.append(d)
+        out.pred.append(pred)
+        out.link.append(link)
+        out.how.append(how)
+        out.hub.append(hub)
+        if not (pred != -2).any():
+            break
+    return out
+
+
+def _segment_min(values: F64, ptr: I64, size: int) -> F64:
+    """Minimum of values[ptr[i]:ptr[i+1]] for each i (inf for empty segments)."""
+    out = np.full(size, _INF)
+    has = ptr[1:] > ptr[:-1]
+    if values.size and has.any():
+        out[has] = np.minimum.reduceat(values, ptr[:-1][has])
+    return out
+
+
+def _first_per(keys: I64, rows: I64) -> tuple[I64, I64]:
+    """For rows sorted by key: the first row of each key."""
+    if rows.size == 0:
+        return rows, rows
+    k = keys[rows]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return k[first], rows[first]
+
+
+def _relax(g: Graph, d: F64) -> tuple[F64, tuple[I64, F64, NDArray[np.int8], I64]]:
+    """One more link: each node pulls the best of its neighbours (contiguous segments)."""
+    cand = d[g.dst] + g.cost  # link e, taken from dst[e] into src[e]
+    new = np.minimum(d, _segment_min(cand, g.src_ptr, g.n))
+    # Through organisations: each hub's best member, then every member from the hub.
+    in_hub_order = g.by_hub
+    hv = d[g.mem_node[in_hub_order]] + g.mem_cost[in_hub_order]
+    hub_best = _segment_min(hv, g.hub_ptr, g.m)
+    cand2 = hub_best[g.mem_hub] + g.mem_cost  # memberships in node order
+    new = np.minimum(new, _segment_min(cand2, g.node_ptr, g.n))
+    improved = new < d
+    pred = np.full(g.n, -2, dtype=np.int64)
+    link = np.zeros(g.n)
+    how = np.zeros(g.n, dtype=np.int8)
+    hub = np.full(g.n, -1, dtype=np.int64)
+    if not improved.any():
+        return new, (pred, link, how, hub)
+    won = np.nonzero(improved[g.src] & (cand == new[g.src]))[0]
+    nodes, e = _first_per(g.src, won)
+    pred[nodes], link[nodes], how[nodes] = g.dst[e], g.strength[e], g.how[e]
+    unset = pred[g.mem_node] == -2
+    won2 = np.nonzero(improved[g.mem_node] & (cand2 == new[g.mem_node]) & unset)[0]
+    nodes2, mq = _first_per(g.mem_node, won2)
+    if mq.size:
+        best_rows = np.nonzero(hv == hub_best[g.mem_hub[in_hub_order]])[0]
+        hubs_w, rows_w = _first_per(g.mem_hub[in_hub_order], best_rows)
+        hub_arg = np.full(g.m, -1, dtype=np.int64)
+        hub_arg[hubs_w] = in_hub_order[rows_w]
+        via = hub_arg[g.mem_hub[mq]]
+        pred[nodes2] = g.mem_node[via]
+        link[nodes2] = g.mem_half[via] * g.mem_half[mq]
+        how[nodes2] = COLLEAGUES
+        hub[nodes2] = g.mem_hub[mq]
+    return new, (pred, link, how, hub)
+
+
+@dataclass
+class Step:
+    node: int
+    strength: float
+    how: int
+    hub: int  # -1 unless the link is "colleagues at" an organisation
+
+
+def walk(s: Search, node: int, hops: int | None = None) -> list[Step]:
+    """The best path to `node` in at most `hops` links, first hop first."""
+    layer = (hops or len(s.cost)) - 1
+    steps: list[Step] = []
+    while layer >= 0:
+        while layer >= 0 and s.pred[layer][node] == -2:
+            layer -= 1
+        if layer < 0:
+            return []  # not reachable
+        steps.append(
+            Step(
+                node,
+                float(s.link[layer][node]),
+                int(s.how[layer][node]),
+                int(s.hub[layer][node]),
+            )
+        )
+        prev = int(s.pred[layer][node])
+        if prev == -1:
+            break
+        node, layer = prev, layer - 1
+    return steps[::-1]
+
+
+# -- paths to a target ----------------------------------------------------------------------
+def check_hops(max_hops: int) -> int:
+    if max_hops < 1:
+        raise InvalidInput("max-hops", max_hops, "must be at least 1")
+    if max_hops > W.MAX_HOPS_LIMIT:
+        raise InvalidInput(
+            "max-hops",
+            max_hops,
+            f"must be at most {W.MAX_HOPS_LIMIT}: longer chains of introductions are not warm",
+        )
+    return max_hops
+
+
+def resolve_target(session: Session, ref: str) -> Organization | Person:
+    """An organisation by name, else a person; unknown: say so with close names."""
+    from goodwill import orgs, people
+
+    text = ref.strip()
+    if not text:
+        raise InvalidInput("to", ref, "name an organisation or a person")
+    if text.lstrip("#").isdigit() or "@" in text:
+        return people.resolve(session, text)
+    try:
+        return orgs.resolve(session, text)
+    except NotFound as org_missing:
+        try:
+            return people.resolve(session, text)
+        except NotFound:
+            hint = str(org_missing).partition(";")[2]
+            raise NotFound(
+                f"no organisation or person matches '{text}'" + (f";{hint}" if hint else "")
+            ) from None
+
+
+def target_nodes(g: Graph, target: Organization | Person) -> tuple[I64, str]:
+    """The people a path may end at: the person, or who works (else worked) at the org."""
+    if isinstance(target, Person):
+        return g.nodes([target.id]), target.display_name
+    hub = g.hub_of(target.id)
+    if hub < 0:
+        return np.zeros(0, dtype=np.int64), target.name
+    now = g.members(hub, current_only=True)
+    return (now if now.size else g.members(hub)), target.name
+
+
+def best_paths(
+    g: Graph, s: Search, targets: I64, *, limit: int = W.PATHS_SHOWN, org: bool = False
+) -> list[tuple[float, list[Step]]]:
+    """The best few paths to any of `targets`: each through a different last link."""
+    targets = targets[targets >= 0]
+    if targets.size == 0:
+        return []
+    h = len(s.cost)
+    before = s.cost[h - 2] if h >= 2 else np.full(g.n, _INF)
+    in_target = np.zeros(g.n, dtype=bool)
+    in_target[targets] = True
+    # Candidate last links, as parallel arrays: cost, previous node (-1: you), target,
+    # link strength, link kind, hub (-1 unless colleagues).
+    first = s.cost[0]
+    direct = targets[np.isfinite(first[targets])]
+    parts = [
+        (
+            first[direct],
+            np.full(direct.size, -1),
+            direct,
+            s.link[0][direct],
+            np.full(direct.size, CONTACT),
+            np.full(direct.size, -1),
+        )
+    ]
+    if h >= 2:
+        e = _ranges(g.src_ptr, targets)
+        prev = g.dst[e]
+        cost = before[prev] + g.cost[e]
+        ok = np.isfinite(cost) & ~in_target[prev]
+        e = e[ok]
+        parts.append((cost[ok], prev[ok], g.src[e], g.strength[e], g.how[e], np.full(e.size, -1)))
+        # Through a shared organisation: its best-placed member who is not a target.
+        t_mem = _ranges(g.node_ptr, targets)
+        hubs = np.unique(g.mem_hub[t_mem])
+        rows = g.by_hub[_ranges(g.hub_ptr, hubs)]
+        rows = rows[~in_target[g.mem_node[rows]]]
+        val = before[g.mem_node[rows]] + g.mem_cost[rows]
+        hub_best = np.full(g.m, _INF)
+        np.minimum.at(hub_best, g.mem_hub[rows], val)
+        hub_arg = np.full(g.m, -1, dtype=np.int64)
+        win = val == hub_best[g.mem_hub[rows]]
+        hub_arg[g.mem_hub[rows][win]] = rows[win]
+        t_hub = g.mem_hub[t_mem]
+        ok = np.isfinite(hub_best[t_hub])
+        t_mem, t_hub = t_mem[ok], t_hub[ok]
+        via = hub_arg[t_hub]
+        parts.append(
+            (
+                hub_best[t_hub] + g.mem_cost[t_mem],
+                g.mem_node[via],
+                g.mem_node[t_mem],
+                g.mem_half[via] * g.mem_half[t_mem],
+                np.full(t_mem.size, COLLEAGUES),
+                t_hub,
+            )
+        )
+    cost_, prev_, t_, link_, how_, hub_ = (np.concatenate(col) for col in zip(*parts, strict=True))
+    order = np.lexsort((prev_, t_, cost_))
+    out: list[tuple[float, list[Step]]] = []
+    seen: set[tuple[int, int]] = set()
+    for i in order.tolist():
+        p_node, t_node = int(prev_[i]), int(t_[i])
+        prefix = [] if p_node == -1 else walk(s, p_node, h - 1)
+        if p_node != -1 and not prefix:
+            continue
+        nodes = [st.node for st in prefix]
+        if t_node in nodes or (org and any(in_target[x] for x in nodes)):
+            continue
+        key = (nodes[0] if nodes else t_node, t_node)
+        if key in seen:
+            continue
+        seen.add(key)
+        last = Step(t_node, float(link_[i]), int(how_[i]), int(hub_[i]))
+        out.append((math.exp(-float(cost_[i])), [*prefix, last]))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def describe(
+    session: Session, g: Graph, paths: list[tuple[float, list[Step]]], target: str
+) -> list[PathOut]:
+    """Paths as the outside sees them: names, organisations, link strengths, link kinds."""
+    node_ids = sorted({st.node for _, steps in paths for st in steps})
+    person_ids = g.ids[node_ids].tolist() if node_ids else []
+    names = dict(
+        session.execute(
+            select(Person.id, Person.display_name).where(Person.id.in_(person_ids))
+        ).all()
+    )
+    where = current_orgs(session, person_ids)
+    hubs = sorted({st.hub for _, steps in paths for st in steps if st.hub >= 0})
+    org_names = dict(
+        session.execute(
+            select(Organization.id, Organization.name).where(
+                Organization.id.in_([int(g.hub_org[h]) for h in hubs])
+            )
+        ).all()
+    )
+    hub_names = {h: org_names.get(int(g.hub_org[h]), "?") for h in hubs}
+    out = []
+    for score, steps in paths:
+        rows = []
+        for st in steps:
+            pid = int(g.ids[st.node])
+            rows.append(
+                PathStep(
+                    id=pid,
+                    name=names.get(pid, "?"),
+                    organization=where.get(pid),
+                    strength=round(st.strength, 3),
+                    via=link_label(st, hub_names),
+                )
+            )
+        out.append(PathOut(target=target, score=round(score, 4), hops=len(steps), steps=rows))
+    return out
+
+
+def link_label(step: Step, hub_names: dict[int, str]) -> str:
+    kind = LINK_KINDS[step.how]
+    if kind == "contact":
+        return "your contact"
+    if kind == "colleagues":
+        return f"colleagues at {hub_names.get(step.hub, '?')}"
+    if kind == "met_through":
+        return "you met them through"
+    return {
+        "employer": "knows (worked together)",
+        "meeting": "knows (met in meetings with you)",
+        "introduction": "knows (introduced)",
+        "referral": "knows (referred)",
+        "import": "knows (imported)",
+        "manual": "knows",
+    }[kind]
+
+
+def current_orgs(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    out: dict[int, str] = {}
+    for pid, name in session.execute(
+        select(Role.person_id, Organization.name)
+        .join(Organization, Organization.id == Role.org_id)
+        .where(Role.person_id.in_(list(person_ids)))
+        .order_by(Role.is_current, Role.id)
+    ):
+        out[pid] = name  # current roles sort last and win
+    return out
+
+
+def paths_to(
+    session: Session,
+    to: str,
+    *,
+    max_hops: int = W.DEFAULT_MAX_HOPS,
+    limit: int = W.PATHS_SHOWN,
+    as_of: dt.datetime | dt.date | None = None,
+) -> list[PathOut]:
+    """The best few warm introduction paths from you to a person or an organisation."""
+    check_hops(max_hops)
+    target = resolve_target(session, to)
+    if isinstance(target, Person) and target.is_me:
+        raise InvalidInput("to", to, "is you")
+    g = graph(session)
+    nodes, label = target_nodes(g, target)
+    if nodes.size == 0 or not (nodes >= 0).any():
+        return []
+    s = search(g, ties(session, g, as_of), max_hops)
+    found = best_paths(g, s, nodes, limit=limit, org=isinstance(target, Organization))
+    return describe(session, g, found, label)

@@ -1,0 +1,166 @@
+"""The FastAPI application: pages, the JSON API, security and error handling.
+
+The web layer is thin: each route parses its input, calls the domain in one transaction
+(`with store.session() as s:`) and renders a template or a pydantic schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from goodwill import __version__
+from goodwill.db import Store, open_store
+from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
+from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
+from goodwill.web.render import Renderer
+
+STATIC = Path(__file__).parent / "static"
+# SQLAlchemy's default pool holds 5 + 10 connections; CPU-bound pages gain nothing from
+# more threads than a few per core anyway.
+WORKER_THREADS = 8
+log = logging.getLogger("goodwill.web")
+
+
+def create_app(
+    store_or_db_url: Store | str | None,
+    *,
+    token: str | None = None,
+    allowed_hosts: Iterable[str] = (),
+    clock: Callable[[], dt.datetime] | None = None,
+) -> FastAPI:
+    """The web app over a store (or a database path/URL, opened and closed with the app).
+
+    `token`: when set, every page and API call needs it (required beyond localhost).
+    `allowed_hosts`: Host header names accepted besides localhost, 127.0.0.1 and [::1].
+    `clock`: what "now" is (tests pass a fixed one).
+    """
+    owned = not isinstance(store_or_db_url, Store)
+    store = store_or_db_url if isinstance(store_or_db_url, Store) else open_store(store_or_db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Pages run in worker threads, each holding a database connection: fewer threads
+        # than the pool has connections, so a busy moment queues instead of timing out.
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        yield
+        if owned:
+            store.dispose()
+
+    app = FastAPI(
+        title="goodwill",
+        version=__version__,
+        description="The JSON API of goodwill, a local-first relationship manager.",
+        lifespan=lifespan,
+        dependencies=[Depends(verify_csrf)],
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.guard = Guard(token=token, allowed_hosts=allowed_hosts)
+    app.state.clock = clock or dt.datetime.now
+    app.state.render = Renderer()
+    app.add_middleware(GuardMiddleware, guard=app.state.guard)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_error_handlers(app)
+
+    from goodwill.web.routes import api, auth, log_page, people_pages, today
+
+    for module in (auth, today, people_pages, log_page, api):
+        app.include_router(module.router)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return (
+        request.url.path.startswith("/api")
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
+
+
+def _error(request: Request, status: int, title: str, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    render: Renderer = request.app.state.render
+    return render.page(
+        request, "error.html", {"title": title, "message": message, "status": status}, status=status
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every failure becomes a friendly page (or JSON under /api); never a traceback."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, "Not found", str(exc))
+
+    @app.exception_handler(Ambiguous)
+    async def ambiguous(request: Request, exc: Ambiguous) -> Response:
+        return _error(request, 400, "Which one?", str(exc))
+
+    @app.exception_handler(InvalidInput)
+    async def invalid(request: Request, exc: InvalidInput) -> Response:
+        return _error(request, 400, "That did not work", str(exc))
+
+    @app.exception_handler(GoodwillError)
+    async def goodwill_error(request: Request, exc: GoodwillError) -> Response:
+        return _error(request, 400, "That did not work", str(exc))
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        return _error(
+            request,
+            403,
+            "Page expired",
+            "This form is out of date (or did not come from goodwill). "
+            "Reload the page and try again.",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error(request, 404, "Not found", "There is no page at this address.")
+        if exc.status_code == 405:
+            return _error(request, 405, "Not allowed", "This address does not accept that.")
+        detail = exc.detail if isinstance(exc.detail, str) else "The request was not understood."
+        return _error(request, exc.status_code, "That did not work", detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": _jsonable_errors(exc.errors())}, status_code=422)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ())[1:]) or "input"
+        message = f"{where}: {first.get('msg', 'invalid value')}"
+        return _error(request, 422, "That did not work", message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(
+            request,
+            500,
+            "Something went wrong",
+            "goodwill hit an unexpected error; nothing was saved. "
+            "The details are in the terminal running 'goodwill serve'.",
+        )
+
+
+def _jsonable_errors(errors: object) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for e in errors if isinstance(errors, list | tuple) else []:
+        if isinstance(e, dict):
+            out.append({"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))})
+    return out

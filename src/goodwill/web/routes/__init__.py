@@ -1,0 +1,1 @@
+"""Routes, one module per page (or group of pages), plus the JSON API."""

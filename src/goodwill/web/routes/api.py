@@ -1,0 +1,130 @@
+"""The JSON API under /api: the same pydantic schemas as the command line's --format json."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import select
+from starlette.requests import Request
+
+from goodwill import interactions, orgs, people, search, validate
+from goodwill.errors import NotFound
+from goodwill.models import Interaction, Organization
+from goodwill.schemas.people import (
+    InteractionBrief,
+    OrgDetail,
+    OrgSummary,
+    PersonDetail,
+    PersonSummary,
+    SearchHit,
+)
+from goodwill.schemas.web import LogRequest
+from goodwill.web.routes.deps import now, store
+from goodwill.web.routes.people_pages import find_people
+
+ERRORS = {
+    400: {"description": "A value is not acceptable (`detail` says which and why)."},
+    403: {"description": "A write without the page's CSRF token or the API token."},
+    404: {"description": "No such record."},
+}
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)  # type: ignore[arg-type]
+
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many first.")]
+Id = Annotated[int, Path(ge=1, le=validate.MAX_ID, description="A record id.")]
+
+
+@router.get("/people", response_model=list[PersonSummary])
+def api_people(
+    request: Request,
+    q: Annotated[str, Query(max_length=200, description="Search words.")] = "",
+    circle: Annotated[
+        str, Query(max_length=20, description="close, active, network or wider.")
+    ] = "",
+    tag: Annotated[str, Query(max_length=100)] = "",
+    org: Annotated[str, Query(max_length=300, description="Organisation id or name.")] = "",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[PersonSummary]:
+    """People (like `goodwill person list --format json`), best search match first."""
+    with store(request).session() as s:
+        rows, _total = find_people(
+            s, q=q, circle=circle, tag=tag, org=org, limit=limit, offset=offset
+        )
+    return rows
+
+
+@router.get("/people/{person_id}", response_model=PersonDetail)
+def api_person(request: Request, person_id: Id) -> PersonDetail:
+    """Everything about a person (like `goodwill person show ID --format json`)."""
+    with store(request).session() as s:
+        return people.detail(s, people.resolve(s, str(person_id)))
+
+
+@router.get("/orgs", response_model=list[OrgSummary])
+def api_orgs(request: Request, limit: Limit = 100, offset: Offset = 0) -> list[OrgSummary]:
+    """Organisations with how many of your people work or worked there."""
+    with store(request).session() as s:
+        chosen = s.scalars(
+            select(Organization).order_by(Organization.name).limit(limit).offset(offset)
+        ).all()
+        return orgs.summaries(s, chosen)
+
+
+@router.get("/orgs/{org_id}", response_model=OrgDetail)
+def api_org(request: Request, org_id: Id) -> OrgDetail:
+    """An organisation and its current and past people."""
+    with store(request).session() as s:
+        org = s.get(Organization, org_id)
+        if org is None:
+            raise NotFound(f"no organisation #{org_id}")
+        return orgs.detail(s, org)
+
+
+@router.get("/search", response_model=list[SearchHit])
+def api_search(
+    request: Request,
+    q: Annotated[str, Query(max_length=200, description="Search words.")],
+    limit: Limit = 20,
+) -> list[SearchHit]:
+    """Full-text search over people, organisations and interaction summaries."""
+    with store(request).session() as s:
+        return search.search(s, q, limit=limit)
+
+
+@router.get("/interactions", response_model=list[InteractionBrief])
+def api_interactions(request: Request, limit: Limit = 20) -> list[InteractionBrief]:
+    """The latest interactions, newest first."""
+    with store(request).session() as s:
+        ids = s.scalars(
+            select(Interaction.id)
+            .where(Interaction.planned.is_(False))
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+        ).all()
+        return people.interaction_briefs(s, list(ids))
+
+
+@router.post("/interactions", response_model=InteractionBrief, status_code=201)
+def api_log(request: Request, body: LogRequest) -> InteractionBrief:
+    """Record an interaction (like `goodwill log`). Needs the X-CSRF-Token header of a page
+    or, on a server started with a token, `Authorization: Bearer TOKEN`."""
+    current = now(request)
+    with store(request).session() as s:
+        who = [people.resolve(s, ref) for ref in body.people]
+        when = validate.datetime(body.date, now=current) if body.date else None
+        item = interactions.log(
+            s,
+            who,
+            body.kind,
+            when=when,
+            summary=body.summary,
+            initiated_by=body.initiated_by,
+            gave=body.gave,
+            got=body.got,
+            asked=body.asked,
+            they_asked=body.they_asked,
+            now=current,
+        )
+        return people.interaction_briefs(s, [item.id])[0]

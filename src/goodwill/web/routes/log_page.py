@@ -1,0 +1,142 @@
+"""Log: record an interaction in a few clicks (people chips, kind and exchange chips)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from goodwill import interactions, people, search, validate, vocab
+from goodwill.errors import Ambiguous, InvalidInput, NotFound
+from goodwill.models import Interaction, Person
+from goodwill.schemas.people import InteractionBrief, PersonSummary
+from goodwill.schemas.web import LogForm, RecordId, split_list
+from goodwill.web.render import field_errors
+from goodwill.web.routes.deps import now, render, store
+
+router = APIRouter(include_in_schema=False)
+
+# Domain InvalidInput.field -> the form field it is shown beside.
+LOG_FIELDS = {
+    "person": "who",
+    "exchange kind": "gave",
+    "they-asked": "they_asked",
+    "follow-up": "follow_up",
+    "need": "who",
+}
+
+
+def recent_briefs(s: Session, limit: int = 8) -> list[InteractionBrief]:
+    ids = s.scalars(
+        select(Interaction.id)
+        .where(Interaction.planned.is_(False))
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    ).all()
+    return people.interaction_briefs(s, list(ids))
+
+
+def _chosen(s: Session, ids: list[int]) -> list[PersonSummary]:
+    return people.summaries(s, ids=ids) if ids else []
+
+
+def _page(request: Request, s: Session, extra: dict[str, Any]) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "kinds": vocab.INTERACTION_KINDS,
+        "exchange_kinds": vocab.EXCHANGE_KINDS,
+        "recent": recent_briefs(s),
+        "values": LogForm(kind="coffee").model_dump(),
+        "chosen": [],
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@router.get("/log")
+def log_form(
+    request: Request,
+    person: Annotated[list[RecordId], Query(max_length=50)] = [],  # noqa: B006 - copied per call
+    logged: int | None = None,
+) -> Response:
+    extra: dict[str, Any] = {}
+    with store(request).session() as s:
+        extra["chosen"] = _chosen(s, person[:20])
+        if logged is not None:
+            brief = people.interaction_briefs(s, [logged])
+            if brief:
+                b = brief[0]
+                extra["notice"] = f"Logged {b.kind} with {', '.join(b.people)} on {b.date}."
+        ctx = _page(request, s, extra)
+    return render(request).page(request, "log.html", ctx)
+
+
+@router.get("/log/suggest")
+def suggest(request: Request, who: str = "") -> Response:
+    """People matching what is typed, as buttons that add a chip (htmx fragment)."""
+    term = split_list(who)[-1] if split_list(who) else ""
+    rows: list[PersonSummary] = []
+    if term:
+        with store(request).session() as s:
+            hits = search.search(s, term, kinds=["person"], limit=8)
+            rank = {h.id: i for i, h in enumerate(hits)}
+            rows = sorted(people.summaries(s, ids=list(rank)), key=lambda r: rank[r.id])
+    return render(request).page(request, "log_suggest.html", {"rows": rows, "term": term})
+
+
+def _who(s: Session, form: LogForm) -> list[Person]:
+    try:
+        chosen = [people.resolve(s, str(pid)) for pid in form.person_id]
+        typed = [people.resolve(s, ref) for ref in split_list(form.who)]
+    except (NotFound, Ambiguous) as exc:
+        raise InvalidInput("person", form.who, str(exc)) from exc
+    return chosen + typed
+
+
+@router.post("/log")
+def log_post(request: Request, form: Annotated[LogForm, Form()]) -> Response:
+    current = now(request)
+    try:
+        with store(request).session() as s:
+            who = _who(s, form)
+            when = None
+            if form.date.strip():
+                when = validate.datetime(form.date, now=current)
+                if when.date() == current.date():
+                    when = None  # today means now: noon may still be ahead of us
+            due = (
+                validate.date(form.follow_up, "follow-up", today=current.date())
+                if (form.follow_up.strip())
+                else None
+            )
+            item = interactions.log(
+                s,
+                who,
+                form.kind,
+                when=when,
+                summary=form.summary.strip() or None,
+                initiated_by=form.initiated or None,
+                gave=form.gave,
+                got=form.got,
+                asked=[form.asked] if form.asked.strip() else [],
+                they_asked=[form.they_asked] if form.they_asked.strip() else [],
+                follow_up_on=due,
+                now=current,
+            )
+            logged = item.id
+    except InvalidInput as exc:
+        with store(request).session() as s:
+            ctx = _page(
+                request,
+                s,
+                {
+                    "errors": field_errors(exc, LOG_FIELDS, LogForm.model_fields),
+                    "values": form.model_dump(),
+                    "chosen": _chosen(s, form.person_id[:20]),
+                },
+            )
+        return render(request).page(request, "log.html", ctx, status=400)
+    return RedirectResponse(f"/log?logged={logged}", status_code=303)

@@ -1,0 +1,246 @@
+"""People: the searchable list with filters and bulk tagging; a person's page, edited in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from goodwill import people, search, vocab
+from goodwill.errors import GoodwillError, InvalidInput
+from goodwill.models import Person, Tag
+from goodwill.schemas.people import PersonSummary
+from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
+from goodwill.web import figures
+from goodwill.web.render import field_errors, is_htmx
+from goodwill.web.routes.deps import now, render, store
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 500  # search hits considered before filters and paging
+
+# Domain InvalidInput.field -> the form field it is shown beside.
+EDIT_FIELDS = {
+    "email": "add_email",
+    "phone": "add_phone",
+    "organization": "org",
+    "tag": "tags",
+    "link": "linkedin",
+}
+
+
+def find_people(
+    s: Session,
+    *,
+    q: str = "",
+    circle: str = "",
+    tag: str = "",
+    org: str = "",
+    only: Sequence[int] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[PersonSummary], int]:
+    """People matching the search and filters (best match first, else by name), one page of
+    them, and how many match in all. Search ranks; the filters and paging are the domain's.
+    `only` restricts to these ids (the due and flagged filters)."""
+    f_circle, f_tag, f_org = circle or None, tag or None, org or None
+    limit = limit or PAGE_SIZE
+    if q.strip():
+        hits = search.search(s, q, kinds=["person"], limit=SEARCH_LIMIT)
+        wanted = set(only) if only is not None else None
+        rank = {h.id: i for i, h in enumerate(hits) if wanted is None or h.id in wanted}
+        rows = people.summaries(s, ids=list(rank), circle=f_circle, tag=f_tag, org=f_org)
+        rows.sort(key=lambda r: rank[r.id])
+        return rows[offset : offset + limit], len(rows)
+    if only is not None and not only:
+        return [], 0
+    total = people.count(s, ids=only, circle=f_circle, tag=f_tag, org=f_org)
+    rows = people.summaries(
+        s, ids=only, limit=limit, offset=offset, circle=f_circle, tag=f_tag, org=f_org
+    )
+    return rows, total
+
+
+@router.get("/people")
+def people_list(
+    request: Request,
+    q: str = "",
+    circle: str = "",
+    tag: str = "",
+    org: str = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    due: bool = False,
+    flagged: bool = False,
+    tagged: int | None = None,
+    as_: Annotated[str | None, Query(alias="as")] = None,
+) -> Response:
+    errors: dict[str, str] = {}
+    rows: list[PersonSummary] = []
+    total = 0
+    current = now(request)
+    with store(request).session() as s:
+        only: set[int] | None = None
+        if due:
+            only = set(figures.due_ids(s, current.date()))
+        if flagged:
+            marked = set(figures.flagged_ids(s, current))
+            only = marked if only is None else only & marked
+        try:
+            rows, total = find_people(
+                s,
+                q=q,
+                circle=circle,
+                tag=tag,
+                org=org,
+                only=sorted(only) if only is not None else None,
+                offset=(page - 1) * PAGE_SIZE,
+            )
+        except InvalidInput as exc:
+            errors = field_errors(exc)
+        except GoodwillError as exc:  # an unknown or ambiguous organisation
+            errors = {"org": str(exc)}
+        all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
+        marks = figures.badges(s, [r.id for r in rows], current)
+    params = {
+        k: v
+        for k, v in {
+            "q": q,
+            "circle": circle,
+            "tag": tag,
+            "org": org,
+            "due": "1" if due else "",
+            "flagged": "1" if flagged else "",
+        }.items()
+        if v
+    }
+    ctx: dict[str, Any] = {
+        "marks": marks,
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / PAGE_SIZE)),
+        "params": params,
+        "query": urlencode(params),
+        "circles": vocab.CIRCLES,
+        "all_tags": all_tags,
+        "errors": errors,
+        "notice": f"Tagged {tagged} {'person' if tagged == 1 else 'people'} “{as_}”."
+        if tagged is not None and as_
+        else None,
+    }
+    if request.headers.get("hx-target") == "results":
+        # The address bar gets the clean, bookmarkable address of this view.
+        clean = "/people" + ("?" + ctx["query"] if ctx["query"] else "")
+        return render(request).page(
+            request, "people_results.html", ctx, headers={"HX-Push-Url": clean}
+        )
+    return render(request).page(request, "people.html", ctx, status=400 if errors else 200)
+
+
+@router.post("/people/tag")
+def bulk_tag(request: Request, form: Annotated[BulkTagForm, Form()]) -> Response:
+    back = dict(form.back_params())
+    if not form.ids:
+        raise InvalidInput("people", "", "tick at least one person to tag")
+    with store(request).session() as s:
+        chosen = s.scalars(select(Person).where(Person.id.in_(form.ids), people.ACTIVE)).all()
+        for person in chosen:
+            people.edit(s, person, add_tags_=[form.tag])
+        name = people.tag_by_name(s, form.tag).name
+    back.update({"tagged": str(len(chosen)), "as": name})
+    return RedirectResponse("/people?" + urlencode(back), status_code=303)
+
+
+def _person_context(
+    s: Session, person: Person, *, show_all: bool, current: dt.datetime
+) -> dict[str, Any]:
+    detail = people.detail(s, person, recent=10_000 if show_all else 25)
+    return {
+        "mark": figures.badges(s, [person.id], current).get(person.id, figures.Badges()),
+        "parts": figures.strength_parts(s, person.id, current),
+        "p": detail,
+        "current": next((r for r in detail.roles if r.current), None),
+        "circles": vocab.CIRCLES,
+        "show_all": show_all,
+    }
+
+
+def _edit_values(person_ctx: dict[str, Any]) -> dict[str, str]:
+    p = person_ctx["p"]
+    current = person_ctx["current"]
+    return {
+        "name": p.name,
+        "circle": p.circle,
+        "org": current.organization if current else "",
+        "title": (current.title or "") if current else "",
+        "location": p.location or "",
+        "industry": p.industry or "",
+        "how_met": p.how_met or "",
+        "working_on": p.working_on or "",
+        "looking_for": p.looking_for or "",
+        "interests": p.interests or "",
+        "tags": ", ".join(p.tags),
+        "add_email": "",
+        "add_phone": "",
+        "linkedin": "",
+        "cadence": str(p.cadence_ideal_days or ""),
+        "note": "",
+    }
+
+
+def _resolve(s: Session, ref: str) -> Person:
+    return people.resolve(s, ref)
+
+
+@router.get("/people/{ref}")
+def person_page(request: Request, ref: str, all: bool = False) -> Response:
+    with store(request).session() as s:
+        person = _resolve(s, ref)
+        if str(person.id) != ref:  # a name, an email or a merged id: go to the canonical page
+            return RedirectResponse(f"/people/{person.id}", status_code=307)
+        ctx = _person_context(s, person, show_all=all, current=now(request))
+    ctx["editing"] = False
+    return render(request).page(request, "person.html", ctx)
+
+
+@router.get("/people/{person_id}/edit")
+def person_edit_form(request: Request, person_id: PathId) -> Response:
+    with store(request).session() as s:
+        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False, current=now(request))
+    ctx.update(editing=True, values=_edit_values(ctx))
+    name = "person_body.html" if is_htmx(request) else "person.html"
+    return render(request).page(request, name, ctx)
+
+
+@router.post("/people/{person_id}/edit")
+def person_edit(
+    request: Request, person_id: PathId, form: Annotated[PersonEditForm, Form()]
+) -> Response:
+    errors: dict[str, str] = {}
+    try:
+        with store(request).session() as s:
+            person = _resolve(s, str(person_id))
+            before = _edit_values(_person_context(s, person, show_all=False, current=now(request)))
+            people.edit(s, person, **form.edit_arguments(before))
+    except InvalidInput as exc:
+        errors = field_errors(exc, EDIT_FIELDS, PersonEditForm.model_fields)
+    if not errors and not is_htmx(request):
+        return RedirectResponse(f"/people/{person_id}", status_code=303)
+    with store(request).session() as s:
+        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False, current=now(request))
+    ctx.update(editing=bool(errors), errors=errors, values=form.model_dump())
+    if not errors:
+        ctx["notice"] = "Saved."
+    name = "person_body.html" if is_htmx(request) else "person.html"
+    # htmx swaps only 2xx answers by default: a form with errors comes back as 200 there.
+    status = 400 if errors and not is_htmx(request) else 200
+    return render(request).page(request, name, ctx, status=status)

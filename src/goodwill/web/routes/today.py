@@ -1,0 +1,91 @@
+"""Today: the daily session. Each action with its reason and draft; done, snooze or skip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from goodwill import actions, agenda, habits, schedule, validate
+from goodwill.errors import GoodwillError
+from goodwill.schemas.web import ActionForm
+from goodwill.web.render import is_htmx
+from goodwill.web.routes.deps import now, render, store
+
+router = APIRouter(include_in_schema=False)
+
+LABELS = {
+    "thank_you": "Thank",
+    "request": "Answer",
+    "follow_up": "Follow up with",
+    "keep_in_touch": "Keep in touch with",
+    "reconnect": "Reconnect with",
+    "give": "Give first to",
+    "ask": "Ask",
+}
+MINUTE_CHOICES = (10, 20, 30, 45, 60)
+
+
+def _stats(s: Session, today: dt.date) -> dict[str, Any]:
+    week = habits.week(s, today)
+    done_today = sum(1 for st in actions.history(s, since=today) if st.status == actions.DONE)
+    return {"week": week, "done_today": done_today}
+
+
+@router.get("/")
+def today_page(
+    request: Request,
+    minutes: Annotated[int | None, Query(ge=1, le=480)] = None,
+) -> Response:
+    day = now(request).date()
+    with store(request).session() as s:
+        budget = minutes if minutes is not None else schedule.preferences(s)[1]
+        plan = agenda.build(s, day, budget)
+        ctx: dict[str, Any] = {
+            "plan": plan,
+            "labels": LABELS,
+            "minute_choices": MINUTE_CHOICES,
+            **_stats(s, day),
+        }
+    return render(request).page(request, "today.html", ctx)
+
+
+@router.post("/today/act")
+def act(request: Request, form: Annotated[ActionForm, Form()]) -> Response:
+    """Done, snooze or skip one action; htmx swaps the card for what happened."""
+    current = now(request)
+    day = current.date()
+    result: dict[str, Any] = {"id": form.action, "op": form.op, "error": None}
+    try:
+        with store(request).session() as s:
+            if form.op == "done":
+                item, logged = agenda.done(
+                    s, form.action, day, note=form.note.strip() or None, now=current
+                )
+                result["message"] = f"Done: logged {logged.kind} with {_name(s, item.person_id)}."
+            elif form.op == "snooze":
+                until = validate.date(form.until, "until", today=day) if form.until else None
+                item = agenda.snooze(s, form.action, day, until)
+                back = until or day + dt.timedelta(days=actions.DEFAULT_SNOOZE_DAYS)
+                result["message"] = f"Snoozed until {back:%A %-d %B}."
+            else:
+                item = agenda.skip(s, form.action, day, form.note.strip() or None)
+                result["message"] = "Skipped; it will not come back."
+            result["person"] = _name(s, item.person_id)
+    except GoodwillError as exc:
+        result["error"] = str(exc)
+    if not is_htmx(request):
+        if result["error"]:
+            raise GoodwillError(result["error"])
+        return RedirectResponse(f"/?minutes={form.minutes}" if form.minutes else "/", 303)
+    with store(request).session() as s:
+        stats = _stats(s, day)
+    return render(request).page(request, "today_result.html", {**result, **stats})
+
+
+def _name(s: Session, person_id: int) -> str:
+    return agenda.names(s, [person_id]).get(person_id, "them")

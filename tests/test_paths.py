@@ -1,0 +1,191 @@
+"""Warm paths on hand-built networks: strongest first, exact hop limits, clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from goodwill import interactions, introductions, knows, paths, people, requests
+from goodwill.errors import InvalidInput, NotFound
+from goodwill.models import Knows
+from tests.conftest import Result
+from tests.needs_helpers import NOW, moderate, strong, weak
+
+
+def _names(found: list[paths.PathOut]) -> list[list[str]]:
+    return [[st.name for st in p.steps] for p in found]
+
+
+def test_two_hops_through_a_strong_tie_beat_a_weak_tie(session: Session) -> None:
+    alice = people.add(session, "Alice Strong")
+    bob = people.add(session, "Bob Weak")
+    dana = people.add(session, "Dana Target", org="Acme")
+    strong(session, alice)
+    weak(session, bob)
+    knows.add(session, alice, dana, confidence=0.6)
+    knows.add(session, bob, dana, confidence=0.6)
+    found = paths.paths_to(session, "Dana Target", as_of=NOW)
+    assert _names(found) == [["Alice Strong", "Dana Target"], ["Bob Weak", "Dana Target"]]
+    assert found[0].score > found[1].score
+    first = found[0]
+    assert first.hops == 2
+    assert first.steps[0].via == "your contact"
+    assert first.steps[1].strength == pytest.approx(0.6)
+    assert first.score == pytest.approx(first.steps[0].strength * 0.6, abs=1e-3)
+
+
+def test_a_strong_colleague_link_beats_a_weak_acquaintance(session: Session) -> None:
+    """Same tie to both middle people; one worked with the target in a small team."""
+    carl = people.add(session, "Carl Colleague", org="Tiny Lab")
+    erin = people.add(session, "Erin Acquaintance")
+    dana = people.add(session, "Dana Target", org="Tiny Lab")
+    people.set_role(session, dana, "Acme", current=True)
+    moderate(session, carl)
+    moderate(session, erin)
+    knows.add(session, erin, dana, how="met once at a conference", confidence=0.1)
+    found = paths.paths_to(session, "Dana", as_of=NOW)
+    assert _names(found)[0] == ["Carl Colleague", "Dana Target"]
+    assert found[0].steps[1].via == "colleagues at Tiny Lab"
+    assert found[1].steps[1].via == "knows"
+
+
+def test_path_to_an_organisation_ends_at_people_who_work_there(session: Session) -> None:
+    alice = people.add(session, "Alice Strong")
+    dana = people.add(session, "Dana Acme", org="Acme")
+    ed = people.add(session, "Ed Acme", org="Acme")
+    people.add(session, "Nobody Else")
+    strong(session, alice)
+    knows.add(session, alice, dana, confidence=0.8)
+    knows.add(session, dana, ed, confidence=0.9)
+    found = paths.paths_to(session, "Acme", as_of=NOW)
+    # Ed is reached through Dana's colleague link or knows-edge, but a path through a
+    # person already at Acme is not a separate way in: only Alice -> Dana is shown.
+    assert _names(found) == [["Alice Strong", "Dana Acme"]]
+    assert found[0].target == "Acme"
+
+
+def test_max_hops_is_exact(session: Session) -> None:
+    a = people.add(session, "Ann First")
+    b = people.add(session, "Ben Second")
+    c = people.add(session, "Cat Third")
+    z = people.add(session, "Zed Far")
+    w = people.add(session, "Wes Weak")
+    strong(session, a)
+    weak(session, w)
+    knows.add(session, a, b)
+    knows.add(session, b, c)
+    knows.add(session, c, z)
+    knows.add(session, w, z, confidence=0.05)
+    assert _names(paths.paths_to(session, "Zed Far", max_hops=4, as_of=NOW))[0] == [
+        "Ann First",
+        "Ben Second",
+        "Cat Third",
+        "Zed Far",
+    ]
+    assert _names(paths.paths_to(session, "Zed Far", max_hops=3, as_of=NOW)) == [
+        ["Wes Weak", "Zed Far"]
+    ]
+    assert paths.paths_to(session, "Zed Far", max_hops=1, as_of=NOW) == []
+
+
+def test_derived_edges_from_meetings_referrals_and_introductions(session: Session) -> None:
+    me_friend = people.add(session, "Fay Friend")
+    met = people.add(session, "Gus Met")
+    referred = people.add(session, "Hal Referred")
+    introduced = people.add(session, "Ivy Introduced")
+    strong(session, me_friend)
+    interactions.log(session, [me_friend, met], "meeting", when=NOW - dt.timedelta(days=3), now=NOW)
+    r = requests.add(session, me_friend, "an accountant", now=NOW)
+    requests.answer(session, r, referred=referred, now=NOW)
+    intro = introductions.propose(session, me_friend, introduced, "both love maps", now=NOW)
+    for step in ("asked_a", "asked_b", "made"):
+        introductions.advance(session, intro, step, now=NOW)
+    g = paths.graph(session)
+    [f] = g.nodes([me_friend.id]).tolist()
+    links = {
+        int(g.ids[d]): paths.LINK_KINDS[int(h)]
+        for d, h in zip(
+            g.dst[g.src_ptr[f] : g.src_ptr[f + 1]],
+            g.how[g.src_ptr[f] : g.src_ptr[f + 1]],
+            strict=True,
+        )
+    }
+    assert links == {met.id: "meeting", referred.id: "referral", introduced.id: "introduction"}
+    # A referral and an introduction are stored knows-edges; a shared meeting is derived.
+    stored = session.scalar(select(func.count()).select_from(Knows))
+    assert stored == 2
+
+
+def test_evidence_for_one_pair_adds_up(session: Session) -> None:
+    a = people.add(session, "Ann A")
+    b = people.add(session, "Bea B")
+    knows.add(session, a, b, how="employer", confidence=0.5)
+    knows.add(session, a, b, how="meeting", confidence=0.5)
+    g = paths.graph(session)
+    assert g.strength.tolist() == pytest.approx([0.75, 0.75])  # 1 - 0.5 * 0.5
+
+
+def test_graph_is_reloaded_after_a_change(session: Session) -> None:
+    a = people.add(session, "Ann A")
+    b = people.add(session, "Bea B")
+    assert paths.graph(session).src.size == 0
+    knows.add(session, a, b, confidence=0.5)
+    assert paths.graph(session).strength.tolist() == [0.5, 0.5]
+    knows.add(session, a, b, confidence=0.9)  # the same edge, changed in place
+    assert paths.graph(session).strength.tolist() == pytest.approx([0.9, 0.9])
+    people.remove(session, b)
+    assert paths.graph(session).src.size == 0
+
+
+def test_bad_targets_and_hops(session: Session) -> None:
+    people.add(session, "Dana Kim", org="Globex Corporation")
+    with pytest.raises(InvalidInput, match="at most 4"):
+        paths.paths_to(session, "Globex", max_hops=5)
+    with pytest.raises(InvalidInput, match="at least 1"):
+        paths.paths_to(session, "Globex", max_hops=0)
+    with pytest.raises(NotFound, match=r"no organisation or person matches 'Globx'.*Globex"):
+        paths.paths_to(session, "Globx")
+
+
+def test_ranges_helper_concatenates_slices() -> None:
+    ptr = np.array([0, 2, 2, 5, 6])
+    assert paths._ranges(ptr, np.array([0, 2, 3])).tolist() == [0, 1, 2, 3, 4, 5]
+    assert paths._ranges(ptr, np.array([1])).tolist() == []
+
+
+def test_path_cli(cli: Callable[..., Result]) -> None:
+    assert cli("person", "add", "Alice Strong").code == 0
+    assert cli("person", "add", "Dana Target", "--org", "Acme").code == 0
+    assert cli("log", "Alice Strong", "--kind", "coffee").code == 0
+    r = cli("knows", "Alice Strong", "Dana Target", "--how", "college roommates")
+    assert r.code == 0, r.err
+    assert "Alice Strong knows Dana Target (manual)" in r.err
+    r = cli("path", "--to", "Acme", "--format", "json")
+    assert r.code == 0, r.err
+    [p] = json.loads(r.out)
+    assert [s["name"] for s in p["steps"]] == ["Alice Strong", "Dana Target"]
+    assert set(p) == {"target", "score", "hops", "steps"}
+    r = cli("path", "--to", "Acme")
+    assert "you -> Alice Strong" in r.out
+    r = cli("path", "--to", "Acme", "--max-hops", "5")
+    assert r.code == 1
+    assert r.err.startswith("error: invalid max-hops 5: must be at most 4")
+    r = cli("path", "--to", "Acmee")
+    assert r.code == 1
+    assert "no organisation or person matches 'Acmee'" in r.err and "Acme" in r.err
+    r = cli("knows", "Alice Strong", "--format", "json")
+    [edge] = json.loads(r.out)
+    assert (edge["b"], edge["how"], edge["note"], edge["derived"]) == (
+        "Dana Target",
+        "manual",
+        "college roommates",
+        False,
+    )
+    r = cli("knows", "Alice Strong", "Alice Strong")
+    assert r.code == 1 and "cannot know themself" in r.err

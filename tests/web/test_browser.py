@@ -1,0 +1,197 @@
+"""The main flows end to end in a real headless Chromium, with screenshots for the docs.
+
+The server is uvicorn in a thread on a free 127.0.0.1 port over a temp SQLite database
+with a demo network (60 people, fixed seed and date) and one hand-made person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from goodwill import demo, people
+from goodwill.db import open_store
+from tests.web.conftest import NOW, ServerThread, make_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("GOODWILL_BROWSER", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args() -> dict[str, Any]:
+    return {"viewport": {"width": 1280, "height": 860}, "locale": "en-GB"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    store = open_store(str(tmp_path_factory.mktemp("browser") / "goodwill.db"))
+    with store.session() as s:
+        demo.generate(s, people=60, seed=11, today=NOW.date())
+        people.add(
+            s,
+            "Dana Whitfield",
+            emails=["dana.whitfield@example.org"],
+            org="Northwind Labs",
+            title="Engineering Manager",
+            tags=["mentor"],
+            circle="active",
+            location="Lisbon",
+        )
+        running_total = len(people.summaries(s))
+    with ServerThread(make_app(store)) as running:
+        running.people_total = running_total  # type: ignore[attr-defined]
+        yield running
+    store.dispose()
+
+
+@pytest.fixture
+def site(page: Page, server: ServerThread) -> Iterator[Page]:
+    """The page, checked to request nothing outside the test server and to log no error."""
+    outside: list[str] = []
+    errors: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(server.url) else None,
+    )
+    expected = "Failed to load resource: the server responded with a status of 4"  # form errors
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and not message.text.startswith(expected):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(8000)
+    yield page
+    assert outside == [], f"requests left the machine: {outside}"
+    assert errors == [], f"browser errors: {errors}"
+
+
+def shot(page: Page, name: str, *, full: bool = True) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def test_do_todays_first_action(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/")
+    expect(site.locator("h1")).to_have_text("Today's session")
+    first = site.locator("#action-1")
+    expect(first.locator(".reason")).not_to_be_empty()
+    shot(site, "today")
+    expect(site.locator("#today-stats .stat-value").first).to_have_text("0")
+    first.locator("input[name=note]").fill("Sent a short note")
+    first.get_by_role("button", name="Done").click()
+    done = site.locator(".action.is-done")
+    expect(done).to_contain_text("Done: logged")
+    expect(site.locator("#today-stats .stat-value").first).to_have_text("1")
+    assert site.url == server.url + "/"  # in place, no page load
+
+
+def test_log_an_interaction_in_a_few_clicks(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/log")
+    who = site.locator("#f-who")
+    expect(who).to_be_focused()
+    who.type("whitf")
+    expect(site.locator("[data-pick-person]")).to_have_count(1)
+    who.press("Enter")  # takes the first suggestion
+    expect(site.locator("#chosen .person-chip")).to_have_text(re.compile("Dana Whitfield"))
+    site.locator("label.chip-toggle", has_text="call").click()
+    site.locator("label.chip-toggle.gave", has_text="intro").click()
+    site.locator("label.chip-toggle.got", has_text="advice").click()
+    site.locator("#f-summary").fill("Talked about her team's hiring plans")
+    shot(site, "log")
+    site.get_by_role("button", name="Log it").click()
+    expect(site.locator(".notice")).to_have_text(
+        f"Logged call with Dana Whitfield on {NOW.date().isoformat()}."
+    )
+
+
+def test_log_errors_are_shown_beside_the_field(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/log")
+    site.locator("#f-summary").fill("Kept text")
+    site.get_by_role("button", name="Log it").click()
+    expect(site.locator("#who-error")).to_have_text("An interaction needs at least one person.")
+    expect(site.locator("#f-summary")).to_have_value("Kept text")
+
+
+def test_find_a_person_and_edit_them(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/people")
+    total = server.people_total  # type: ignore[attr-defined]
+    expect(site.locator("#count")).to_contain_text(f"{total} people")
+    shot(site, "people", full=False)
+    site.locator("#q").type("whitf")
+    expect(site.locator("table.people tbody tr")).to_have_count(1)
+    expect(site).to_have_url(re.compile(r"/people\?q=whitf$"))  # bookmarkable
+    site.get_by_role("link", name=re.compile("Dana Whitfield")).click()
+    expect(site.locator("h1")).to_contain_text("Dana Whitfield")
+    expect(site.locator(".timeline")).to_contain_text("Talked about her team's hiring plans")
+    shot(site, "person")
+    url = site.url
+    site.get_by_role("link", name="Edit").click()
+    form = site.locator("form.edit-form")
+    expect(form).to_be_visible()
+    assert site.url == url  # edited in place
+    form.locator("#f-location").fill("Porto")
+    form.locator("#f-add_email").fill("not an email")
+    form.get_by_role("button", name="Save").click()
+    expect(site.locator("#add_email-error")).to_have_text("Not an email address.")
+    expect(site.locator("#f-location")).to_have_value("Porto")
+    shot(site, "person-edit")
+    site.locator("#f-add_email").fill("dana@northwind.example")
+    site.locator("form.edit-form").get_by_role("button", name="Save").click()
+    expect(site.locator(".notice")).to_have_text("Saved.")
+    expect(site.locator(".facts")).to_contain_text("Porto")
+    expect(site.locator(".facts")).to_contain_text("dana@northwind.example")
+
+
+def test_bulk_tag_from_the_list(site: Page, server: ServerThread) -> None:
+    site.goto(server.url + "/people?q=whitf")
+    site.locator("table.people tbody input[type=checkbox]").first.check()
+    site.locator("#bulk-tag").fill("conference-2025")
+    site.get_by_role("button", name="Add tag").click()
+    expect(site.locator(".notice")).to_have_text("Tagged 1 person “conference-2025”.")
+    site.goto(server.url + "/people?tag=conference-2025")
+    expect(site.locator("table.people tbody tr")).to_have_count(1)
+
+
+def test_unknown_person_is_a_friendly_page(site: Page, server: ServerThread) -> None:
+    response = site.goto(server.url + "/people/424242")
+    assert response is not None and response.status == 404
+    expect(site.locator("h1")).to_have_text("Not found")
+    expect(site.get_by_role("link", name="Go to your people")).to_be_visible()
+
+
+def test_small_screens(site: Page, server: ServerThread) -> None:
+    site.set_viewport_size({"width": 390, "height": 844})
+    site.goto(server.url + "/")
+    width = site.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    shot(site, "today-mobile", full=False)
+    assert dt.date.today()  # the server's clock is fixed; the browser's is not used
