@@ -173,7 +173,6 @@ def mailbox_db(data: Dataset, me: int, box: Sequence[Message]) -> Iterator[Sessi
             dict(
                 interaction_id=n,
                 person_id=p,
-                occurred_at=m.when,
                 day=days.day_number(m.when),
                 kind="email",
                 initiated_by=interactions[-1]["initiated_by"],

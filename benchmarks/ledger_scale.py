@@ -93,24 +93,18 @@ def build(path: Path, people: int, interactions: int, seed: int = 11) -> None:
             for i, t, k, w, n in zip(iid, stamps, kinds, initiated, need, strict=True)
         ),
     )
-    # occurred_at and planned are required copies (0002); triggers (0003) add the rest.
     con.executemany(
-        "INSERT INTO participant (interaction_id, person_id, occurred_at, planned)"
-        " VALUES (?, ?, ?, 0)",
-        zip(iid.tolist(), who.tolist(), stamps, strict=True),
+        "INSERT INTO participant (interaction_id, person_id) VALUES (?, ?)",
+        zip(iid.tolist(), who.tolist(), strict=True),
     )
     extra = rng.random(interactions) < 0.05  # group meetings: a second person
     others = rng.choice(ids, int(extra.sum()))
     pairs = {
-        (i, o, stamps[i - 1])
+        (i, o)
         for i, w, o in zip(iid[extra].tolist(), who[extra].tolist(), others.tolist(), strict=True)
         if o != w
     }
-    con.executemany(
-        "INSERT INTO participant (interaction_id, person_id, occurred_at, planned)"
-        " VALUES (?, ?, ?, 0)",
-        pairs,
-    )
+    con.executemany("INSERT INTO participant (interaction_id, person_id) VALUES (?, ?)", pairs)
     # Exchanges in ~30% of interactions.
     has = rng.random(interactions) < 0.3
     direction = rng.choice(

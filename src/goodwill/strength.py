@@ -251,7 +251,8 @@ def components(f: Features, model: Model = MODEL) -> np.ndarray:
         f.by_me + f.by_them + 2.0 * prior
     )
     reciprocity = np.where(f.count > 0, reciprocity, 0.0)
-    overlap = 1.0 - np.exp(-f.mutual / model.overlap_scale)
+    # Mutual contacts strengthen a tie you have; they do not make one: never in touch is 0.
+    overlap = np.where(f.count > 0, 1.0 - np.exp(-f.mutual / model.overlap_scale), 0.0)
     return np.column_stack([recency, intensity, duration, reciprocity, overlap])
 
 

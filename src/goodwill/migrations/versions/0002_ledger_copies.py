@@ -60,8 +60,6 @@ def upgrade() -> None:
         "exchange",
         ["person_id", "direction", "kind", "occurred_at"],
     )
-    op.create_index("ix_knows_a_facts", "knows", ["a_id", "created_at", "confidence"])
-    op.create_index("ix_knows_b_facts", "knows", ["b_id", "created_at", "confidence"])
     op.create_index(
         "ix_interaction_time_facts",
         "interaction",
@@ -126,8 +124,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS interaction_copy()")
         op.execute("DROP FUNCTION IF EXISTS participant_copy()")
     op.drop_index("ix_interaction_time_facts", table_name="interaction")
-    op.drop_index("ix_knows_b_facts", table_name="knows")
-    op.drop_index("ix_knows_a_facts", table_name="knows")
     op.drop_index("ix_exchange_person_kind_time", table_name="exchange")
     op.drop_index("ix_exchange_time_facts", table_name="exchange")
     op.drop_index("ix_participant_person_facts", table_name="participant")
