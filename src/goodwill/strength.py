@@ -233,6 +233,8 @@ def _mutual(session: Session, as_of: dt.datetime, ids: np.ndarray, restrict: boo
             result[pos] += data[ok, 1]
         gone = select(Person.id).where(or_(Person.removed_at.is_not(None), Person.is_me))
         stale = select(mine, Knows.confidence).where(Knows.created_at < as_of, other.in_(gone))
+        if restrict:
+            stale = stale.where(mine.in_(ids.tolist()))
         rows = conn.execute(stale).all()
         if rows:
             data = _matrix(rows)
