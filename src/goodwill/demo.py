@@ -182,7 +182,8 @@ class _Generator:
         self.n = people
         self.rng = random.Random(seed)
         self.today = today
-        self.now = dt.datetime.combine(today, dt.time(18, 0))
+        # History ends as yesterday ends: never in the future, whatever the hour it runs.
+        self.now = dt.datetime.combine(today, dt.time(0, 0)) - dt.timedelta(minutes=1)
         self.ids = _Ids(session)
         self.stats = DemoStats()
         self.need_ids: list[int] = []

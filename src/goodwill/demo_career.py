@@ -58,7 +58,8 @@ class _Search:
         self.s = session
         self.rng = random.Random(seed * 7919 + 1)
         self.today = today
-        self.now = dt.datetime.combine(today, dt.time(18, 0))
+        # History ends as yesterday ends: never in the future, whatever the hour it runs.
+        self.now = dt.datetime.combine(today, dt.time(0, 0)) - dt.timedelta(minutes=1)
         self.bank = questions.load(questions.BANK_FILE)  # the user's own file plays no part
         self.names = set(session.scalars(select(func.lower(Person.display_name))))
         self.stats = {"meetings": 0, "referrals": 0, "leads": 0}
