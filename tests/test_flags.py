@@ -149,3 +149,25 @@ def test_flags_for_some_people_and_removed_people(session: Session) -> None:
     assert [f.person for f in flags.compute(session, AS_OF, [eli.id])] == ["Eli Park"]
     people.remove(session, eli)
     assert _kinds(session) == [("unanswered_request", "Dana Kim")]
+
+
+def test_thank_yous_due_are_sooner_and_wider_than_the_flag(session: Session) -> None:
+    """The daily session asks for thanks the same day, for advice too, but not for old advice."""
+    now = dt.datetime(2026, 6, 1, 20, 0)
+    fresh = people.add(session, "Fresh Advice")
+    stale = people.add(session, "Stale Advice")
+    owed = people.add(session, "Old Intro")
+    interactions.log(
+        session, [fresh], "coffee", when=now - dt.timedelta(hours=3), now=now, got=["advice"]
+    )
+    interactions.log(
+        session, [stale], "coffee", when=now - dt.timedelta(days=40), now=now, got=["advice"]
+    )
+    interactions.log(
+        session, [owed], "call", when=now - dt.timedelta(days=40), now=now, got=["intro"]
+    )
+    due = flags.thank_yous_due(session, now)
+    assert [f.person for f in due] == ["Old Intro", "Fresh Advice"]
+    assert [f.person for f in flags.compute(session, now) if f.kind == "thanks_owed"] == [
+        "Old Intro"
+    ]

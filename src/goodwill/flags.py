@@ -195,8 +195,21 @@ def thank_yous_due(
 ) -> list[Flag]:
     """Thank-yous the daily session should propose now (see THANK_YOU_KINDS)."""
     ids = list(person_ids) if person_ids is not None else None
-    found = thanks_owed(session, as_of, ids, kinds=THANK_YOU_KINDS, grace_days=THANK_YOU_AFTER_DAYS)
-    return sorted(_name(session, found), key=lambda f: (f.since or dt.date.min, f.person_id or 0))
+    recent = thanks_owed(
+        session,
+        as_of,
+        ids,
+        kinds=THANK_YOU_KINDS,
+        grace_days=THANK_YOU_AFTER_DAYS,
+        lookback_days=THANK_YOU_LOOKBACK_DAYS,
+    )
+    overdue = thanks_owed(session, as_of, ids)  # the red flags, whatever their age
+    first: dict[int, tuple[str, int, str, dt.date]] = {}
+    for item in sorted([*overdue, *recent], key=lambda x: x[3]):
+        first.setdefault(item[1], item)  # one thank-you per person: the oldest debt
+    return sorted(
+        _name(session, list(first.values())), key=lambda f: (f.since or dt.date.min, f.person_id)
+    )
 
 
 def thanks_owed(
