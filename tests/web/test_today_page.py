@@ -100,3 +100,20 @@ def test_bad_actions_are_reported_in_place_and_write_nothing(web: Web, store: St
     assert "not a date" in r.text
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(ActionState)) == 0
+
+
+def test_today_follows_changes_made_elsewhere(web: Web, store: Store) -> None:
+    """The page is computed once per day and data: a change from the command line (or an
+    import) shows on the next visit all the same."""
+    ids = owed(store)
+    before = {a.rsplit(":", 1)[0] for a in action_ids(web.get("/").text)}
+    assert f"thank_you:p{ids['sam']}" in before
+    assert before == {a.rsplit(":", 1)[0] for a in action_ids(web.get("/").text)}
+    with store.session() as s:  # thanked outside the web app
+        sam = people.resolve(s, "sam@example.com")
+        interactions.log(
+            s, [sam], "email", when=NOW - dt.timedelta(hours=1), gave=["thanks"], now=NOW
+        )
+    after = {a.rsplit(":", 1)[0] for a in action_ids(web.get("/").text)}
+    assert f"thank_you:p{ids['sam']}" not in after
+    assert f"thank_you:p{ids['mia']}" in after

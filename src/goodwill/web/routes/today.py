@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from goodwill import actions, agenda, habits, schedule, validate
 from goodwill.errors import GoodwillError
 from goodwill.schemas.web import ActionForm
+from goodwill.web import memo
 from goodwill.web.render import is_htmx
 from goodwill.web.routes.deps import now, render, store
 
@@ -28,6 +29,7 @@ LABELS = {
     "ask": "Ask",
 }
 MINUTE_CHOICES = (10, 20, 30, 45, 60)
+_MEMO = memo.Memo()
 
 
 def _stats(s: Session, today: dt.date) -> dict[str, Any]:
@@ -44,12 +46,14 @@ def today_page(
     day = now(request).date()
     with store(request).session() as s:
         budget = minutes if minutes is not None else schedule.preferences(s)[1]
-        plan = agenda.build(s, day, budget)
+        # The same day, budget and data give the same agenda: computed once, then shared.
+        key = ("today", str(store(request).url), day, budget, memo.data_version(s))
+        plan, stats = _MEMO.get(key, lambda: (agenda.build(s, day, budget), _stats(s, day)))
         ctx: dict[str, Any] = {
             "plan": plan,
             "labels": LABELS,
             "minute_choices": MINUTE_CHOICES,
-            **_stats(s, day),
+            **stats,
         }
     return render(request).page(request, "today.html", ctx)
 
