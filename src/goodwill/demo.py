@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import demo_data as words
 from goodwill import search as search_index
-from goodwill.db import reset_sequences
+from goodwill.db import bulk_insert, reset_sequences
 from goodwill.errors import GoodwillError
 from goodwill.models import (
     Base,
@@ -116,15 +116,6 @@ class _Ids:
         value = self.next[table]
         self.next[table] += 1
         return value
-
-
-def _bulk(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    # Core executemany on the table: the ORM's bulk path splits rows by which values are
-    # None, which turns one statement into tens of thousands.
-    table = model.__table__
-    conn = session.connection()
-    for i in range(0, len(rows), 20_000):
-        conn.execute(table.insert(), rows[i : i + 20_000])  # type: ignore[attr-defined]
 
 
 def generate(
@@ -553,46 +544,13 @@ class _Generator:
         k = max(2, self.n // 100)
         for p in active[:k]:  # help received, no thanks yet
             when = self.now - dt.timedelta(days=rng.randint(3, 12))
-            iid = self.ids.take(Interaction)
-            self.rows[Interaction].append(
-                dict(
-                    id=iid,
-                    occurred_at=when,
-                    kind="call",
-                    initiated_by="them",
-                    summary=f"{p['name']} walked me through their team's hiring process",
-                    need_id=None,
-                    planned=False,
-                    follow_up_on=None,
-                    follow_up_note=None,
-                    source="demo",
-                    source_key=None,
-                    created_at=when,
-                )
-            )
-            self.rows[Participant].append(dict(interaction_id=iid, person_id=p["id"]))
+            summary = f"{p['name']} walked me through their team's hiring process"
+            iid = self._special(p, when, "call", "them", summary)
             self._exchange(iid, p["id"], "got", rng.choice(("intro", "referral", "help")), when)
         for p in active[k : 2 * k]:  # a request still waiting for an answer
             when = self.now - dt.timedelta(days=rng.randint(1, 9))
-            iid = self.ids.take(Interaction)
             ask = rng.choice(words.THEIR_ASKS)
-            self.rows[Interaction].append(
-                dict(
-                    id=iid,
-                    occurred_at=when,
-                    kind="email",
-                    initiated_by="them",
-                    summary=f"{p['name']} asked for {ask}",
-                    need_id=None,
-                    planned=False,
-                    follow_up_on=None,
-                    follow_up_note=None,
-                    source="demo",
-                    source_key=None,
-                    created_at=when,
-                )
-            )
-            self.rows[Participant].append(dict(interaction_id=iid, person_id=p["id"]))
+            iid = self._special(p, when, "email", "them", f"{p['name']} asked for {ask}")
             self._exchange(iid, p["id"], "they_asked", "ask", when, ask, "open")
             self.rows[Request].append(
                 dict(
@@ -611,46 +569,46 @@ class _Generator:
             )
         for p in active[2 * k : 3 * k]:  # a follow-up promised, now due
             when = self.now - dt.timedelta(days=rng.randint(5, 20))
-            iid = self.ids.take(Interaction)
-            self.rows[Interaction].append(
-                dict(
-                    id=iid,
-                    occurred_at=when,
-                    kind="coffee",
-                    initiated_by="me",
-                    summary=f"Coffee with {p['name']}: promised to send them an article",
-                    need_id=None,
-                    planned=False,
-                    follow_up_on=self.today - dt.timedelta(days=rng.randint(0, 3)),
-                    follow_up_note="send the article we talked about",
-                    source="demo",
-                    source_key=None,
-                    created_at=when,
-                )
-            )
-            self.rows[Participant].append(dict(interaction_id=iid, person_id=p["id"]))
+            due = self.today - dt.timedelta(days=rng.randint(0, 3))
+            summary = f"Coffee with {p['name']}: promised to send them an article"
+            self._special(p, when, "coffee", "me", summary, due, "send the article we talked about")
         for p in active[3 * k : 4 * k]:  # one-way lately: three gives, nothing back
             for j in range(3):
                 when = self.now - dt.timedelta(days=30 + 60 * j + rng.randint(0, 20))
-                iid = self.ids.take(Interaction)
-                self.rows[Interaction].append(
-                    dict(
-                        id=iid,
-                        occurred_at=when,
-                        kind="email",
-                        initiated_by="me",
-                        summary=f"Sent {p['name']} a job posting that fit them",
-                        need_id=None,
-                        planned=False,
-                        follow_up_on=None,
-                        follow_up_note=None,
-                        source="demo",
-                        source_key=None,
-                        created_at=when,
-                    )
-                )
-                self.rows[Participant].append(dict(interaction_id=iid, person_id=p["id"]))
+                summary = f"Sent {p['name']} a job posting that fit them"
+                iid = self._special(p, when, "email", "me", summary)
                 self._exchange(iid, p["id"], "gave", "info", when)
+
+    def _special(
+        self,
+        p: dict[str, Any],
+        when: dt.datetime,
+        kind: str,
+        initiated_by: str,
+        summary: str,
+        follow_up_on: dt.date | None = None,
+        follow_up_note: str | None = None,
+    ) -> int:
+        """One interaction with one person, as the open loops above need them."""
+        iid = self.ids.take(Interaction)
+        self.rows[Interaction].append(
+            dict(
+                id=iid,
+                occurred_at=when,
+                kind=kind,
+                initiated_by=initiated_by,
+                summary=summary,
+                need_id=None,
+                planned=False,
+                follow_up_on=follow_up_on,
+                follow_up_note=follow_up_note,
+                source="demo",
+                source_key=None,
+                created_at=when,
+            )
+        )
+        self.rows[Participant].append(dict(interaction_id=iid, person_id=p["id"]))
+        return iid
 
     # -- who knows whom -----------------------------------------------------------------
     def make_knows(self, people: list[dict[str, Any]]) -> None:
@@ -742,7 +700,7 @@ class _Generator:
             Knows,
         )
         for model in order:
-            _bulk(self.s, model, self.rows[model])
+            bulk_insert(self.s, model, self.rows[model])
         reset_sequences(self.s, order)
         search_index.rebuild(self.s)
         return DemoStats(

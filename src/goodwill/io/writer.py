@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from goodwill import people, validate, vocab
 from goodwill import search as search_index
+from goodwill.db import bulk_insert
 from goodwill.io.facts import Facts
 from goodwill.io.matcher import Decision, Plan, Ref
 from goodwill.io.records import InteractionRecord, ParseIssue
@@ -61,14 +62,6 @@ def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterable[Sequence[_T]]:
         yield items[i : i + size]
 
 
-def _insert_many(session: Session, model: type, rows: Rows) -> None:
-    """Plain multi-row inserts (Core: the ORM's bulk path costs more per row)."""
-    table = model.__table__  # type: ignore[attr-defined]
-    connection = session.connection()
-    for chunk in _chunks(rows, 5000):
-        connection.execute(insert(table), list(chunk))
-
-
 def _insert_returning_ids(session: Session, model: type, rows: Rows) -> list[int]:
     """Insert rows and get their new ids in the same order.
 
@@ -83,7 +76,7 @@ def _insert_returning_ids(session: Session, model: type, rows: Rows) -> list[int
     if connection.dialect.name == "sqlite":
         start = int(connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         ids = list(range(start, start + len(rows)))
-        _insert_many(session, model, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        bulk_insert(session, model, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
         return ids
     out: list[int] = []
     for chunk in _chunks(rows, 2000):
@@ -206,7 +199,7 @@ def _create(session: Session, plan: Plan, stats: WriteStats) -> None:
         (Role, roles),
         (PersonTag, tags),
     ):
-        _insert_many(session, model, batch)
+        bulk_insert(session, model, batch)
     stats.created = len(refs)
 
 
@@ -346,7 +339,7 @@ def _source_records(session: Session, plan: Plan, stats: WriteStats) -> None:
             )
         else:
             rows.append({"source": source, "source_key": key, **values})
-    _insert_many(session, SourceRecord, rows)
+    bulk_insert(session, SourceRecord, rows)
 
 
 def _suggestions(session: Session, plan: Plan, stats: WriteStats) -> None:
@@ -368,7 +361,7 @@ def _suggestions(session: Session, plan: Plan, stats: WriteStats) -> None:
         for (a, b), (score, reason) in sorted(pairs.items())
         if (a, b) not in existing
     ]
-    _insert_many(session, MergeSuggestion, rows)
+    bulk_insert(session, MergeSuggestion, rows)
     stats.suggested = len(rows)
 
 
@@ -428,7 +421,7 @@ def _interactions(
         )
         participants.append(ids)
     new_ids = _insert_returning_ids(session, Interaction, rows)
-    _insert_many(
+    bulk_insert(
         session,
         Participant,
         [
