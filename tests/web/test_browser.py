@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from sqlalchemy import func, select
 from goodwill import demo, people
 from goodwill.db import open_store
 from goodwill.models import Person
-from tests.web.conftest import NOW, ServerThread, make_app
+from goodwill.web import create_app
+from tests.web.conftest import NOW, ServerThread
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +68,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
             location="Lisbon",
         )
         running_total = len(people.summaries(s))
-    with ServerThread(make_app(store)) as running:
+    # A clock that starts at NOW and ticks, as a real one does: what you log is in the past
+    # a moment later, when the next page reads it.
+    start = time.monotonic()
+    app = create_app(store, clock=lambda: NOW + dt.timedelta(seconds=time.monotonic() - start))
+    with ServerThread(app) as running:
         running.people_total = running_total  # type: ignore[attr-defined]
         running.store = store  # type: ignore[attr-defined]
         yield running
