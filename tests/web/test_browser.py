@@ -33,7 +33,10 @@ SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict[str, Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+        why = f"the browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure
+            pytest.fail(why)
+        pytest.skip(why)
     return {
         "executable_path": CHROMIUM,
         "args": [
