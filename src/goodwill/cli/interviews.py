@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 KINDS_HELP = "info, idea, help, intro, referral, advice, thanks"
 
+# The prep sheet's options, shared by `meet` and `meet prep`.
+SheetOutput = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Save the prep sheet (Markdown) here.")
+]
+SheetFormat = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="The sheet as Markdown (table) or JSON.")
+]
+
 
 class _DefaultPlan(TyperGroup):
     """`meet PERSON ...` means `meet plan PERSON ...`; `meet list` etc. stay subcommands."""
@@ -146,13 +154,8 @@ def plan(
             "--date", "-d", help="When: YYYY-MM-DD [HH:MM], 'tomorrow', 'in 3 days' (not past)."
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Save the prep sheet (Markdown) here.")
-    ] = None,
-    fmt: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="The sheet as Markdown (table) or JSON."),
-    ] = OutputFormat.table,
+    output: SheetOutput = None,
+    fmt: SheetFormat = OutputFormat.table,
 ) -> None:
     """Plan an informational interview and print its prep sheet (Markdown)."""
     from goodwill import interviews, people, validate
@@ -174,13 +177,8 @@ def plan(
 @meet_app.command("prep")
 def prep(
     meeting: Annotated[str, typer.Argument(help="The meeting number (see 'meet list').")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Save the prep sheet (Markdown) here.")
-    ] = None,
-    fmt: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="The sheet as Markdown (table) or JSON."),
-    ] = OutputFormat.table,
+    output: SheetOutput = None,
+    fmt: SheetFormat = OutputFormat.table,
 ) -> None:
     """Print a planned meeting's prep sheet again (with what you know today)."""
     from goodwill import interviews
