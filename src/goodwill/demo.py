@@ -425,23 +425,8 @@ class _Generator:
         summary = None
         if kind in ("coffee", "meeting", "call", "event") or rng.random() < 0.25:
             summary = self._summary(kind, p)
-        self.rows[Interaction].append(
-            dict(
-                id=iid,
-                occurred_at=when,
-                kind=kind,
-                summary=summary,
-                initiated_by=initiated,
-                need_id=self._need_served(iid, when, initiated),
-                planned=False,
-                follow_up_on=None,
-                follow_up_note=None,
-                source="demo",
-                source_key=None,
-                created_at=when,
-            )
-        )
-        self.rows[Participant].append(dict(interaction_id=iid, person_id=p["id"]))
+        need = self._need_served(iid, when, initiated)
+        self._add_interaction(p, when, kind, initiated, summary, need_id=need, iid=iid)
         if kind in ("meeting", "event") and rng.random() < 0.35:
             colleagues = by_org.get(p["org"], [])
             for other in rng.sample(colleagues, min(len(colleagues), rng.randint(1, 3))):
@@ -545,12 +530,12 @@ class _Generator:
         for p in active[:k]:  # help received, no thanks yet
             when = self.now - dt.timedelta(days=rng.randint(3, 12))
             summary = f"{p['name']} walked me through their team's hiring process"
-            iid = self._special(p, when, "call", "them", summary)
+            iid = self._add_interaction(p, when, "call", "them", summary)
             self._exchange(iid, p["id"], "got", rng.choice(("intro", "referral", "help")), when)
         for p in active[k : 2 * k]:  # a request still waiting for an answer
             when = self.now - dt.timedelta(days=rng.randint(1, 9))
             ask = rng.choice(words.THEIR_ASKS)
-            iid = self._special(p, when, "email", "them", f"{p['name']} asked for {ask}")
+            iid = self._add_interaction(p, when, "email", "them", f"{p['name']} asked for {ask}")
             self._exchange(iid, p["id"], "they_asked", "ask", when, ask, "open")
             self.rows[Request].append(
                 dict(
@@ -571,26 +556,31 @@ class _Generator:
             when = self.now - dt.timedelta(days=rng.randint(5, 20))
             due = self.today - dt.timedelta(days=rng.randint(0, 3))
             summary = f"Coffee with {p['name']}: promised to send them an article"
-            self._special(p, when, "coffee", "me", summary, due, "send the article we talked about")
+            self._add_interaction(
+                p, when, "coffee", "me", summary, due, "send the article we talked about"
+            )
         for p in active[3 * k : 4 * k]:  # one-way lately: three gives, nothing back
             for j in range(3):
                 when = self.now - dt.timedelta(days=30 + 60 * j + rng.randint(0, 20))
                 summary = f"Sent {p['name']} a job posting that fit them"
-                iid = self._special(p, when, "email", "me", summary)
+                iid = self._add_interaction(p, when, "email", "me", summary)
                 self._exchange(iid, p["id"], "gave", "info", when)
 
-    def _special(
+    def _add_interaction(
         self,
         p: dict[str, Any],
         when: dt.datetime,
         kind: str,
         initiated_by: str,
-        summary: str,
+        summary: str | None,
         follow_up_on: dt.date | None = None,
         follow_up_note: str | None = None,
+        *,
+        need_id: int | None = None,
+        iid: int | None = None,
     ) -> int:
-        """One interaction with one person, as the open loops above need them."""
-        iid = self.ids.take(Interaction)
+        """One interaction row and its first participant (every demo interaction is made here)."""
+        iid = iid if iid is not None else self.ids.take(Interaction)
         self.rows[Interaction].append(
             dict(
                 id=iid,
@@ -598,7 +588,7 @@ class _Generator:
                 kind=kind,
                 initiated_by=initiated_by,
                 summary=summary,
-                need_id=None,
+                need_id=need_id,
                 planned=False,
                 follow_up_on=follow_up_on,
                 follow_up_note=follow_up_note,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from goodwill.io import tables
-from goodwill.io.records import ParseIssue, ParseResult, PersonRecord
+from goodwill.errors import ImportFailed
+from goodwill.io import files, tables
+from goodwill.io.records import ImportOptions, ParseIssue, ParseResult, PersonRecord
 
 
 @dataclass
@@ -147,3 +149,23 @@ def parse_rows(
             continue
         result.people.append(record)
     return result
+
+
+def parse_file(
+    path: Path,
+    options: ImportOptions,
+    *,
+    what: str,
+    is_header: Callable[[list[str]], bool],
+    missing: str,
+    layout: Layout,
+    source: str,
+) -> ParseResult:
+    """Read a contacts CSV whose header is found by `is_header` (not at a fixed line) and
+    parse its rows; a file without such a header is not of this format (`missing` says why)."""
+    text, _ = files.read_text(path, options.max_bytes, what)
+    found = tables.read(text, is_header)
+    if found is None:
+        raise ImportFailed(f"{path} is not {what}: {missing}")
+    header, rows = found
+    return parse_rows(str(path), header, rows, layout, source)

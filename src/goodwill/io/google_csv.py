@@ -11,7 +11,7 @@ from pathlib import Path
 
 from goodwill.errors import ImportFailed
 from goodwill.io import files, tables
-from goodwill.io.contact_csv import Layout, parse_rows
+from goodwill.io.contact_csv import Layout, parse_file, parse_rows
 from goodwill.io.records import ImportOptions, ParseResult
 
 SOURCE = "google"
@@ -50,15 +50,15 @@ def is_header(header: list[str]) -> bool:
 
 
 def parse(path: Path, options: ImportOptions) -> ParseResult:
-    text, _ = files.read_text(path, options.max_bytes, "a Google Contacts CSV file")
-    found = tables.read(text, is_header)
-    if found is None:
-        raise ImportFailed(
-            f"{path} is not a Google Contacts CSV file: no header with 'E-mail 1 - Value' "
-            "and a name column in its first lines"
-        )
-    header, rows = found
-    return parse_rows(str(path), header, rows, LAYOUT, SOURCE)
+    return parse_file(
+        path,
+        options,
+        what="a Google Contacts CSV file",
+        is_header=is_header,
+        missing="no header with 'E-mail 1 - Value' and a name column in its first lines",
+        layout=LAYOUT,
+        source=SOURCE,
+    )
 
 
 def parse_any(path: Path, options: ImportOptions) -> ParseResult:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from goodwill.errors import ImportFailed
-from goodwill.io import files, tables
-from goodwill.io.contact_csv import Layout, parse_rows
+from goodwill.io.contact_csv import Layout, parse_file
 from goodwill.io.records import ImportOptions, ParseResult
 
 SOURCE = "outlook"
@@ -76,12 +74,12 @@ def is_header(header: list[str]) -> bool:
 
 
 def parse(path: Path, options: ImportOptions) -> ParseResult:
-    text, _ = files.read_text(path, options.max_bytes, "an Outlook CSV file")
-    found = tables.read(text, is_header)
-    if found is None:
-        raise ImportFailed(
-            f"{path} is not an Outlook contacts CSV file: "
-            "no 'E-mail Address' column in its first lines"
-        )
-    header, rows = found
-    return parse_rows(str(path), header, rows, LAYOUT, SOURCE)
+    return parse_file(
+        path,
+        options,
+        what="an Outlook contacts CSV file",
+        is_header=is_header,
+        missing="no 'E-mail Address' column in its first lines",
+        layout=LAYOUT,
+        source=SOURCE,
+    )
