@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from goodwill import days, strength, validate
+from goodwill import contact_summary, days, validate
 from goodwill.errors import NotFound
 from goodwill.models import Exchange, Person
 from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
@@ -59,7 +59,7 @@ def balances(
 
     Without `person_ids`: every active person (zeros for those with no exchange).
     """
-    strength.ensure_exp(session)
+    contact_summary.ensure_exp(session)
     if person_ids is None:
         ids = list(
             session.scalars(

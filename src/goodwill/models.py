@@ -468,3 +468,35 @@ class SearchDoc(Base):
     # PostgreSQL only: title and body lower-cased and without accents, which its 'simple'
     # text search configuration does not do (SQLite's FTS5 tokenizer does it itself).
     terms: Mapped[str | None] = mapped_column(Text)
+
+
+class ContactSummary(Base):
+    """Per person, the facts tie strength and cadences read from all their (non-planned)
+    interactions, so a whole-network score reads one row per person instead of scanning
+    every participant row. Derived: `contact_summary.refresh` rebuilds the rows of people
+    in `contact_dirty`, which database triggers fill on any participant change (0004).
+
+    `decayed` is the channel-weighted count, each interaction decayed to the fixed
+    `contact_summary.ANCHOR_DAY`; a reader rescales it to any later date (exact, since
+    exp(k(d - now)) = exp(k(d - anchor)) * exp(k(anchor - now))). `model` names the
+    weights and half-life it was computed with, so a changed model rebuilds it.
+    """
+
+    __tablename__ = "contact_summary"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_day: Mapped[float] = mapped_column(Float)
+    last_day: Mapped[float] = mapped_column(Float)
+    decayed: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+    by_me: Mapped[int] = mapped_column(Integer)
+    initiated: Mapped[int] = mapped_column(Integer)  # by me or by them (known starter)
+    model: Mapped[str] = mapped_column(String(200))
+
+
+class ContactDirty(Base):
+    """People whose `contact_summary` row is out of date (filled by triggers, 0004)."""
+
+    __tablename__ = "contact_dirty"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

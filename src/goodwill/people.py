@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -317,12 +318,31 @@ def current_role(person: Person) -> Role | None:
 def last_contacts(
     session: Session, ids: Sequence[int] | None = None, as_of: dt.datetime | None = None
 ) -> dict[int, dt.datetime]:
-    """When each person was last in an interaction (one query).
+    """When each person was last in an interaction, up to `as_of` (a fixed number of queries).
 
-    It reads the participant's copy of the interaction's time (`day`, a Julian day number
-    kept by migration 0002's triggers): per person, the latest entry of the (person, day)
-    index is one seek, where grouping every participant row would read millions of them.
+    Most answers come from the contact summary (one row per person); people with history
+    after `as_of` are looked up in the participant's copy of the interaction's time
+    (`day`, migration 0002): per person, the latest entry of the (person, day) index is
+    one seek, where grouping every participant row would read millions of them.
     """
+    from goodwill import strength  # numpy: only for the commands that need it
+
+    limit = day_number(as_of) if as_of is not None else math.inf
+    summary = strength.summary(session, limit, ids, inclusive=True)
+    if summary is None:
+        return _seek_last_contacts(session, ids, as_of)
+    out = {
+        pid: from_day_number(day)
+        for pid, day in zip(summary.ids.tolist(), summary.data[:, 0].tolist(), strict=True)
+    }
+    if summary.stale:
+        out.update(_seek_last_contacts(session, summary.stale, as_of))
+    return out
+
+
+def _seek_last_contacts(
+    session: Session, ids: Sequence[int] | None, as_of: dt.datetime | None
+) -> dict[int, dt.datetime]:
     latest = select(func.max(Participant.day)).where(
         Participant.person_id == Person.id, Participant.planned.is_(False)
     )

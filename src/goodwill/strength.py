@@ -19,18 +19,18 @@ never one query per person.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from pydantic import TypeAdapter
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from goodwill import contact_summary
 from goodwill.days import UNIX_JD as _UNIX_JD
 from goodwill.days import day_number
+from goodwill.db import number_matrix, raw_rows
 from goodwill.models import Email, Knows, Participant, Person
 from goodwill.schemas.ledger import StrengthRow
 
@@ -66,7 +66,7 @@ class Model:
         )
 
 
-DEFAULT_CHANNEL_WEIGHT = 0.5
+DEFAULT_CHANNEL_WEIGHT = contact_summary.DEFAULT_CHANNEL_WEIGHT
 CHANNEL_WEIGHTS: dict[str, float] = {
     "meeting": 1.0,
     "coffee": 1.0,
@@ -114,17 +114,6 @@ class Features:
     mutual: np.ndarray  # sum of knows-edge confidences to other people
 
 
-def ensure_exp(session: Session) -> None:
-    """SQLite builds without math functions get exp() from Python (same results)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    raw = session.connection().connection.driver_connection
-    try:
-        raw.execute("SELECT exp(0)")  # type: ignore[union-attr]
-    except Exception:
-        raw.create_function("exp", 1, math.exp, deterministic=True)  # type: ignore[union-attr]
-
-
 def _people(session: Session, person_ids: Sequence[int] | None) -> np.ndarray:
     stmt = select(Person.id).where(Person.removed_at.is_(None), Person.is_me.is_(False))
     if person_ids is not None:
@@ -144,7 +133,6 @@ def features(
 
     `baseline` also computes the unweighted decayed count (for the calibration benchmark).
     """
-    ensure_exp(session)
     ids = _people(session, person_ids)
     n = len(ids)
     out = Features(
@@ -161,45 +149,73 @@ def features(
     if n == 0:
         return out
     now_day = day_number(as_of)
-    # Participant rows carry copies of their interaction's facts (migration 0002), so
-    # this is one scan of a covering index in person order: no join, no sort.
-    pt = Participant
-    channel = case(dict(model.channel_weights), value=pt.kind, else_=DEFAULT_CHANNEL_WEIGHT)
-    decay = func.exp((pt.day - now_day) * (math.log(2) / model.intensity_half_life_days))
-    columns = [
-        pt.person_id,
-        func.max(pt.day),
-        func.min(pt.day),
-        func.sum(channel * decay),
-        func.count(),
-        func.sum(case((pt.initiated_by == "me", 1), else_=0)),
-        func.count(pt.initiated_by),  # me + them
-    ]
-    if baseline:
-        columns.append(func.sum(decay))
-    stmt = select(*columns).where(pt.day < now_day, pt.planned.is_(False)).group_by(pt.person_id)
-    if person_ids is not None:
-        stmt = stmt.where(pt.person_id.in_(ids.tolist()))
-    rows = session.connection().execute(stmt).all()  # Core rows: no ORM loading cost
-    if rows:
-        data = _matrix(rows)
-        pos, ok = _slots(ids, data[:, 0])
-        data = data[ok]
-        out.days_since_last[pos] = now_day - data[:, 1]
-        out.days_known[pos] = now_day - data[:, 2]
-        out.decayed[pos] = data[:, 3]
-        out.count[pos] = data[:, 4]
-        out.by_me[pos] = data[:, 5]
-        out.by_them[pos] = data[:, 6] - data[:, 5]
-        if baseline:
-            out.decayed_plain[pos] = data[:, 7]
+    decay = _decay(model)
+    # The per-person summary (kept for the default model) answers for everyone whose
+    # history lies wholly before the date; the rest (a past date, something logged today,
+    # a model being tuned) are grouped from their rows.
+    summary = None
+    if not baseline and decay == _decay(MODEL):
+        summary = contact_summary.read(session, decay, now_day, person_ids)
+    if summary is not None:
+        _fill(out, now_day, summary.ids, summary.data)
+        scan: list[int] | None = summary.stale
+    else:
+        scan = None if person_ids is None else ids.tolist()
+    if scan is None or scan:
+        _fill(out, now_day, *_scan(session, decay, now_day, scan, baseline))
     out.mutual = _mutual(session, as_of, ids, person_ids is not None)
     return out
 
 
-def _matrix(rows: Sequence[Any]) -> np.ndarray:
-    """Result rows as a float matrix (plain tuples first: numpy probes Row objects slowly)."""
-    return np.array([tuple(r) for r in rows], dtype=np.float64)
+def _decay(model: Model) -> contact_summary.Decay:
+    return contact_summary.Decay(model.channel_weights, model.intensity_half_life_days)
+
+
+def summary(
+    session: Session, now_day: float, person_ids: Sequence[int] | None, *, inclusive: bool
+) -> contact_summary.Summary | None:
+    """The contact summary of the default model (see `contact_summary.read`)."""
+    return contact_summary.read(session, _decay(MODEL), now_day, person_ids, inclusive=inclusive)
+
+
+def _scan(
+    session: Session,
+    decay: contact_summary.Decay,
+    now_day: float,
+    person_ids: list[int] | None,
+    baseline: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group the participant rows before `now_day` (of `person_ids`, or everyone).
+
+    Participant rows carry copies of their interaction's facts (migration 0002), so this
+    is one scan of a covering index in person order: no join, no sort.
+    """
+    contact_summary.ensure_exp(session)
+    pt = Participant
+    columns = [pt.person_id, *contact_summary.aggregates(decay, now_day)]
+    if baseline:
+        columns.append(func.sum(func.exp((pt.day - now_day) * decay.rate)))
+    stmt = select(*columns).where(pt.day < now_day, pt.planned.is_(False)).group_by(pt.person_id)
+    if person_ids is not None:
+        stmt = stmt.where(pt.person_id.in_(person_ids))
+    data = number_matrix(session, stmt, len(columns))
+    return data[:, 0].astype(np.int64), data[:, 1:]
+
+
+def _fill(out: Features, now_day: float, found: np.ndarray, data: np.ndarray) -> None:
+    """Put aggregate rows (columns as `contact_summary.aggregates`) into their slots."""
+    if len(found) == 0:
+        return
+    pos, ok = _slots(out.ids, found)
+    data = data[ok]
+    out.days_since_last[pos] = now_day - data[:, 0]
+    out.days_known[pos] = now_day - data[:, 1]
+    out.decayed[pos] = data[:, 2]
+    out.count[pos] = data[:, 3]
+    out.by_me[pos] = data[:, 4]
+    out.by_them[pos] = data[:, 5] - data[:, 4]
+    if data.shape[1] > 6:
+        out.decayed_plain[pos] = data[:, 6]
 
 
 def _slots(ids: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,25 +235,22 @@ def _mutual(session: Session, as_of: dt.datetime, ids: np.ndarray, restrict: boo
     touch removed people or you are taken back out: they are not mutual contacts.
     """
     result = np.zeros(len(ids))
-    conn = session.connection()
     for mine, other in ((Knows.a_id, Knows.b_id), (Knows.b_id, Knows.a_id)):
         stmt = (
             select(mine, func.sum(Knows.confidence)).where(Knows.created_at < as_of).group_by(mine)
         )
         if restrict:
             stmt = stmt.where(mine.in_(ids.tolist()))
-        rows = conn.execute(stmt).all()
-        if rows:
-            data = _matrix(rows)
+        data = number_matrix(session, stmt, 2)
+        if len(data):
             pos, ok = _slots(ids, data[:, 0])
             result[pos] += data[ok, 1]
         gone = select(Person.id).where(or_(Person.removed_at.is_not(None), Person.is_me))
         stale = select(mine, Knows.confidence).where(Knows.created_at < as_of, other.in_(gone))
         if restrict:
             stale = stale.where(mine.in_(ids.tolist()))
-        rows = conn.execute(stale).all()
-        if rows:
-            data = _matrix(rows)
+        data = number_matrix(session, stale, 2)
+        if len(data):
             pos, ok = _slots(ids, data[:, 0])
             np.subtract.at(result, pos, data[ok, 1])
     return np.maximum(result, 0.0)
@@ -286,15 +299,14 @@ def rows(
     f = features(session, as_of, person_ids)
     values = combine(components(f)).round(4)
     ids = f.ids.tolist()
-    conn = session.connection()  # Core rows: no ORM loading cost on 50,000 rows
     name_stmt = select(Person.id, Person.display_name).where(Person.removed_at.is_(None))
     email_stmt = select(Email.person_id, Email.address).order_by(Email.id)
     if person_ids is not None:
         name_stmt = name_stmt.where(Person.id.in_(ids))
         email_stmt = email_stmt.where(Email.person_id.in_(ids))
-    names = dict(conn.execute(name_stmt).all())
+    names = dict(raw_rows(session, name_stmt))
     emails: dict[int, list[str]] = {}
-    for pid, address in conn.execute(email_stmt):
+    for pid, address in raw_rows(session, email_stmt):
         emails.setdefault(pid, []).append(address)
     last = dates(day_number(as_of) - f.days_since_last)
     order = np.lexsort((f.ids, -values)).tolist()

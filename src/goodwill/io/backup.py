@@ -25,7 +25,7 @@ from goodwill.schemas.io import ImportReport
 
 FORMAT = "goodwill-backup"
 VERSION = 1
-_DERIVED = {"search_doc"}
+_DERIVED = {"search_doc", "contact_summary", "contact_dirty"}
 _CHUNK = 2000
 
 
