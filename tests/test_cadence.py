@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -114,11 +115,15 @@ def test_unknown_circle_lists_the_valid_ones(session: Session) -> None:
     b=st.integers(0, 2000),
 )
 def test_state_only_worsens_with_time(ideal: int, extra: int, a: int, b: int) -> None:
-    cad = cadence.Cadence(ideal, ideal + extra)
     rank = {"ok": 0, "due": 1, "overdue": 2, "dormant": 3}
     lo, hi = min(a, b), max(a, b)
-    assert rank[cadence._state(lo, cad, True)] <= rank[cadence._state(hi, cad, True)]
-    assert cadence._state(hi, cad, False) != "dormant"
+
+    def state(days: int, ever: bool) -> str:
+        arrays = [np.array([v]) for v in (days, ideal, ideal + extra, ever)]
+        return str(cadence.states_of(*arrays)[0])
+
+    assert rank[state(lo, True)] <= rank[state(hi, True)]
+    assert state(hi, False) != "dormant"
 
 
 @given(

@@ -15,13 +15,17 @@ year; research on dormant ties uses three) whose strength once stood high.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from goodwill import people, validate, vocab
+from goodwill.days import day_number, ordinals
+from goodwill.db import raw_rows
 from goodwill.errors import InvalidInput
 from goodwill.models import CircleSetting, Person
 
@@ -50,9 +54,9 @@ PEAK_SAMPLE_YEARS: tuple[int, ...] = (1, 2, 3, 5)
 OK, DUE, OVERDUE, DORMANT = "ok", "due", "overdue", "dormant"
 
 
-@dataclass(frozen=True)
-class Status:
-    """Where one person stands against their cadence on a given day."""
+class Status(NamedTuple):
+    """Where one person stands against their cadence on a given day (a named tuple: the
+    agenda builds one per person, 50,000 at a time)."""
 
     person_id: int
     circle: str
@@ -164,52 +168,101 @@ def _start(met_on: dt.date | None, created: dt.datetime | None, today: dt.date) 
     return min(max(days), today) if days else today
 
 
-def _state(days: int, cad: Cadence, ever: bool) -> str:
-    """ok, due (past the ideal), overdue (past the maximum), dormant (long past both)."""
-    if ever and days >= DORMANT_AFTER_DAYS and days > cad.max_days:
-        return DORMANT
-    if days > cad.max_days:
-        return OVERDUE
-    return DUE if days >= cad.ideal_days else OK
+def states_of(
+    days: np.ndarray, ideal: np.ndarray, most: np.ndarray, ever: np.ndarray
+) -> np.ndarray:
+    """Per person: ok, due (past the ideal), overdue (past the maximum), or dormant (long
+    past both, for someone you were once in touch with)."""
+    state = np.where(days >= ideal, DUE, OK).astype(object)
+    state[days > most] = OVERDUE
+    state[ever & (days >= DORMANT_AFTER_DAYS) & (days > most)] = DORMANT
+    return state
 
 
 def statuses(
-    session: Session, today: dt.date, person_ids: Sequence[int] | None = None
+    session: Session,
+    today: dt.date,
+    person_ids: Sequence[int] | None = None,
+    *,
+    states: Collection[str] | None = None,
 ) -> list[Status]:
-    """Every active person's cadence status on `today` (a fixed number of queries)."""
+    """Active people's cadence status on `today`, by id (everyone, or only those in
+    `states`). A fixed number of queries; the arithmetic runs on arrays, and a Status is
+    built only for the people returned (at 50,000 people the objects are the cost)."""
     settings = circles(session)
     stmt = select(
         Person.id, Person.circle, Person.cadence_ideal_days, Person.cadence_max_days
     ).where(people.ACTIVE, Person.is_me.is_(False))
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(person_ids))
-    rows = session.execute(stmt.order_by(Person.id)).all()
-    end = dt.datetime.combine(today, dt.time.max)
-    last = people.last_contacts(session, person_ids, as_of=end)
-    starts = _never_contacted_starts(session, today, [r[0] for r in rows if r[0] not in last])
-    out = []
+    rows = raw_rows(session, stmt.order_by(Person.id))
+    if not rows:
+        return []
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
     resolved: dict[tuple[str, int | None, int | None], Cadence] = {}
-    for pid, circle, ideal, most in rows:
-        key = (circle, ideal, most)
-        cad = resolved.get(key) or resolved.setdefault(
-            key, resolve(settings.get(circle, DEFAULTS["network"]), ideal, most)
+    cads = [
+        resolved.get(key)
+        or resolved.setdefault(
+            key, resolve(settings.get(key[0], DEFAULTS["network"]), key[1], key[2])
         )
-        seen = last.get(pid)
-        since = seen.date() if seen else starts[pid]
-        days = (today - since).days
+        for key in ((r[1], r[2], r[3]) for r in rows)
+    ]
+    ideal = np.array([c.ideal_days for c in cads], dtype=np.int64)
+    most = np.array([c.max_days for c in cads], dtype=np.int64)
+    since, seen = _clock_starts(session, today, ids, person_ids)
+    days = today.toordinal() - since
+    state = states_of(days, ideal, most, seen)
+    keep = np.isin(state, list(states)) if states is not None else np.ones(len(ids), bool)
+    dates = {o: dt.date.fromordinal(o) for o in set(since[keep].tolist())}
+    out = []
+    for i, o, ok, d, st in zip(
+        np.flatnonzero(keep).tolist(),
+        since[keep].tolist(),
+        seen[keep].tolist(),
+        days[keep].tolist(),
+        state[keep].tolist(),
+        strict=True,
+    ):
+        cad = cads[i]
+        last = dates[o] if ok else None
         out.append(
-            Status(
-                person_id=pid,
-                circle=circle,
-                ideal_days=cad.ideal_days,
-                max_days=cad.max_days,
-                last_contact=seen.date() if seen else None,
-                since=since,
-                days=days,
-                state=_state(days, cad, seen is not None),
-            )
+            Status(rows[i][0], rows[i][1], cad.ideal_days, cad.max_days, last, dates[o], d, st)
         )
     return out
+
+
+def _clock_starts(
+    session: Session, today: dt.date, ids: np.ndarray, person_ids: Sequence[int] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per id (sorted): the day (ordinal) the clock started, and whether it is a contact.
+
+    Last contacts up to the end of `today` come from the contact summary; people with
+    history after that day, and people never in touch (clock from when they were met or
+    added), are looked up one query each."""
+    end = dt.datetime.combine(today, dt.time.max)
+    since = np.zeros(len(ids), dtype=np.int64)
+    seen = np.zeros(len(ids), dtype=bool)
+    from goodwill import strength  # the summary is kept for the strength model
+
+    summary = strength.summary(session, day_number(end), person_ids, inclusive=True)
+    if summary is not None:
+        pos = np.searchsorted(ids, summary.ids)
+        ok = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == summary.ids)
+        since[pos[ok]] = ordinals(summary.data[ok, 0])
+        seen[pos[ok]] = True
+        later = summary.stale
+    else:
+        later = ids.tolist()
+    if later:
+        last = people.last_contacts(session, later, as_of=end)
+        for pid, when in last.items():
+            at = int(np.searchsorted(ids, pid))
+            if at < len(ids) and ids[at] == pid:
+                since[at], seen[at] = when.toordinal(), True
+    unseen = ids[~seen].tolist()
+    starts = _never_contacted_starts(session, today, unseen)
+    since[~seen] = [starts[pid].toordinal() for pid in unseen]
+    return since, seen
 
 
 _CHUNK = 5000

@@ -26,6 +26,15 @@ def from_day_number(day: float) -> dt.datetime:
     return EPOCH + dt.timedelta(seconds=round((day - UNIX_JD) * 86400.0))
 
 
+def ordinals(days: Any) -> Any:
+    """Calendar days (proleptic ordinals) of an array of day numbers, exactly as
+    `from_day_number(d).date().toordinal()` gives them, without a datetime per value."""
+    import numpy as np
+
+    seconds = np.round((np.asarray(days, dtype=np.float64) - UNIX_JD) * 86400.0)
+    return EPOCH.toordinal() + np.floor_divide(seconds, 86400.0).astype(np.int64)
+
+
 def day_expr(session: Session, column: Any) -> ColumnElement[Any]:
     """SQL for the day number of a datetime column (see `day_number`)."""
     if session.get_bind().dialect.name == "sqlite":
