@@ -301,11 +301,12 @@ def components(f: Features, model: Model = MODEL) -> np.ndarray:
 
 def _rhythm(f: Features, model: Model) -> np.ndarray:
     """P(in touch within the horizon) under BG/NBD, from the weighted count, first and last
-    contact.
+    contact: no decay constant, so the per-person sums of a summary table suffice.
 
-    x repeat contacts (weighted, in units of `rhythm_contact_weight`) over T days known, the last one t_x days after the first. Odds that
-    the tie has lapsed: a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ^ (r + x), for
-    x > 0 (a single contact has not lapsed yet); computed in logs, as x runs to thousands.
+    x repeat contacts (in units of `rhythm_contact_weight`) over T days known, the last one
+    t_x days after the first. Odds that the tie has lapsed:
+    a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ^ (r + x) for x > 0 (a single contact
+    has not lapsed yet); computed in logs, as x runs to thousands.
     """
     seen = f.count > 0
     contacts = f.weighted_count / model.rhythm_contact_weight
