@@ -30,6 +30,7 @@ def _assert_same(s: Session, as_of: dt.datetime) -> None:
     for name in ("days_since_last", "days_known", "count", "by_me", "by_them", "mutual"):
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
     assert np.allclose(got.decayed, want.decayed, rtol=1e-9, atol=1e-12)
+    assert np.allclose(got.weighted_count, want.weighted_count, rtol=1e-12)
 
 
 def _history(s: Session, rng: random.Random, crowd: list[Person], n: int) -> None:

@@ -146,6 +146,7 @@ def test_strength_stays_in_unit_interval(values: list[tuple[float, ...]]) -> Non
         days_known=arr[:, 1],
         decayed=arr[:, 2],
         decayed_plain=arr[:, 2],
+        weighted_count=arr[:, 3],
         count=np.round(arr[:, 3]),
         by_me=np.round(arr[:, 4]),
         by_them=np.round(arr[:, 5]),
@@ -183,3 +184,34 @@ def test_participant_copies_follow_their_interaction(session: Session) -> None:
     f = strength.features(session, AS_OF, [a.id, b.id])
     assert f.days_since_last.tolist() == [2.0, 4.0]
     assert (f.by_me.tolist(), f.by_them.tolist()) == ([0.0, 1.0], [1.0, 0.0])
+
+
+def test_rhythm_a_silence_counts_against_the_ties_own_rhythm(session: Session) -> None:
+    """Sixty days of silence is alarming from a weekly correspondent, normal from someone
+    you hear from every two months: the rhythm component (BG/NBD) sees the difference."""
+    weekly, bimonthly = _pair(session)
+    for d in range(60, 425, 7):
+        _log(session, weekly, d)
+    for d in range(60, 425, 60):
+        _log(session, bimonthly, d)
+    parts = strength.components(strength.features(session, AS_OF, [weekly.id, bimonthly.id]))
+    rhythm = strength.COMPONENTS.index("rhythm")
+    assert parts[0, 0] == parts[1, 0]  # same recency
+    assert parts[1, rhythm] > 2 * parts[0, rhythm] > 0
+    # ... and heard from last week, the weekly correspondent is the likelier one.
+    _log(session, weekly, 7)
+    _log(session, bimonthly, 7)
+    parts = strength.components(strength.features(session, AS_OF, [weekly.id, bimonthly.id]))
+    assert parts[0, rhythm] > parts[1, rhythm]
+
+
+def test_rhythm_counts_deeper_channels_as_more_contact(session: Session) -> None:
+    a, b = _pair(session)
+    for d in (10, 40, 70):
+        _log(session, a, d, kind="meeting")
+        _log(session, b, d, kind="note")
+    f = strength.features(session, AS_OF, [a.id, b.id])
+    assert np.allclose(f.weighted_count, [3.0, 0.6])  # meetings 1.0, notes 0.2 each
+    parts = strength.components(f)
+    rhythm = strength.COMPONENTS.index("rhythm")
+    assert parts[0, rhythm] > parts[1, rhythm] > 0

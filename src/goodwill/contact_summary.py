@@ -59,8 +59,8 @@ class Decay:
 
 def aggregates(decay: Decay, anchor_day: float) -> list[ColumnElement[Any]]:
     """Per person: last day, first day, decayed weighted count (to `anchor_day`), count,
-    started by me, started by someone known. The one definition the scan and the
-    summary share."""
+    started by me, started by someone known, weighted count. The one definition the scan
+    and the summary share."""
     pt = Participant
     channel = case(dict(decay.channel_weights), value=pt.kind, else_=DEFAULT_CHANNEL_WEIGHT)
     weight = func.exp((pt.day - anchor_day) * decay.rate)
@@ -71,6 +71,7 @@ def aggregates(decay: Decay, anchor_day: float) -> list[ColumnElement[Any]]:
         func.count(),
         func.sum(case((pt.initiated_by == "me", 1), else_=0)),
         func.count(pt.initiated_by),
+        func.sum(channel),
     ]
 
 
@@ -132,7 +133,16 @@ def _rebuild(session: Session, decay: Decay, ids: Sequence[int] | None) -> None:
     )
     if ids is not None:
         source = source.where(pt.person_id.in_(ids))
-    columns = ["person_id", "last_day", "first_day", "decayed", "count", "by_me", "initiated"]
+    columns = [
+        "person_id",
+        "last_day",
+        "first_day",
+        "decayed",
+        "count",
+        "by_me",
+        "initiated",
+        "weighted",
+    ]
     conn.execute(
         insert(ContactSummary).from_select([*columns, "model"], source.group_by(pt.person_id))
     )
@@ -143,7 +153,7 @@ class Summary:
     """Summary rows as parallel arrays, rescaled to a date, plus who must be scanned."""
 
     ids: np.ndarray  # int64, ascending
-    data: np.ndarray  # columns as `aggregates`: last, first, decayed (to now), count, me, known
+    data: np.ndarray  # columns as `aggregates` (the decayed count rescaled to now)
     stale: list[int]  # people with history on or after the date: not summarised here
 
 
@@ -161,11 +171,11 @@ def read(
         return None
     s = ContactSummary
     stmt = select(
-        s.person_id, s.last_day, s.first_day, s.decayed, s.count, s.by_me, s.initiated
+        s.person_id, s.last_day, s.first_day, s.decayed, s.count, s.by_me, s.initiated, s.weighted
     ).order_by(s.person_id)
     if person_ids is not None:
         stmt = stmt.where(s.person_id.in_(list(person_ids)))
-    matrix = number_matrix(session, stmt, 7)
+    matrix = number_matrix(session, stmt, 8)
     late = matrix[:, 1] > now_day if inclusive else matrix[:, 1] >= now_day
     stale = matrix[late, 0].astype(np.int64).tolist()
     matrix = matrix[~late]

@@ -491,6 +491,7 @@ class ContactSummary(Base):
     count: Mapped[int] = mapped_column(Integer)
     by_me: Mapped[int] = mapped_column(Integer)
     initiated: Mapped[int] = mapped_column(Integer)  # by me or by them (known starter)
+    weighted: Mapped[float] = mapped_column(Float)  # channel-weighted count, not decayed
     model: Mapped[str] = mapped_column(String(200))
 
 

@@ -1,6 +1,6 @@
 """Tie strength in [0, 1] for every person, as of any date.
 
-Five components, each in [0, 1], combined as a weighted average (docs/scoring.md explains
+Six components, each in [0, 1], combined as a weighted average (docs/scoring.md explains
 the model and the research it rests on; benchmarks/enron_strength.py calibrates it):
 
 - recency: how long since you were last in touch (the strongest single predictor,
@@ -9,7 +9,10 @@ the model and the research it rests on; benchmarks/enron_strength.py calibrates 
   (meeting > call > message/email) and decayed by its age;
 - duration: how long you have known each other (first interaction to the date);
 - reciprocity: whether both of you start contact, not only one side;
-- overlap: how many mutual contacts you share (knows edges to other people you know).
+- overlap: how many mutual contacts you share (knows edges to other people you know);
+- rhythm: the chance you are in touch again within the next 90 days given your own
+  rhythm with them: a silence is long or short relative to how often you usually talk
+  (the BG/NBD model of repeat contact, Fader, Hardie & Lee 2005).
 
 Every weight and time constant lives in `MODEL` below. Everything is computed from what
 happened strictly before `as_of`, in one grouped query per table and vectorised numpy:
@@ -45,6 +48,7 @@ class Model:
     w_duration: float
     w_reciprocity: float
     w_overlap: float
+    w_rhythm: float
     # recency = 0.5 ** (days since last contact / half-life)
     recency_half_life_days: float
     # intensity = 1 - exp(-decayed weighted count / scale); each interaction counts
@@ -57,12 +61,30 @@ class Model:
     reciprocity_prior: float
     # overlap = 1 - exp(-mutual contacts / scale)
     overlap_scale: float
+    # rhythm (BG/NBD): contact rates across ties follow a gamma(shape r, rate alpha per day)
+    # and after each contact the tie lapses with a probability drawn from beta(a, b);
+    # rhythm = P(still alive | history) * P(at least one contact in the horizon | alive).
+    rhythm_r: float
+    rhythm_alpha_days: float
+    rhythm_a: float
+    rhythm_b: float
+    rhythm_horizon_days: float
+    # rhythm counts contacts in units of this channel weight (an email or message): a
+    # meeting counts two, a note less than one.
+    rhythm_contact_weight: float
     # Depth of each channel; unknown kinds count as DEFAULT_CHANNEL_WEIGHT.
     channel_weights: Mapping[str, float] = field(default_factory=dict)
 
     def weights(self) -> np.ndarray:
         return np.array(
-            [self.w_recency, self.w_intensity, self.w_duration, self.w_reciprocity, self.w_overlap]
+            [
+                self.w_recency,
+                self.w_intensity,
+                self.w_duration,
+                self.w_reciprocity,
+                self.w_overlap,
+                self.w_rhythm,
+            ]
         )
 
 
@@ -82,21 +104,35 @@ CHANNEL_WEIGHTS: dict[str, float] = {
 # on half of the mailboxes; docs/scoring.md shows the other half). Rounded: the search
 # is noisy in the second decimal.
 MODEL = Model(
-    w_recency=0.45,
-    w_intensity=0.40,
-    w_duration=0.02,
+    w_recency=0.54,
+    w_intensity=0.28,
+    w_duration=0.01,
     w_reciprocity=0.04,
-    w_overlap=0.09,
+    w_overlap=0.11,
+    w_rhythm=0.24,
     recency_half_life_days=50.0,
     intensity_half_life_days=365.0,
     intensity_scale=2.0,
-    duration_scale_days=700.0,
-    reciprocity_prior=0.35,
-    overlap_scale=1.0,
+    duration_scale_days=400.0,
+    reciprocity_prior=0.4,
+    overlap_scale=0.5,
+    rhythm_r=0.3,
+    rhythm_alpha_days=120.0,
+    rhythm_a=0.4,
+    rhythm_b=0.35,
+    rhythm_horizon_days=90.0,
+    rhythm_contact_weight=0.5,
     channel_weights=CHANNEL_WEIGHTS,
 )
 
-COMPONENTS: tuple[str, ...] = ("recency", "intensity", "duration", "reciprocity", "overlap")
+COMPONENTS: tuple[str, ...] = (
+    "recency",
+    "intensity",
+    "duration",
+    "reciprocity",
+    "overlap",
+    "rhythm",
+)
 
 
 @dataclass
@@ -109,6 +145,7 @@ class Features:
     decayed: np.ndarray  # channel-weighted, decayed count
     decayed_plain: np.ndarray  # unweighted decayed count (a baseline; zeros unless asked)
     count: np.ndarray
+    weighted_count: np.ndarray  # channel-weighted, not decayed
     by_me: np.ndarray
     by_them: np.ndarray
     mutual: np.ndarray  # sum of knows-edge confidences to other people
@@ -142,6 +179,7 @@ def features(
         decayed=np.zeros(n),
         decayed_plain=np.zeros(n),
         count=np.zeros(n),
+        weighted_count=np.zeros(n),
         by_me=np.zeros(n),
         by_them=np.zeros(n),
         mutual=np.zeros(n),
@@ -214,8 +252,9 @@ def _fill(out: Features, now_day: float, found: np.ndarray, data: np.ndarray) ->
     out.count[pos] = data[:, 3]
     out.by_me[pos] = data[:, 4]
     out.by_them[pos] = data[:, 5] - data[:, 4]
-    if data.shape[1] > 6:
-        out.decayed_plain[pos] = data[:, 6]
+    out.weighted_count[pos] = data[:, 6]
+    if data.shape[1] > 7:
+        out.decayed_plain[pos] = data[:, 7]
 
 
 def _slots(ids: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +296,7 @@ def _mutual(session: Session, as_of: dt.datetime, ids: np.ndarray, restrict: boo
 
 
 def components(f: Features, model: Model = MODEL) -> np.ndarray:
-    """The five components in [0, 1], one row per person (columns in COMPONENTS order)."""
+    """The six components in [0, 1], one row per person (columns in COMPONENTS order)."""
     recency = np.power(0.5, f.days_since_last / model.recency_half_life_days)
     intensity = 1.0 - np.exp(-f.decayed / model.intensity_scale)
     duration = 1.0 - np.exp(-f.days_known / model.duration_scale_days)
@@ -268,7 +307,34 @@ def components(f: Features, model: Model = MODEL) -> np.ndarray:
     reciprocity = np.where(f.count > 0, reciprocity, 0.0)
     # Mutual contacts strengthen a tie you have; they do not make one: never in touch is 0.
     overlap = np.where(f.count > 0, 1.0 - np.exp(-f.mutual / model.overlap_scale), 0.0)
-    return np.column_stack([recency, intensity, duration, reciprocity, overlap])
+    rhythm = _rhythm(f, model)
+    return np.column_stack([recency, intensity, duration, reciprocity, overlap, rhythm])
+
+
+def _rhythm(f: Features, model: Model) -> np.ndarray:
+    """P(in touch within the horizon) under BG/NBD, from the weighted count, first and last
+    contact: no decay constant, so the per-person sums of a summary table suffice.
+
+    x repeat contacts (in units of `rhythm_contact_weight`) over T days known, the last one
+    t_x days after the first. Odds that the tie has lapsed:
+    a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ^ (r + x) for x > 0 (a single contact
+    has not lapsed yet); computed in logs, as x runs to thousands.
+    """
+    seen = f.count > 0
+    contacts = f.weighted_count / model.rhythm_contact_weight
+    x = np.where(seen, np.maximum(contacts - 1.0, 0.0), 0.0)
+    known = np.where(seen, f.days_known, 0.0)
+    last = np.clip(known - np.where(seen, f.days_since_last, 0.0), 0.0, known)
+    r, alpha = model.rhythm_r, model.rhythm_alpha_days
+    log_odds = (
+        np.log(model.rhythm_a)
+        - np.log(model.rhythm_b + np.maximum(x - 1.0, 0.0))
+        + (r + x) * (np.log(alpha + known) - np.log(alpha + last))
+    )
+    alive = np.where(x > 0, 0.5 * (1.0 - np.tanh(log_odds / 2.0)), 1.0)  # 1 / (1 + odds)
+    horizon = model.rhythm_horizon_days
+    active = -np.expm1((r + x) * np.log1p(-horizon / (alpha + known + horizon)))
+    return np.where(seen, alive * active, 0.0)  # type: ignore[no-any-return]
 
 
 def combine(parts: np.ndarray, model: Model = MODEL) -> np.ndarray:

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("by_me", sa.Integer(), nullable=False),
         sa.Column("initiated", sa.Integer(), nullable=False),
+        sa.Column("weighted", sa.Float(), nullable=False),
         sa.Column("model", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("person_id"),
     )
