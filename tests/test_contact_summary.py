@@ -119,3 +119,13 @@ def test_a_changed_model_rebuilds_the_summary(session: Session) -> None:
     age = (AS_OF - dt.timedelta(days=10) - dt.datetime(2000, 1, 1)).days
     assert row.decayed == pytest.approx(0.25 * 2 ** (age / 30.0), rel=1e-9)
     _assert_same(session, AS_OF)  # and back to the default model
+
+
+def test_an_emptied_summary_is_rebuilt(session: Session) -> None:
+    a = people.add(session, "Ann Able")
+    interactions.log(session, [a], "call", when=AS_OF - dt.timedelta(days=4), now=AS_OF)
+    _assert_same(session, AS_OF)
+    session.execute(delete(ContactSummary))
+    assert _dirty(session) == 0
+    _assert_same(session, AS_OF)
+    assert session.get(ContactSummary, a.id) is not None

@@ -105,6 +105,11 @@ def _refresh(session: Session, decay: Decay) -> None:
     dirty = conn.execute(select(func.count()).select_from(ContactDirty)).scalar_one()
     if stored == fingerprint and dirty == 0:
         return
+    if stored is None and dirty == 0:
+        # Empty and nothing marked: no history at all, or a summary emptied by hand.
+        if conn.execute(select(Participant.person_id).limit(1)).first() is None:
+            return
+        stored = ""
     if stored not in (None, fingerprint):
         _rebuild(session, decay, None)
         return
