@@ -9,7 +9,9 @@ is capped: a job search has dozens of conversations, not thousands.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Exists, exists, func, select
 from sqlalchemy.orm import Session
@@ -87,20 +89,21 @@ class _Search:
         """They have a meeting planned (by an earlier demo): nobody to plan another with."""
         return exists().where(Meeting.person_id == Person.id, Meeting.status == "planned")
 
-    def _not_met(self, candidates: list[Person]) -> list[Person]:
-        """Everyone else (any circle, referrals included), by id."""
+    def _not_met(self, candidates: list[Person]) -> Iterator[Person]:
+        """Everyone else (any circle, referrals included), by id, loaded only when needed:
+        a big network is rarely reached."""
         seen = {p.id for p in candidates}
-        return [
-            p
-            for p in self.s.scalars(
-                select(Person)
-                .where(Person.removed_at.is_(None), Person.is_me.is_(False), ~self._planned())
-                .order_by(Person.id)
-            )
-            if p.id not in seen
-        ]
+        ids = self.s.scalars(
+            select(Person.id)
+            .where(Person.removed_at.is_(None), Person.is_me.is_(False), ~self._planned())
+            .order_by(Person.id)
+        ).all()
+        for pid in ids:
+            person = None if pid in seen else self.s.get(Person, pid)
+            if person is not None:
+                yield person
 
-    def _top_up(self, pool: list[Person]) -> None:
+    def _top_up(self, pool: Iterable[Person]) -> None:
         """Until the search has its number of referrals, meet more people, one name each."""
         for person in pool:
             if self._left() <= 0:
@@ -254,7 +257,7 @@ class _Search:
             self._lead(person, self._when())
         for _ in range(3):  # postings found on your own
             self._lead(None, self._when())
-        self._top_up(others[7:] + self._not_met(people) + first_round)
+        self._top_up(itertools.chain(others[7:], self._not_met(people), first_round))
         for i, person in enumerate(others[4:7]):  # coming up
             when = dt.datetime.combine(self.today + dt.timedelta(days=1 + 2 * i), dt.time(10, 0))
             interviews.plan(self.s, person, when=when, now=self.now, bank=self.bank)
