@@ -16,8 +16,10 @@ TODAY = dt.date(2026, 6, 1)
 
 def test_demo_has_the_shape_of_a_real_network(session: Session) -> None:
     stats = demo.generate(session, people=200, seed=11, today=TODAY)
-    # 200 people, plus those the demo's job search met through referrals
-    assert stats.people == len(people.summaries(session)) >= 200
+    # 200 people in all, 20 of them met through the demo's job search
+    assert stats.people == len(people.summaries(session)) == 200
+    referred = select(func.count()).where(Person.met_through_id.is_not(None))
+    assert stats.extra["referrals"] == session.scalar(referred) == 20
     circles = Counter(session.scalars(select(Person.circle)))
     assert circles["wider"] > circles["network"] > circles["active"] > circles["close"] > 0
     # Close people are seen far more often than acquaintances.
@@ -74,7 +76,18 @@ def test_demo_adds_to_an_existing_database(session: Session) -> None:
     demo.generate(session, people=50, seed=2, today=TODAY)
     first = len(people.summaries(session))
     demo.generate(session, people=50, seed=3, today=TODAY)
-    assert first >= 51 and len(people.summaries(session)) >= first + 50
+    assert first == 51 and len(people.summaries(session)) == first + 50
     # Ids keep working after bulk inserts (sequences moved on PostgreSQL).
     later = people.add(session, "Omar Haddad")
     assert later.id > len(people.summaries(session)) - 1
+
+
+def test_the_number_of_people_asked_for_is_the_total(session: Session) -> None:
+    """The job search's referrals come out of the number, however small or large."""
+    total = 0
+    for n, seed in ((1, 1), (9, 2), (10, 3), (37, 4), (120, 5)):
+        stats = demo.generate(session, people=n, seed=seed, today=TODAY)
+        total += n
+        assert stats.people == n and stats.extra["referrals"] == demo.referral_count(n)
+        assert len(people.summaries(session)) == total
+    assert [demo.referral_count(n) for n in (1, 9, 10, 300, 10_000)] == [0, 0, 1, 30, 40]

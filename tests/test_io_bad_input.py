@@ -95,6 +95,35 @@ def test_a_file_where_every_record_is_bad(seeded: Store, tmp_path: Path) -> None
     )
 
 
+def test_a_contacts_file_without_a_contact_is_an_error(seeded: Store, tmp_path: Path) -> None:
+    (tmp_path / "header.csv").write_text("Name,Given Name,Family Name,E-mail 1 - Value\n")
+    _refused(
+        seeded,
+        "google",
+        tmp_path / "header.csv",
+        r"nothing to import from .*header.csv: "
+        "it holds no google records$",
+    )
+
+
+def test_linkedin_messages_with_nobody_but_you_import_nothing_without_error(
+    seeded: Store, tmp_path: Path
+) -> None:
+    me = "https://www.linkedin.com/in/me"
+    path = tmp_path / "messages.csv"
+    path.write_text(
+        "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,"
+        f"DATE,SUBJECT,CONTENT\nc1,,Me,{me},Me,{me},2024-01-01 10:00:00 UTC,hi,note to self\n"
+    )
+    before = snapshot(seeded)
+    report = run(seeded, "linkedin", path, me=[me])
+    assert report.note == f"read 1 message from {path}, none to import: nothing was imported"
+    assert [(i.line, i.message) for i in report.issues] == [
+        (2, "message with nobody but you: skipped")
+    ]
+    assert snapshot(seeded) == before
+
+
 def test_malformed_rows_are_reported_by_line_and_skipped(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "Connections.csv"
     path.write_text(

@@ -1,4 +1,4 @@
-"""The import/export commands and `person merge --suggest`, through the real CLI."""
+"""The import/export commands and `person merge --suggest | --dismiss`, through the real CLI."""
 
 from __future__ import annotations
 
@@ -46,6 +46,52 @@ def test_import_report_table_and_suggestions(cli: Callable[..., Result], tmp_pat
     r = cli("person", "merge", str(rows[0]["a_id"]), str(rows[0]["b_id"]))
     assert r.code == 0, r.err
     assert json.loads(cli("person", "merge", "--suggest", "--format", "json").out) == []
+
+
+TIM_AT_OTHER_CORP = "BEGIN:VCARD\nVERSION:3.0\nFN:Tim Howes\nORG:Other Corp\nEND:VCARD\n"
+
+
+def test_a_dismissed_suggestion_is_never_suggested_again(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    assert cli("person", "add", "Tim Howes", "--org", "Other Corp").code == 0
+    assert cli("import", "vcard", DATA / "realworld" / "ezvcard_rfc2426-example.vcf").code == 0
+    table = cli("person", "merge", "--suggest")
+    assert "merge --dismiss ID" in table.err
+    [row] = json.loads(cli("person", "merge", "--suggest", "--format", "json").out)
+    assert f"│ {row['id']} " in table.out  # the id to dismiss is shown
+    r = cli("person", "merge", "--dismiss", str(row["id"]))
+    assert r.code == 0, r.err
+    assert r.err == (
+        f"dismissed suggestion #{row['id']}: Tim Howes (#{row['a_id']}) and "
+        f"Tim Howes (#{row['b_id']}) are two people\n"
+    )
+    assert cli("person", "merge", "--suggest").out == "no possible duplicates\n"
+    # Another card for the Other Corp Tim merges into him and would suggest the pair again.
+    (tmp_path / "tim.vcf").write_text(TIM_AT_OTHER_CORP)
+    report = json.loads(cli("import", "vcard", tmp_path / "tim.vcf", "--format", "json").out)
+    assert (report["merged"], report["suggested"]) == (1, 0)
+    assert json.loads(cli("person", "merge", "--suggest", "--format", "json").out) == []
+    r = cli("person", "merge", "--dismiss", str(row["id"]))
+    assert (r.code, r.err) == (
+        1,
+        f"error: invalid merge suggestion '#{row['id']}': is already dismissed\n",
+    )
+
+
+def test_dismissing_an_unknown_or_merged_suggestion_is_a_clear_error(
+    cli: Callable[..., Result],
+) -> None:
+    assert cli("person", "add", "Tim Howes", "--org", "Other Corp").code == 0
+    assert cli("import", "vcard", DATA / "realworld" / "ezvcard_rfc2426-example.vcf").code == 0
+    [row] = json.loads(cli("person", "merge", "--suggest", "--format", "json").out)
+    assert cli("person", "merge", str(row["a_id"]), str(row["b_id"])).code == 0
+    for ref in (str(row["id"]), "999", "99999999999"):
+        r = cli("person", "merge", "--dismiss", ref)
+        assert r.code == 1 and r.err.startswith(f"error: no merge suggestion #{ref}; see ")
+    r = cli("person", "merge", "--suggest", "--dismiss", "1")
+    assert r.code == 2 and "--suggest or --dismiss N: one of them" in r.err
+    assert cli("person", "merge", "--dismiss", "first").code == 2
 
 
 def test_dry_run_says_so_and_writes_nothing(cli: Callable[..., Result]) -> None:

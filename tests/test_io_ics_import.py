@@ -64,11 +64,67 @@ def test_attendees_you_know_get_the_meeting(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_a_calendar_with_nobody_else_in_it_imports_nothing_clearly(cli: Cli) -> None:
-    r = cli("import", "ics", DATA / "realworld" / "vobject_tzid_8bit.ics", "--me", CHAIR)
-    assert r.code == 1
-    assert r.err.startswith("error: nothing to import from ")
-    assert "skipped 1 event occurrence: nobody else in it" in r.err
+    path = DATA / "realworld" / "vobject_tzid_8bit.ics"
+    r = cli("import", "ics", path, "--me", CHAIR)
+    assert r.code == 0, r.err  # the import did its job: it found no one
+    assert r.out.startswith(f"read 1 event from {path}, none to import: nothing was imported\n")
+    assert "skipped 1 event occurrence: nobody else in it" in r.out
     assert names(cli) == []
+
+
+SOLO = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:gym
+DTSTART:20240105T070000Z
+RRULE:FREQ=WEEKLY;COUNT=3
+SUMMARY:Gym
+END:VEVENT
+BEGIN:VEVENT
+UID:dentist
+DTSTART:20240110T090000Z
+SUMMARY:Dentist
+ORGANIZER:mailto:me@example.com
+END:VEVENT
+BEGIN:VEVENT
+UID:next-year
+DTSTART:20990101T090000Z
+SUMMARY:Coffee with Bo
+ATTENDEE;CN=Bo:mailto:bo@example.com
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_solo_and_future_events_are_read_and_nothing_is_imported(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "mine.ics"
+    path.write_text(SOLO)
+    r = report(cli, "ics", path, "--me", "me@example.com")
+    assert r["note"] == f"read 3 events from {path}, none to import: nothing was imported"
+    assert (r["records"], r["interactions_created"]) == (0, 0)
+    assert [i["message"] for i in r["issues"]] == [
+        "skipped 4 event occurrences: nobody else in it (no organizer or attendee besides you)"
+    ]
+    assert names(cli) == []
+    r = cli("import", "ics", path, "--me", "me@example.com", "--dry-run")
+    assert r.code == 0 and "none to import" in r.out and "dry run: nothing was written" in r.out
+
+
+def test_a_calendar_without_a_readable_event_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ics"
+    empty.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nEND:VCALENDAR\n")
+    r = cli("import", "ics", empty, "--me", CHAIR)
+    assert (r.code, r.err) == (
+        1,
+        f"error: nothing to import from {empty}: it holds no ics records\n",
+    )
+    broken = tmp_path / "broken.ics"
+    broken.write_text(SOLO.replace("DTSTART:", "DTSTART:never"))
+    r = cli("import", "ics", broken, "--me", CHAIR)
+    assert r.code == 1
+    assert r.err.startswith(f"error: nothing to import from {broken}: broken.ics:")
+    assert "has no readable start (DTSTART)" in r.err
 
 
 def test_bad_files_are_one_clear_sentence_and_write_nothing(cli: Cli, tmp_path: Path) -> None:

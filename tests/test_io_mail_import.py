@@ -98,6 +98,32 @@ def test_strict_imports_a_clean_mailbox_with_newsletters_in_it(cli: Cli, tmp_pat
     assert (r["created"], r["interactions_created"], r["issues"]) == (1, 1, [])
 
 
+def test_a_mailbox_with_nobody_else_in_it_imports_nothing_and_says_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    box = tmp_path / "notes.mbox"
+    box.write_text(
+        "From ann@example.com Mon Jan 15 10:00:00 2024\nFrom: Ann <ann@example.com>\n"
+        "To: ann.work@corp.example\nDate: Mon, 15 Jan 2024 10:00:00 +0000\n\nnote\n\n"
+        "From news@shop.example Mon Jan 15 11:00:00 2024\nFrom: news@shop.example\n"
+        "To: ann@example.com\nList-Id: <news.shop.example>\n"
+        "Date: Mon, 15 Jan 2024 11:00:00 +0000\n\nbuy\n"
+    )
+    r = cli("import", "mbox", box, *ME)
+    assert r.code == 0, r.err
+    assert r.out.startswith(f"read 2 messages from {box}, none to import: nothing was imported")
+    assert "only to yourself" in r.out and "mailing-list mail" in r.out
+    assert people(cli) == {}
+
+
+def test_a_mailbox_of_unreadable_messages_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    box = tmp_path / "broken.mbox"
+    box.write_text("From x Mon Jan 15 10:00:00 2024\nSubject: no sender\n\nbody\n")
+    r = cli("import", "mbox", box, *ME)
+    assert r.code == 1 and r.err.startswith(f"error: nothing to import from {box}: broken.mbox:1")
+    assert people(cli) == {}
+
+
 def test_bad_files_are_one_clear_sentence_and_write_nothing(cli: Cli, tmp_path: Path) -> None:
     png = tmp_path / "photo.mbox"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))

@@ -72,6 +72,10 @@ KINDS_BY_CIRCLE = {
     ),
     "wider": (("email", 5), ("message", 3), ("event", 3), ("call", 1), ("coffee", 1)),
 }
+# Of N demo people, this share (at most REFERRALS_MAX) are met through the job search's
+# referrals; the rest are the network it starts from.
+REFERRAL_SHARE = 0.1
+REFERRALS_MAX = 40
 # Your needs opened this long ago; since then you have been reaching out mostly for them.
 NEEDS_OPENED = dt.timedelta(days=75)
 GIVE_KINDS = (("info", 5), ("idea", 2), ("help", 3), ("intro", 1), ("referral", 1), ("advice", 3))
@@ -121,15 +125,21 @@ class _Ids:
 def generate(
     session: Session, *, people: int = 300, seed: int = 7, today: dt.date | None = None
 ) -> DemoStats:
-    """Write a demo network of `people` people into the session's database."""
+    """Write a demo network of `people` people in all into the session's database: a
+    network, and the few its job search was referred to (exactly referral_count of them)."""
     from goodwill import demo_career
 
     end = today or dt.date.today()
-    stats = _Generator(session, people, seed, end).run()
-    stats.extra.update(demo_career.generate(session, seed=seed, today=end))
-    # The job search meets a few people through referrals: count them in.
-    stats.people += stats.extra.get("referrals", 0)
+    referrals = referral_count(people)
+    stats = _Generator(session, people - referrals, seed, end).run()
+    stats.extra.update(demo_career.generate(session, seed=seed, today=end, referrals=referrals))
+    stats.people += stats.extra["referrals"]
     return stats
+
+
+def referral_count(people: int) -> int:
+    """How many of the demo's `people` the job search meets through referrals."""
+    return min(int(people * REFERRAL_SHARE), REFERRALS_MAX)
 
 
 def existing(session: Session) -> tuple[int, int]:

@@ -9,14 +9,16 @@ is capped: a job search has dozens of conversations, not thousands.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import Exists, exists, func, select
 from sqlalchemy.orm import Session
 
 from goodwill import demo_data as words
 from goodwill import interactions, interviews, opportunities, profile, questions
-from goodwill.models import Email, Organization, Person, Role
+from goodwill.models import Email, Meeting, Organization, Person, Role
 
 SEARCH_DAYS = 150  # the job search began about five months ago
 LEARNED = (
@@ -49,13 +51,16 @@ LEAD_TITLES = (
 )
 
 
-def generate(session: Session, *, seed: int, today: dt.date) -> dict[str, int]:
-    return _Search(session, seed, today).run()
+def generate(session: Session, *, seed: int, today: dt.date, referrals: int) -> dict[str, int]:
+    """Run the job search; it is referred to exactly `referrals` new people (fewer only if
+    a referral's address is already someone's), so the demo's total is what was asked."""
+    return _Search(session, seed, today, referrals).run()
 
 
 class _Search:
-    def __init__(self, session: Session, seed: int, today: dt.date) -> None:
+    def __init__(self, session: Session, seed: int, today: dt.date, referrals: int) -> None:
         self.s = session
+        self.budget = referrals
         self.rng = random.Random(seed * 7919 + 1)
         self.today = today
         # History ends as yesterday ends: never in the future, whatever the hour it runs.
@@ -73,10 +78,37 @@ class _Search:
                 Person.circle.in_(("active", "network")),
                 Person.removed_at.is_(None),
                 Person.met_through_id.is_(None),
+                ~self._planned(),
             )
             .order_by(Person.id)
         ).all()
         return list(dict.fromkeys(rows))
+
+    @staticmethod
+    def _planned() -> Exists:
+        """They have a meeting planned (by an earlier demo): nobody to plan another with."""
+        return exists().where(Meeting.person_id == Person.id, Meeting.status == "planned")
+
+    def _not_met(self, candidates: list[Person]) -> Iterator[Person]:
+        """Everyone else (any circle, referrals included), by id, loaded only when needed:
+        a big network is rarely reached."""
+        seen = {p.id for p in candidates}
+        ids = self.s.scalars(
+            select(Person.id)
+            .where(Person.removed_at.is_(None), Person.is_me.is_(False), ~self._planned())
+            .order_by(Person.id)
+        ).all()
+        for pid in ids:
+            person = None if pid in seen else self.s.get(Person, pid)
+            if person is not None:
+                yield person
+
+    def _top_up(self, pool: Iterable[Person]) -> None:
+        """Until the search has its number of referrals, meet more people, one name each."""
+        for person in pool:
+            if self._left() <= 0:
+                return
+            self._meet(person, self._when(), depth=2, least=1)
 
     def _when(self) -> dt.datetime:
         # More conversations lately: a search gathers pace as names lead to names.
@@ -98,7 +130,11 @@ class _Search:
         email = self.s.scalar(select(Email.address).where(Email.person_id == person.id))
         return email.split("@", 1)[1] if email else "mail.example.org"
 
-    def _meet(self, person: Person, when: dt.datetime, depth: int) -> None:
+    def _left(self) -> int:
+        return self.budget - self.stats["referrals"]
+
+    def _meet(self, person: Person, when: dt.datetime, depth: int, least: int = 0) -> None:
+        """An informational interview that names between `least` and 2 people, within budget."""
         rng = self.rng
         meeting = interviews.plan(
             self.s,
@@ -108,6 +144,7 @@ class _Search:
             bank=self.bank,
         )
         count = rng.choices((0, 1, 2), weights=(2, 5, 3))[0] if depth < 2 else rng.randint(0, 1)
+        count = min(max(count, least), self._left())
         referred = []
         for _ in range(count):
             name = self._new_name()
@@ -124,7 +161,7 @@ class _Search:
             now=when + dt.timedelta(hours=2),
         )
         self.stats["meetings"] += 1
-        self.stats["referrals"] += len(outcome.referred)
+        self.stats["referrals"] += sum(1 for r in outcome.referred if r.new)
         thanks_at = when + dt.timedelta(hours=rng.randint(3, 20))
         if thanks_at < self.now - dt.timedelta(days=2) or rng.random() < 0.3:
             interactions.log(
@@ -220,6 +257,7 @@ class _Search:
             self._lead(person, self._when())
         for _ in range(3):  # postings found on your own
             self._lead(None, self._when())
+        self._top_up(itertools.chain(others[7:], self._not_met(people), first_round))
         for i, person in enumerate(others[4:7]):  # coming up
             when = dt.datetime.combine(self.today + dt.timedelta(days=1 + 2 * i), dt.time(10, 0))
             interviews.plan(self.s, person, when=when, now=self.now, bank=self.bank)

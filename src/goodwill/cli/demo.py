@@ -16,7 +16,7 @@ def demo(
         typer.Option(
             min=1,
             max=200_000,
-            help="How many people (the job search then adds the few you were referred to).",
+            help="How many people in all (a few of them met through referrals in a job search).",
         ),
     ] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,

@@ -250,31 +250,59 @@ def merge(
         bool,
         typer.Option("--suggest", help="List the possible duplicates imports found, to merge."),
     ] = False,
+    dismiss: Annotated[
+        int | None,
+        typer.Option(
+            "--dismiss",
+            metavar="N",
+            help="Suggestion N (from --suggest) is two different people: stop suggesting it.",
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Merge a duplicate into a person: every fact, interaction and edge moves over."""
     from goodwill import people
+    from goodwill.errors import InvalidInput
 
+    if sum((suggest, dismiss is not None, bool(keep or other))) > 1:
+        raise typer.BadParameter("give two people to merge, --suggest or --dismiss N: one of them")
     if suggest:
+        _list_suggestions(fmt)
+        return
+    if dismiss is not None:
         from goodwill.io import suggestions
 
         with state.session() as s:
-            rows = suggestions.open_suggestions(s)
-        emit(
-            rows,
-            fmt,
-            ["a_id", "a_name", "b_id", "b_name", "score", "reason"],
-            empty="no possible duplicates",
+            pair = suggestions.dismiss(s, dismiss)
+        done(
+            f"dismissed suggestion #{pair.id}: {pair.a_name} (#{pair.a_id}) and "
+            f"{pair.b_name} (#{pair.b_id}) are two people"
         )
         return
     if not keep or not other:
-        from goodwill.errors import InvalidInput
-
         raise InvalidInput("person", keep or "", "name the person to keep and the duplicate")
     with state.session() as s:
         a, b = people.resolve(s, keep), people.resolve(s, other)
         merged = people.merge(s, a, b)
         done(f"merged #{b.id} into {merged.display_name} (#{merged.id})")
+
+
+def _list_suggestions(fmt: OutputFormat) -> None:
+    from goodwill.io import suggestions
+
+    with state.session() as s:
+        rows = suggestions.open_suggestions(s)
+    emit(
+        rows,
+        fmt,
+        ["id", "a_id", "a_name", "b_id", "b_name", "score", "reason"],
+        empty="no possible duplicates",
+    )
+    if rows and fmt is OutputFormat.table:
+        done(
+            "merge a pair with: goodwill person merge A_ID B_ID; "
+            "if they are two people: goodwill person merge --dismiss ID"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -54,18 +54,8 @@ def _render(report: ImportReport) -> None:
     from goodwill.cli.output import console
 
     out = console()
-    verb = "would import" if report.dry_run else "imported"
-    out.print(
-        f"{verb} {report.path} ({report.format}): {report.created} created, "
-        f"{report.updated} updated, {report.merged} merged, {report.suggested} suggested, "
-        f"{report.unchanged} unchanged, {report.skipped} skipped"
-        + (
-            f"; interactions: {report.interactions_created} created, "
-            f"{report.interactions_unchanged} unchanged"
-            if report.interactions_created or report.interactions_unchanged
-            else ""
-        )
-    )
+    # A file with events or messages but nobody in them to import says just that.
+    out.print(report.note or _counts(report))
     if report.issues:
         from rich.table import Table
 
@@ -80,6 +70,21 @@ def _render(report: ImportReport) -> None:
         out.print("see possible duplicates with: goodwill person merge --suggest")
     if report.dry_run:
         out.print("dry run: nothing was written")
+
+
+def _counts(report: ImportReport) -> str:
+    verb = "would import" if report.dry_run else "imported"
+    return (
+        f"{verb} {report.path} ({report.format}): {report.created} created, "
+        f"{report.updated} updated, {report.merged} merged, {report.suggested} suggested, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped"
+        + (
+            f"; interactions: {report.interactions_created} created, "
+            f"{report.interactions_unchanged} unchanged"
+            if report.interactions_created or report.interactions_unchanged
+            else ""
+        )
+    )
 
 
 def import_(

@@ -14,6 +14,8 @@ What is imported
 
 What is left out, with one issue per reason: occurrences you declined (PARTSTAT=DECLINED on
 your attendee line), cancelled ones (STATUS:CANCELLED), and those with nobody but you.
+A calendar whose events are all left out (or yet to happen) is not an error: the result
+counts the events read, and the import says it found them and had nothing to import.
 
 Real files break the standard in many ways; they are repaired before icalendar reads them:
 any line ending (LF, CRLF, CR, mixed), a byte-order mark, leading blank lines, text that is
@@ -92,6 +94,7 @@ def parse_ics(path: Path, options: ImportOptions) -> ParseResult:
     if not any(ln.text.upper().startswith("BEGIN:VCALENDAR") for ln in lines):
         raise ImportFailed(f"{path} is not an iCalendar file (no BEGIN:VCALENDAR line)")
     state = _State(path.name, frozenset(), messaging.now_utc(options))
+    state.result.item = "event"
     state.result.issues.extend(issues)
     calendars = _calendars(lines, path, state)
     events = [ev.component for _, evs in calendars for ev in evs]
@@ -429,6 +432,7 @@ def _import_series(
             state.issue(ev.line, f"event {summary!r} has no readable start (DTSTART); skipped")
     if not usable:
         return
+    state.result.items += 1  # read: imported, or left out with a reason (or yet to happen)
     line = usable[0].line
     master = usable[0].component
     recurring = len(usable) > 1 or any(

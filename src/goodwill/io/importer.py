@@ -48,6 +48,24 @@ def parse(fmt: str, path: Path, options: ImportOptions) -> ParseResult:
         raise ImportFailed(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}") from exc
 
 
+def _nothing_found(fmt: str, path: Path, result: ParseResult) -> str | None:
+    """The rule for a file that yields nothing to import (docs/io.md, "Nothing to import").
+
+    No readable record, event or message at all is an error naming the file (the first
+    problem, when there was one). Events or messages that were read but all left out for
+    a reason (nobody but you in them, cancelled, declined, newsletters...) are an import
+    that did its job: the note says what was found, and nothing is written.
+    """
+    if result.people or result.interactions:
+        return None
+    if not result.items:
+        if result.issues:
+            raise ImportFailed(f"nothing to import from {path}: {result.issues[0]}")
+        raise ImportFailed(f"nothing to import from {path}: it holds no {fmt} records")
+    what = f"{result.items} {result.item}{'' if result.items == 1 else 's'}"
+    return f"read {what} from {path}, none to import: nothing was imported"
+
+
 def run(
     session: Session,
     fmt: str,
@@ -65,10 +83,7 @@ def run(
     result = parse(fmt, path, options)
     if options.strict:
         _strict(result.issues)
-    if not result.people and not result.interactions:
-        if result.issues:
-            raise ImportFailed(f"nothing to import from {path}: {result.issues[0]}")
-        raise ImportFailed(f"nothing to import from {path}: it holds no {fmt} records")
+    note = _nothing_found(fmt, path, result)
     if progress:
         progress.start("matching", len(result.people))
     plan = matcher.match(
@@ -97,6 +112,7 @@ def run(
         skipped=plan.count("skip") + sum(1 for i in result.issues if i.skipped and i.line),
         interactions_created=stats.interactions_created,
         interactions_unchanged=stats.interactions_unchanged,
+        note=note,
         issues=[
             ImportIssue(file=i.file, line=i.line, message=i.message, skipped=i.skipped)
             for i in sorted(issues, key=lambda i: (i.file, i.line or 0))

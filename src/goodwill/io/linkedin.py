@@ -83,6 +83,8 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
             result.people += part.people
             result.interactions += part.interactions
             result.issues += part.issues
+            result.items += part.items
+            result.item = part.item if part.items else result.item
         return result
     return parse_file(path, options)
 
@@ -189,7 +191,7 @@ def _person(source: str, url: str | None, name: str, line: int) -> PersonRecord 
 
 
 def _messages(name: str, rows: object, options: ImportOptions) -> ParseResult:
-    result = ParseResult()
+    result = ParseResult(item="message")
     parsed = []
     counts: Counter[str] = Counter()
     for row in rows:  # type: ignore[attr-defined]
@@ -205,6 +207,7 @@ def _messages(name: str, rows: object, options: ImportOptions) -> ParseResult:
         conversation = set(recipients) | ({sender_url} if sender_url else set())
         counts.update(conversation)
         parsed.append((row, sender_url, recipients))
+    result.items = len(parsed)  # read, whether or not someone besides you is in them
     # Without --me, you are whoever is in every conversation (the owner of the export).
     guess = counts.most_common(1)[0][0] if counts else None
     if not options.me and parsed:

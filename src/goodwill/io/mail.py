@@ -29,7 +29,9 @@ List-Unsubscribe, Precedence: bulk/list/junk, Auto-Submitted), messages from aut
 senders (no-reply, mailer-daemon...), messages only to yourself, messages dated in the
 future, and copies of a message already read. A message whose headers cannot be read is
 reported by its number in the mailbox (1 = first) and skipped; nothing makes the parser
-raise except ImportFailed for a path that is not a mailbox at all.
+raise except ImportFailed for a path that is not a mailbox at all. The result counts the
+messages read (left out or not), so a mailbox with nobody but you in it imports nothing
+and says so, without an error.
 """
 
 from __future__ import annotations
@@ -456,7 +458,8 @@ def _result(
         me, note = messaging.guess_me(counts, len(messages), reader.file)
         reader.issues.append(note)
     sides = {m.message_id: _side(m, me) for m in messages if m.message_id}
-    result = ParseResult()
+    # Read: those kept so far and those already left out with a reason (newsletters...).
+    result = ParseResult(items=len(messages) + reader.skipped.total(), item="message")
     people: dict[str, PersonRecord] = {}
     keys: set[str] = set()
     for m in messages:

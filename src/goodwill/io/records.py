@@ -69,6 +69,10 @@ class ParseResult:
     people: list[PersonRecord] = field(default_factory=list)
     interactions: list[InteractionRecord] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
+    # Calendars and mailboxes: the events or messages read, imported or left out for a
+    # reason (nobody else in it, cancelled...). Contact formats leave it 0: a record is a person.
+    items: int = 0
+    item: str = "item"  # what one of them is called: "event", "message"
 
 
 # Imports refuse files larger than this unless told otherwise (read before anything else).

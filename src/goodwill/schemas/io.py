@@ -26,6 +26,8 @@ class ImportReport(BaseModel):
     interactions_created: int = 0
     interactions_unchanged: int = 0
     issues: list[ImportIssue] = Field(default_factory=list)
+    # Set when the file was read but held nothing to import (only you, cancelled events...).
+    note: str | None = None
 
 
 class MergeSuggestionOut(BaseModel):
