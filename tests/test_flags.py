@@ -171,3 +171,42 @@ def test_thank_yous_due_are_sooner_and_wider_than_the_flag(session: Session) -> 
     assert [f.person for f in flags.compute(session, now) if f.kind == "thanks_owed"] == [
         "Old Intro"
     ]
+
+
+def test_one_way_only_the_asks_refused_after_the_last_thing_back(session: Session) -> None:
+    """Only the people still one-way come back: a snub that something answered since does
+    not count, a later one does; gives answered by an ask granted do not either."""
+    dana = people.add(session, "Dana Kim")
+    _log(session, dana, 90, asked=["a coffee chat"])
+    ledger.record_ask_outcome(session, dana, "refused")
+    _log(session, dana, 60, got=["idea"])  # something back: the first refusal is answered
+    _log(session, dana, 30, asked=["an intro to Acme"])
+    ledger.record_ask_outcome(session, dana, "ignored")
+    eli = people.add(session, "Eli Park")
+    for d in (50, 40, 30):
+        _log(session, eli, d, gave=["help"])
+    _log(session, eli, 20, asked=["a reference"])
+    ledger.record_ask_outcome(session, eli, "granted")  # a granted ask is something back
+    found = flags.compute(session, AS_OF)
+    assert [(f.kind, f.person, f.since, f.reason) for f in found] == [
+        (
+            "one_way",
+            "Dana Kim",
+            _day(30).date(),
+            "Dana Kim ignored your ask (an intro to Acme) of 2 May 2024",
+        )
+    ]
+
+
+def test_compute_only_the_kinds_asked_for(session: Session) -> None:
+    dana = people.add(session, "Dana Kim")
+    for d in (80, 60, 40):
+        _log(session, dana, d, gave=["help"], initiated_by="me")
+    eli = people.add(session, "Eli Park")
+    _log(session, eli, 3, they_asked=["a reference"], got=["intro"], asked=["a"], initiated_by="me")
+    _log(session, eli, 4, asked=list("bcdefg"), initiated_by="me")  # 7 asks, 3 gives: taker
+    every = flags.compute(session, AS_OF)
+    assert [f.kind for f in every] == ["thanks_owed", "unanswered_request", "one_way", "taker"]
+    for kind in flags.FLAG_KINDS:
+        assert flags.compute(session, AS_OF, kinds=(kind,)) == [f for f in every if f.kind == kind]
+    assert flags.compute(session, AS_OF, kinds=()) == []

@@ -134,7 +134,7 @@ class _Ctx:
     session: Session
     today: dt.date
     person_ids: Sequence[int] | None  # None: everyone
-    flags: list[Any] | None = None  # the ledger's flags, computed once
+    flags: dict[str, list[Any]] = field(default_factory=dict)  # the ledger's, by kind
     matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
     introducers: dict[str, list[tuple[int, str, str]]] | None = None  # text -> people
 
@@ -171,9 +171,11 @@ def _flags(ctx: _Ctx, kind: str) -> list[Any]:
     """The ledger's flags of one kind about active people (the rules live in flags.py)."""
     from goodwill import flags
 
-    if ctx.flags is None:
-        ctx.flags = flags.compute(ctx.session, ctx.end_of_day, person_ids=ctx.person_ids)
-    return [f for f in ctx.flags if f.kind == kind and f.person_id is not None]
+    if kind not in ctx.flags:  # only the kinds the agenda reads are computed
+        ctx.flags[kind] = flags.compute(
+            ctx.session, ctx.end_of_day, person_ids=ctx.person_ids, kinds=(kind,)
+        )
+    return [f for f in ctx.flags[kind] if f.person_id is not None]
 
 
 def _thank_yous(ctx: _Ctx) -> list[Action]:

@@ -69,21 +69,32 @@ def _list(words: Sequence[str]) -> str:
 
 
 def compute(
-    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+    session: Session,
+    as_of: dt.datetime,
+    person_ids: Sequence[int] | None = None,
+    kinds: Sequence[str] = FLAG_KINDS,
 ) -> list[Flag]:
     """Every flag as of `as_of` (history strictly before it), most urgent kinds first.
 
     With `person_ids`, only the flags about those people (and no taker flag, which is about
-    you).
+    you). With `kinds`, only flags of those kinds (the others are not computed).
     """
     ids = list(person_ids) if person_ids is not None else None
+    unknown = set(kinds) - set(FLAG_KINDS)
+    assert not unknown, f"unknown flag kinds {sorted(unknown)}"
+    about_people = {
+        "one_way": one_way,
+        "thanks_owed": thanks_owed,
+        "unanswered_request": unanswered_requests,
+    }
     found = [
-        *one_way(session, as_of, ids),
-        *thanks_owed(session, as_of, ids),
-        *unanswered_requests(session, as_of, ids),
+        item
+        for kind, rule in about_people.items()
+        if kind in kinds
+        for item in rule(session, as_of, ids)
     ]
     named = _name(session, found)
-    if ids is None:
+    if ids is None and "taker" in kinds:
         named.extend(taker(session, as_of))
     order = {k: i for i, k in enumerate(("thanks_owed", "unanswered_request", "one_way", "taker"))}
     assert set(order) == set(FLAG_KINDS)
@@ -133,41 +144,51 @@ def one_way(
         and_(x.direction == "asked", x.outcome == "granted")
     )
     snub = and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
-    gives_n = func.sum(case((give, 1), else_=0))
-    snubs_n = func.sum(case((snub, 1), else_=0))
     window = (x.occurred_at >= start, x.occurred_at < as_of)
-    # One pass over the window (a covering index): counts, dates and the kinds given.
-    stmt = (
+    # One pass over the window's gives, backs and snubs (a covering index) ...
+    per_person = (
         select(
-            x.person_id,
-            gives_n,
-            func.min(case((give, x.occurred_at), else_=None)),
-            func.sum(case((back, 1), else_=0)),
-            func.max(case((back, x.occurred_at), else_=None)),
-            func.aggregate_strings(case((give, x.kind), else_=None), ","),
+            x.person_id.label("pid"),
+            func.sum(case((give, 1), else_=0)).label("gives"),
+            func.min(case((give, x.occurred_at), else_=None)).label("first_give"),
+            func.sum(case((back, 1), else_=0)).label("backs"),
+            func.max(case((back, x.occurred_at), else_=None)).label("last_back"),
+            func.max(case((snub, x.occurred_at), else_=None)).label("last_snub"),
+            func.aggregate_strings(case((give, x.kind), else_=None), ",").label("kinds"),
         )
-        .where(*window)
+        .where(*window, give | back | snub)
         .group_by(x.person_id)
-        .having((gives_n >= ONE_WAY_MIN_GIVES) | (snubs_n > 0))
     )
     if ids is not None:
-        stmt = stmt.where(x.person_id.in_(ids))
-    candidates = session.execute(stmt).all()
-    # The refused and ignored asks themselves (few), for their words and dates.
+        per_person = per_person.where(x.person_id.in_(ids))
+    c = per_person.subquery().c
+    # ... keeping only the flagged: three gives and nothing back, or a refused or ignored
+    # ask that nothing came back after (filtered outside, so each sum is computed once).
+    flagged = {
+        r.pid: r
+        for r in session.execute(
+            select(c.pid, c.gives, c.first_give, c.backs, c.last_back, c.last_snub, c.kinds).where(
+                and_(c.gives >= ONE_WAY_MIN_GIVES, c.backs == 0)
+                | and_(c.last_snub.is_not(None), c.last_back.is_(None))
+                | (c.last_snub > c.last_back)
+            )
+        )
+    }
+    # The refused and ignored asks themselves (few), for their words and dates: found in
+    # the covering index first, so that only they are read from the table.
     snubs: dict[int, list[tuple[dt.datetime, str, str | None]]] = defaultdict(list)
-    snub_stmt = (
-        select(x.person_id, x.occurred_at, x.outcome, x.text)
-        .where(snub, *window)
-        .order_by(x.occurred_at, x.id)
-    )
+    snub_ids = select(x.id).where(snub, *window)
     if ids is not None:
-        snub_stmt = snub_stmt.where(x.person_id.in_(ids))
-    for pid, occurred, outcome, text in session.execute(snub_stmt):
-        snubs[pid].append((occurred, outcome or "", text))
-    last_back = {r[0]: _dt(r[4]) for r in candidates if r[4] is not None}
-    gave_kinds = {r[0]: (r[5] or "").split(",") for r in candidates}
+        snub_ids = snub_ids.where(x.person_id.in_(ids))
+    for pid, occurred, outcome, text in session.execute(
+        select(x.person_id, x.occurred_at, x.outcome, x.text)
+        .where(x.id.in_(snub_ids))
+        .order_by(x.occurred_at, x.id)
+    ):
+        if pid in flagged:
+            snubs[pid].append((occurred, outcome or "", text))
     out = []
-    for pid, gives, first_give, backs, _last_back, _kinds in candidates:
+    for pid, gives, first_give, backs, last, _, kinds in flagged.values():
         reasons: list[str] = []
         since: dt.datetime | None = None
         if gives >= ONE_WAY_MIN_GIVES and not backs:
@@ -175,11 +196,11 @@ def one_way(
             since = first
             reasons.append(
                 f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
-                f"({_list(gave_kinds[pid])}); nothing came back"
+                f"({_list((kinds or '').split(','))}); nothing came back"
             )
         # A refused or ignored ask is a flag until something comes back after it.
-        for occurred, outcome, text in snubs.get(pid, []):
-            if pid in last_back and last_back[pid] >= occurred:
+        for occurred, outcome, text in snubs[pid]:
+            if last is not None and _dt(last) >= occurred:
                 continue
             what = f"your ask ({text})" if text else "your ask"
             verb = "refused" if outcome == "refused" else "ignored"
