@@ -198,15 +198,32 @@ def test_one_way_only_the_asks_refused_after_the_last_thing_back(session: Sessio
     ]
 
 
-def test_compute_only_the_kinds_asked_for(session: Session) -> None:
+def test_one_way_both_rules_make_one_flag_and_the_agenda_reads_the_gives(
+    session: Session,
+) -> None:
     dana = people.add(session, "Dana Kim")
     for d in (80, 60, 40):
-        _log(session, dana, d, gave=["help"], initiated_by="me")
+        _log(session, dana, d, gave=["help"])
+    _log(session, dana, 100, asked=["a coffee chat"])
+    ledger.record_ask_outcome(session, dana, "ignored")
     eli = people.add(session, "Eli Park")
-    _log(session, eli, 3, they_asked=["a reference"], got=["intro"], asked=["a"], initiated_by="me")
-    _log(session, eli, 4, asked=list("bcdefg"), initiated_by="me")  # 7 asks, 3 gives: taker
-    every = flags.compute(session, AS_OF)
-    assert [f.kind for f in every] == ["thanks_owed", "unanswered_request", "one_way", "taker"]
-    for kind in flags.FLAG_KINDS:
-        assert flags.compute(session, AS_OF, kinds=(kind,)) == [f for f in every if f.kind == kind]
-    assert flags.compute(session, AS_OF, kinds=()) == []
+    for d in (50, 40, 30):
+        _log(session, eli, d, gave=["idea"])
+    gives = "you gave to {} 3 times since {} ({}); nothing came back"
+    found = flags.compute(session, AS_OF)
+    assert [(f.person, f.since, f.reason) for f in found] == [
+        (
+            "Dana Kim",
+            _day(100).date(),
+            gives.format("Dana Kim", "13 March 2024", "help")
+            + "; Dana Kim ignored your ask (a coffee chat) of 22 February 2024",
+        ),
+        ("Eli Park", _day(50).date(), gives.format("Eli Park", "12 April 2024", "idea")),
+    ]
+    # The first rule alone: what the daily session suggests a small ask for.
+    only = sorted(flags.one_way_gives(session, AS_OF), key=lambda f: f.person or "")
+    assert [(f.person, f.since, f.reason) for f in only] == [
+        ("Dana Kim", _day(80).date(), gives.format("Dana Kim", "13 March 2024", "help")),
+        ("Eli Park", _day(50).date(), gives.format("Eli Park", "12 April 2024", "idea")),
+    ]
+    assert flags.one_way_gives(session, AS_OF, [eli.id])[0].person == "Eli Park"

@@ -134,7 +134,6 @@ class _Ctx:
     session: Session
     today: dt.date
     person_ids: Sequence[int] | None  # None: everyone
-    flags: dict[str, list[Any]] = field(default_factory=dict)  # the ledger's, by kind
     matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
     introducers: dict[str, list[tuple[int, str, str]]] | None = None  # text -> people
 
@@ -165,17 +164,6 @@ def _active_ids(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
 
 
 # -- the sources ------------------------------------------------------------------------
-
-
-def _flags(ctx: _Ctx, kind: str) -> list[Any]:
-    """The ledger's flags of one kind about active people (the rules live in flags.py)."""
-    from goodwill import flags
-
-    if kind not in ctx.flags:  # only the kinds the agenda reads are computed
-        ctx.flags[kind] = flags.compute(
-            ctx.session, ctx.end_of_day, person_ids=ctx.person_ids, kinds=(kind,)
-        )
-    return [f for f in ctx.flags[kind] if f.person_id is not None]
 
 
 def _thank_yous(ctx: _Ctx) -> list[Action]:
@@ -629,9 +617,17 @@ def _refused_lately(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
 
 
 def _asks(ctx: _Ctx) -> list[Action]:
-    flagged = _flags(ctx, "one_way")
-    refused = _refused_lately(ctx, [f.person_id for f in flagged])
-    found = [f for f in flagged if f.person_id not in refused]
+    """A small ask where you gave and nothing came back (the ledger's one-way rule)."""
+    from goodwill import flags
+
+    # Only the gives: whoever refused or ignored an ask (the other one-way rule) is
+    # left out below anyway.
+    flagged = {
+        f.person_id: f
+        for f in flags.one_way_gives(ctx.session, ctx.end_of_day, ctx.person_ids)
+        if f.person_id is not None
+    }
+    refused = _refused_lately(ctx, list(flagged))
     need = ctx.session.scalar(
         select(Need.text)
         .where(Need.status == "open")
@@ -640,13 +636,15 @@ def _asks(ctx: _Ctx) -> list[Action]:
     )
     ask = f"advice on {drafts.lower_first(need)}" if need else "a recommendation"
     out = []
-    for f in found:
+    for pid, f in flagged.items():
+        if pid in refused:
+            continue
         since = f.since or ctx.today
         out.append(
             Action(
-                id=actions.make_id("ask", f.person_id, f"d{since:%Y%m%d}"),
+                id=actions.make_id("ask", pid, f"d{since:%Y%m%d}"),
                 kind="ask",
-                person_id=f.person_id,
+                person_id=pid,
                 reason=f"{f.reason}: a small ask lets them give back",
                 template="ask.j2",
                 order=(since,),

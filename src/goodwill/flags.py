@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.models import Exchange, Interaction, Person, Request
@@ -69,32 +69,21 @@ def _list(words: Sequence[str]) -> str:
 
 
 def compute(
-    session: Session,
-    as_of: dt.datetime,
-    person_ids: Sequence[int] | None = None,
-    kinds: Sequence[str] = FLAG_KINDS,
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
 ) -> list[Flag]:
     """Every flag as of `as_of` (history strictly before it), most urgent kinds first.
 
     With `person_ids`, only the flags about those people (and no taker flag, which is about
-    you). With `kinds`, only flags of those kinds (the others are not computed).
+    you).
     """
     ids = list(person_ids) if person_ids is not None else None
-    unknown = set(kinds) - set(FLAG_KINDS)
-    assert not unknown, f"unknown flag kinds {sorted(unknown)}"
-    about_people = {
-        "one_way": one_way,
-        "thanks_owed": thanks_owed,
-        "unanswered_request": unanswered_requests,
-    }
     found = [
-        item
-        for kind, rule in about_people.items()
-        if kind in kinds
-        for item in rule(session, as_of, ids)
+        *one_way(session, as_of, ids),
+        *thanks_owed(session, as_of, ids),
+        *unanswered_requests(session, as_of, ids),
     ]
     named = _name(session, found)
-    if ids is None and "taker" in kinds:
+    if ids is None:
         named.extend(taker(session, as_of))
     order = {k: i for i, k in enumerate(("thanks_owed", "unanswered_request", "one_way", "taker"))}
     assert set(order) == set(FLAG_KINDS)
@@ -134,80 +123,126 @@ def _name(session: Session, found: list[tuple[str, int, str, dt.date]]) -> list[
     ]
 
 
+def _gave(x: Any) -> ColumnElement[bool]:
+    """Something given (a thank-you is not), in the exchange table or an alias of it."""
+    return and_(x.direction == "gave", x.kind.in_(GIVE_KINDS))
+
+
+def _got(x: Any) -> ColumnElement[bool]:
+    return and_(x.direction == "got", x.kind.in_(GIVE_KINDS))
+
+
+def _granted(x: Any) -> ColumnElement[bool]:
+    return and_(x.direction == "asked", x.outcome == "granted")
+
+
+def _snubbed(x: Any) -> ColumnElement[bool]:
+    return and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
+
+
 def one_way(
     session: Session, as_of: dt.datetime, ids: list[int] | None
 ) -> list[tuple[str, int, str, dt.date]]:
-    start = as_of - dt.timedelta(days=ONE_WAY_WINDOW_DAYS)
-    x = Exchange
-    give = and_(x.direction == "gave", x.kind.in_(GIVE_KINDS))
-    back = (and_(x.direction == "got", x.kind.in_(GIVE_KINDS))) | (
-        and_(x.direction == "asked", x.outcome == "granted")
-    )
-    snub = and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
-    window = (x.occurred_at >= start, x.occurred_at < as_of)
-    # One pass over the window's gives, backs and snubs (a covering index) ...
-    per_person = (
-        select(
-            x.person_id.label("pid"),
-            func.sum(case((give, 1), else_=0)).label("gives"),
-            func.min(case((give, x.occurred_at), else_=None)).label("first_give"),
-            func.sum(case((back, 1), else_=0)).label("backs"),
-            func.max(case((back, x.occurred_at), else_=None)).label("last_back"),
-            func.max(case((snub, x.occurred_at), else_=None)).label("last_snub"),
-            func.aggregate_strings(case((give, x.kind), else_=None), ",").label("kinds"),
-        )
-        .where(*window, give | back | snub)
-        .group_by(x.person_id)
-    )
-    if ids is not None:
-        per_person = per_person.where(x.person_id.in_(ids))
-    c = per_person.subquery().c
-    # ... keeping only the flagged: three gives and nothing back, or a refused or ignored
-    # ask that nothing came back after (filtered outside, so each sum is computed once).
-    flagged = {
-        r.pid: r
-        for r in session.execute(
-            select(c.pid, c.gives, c.first_give, c.backs, c.last_back, c.last_snub, c.kinds).where(
-                and_(c.gives >= ONE_WAY_MIN_GIVES, c.backs == 0)
-                | and_(c.last_snub.is_not(None), c.last_back.is_(None))
-                | (c.last_snub > c.last_back)
-            )
-        )
+    """Both one-way rules, one flag per person: the gives first, then the asks snubbed."""
+    found: dict[int, tuple[list[str], dt.datetime]] = {
+        pid: ([reason], since) for pid, reason, since in _one_way_gives(session, as_of, ids)
     }
-    # The refused and ignored asks themselves (few), for their words and dates: found in
-    # the covering index first, so that only they are read from the table.
-    snubs: dict[int, list[tuple[dt.datetime, str, str | None]]] = defaultdict(list)
-    snub_ids = select(x.id).where(snub, *window)
+    for pid, reason, since in _one_way_snubs(session, as_of, ids):
+        reasons, first = found.get(pid, ([], since))
+        found[pid] = ([*reasons, reason], min(first, since))
+    return [
+        ("one_way", pid, "; ".join(reasons), since.date())
+        for pid, (reasons, since) in found.items()
+    ]
+
+
+def one_way_gives(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> list[Flag]:
+    """The one-way flags of the first rule alone (you gave, nothing came back), without
+    the refused or ignored asks: whom the daily session suggests a small ask of."""
+    ids = list(person_ids) if person_ids is not None else None
+    found = _one_way_gives(session, as_of, ids)
+    return _name(session, [("one_way", pid, why, since.date()) for pid, why, since in found])
+
+
+def _one_way_window(x: Any, as_of: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    return (x.occurred_at >= as_of - dt.timedelta(days=ONE_WAY_WINDOW_DAYS), x.occurred_at < as_of)
+
+
+def _one_way_gives(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[int, str, dt.datetime]]:
+    """(person, reason, since) of ONE_WAY_MIN_GIVES gives or more and nothing back."""
+    x = Exchange
+    # One pass over the window's gives and things back (a covering index), keeping the
+    # people with gives only: what comes back has another direction than "gave".
+    stmt = (
+        select(
+            x.person_id,
+            func.count(),
+            func.min(x.occurred_at),
+            func.aggregate_strings(x.kind, ","),
+        )
+        .where(*_one_way_window(x, as_of), _gave(x) | _got(x) | _granted(x))
+        .group_by(x.person_id)
+        .having(
+            func.min(x.direction) == "gave",
+            func.max(x.direction) == "gave",
+            func.count() >= ONE_WAY_MIN_GIVES,
+        )
+    )
     if ids is not None:
-        snub_ids = snub_ids.where(x.person_id.in_(ids))
-    for pid, occurred, outcome, text in session.execute(
-        select(x.person_id, x.occurred_at, x.outcome, x.text)
-        .where(x.id.in_(snub_ids))
-        .order_by(x.occurred_at, x.id)
-    ):
-        if pid in flagged:
-            snubs[pid].append((occurred, outcome or "", text))
+        stmt = stmt.where(x.person_id.in_(ids))
     out = []
-    for pid, gives, first_give, backs, last, _, kinds in flagged.values():
-        reasons: list[str] = []
-        since: dt.datetime | None = None
-        if gives >= ONE_WAY_MIN_GIVES and not backs:
-            first = _dt(first_give)
-            since = first
-            reasons.append(
-                f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
-                f"({_list((kinds or '').split(','))}); nothing came back"
-            )
-        # A refused or ignored ask is a flag until something comes back after it.
-        for occurred, outcome, text in snubs[pid]:
-            if last is not None and _dt(last) >= occurred:
-                continue
-            what = f"your ask ({text})" if text else "your ask"
-            verb = "refused" if outcome == "refused" else "ignored"
-            reasons.append(f"{{name}} {verb} {what} of {when(occurred)}")
-            since = occurred if since is None or occurred < since else since
-        if reasons and since is not None:
-            out.append(("one_way", pid, "; ".join(reasons), since.date()))
+    for pid, gives, first_give, kinds in session.execute(stmt):
+        first = _dt(first_give)
+        reason = (
+            f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
+            f"({_list(kinds.split(','))}); nothing came back"
+        )
+        out.append((pid, reason, first))
+    return out
+
+
+def _one_way_snubs(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[int, str, dt.datetime]]:
+    """(person, reason, when) of each refused or ignored ask that nothing came back after."""
+    x, got, granted, inner = (aliased(Exchange) for _ in range(4))
+
+    def last(back: Any, condition: ColumnElement[bool]) -> Any:
+        """The last thing back from the snub's person in the window (an index seek)."""
+        return (
+            select(func.max(back.occurred_at))
+            .where(back.person_id == x.person_id, condition, *_one_way_window(back, as_of))
+            .scalar_subquery()
+        )
+
+    # The snubs are few: found in the covering index, then read from the table.
+    snubs = select(inner.id).where(_snubbed(inner), *_one_way_window(inner, as_of))
+    if ids is not None:
+        snubs = snubs.where(inner.person_id.in_(ids))
+    stmt = (
+        select(
+            x.person_id,
+            x.occurred_at,
+            x.outcome,
+            x.text,
+            last(got, _got(got)),
+            last(granted, _granted(granted)),
+        )
+        .where(x.id.in_(snubs))
+        .order_by(x.occurred_at, x.id)
+    )
+    out = []
+    for pid, occurred, outcome, text, last_got, last_granted in session.execute(stmt):
+        backs = [_dt(t) for t in (last_got, last_granted) if t is not None]
+        if backs and max(backs) >= occurred:
+            continue  # something came back since
+        what = f"your ask ({text})" if text else "your ask"
+        verb = "refused" if outcome == "refused" else "ignored"
+        out.append((pid, f"{{name}} {verb} {what} of {when(occurred)}", occurred))
     return out
 
 
@@ -321,12 +356,7 @@ def taker(session: Session, as_of: dt.datetime) -> list[Flag]:
     asks, gives = session.execute(
         select(
             func.sum(case((Exchange.direction == "asked", 1), else_=0)),
-            func.sum(
-                case(
-                    (and_(Exchange.direction == "gave", Exchange.kind.in_(GIVE_KINDS)), 1),
-                    else_=0,
-                )
-            ),
+            func.sum(case((_gave(Exchange), 1), else_=0)),
         ).where(Exchange.occurred_at >= start, Exchange.occurred_at < as_of)
     ).one()
     started, for_need = int(started or 0), int(for_need or 0)
