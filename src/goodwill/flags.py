@@ -136,7 +136,8 @@ def _granted(x: Any) -> ColumnElement[bool]:
     return and_(x.direction == "asked", x.outcome == "granted")
 
 
-def _snubbed(x: Any) -> ColumnElement[bool]:
+def snubbed(x: Any) -> ColumnElement[bool]:
+    """An ask of yours refused or ignored."""
     return and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
 
 
@@ -174,9 +175,16 @@ def _one_way_gives(
     session: Session, as_of: dt.datetime, ids: list[int] | None
 ) -> list[tuple[int, str, dt.datetime]]:
     """(person, reason, since) of ONE_WAY_MIN_GIVES gives or more and nothing back."""
-    x = Exchange
-    # One pass over the window's gives and things back (a covering index), keeping the
-    # people with gives only: what comes back has another direction than "gave".
+    x, got, granted = Exchange, aliased(Exchange), aliased(Exchange)
+
+    def none_back(back: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        """Nothing of this kind came back from them in the window (an index seek)."""
+        return ~exists().where(
+            back.person_id == x.person_id, condition, *_one_way_window(back, as_of)
+        )
+
+    # One pass over the window's gives (a covering index), then, for whoever gave three
+    # times or more, whether anything came back.
     stmt = (
         select(
             x.person_id,
@@ -184,12 +192,12 @@ def _one_way_gives(
             func.min(x.occurred_at),
             func.aggregate_strings(x.kind, ","),
         )
-        .where(*_one_way_window(x, as_of), _gave(x) | _got(x) | _granted(x))
+        .where(*_one_way_window(x, as_of), _gave(x))
         .group_by(x.person_id)
         .having(
-            func.min(x.direction) == "gave",
-            func.max(x.direction) == "gave",
             func.count() >= ONE_WAY_MIN_GIVES,
+            none_back(got, _got(got)),
+            none_back(granted, _granted(granted)),
         )
     )
     if ids is not None:
@@ -220,7 +228,7 @@ def _one_way_snubs(
         )
 
     # The snubs are few: found in the covering index, then read from the table.
-    snubs = select(inner.id).where(_snubbed(inner), *_one_way_window(inner, as_of))
+    snubs = select(inner.id).where(snubbed(inner), *_one_way_window(inner, as_of))
     if ids is not None:
         snubs = snubs.where(inner.person_id.in_(ids))
     stmt = (
