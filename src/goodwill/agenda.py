@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import math
 import re
 from collections import Counter
@@ -518,16 +519,17 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
     )
     rows = ctx.session.execute(stmt).all()
 
+    circles = {c: i for i, c in enumerate(vocab.CIRCLES)}
+    days = {st.person_id: st.days for st in statuses}
+
     def closeness(row: Any) -> tuple[Any, ...]:
-        st = state.get(row.id)
-        days = st.days if st else 10**6
-        circle = vocab.CIRCLES.index(row.circle) if row.circle in vocab.CIRCLES else 9
-        return (circle, days, row.id)
+        pid, circle = row[0], row[1]  # by position: tens of thousands of rows at scale
+        return (circles.get(circle, 9), days.get(pid, 10**6), pid)
 
     offers = _offers(ctx.session)
     out: list[Action] = []
     limit = GIVE_ATTEMPTS if ctx.person_ids is None else len(rows)
-    for row in sorted(rows, key=closeness)[:limit]:
+    for row in heapq.nsmallest(limit, rows, key=closeness):
         st = state.get(row.id)
         if row.id in skip or st is None or st.state == cadence.DORMANT:
             continue
