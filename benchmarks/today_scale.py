@@ -6,6 +6,11 @@ caches it under benchmarks/.work/. Then it times the whole CLI process (`python 
 goodwill today`) with subprocess, several runs, JSON and table output, wall and CPU time.
 
     PYTHONPATH=src python benchmarks/today_scale.py [--people N] [--rate-scale X] [--runs N]
+
+With --profile, it runs `agenda.build` in this process instead (after the imports) and
+prints the CPU and wall time of each stage: the first run (cold: first-query compilation
+included, as in the CLI) and the median of the next --runs runs. Stages nest (the asks
+include the red flags, the reconnects include peak strength), so they do not add up.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from goodwill import demo
+from goodwill import agenda, cadence, demo, flags
 from goodwill.db import open_store
 
 HERE = Path(__file__).resolve().parent
@@ -73,11 +80,76 @@ def run(path: Path, *args: str) -> tuple[float, float, int]:
     return wall, cpu, len(done.stdout)
 
 
+# (module, function name, label) of the stages --profile times, in the order they run.
+STAGES: tuple[tuple[Any, str, str], ...] = (
+    (cadence, "statuses", "cadence.statuses"),
+    (agenda, "_thank_yous", "thank_yous"),
+    (agenda, "_requests", "requests"),
+    (agenda, "_follow_ups", "follow_ups"),
+    (agenda, "_cadence_actions", "keep_in_touch"),
+    (agenda, "_reconnects", "reconnects"),
+    (cadence, "peak_strength", "  cadence.peak_strength"),
+    (agenda, "_asks", "asks"),
+    (flags, "one_way_gives", "  flags.one_way_gives"),
+    (agenda, "_gives", "gives"),
+    (agenda, "_introducers", "  introducers"),
+    (agenda, "candidates", "candidates (all above)"),
+    (agenda, "_price", "price"),
+    (agenda, "_draft", "draft"),
+    (agenda, "build", "build (total)"),
+)
+
+
+def _timed(fn: Callable[..., Any], label: str, log: dict[str, list[float]]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            log.setdefault(label + " cpu", []).append(time.process_time() - cpu)
+            log.setdefault(label + " wall", []).append(time.perf_counter() - wall)
+
+    return wrapper
+
+
+def profile(path: Path, runs: int, minutes: int = 20) -> None:
+    """Time each stage of `agenda.build` in this process: a cold run, then warm ones."""
+    per_run: list[dict[str, float]] = []
+    originals = [(mod, name, getattr(mod, name)) for mod, name, _ in STAGES]
+    store = open_store(str(path))
+    try:
+        for _ in range(runs + 1):
+            log: dict[str, list[float]] = {}
+            for (mod, name, label), (_, _, fn) in zip(STAGES, originals, strict=True):
+                setattr(mod, name, _timed(fn, label, log))
+            try:
+                with store.session() as s:
+                    agenda.build(s, TODAY, minutes)
+            finally:
+                for mod, name, fn in originals:
+                    setattr(mod, name, fn)
+            per_run.append({k: sum(v) for k, v in log.items()})
+    finally:
+        store.dispose()
+    print(f"{'stage':<28} {'cold cpu':>9} {'cold wall':>9} {'warm cpu':>9} {'warm wall':>9}")
+    for _, _, label in STAGES:
+        cold = per_run[0]
+        warm = per_run[1:] or per_run
+        row = [cold.get(f"{label} cpu", 0.0), cold.get(f"{label} wall", 0.0)]
+        row += [
+            statistics.median(r.get(f"{label} {m}", 0.0) for r in warm) for m in ("cpu", "wall")
+        ]
+        print(f"{label:<28} " + " ".join(f"{v:9.3f}" for v in row))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--rate-scale", type=float, default=RATE_SCALE)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--profile", action="store_true", help="time the stages in process (see above)"
+    )
     args = parser.parse_args()
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
@@ -88,6 +160,9 @@ def main() -> None:
         print(f"built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
     sizes = counts(path)
     print(sizes, flush=True)
+    if args.profile:
+        profile(path, args.runs)
+        return
     run(path, "today", "--date", TODAY.isoformat(), "--format", "json")  # warm the file cache
     results: dict[str, object] = {"date": TODAY.isoformat(), "data": sizes, "runs": args.runs}
     for label, extra in (

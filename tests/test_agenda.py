@@ -356,3 +356,40 @@ def test_a_long_queue_of_thank_yous_leaves_time_to_reach_out(session: Session) -
     assert "keep_in_touch" in kinds
     assert [a.kind for a in plan.next].count("thank_you") >= 5
     assert sum(a.minutes for a in plan.actions) <= 20
+
+
+def test_a_small_ask_only_of_whom_you_gave_and_who_never_refused_lately(
+    session: Session,
+) -> None:
+    """The ask is for the one-way gives; a refused or ignored ask in the year rules it out."""
+    from goodwill import ledger
+
+    w = build_world(session)
+
+    def one_way(name: str) -> Person:
+        p = people.add(session, name)
+        for days in (90, 60, 30):
+            interactions.log(session, [p], "email", when=ago(days), now=NOW, gave=["help"])
+        return p
+
+    snubbed, long_ago, answered = one_way("Rita Refused"), one_way("Old Ivo"), one_way("Gus")
+    for p, days, outcome in ((snubbed, 50, "ignored"), (long_ago, 400, "refused")):
+        interactions.log(session, [p], "email", when=ago(days), now=NOW, asked=["a chat"])
+        ledger.record_ask_outcome(session, p, outcome)
+    interactions.log(session, [answered], "email", when=ago(10), now=NOW, asked=["a chat"])
+    ledger.record_ask_outcome(session, answered, "granted")  # something came back
+    found = agenda.candidates(session, TODAY)
+    asks = [(a.person_id, a.reason) for a in found if a.kind == "ask"]
+    assert asks == [
+        (
+            w.omar.id,
+            "you gave to Omar Oneway 3 times since 27 August 2025 (info); "
+            "nothing came back: a small ask lets them give back",
+        ),
+        (
+            long_ago.id,
+            "you gave to Old Ivo 3 times since 15 December 2025 (help); "
+            "nothing came back: a small ask lets them give back",
+        ),
+    ]
+    assert [a.kind for a in agenda.candidates(session, TODAY, [snubbed.id])] == []

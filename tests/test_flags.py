@@ -171,3 +171,59 @@ def test_thank_yous_due_are_sooner_and_wider_than_the_flag(session: Session) -> 
     assert [f.person for f in flags.compute(session, now) if f.kind == "thanks_owed"] == [
         "Old Intro"
     ]
+
+
+def test_one_way_only_the_asks_refused_after_the_last_thing_back(session: Session) -> None:
+    """Only the people still one-way come back: a snub that something answered since does
+    not count, a later one does; gives answered by an ask granted do not either."""
+    dana = people.add(session, "Dana Kim")
+    _log(session, dana, 90, asked=["a coffee chat"])
+    ledger.record_ask_outcome(session, dana, "refused")
+    _log(session, dana, 60, got=["idea"])  # something back: the first refusal is answered
+    _log(session, dana, 30, asked=["an intro to Acme"])
+    ledger.record_ask_outcome(session, dana, "ignored")
+    eli = people.add(session, "Eli Park")
+    for d in (50, 40, 30):
+        _log(session, eli, d, gave=["help"])
+    _log(session, eli, 20, asked=["a reference"])
+    ledger.record_ask_outcome(session, eli, "granted")  # a granted ask is something back
+    found = flags.compute(session, AS_OF)
+    assert [(f.kind, f.person, f.since, f.reason) for f in found] == [
+        (
+            "one_way",
+            "Dana Kim",
+            _day(30).date(),
+            "Dana Kim ignored your ask (an intro to Acme) of 2 May 2024",
+        )
+    ]
+
+
+def test_one_way_both_rules_make_one_flag_and_the_agenda_reads_the_gives(
+    session: Session,
+) -> None:
+    dana = people.add(session, "Dana Kim")
+    for d in (80, 60, 40):
+        _log(session, dana, d, gave=["help"])
+    _log(session, dana, 100, asked=["a coffee chat"])
+    ledger.record_ask_outcome(session, dana, "ignored")
+    eli = people.add(session, "Eli Park")
+    for d in (50, 40, 30):
+        _log(session, eli, d, gave=["idea"])
+    gives = "you gave to {} 3 times since {} ({}); nothing came back"
+    found = flags.compute(session, AS_OF)
+    assert [(f.person, f.since, f.reason) for f in found] == [
+        (
+            "Dana Kim",
+            _day(100).date(),
+            gives.format("Dana Kim", "13 March 2024", "help")
+            + "; Dana Kim ignored your ask (a coffee chat) of 22 February 2024",
+        ),
+        ("Eli Park", _day(50).date(), gives.format("Eli Park", "12 April 2024", "idea")),
+    ]
+    # The first rule alone: what the daily session suggests a small ask for.
+    only = sorted(flags.one_way_gives(session, AS_OF), key=lambda f: f.person or "")
+    assert [(f.person, f.since, f.reason) for f in only] == [
+        ("Dana Kim", _day(80).date(), gives.format("Dana Kim", "13 March 2024", "help")),
+        ("Eli Park", _day(50).date(), gives.format("Eli Park", "12 April 2024", "idea")),
+    ]
+    assert flags.one_way_gives(session, AS_OF, [eli.id])[0].person == "Eli Park"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import math
 import re
 from collections import Counter
@@ -134,7 +135,6 @@ class _Ctx:
     session: Session
     today: dt.date
     person_ids: Sequence[int] | None  # None: everyone
-    flags: list[Any] | None = None  # the ledger's flags, computed once
     matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
     introducers: dict[str, list[tuple[int, str, str]]] | None = None  # text -> people
 
@@ -165,15 +165,6 @@ def _active_ids(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
 
 
 # -- the sources ------------------------------------------------------------------------
-
-
-def _flags(ctx: _Ctx, kind: str) -> list[Any]:
-    """The ledger's flags of one kind about active people (the rules live in flags.py)."""
-    from goodwill import flags
-
-    if ctx.flags is None:
-        ctx.flags = flags.compute(ctx.session, ctx.end_of_day, person_ids=ctx.person_ids)
-    return [f for f in ctx.flags if f.kind == kind and f.person_id is not None]
 
 
 def _thank_yous(ctx: _Ctx) -> list[Action]:
@@ -528,16 +519,17 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
     )
     rows = ctx.session.execute(stmt).all()
 
+    circles = {c: i for i, c in enumerate(vocab.CIRCLES)}
+    days = {st.person_id: st.days for st in statuses}
+
     def closeness(row: Any) -> tuple[Any, ...]:
-        st = state.get(row.id)
-        days = st.days if st else 10**6
-        circle = vocab.CIRCLES.index(row.circle) if row.circle in vocab.CIRCLES else 9
-        return (circle, days, row.id)
+        pid, circle = row[0], row[1]  # by position: tens of thousands of rows at scale
+        return (circles.get(circle, 9), days.get(pid, 10**6), pid)
 
     offers = _offers(ctx.session)
     out: list[Action] = []
     limit = GIVE_ATTEMPTS if ctx.person_ids is None else len(rows)
-    for row in sorted(rows, key=closeness)[:limit]:
+    for row in heapq.nsmallest(limit, rows, key=closeness):
         st = state.get(row.id)
         if row.id in skip or st is None or st.state == cadence.DORMANT:
             continue
@@ -613,23 +605,28 @@ def _refused_lately(ctx: _Ctx, ids: Sequence[int]) -> set[int]:
     if not ids:
         return set()
     start = ctx.end_of_day - dt.timedelta(days=flags.ONE_WAY_WINDOW_DAYS)
-    return set(
-        ctx.session.scalars(
-            select(Exchange.person_id).where(
-                Exchange.person_id.in_(sorted(set(ids))),
-                Exchange.direction == "asked",
-                Exchange.outcome.in_(("refused", "ignored")),
-                Exchange.occurred_at >= start,
-                Exchange.occurred_at <= ctx.end_of_day,
-            )
-        )
+    # Such asks are few: all of the window's, from its covering index, beat a seek for
+    # each of thousands of people.
+    stmt = select(Exchange.person_id).where(
+        flags.snubbed(Exchange),
+        Exchange.occurred_at >= start,
+        Exchange.occurred_at <= ctx.end_of_day,
     )
+    return set(ctx.session.scalars(_scope(stmt, Exchange.person_id, ctx))) & set(ids)
 
 
 def _asks(ctx: _Ctx) -> list[Action]:
-    flagged = _flags(ctx, "one_way")
-    refused = _refused_lately(ctx, [f.person_id for f in flagged])
-    found = [f for f in flagged if f.person_id not in refused]
+    """A small ask where you gave and nothing came back (the ledger's one-way rule)."""
+    from goodwill import flags
+
+    # Only the gives: whoever refused or ignored an ask (the other one-way rule) is
+    # left out below anyway.
+    flagged = {
+        f.person_id: f
+        for f in flags.one_way_gives(ctx.session, ctx.end_of_day, ctx.person_ids)
+        if f.person_id is not None
+    }
+    refused = _refused_lately(ctx, list(flagged))
     need = ctx.session.scalar(
         select(Need.text)
         .where(Need.status == "open")
@@ -638,13 +635,15 @@ def _asks(ctx: _Ctx) -> list[Action]:
     )
     ask = f"advice on {drafts.lower_first(need)}" if need else "a recommendation"
     out = []
-    for f in found:
+    for pid, f in flagged.items():
+        if pid in refused:
+            continue
         since = f.since or ctx.today
         out.append(
             Action(
-                id=actions.make_id("ask", f.person_id, f"d{since:%Y%m%d}"),
+                id=actions.make_id("ask", pid, f"d{since:%Y%m%d}"),
                 kind="ask",
-                person_id=f.person_id,
+                person_id=pid,
                 reason=f"{f.reason}: a small ask lets them give back",
                 template="ask.j2",
                 order=(since,),

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.models import Exchange, Interaction, Person, Request
@@ -123,70 +123,133 @@ def _name(session: Session, found: list[tuple[str, int, str, dt.date]]) -> list[
     ]
 
 
+def _gave(x: Any) -> ColumnElement[bool]:
+    """Something given (a thank-you is not), in the exchange table or an alias of it."""
+    return and_(x.direction == "gave", x.kind.in_(GIVE_KINDS))
+
+
+def _got(x: Any) -> ColumnElement[bool]:
+    return and_(x.direction == "got", x.kind.in_(GIVE_KINDS))
+
+
+def _granted(x: Any) -> ColumnElement[bool]:
+    return and_(x.direction == "asked", x.outcome == "granted")
+
+
+def snubbed(x: Any) -> ColumnElement[bool]:
+    """An ask of yours refused or ignored."""
+    return and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
+
+
 def one_way(
     session: Session, as_of: dt.datetime, ids: list[int] | None
 ) -> list[tuple[str, int, str, dt.date]]:
-    start = as_of - dt.timedelta(days=ONE_WAY_WINDOW_DAYS)
-    x = Exchange
-    give = and_(x.direction == "gave", x.kind.in_(GIVE_KINDS))
-    back = (and_(x.direction == "got", x.kind.in_(GIVE_KINDS))) | (
-        and_(x.direction == "asked", x.outcome == "granted")
-    )
-    snub = and_(x.direction == "asked", x.outcome.in_(("refused", "ignored")))
-    gives_n = func.sum(case((give, 1), else_=0))
-    snubs_n = func.sum(case((snub, 1), else_=0))
-    window = (x.occurred_at >= start, x.occurred_at < as_of)
-    # One pass over the window (a covering index): counts, dates and the kinds given.
+    """Both one-way rules, one flag per person: the gives first, then the asks snubbed."""
+    found: dict[int, tuple[list[str], dt.datetime]] = {
+        pid: ([reason], since) for pid, reason, since in _one_way_gives(session, as_of, ids)
+    }
+    for pid, reason, since in _one_way_snubs(session, as_of, ids):
+        reasons, first = found.get(pid, ([], since))
+        found[pid] = ([*reasons, reason], min(first, since))
+    return [
+        ("one_way", pid, "; ".join(reasons), since.date())
+        for pid, (reasons, since) in found.items()
+    ]
+
+
+def one_way_gives(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> list[Flag]:
+    """The one-way flags of the first rule alone (you gave, nothing came back), without
+    the refused or ignored asks: whom the daily session suggests a small ask of."""
+    ids = list(person_ids) if person_ids is not None else None
+    found = _one_way_gives(session, as_of, ids)
+    return _name(session, [("one_way", pid, why, since.date()) for pid, why, since in found])
+
+
+def _one_way_window(x: Any, as_of: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    return (x.occurred_at >= as_of - dt.timedelta(days=ONE_WAY_WINDOW_DAYS), x.occurred_at < as_of)
+
+
+def _one_way_gives(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[int, str, dt.datetime]]:
+    """(person, reason, since) of ONE_WAY_MIN_GIVES gives or more and nothing back."""
+    x, got, granted = Exchange, aliased(Exchange), aliased(Exchange)
+
+    def none_back(back: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        """Nothing of this kind came back from them in the window (an index seek)."""
+        return ~exists().where(
+            back.person_id == x.person_id, condition, *_one_way_window(back, as_of)
+        )
+
+    # One pass over the window's gives (a covering index), then, for whoever gave three
+    # times or more, whether anything came back.
     stmt = (
         select(
             x.person_id,
-            gives_n,
-            func.min(case((give, x.occurred_at), else_=None)),
-            func.sum(case((back, 1), else_=0)),
-            func.max(case((back, x.occurred_at), else_=None)),
-            func.aggregate_strings(case((give, x.kind), else_=None), ","),
+            func.count(),
+            func.min(x.occurred_at),
+            func.aggregate_strings(x.kind, ","),
         )
-        .where(*window)
+        .where(*_one_way_window(x, as_of), _gave(x))
         .group_by(x.person_id)
-        .having((gives_n >= ONE_WAY_MIN_GIVES) | (snubs_n > 0))
+        .having(
+            func.count() >= ONE_WAY_MIN_GIVES,
+            none_back(got, _got(got)),
+            none_back(granted, _granted(granted)),
+        )
     )
     if ids is not None:
         stmt = stmt.where(x.person_id.in_(ids))
-    candidates = session.execute(stmt).all()
-    # The refused and ignored asks themselves (few), for their words and dates.
-    snubs: dict[int, list[tuple[dt.datetime, str, str | None]]] = defaultdict(list)
-    snub_stmt = (
-        select(x.person_id, x.occurred_at, x.outcome, x.text)
-        .where(snub, *window)
-        .order_by(x.occurred_at, x.id)
-    )
-    if ids is not None:
-        snub_stmt = snub_stmt.where(x.person_id.in_(ids))
-    for pid, occurred, outcome, text in session.execute(snub_stmt):
-        snubs[pid].append((occurred, outcome or "", text))
-    last_back = {r[0]: _dt(r[4]) for r in candidates if r[4] is not None}
-    gave_kinds = {r[0]: (r[5] or "").split(",") for r in candidates}
     out = []
-    for pid, gives, first_give, backs, _last_back, _kinds in candidates:
-        reasons: list[str] = []
-        since: dt.datetime | None = None
-        if gives >= ONE_WAY_MIN_GIVES and not backs:
-            first = _dt(first_give)
-            since = first
-            reasons.append(
-                f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
-                f"({_list(gave_kinds[pid])}); nothing came back"
+    for pid, gives, first_give, kinds in session.execute(stmt):
+        first = _dt(first_give)
+        reason = (
+            f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
+            f"({_list(kinds.split(','))}); nothing came back"
+        )
+        out.append((pid, reason, first))
+    return out
+
+
+def _one_way_snubs(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[int, str, dt.datetime]]:
+    """(person, reason, when) of each refused or ignored ask that nothing came back after."""
+    x, inner = aliased(Exchange), aliased(Exchange)
+    # The snubs: found in the covering index, then only they are read from the table.
+    snub_ids = select(inner.id).where(snubbed(inner), *_one_way_window(inner, as_of))
+    if ids is not None:
+        snub_ids = snub_ids.where(inner.person_id.in_(ids))
+    snubs = session.execute(
+        select(x.person_id, x.occurred_at, x.outcome, x.text)
+        .where(x.id.in_(snub_ids))
+        .order_by(x.occurred_at, x.id)
+    ).all()
+    # The last thing back from each of their people, in one pass over the window's
+    # covering index. ("+ 0": with an indexable person_id, SQLite would rather seek each
+    # person's whole history, far slower for someone with many exchanges.)
+    snubbed_people = select(inner.person_id).where(inner.id.in_(snub_ids))
+    last_back = {
+        pid: _dt(last)
+        for pid, last in session.execute(
+            select(x.person_id, func.max(x.occurred_at))
+            .where(
+                *_one_way_window(x, as_of),
+                _got(x) | _granted(x),
+                (x.person_id + 0).in_(snubbed_people),
             )
-        # A refused or ignored ask is a flag until something comes back after it.
-        for occurred, outcome, text in snubs.get(pid, []):
-            if pid in last_back and last_back[pid] >= occurred:
-                continue
-            what = f"your ask ({text})" if text else "your ask"
-            verb = "refused" if outcome == "refused" else "ignored"
-            reasons.append(f"{{name}} {verb} {what} of {when(occurred)}")
-            since = occurred if since is None or occurred < since else since
-        if reasons and since is not None:
-            out.append(("one_way", pid, "; ".join(reasons), since.date()))
+            .group_by(x.person_id)
+        )
+    }
+    out = []
+    for pid, occurred, outcome, text in snubs:
+        if pid in last_back and last_back[pid] >= occurred:
+            continue  # something came back since
+        what = f"your ask ({text})" if text else "your ask"
+        verb = "refused" if outcome == "refused" else "ignored"
+        out.append((pid, f"{{name}} {verb} {what} of {when(occurred)}", occurred))
     return out
 
 
@@ -300,12 +363,7 @@ def taker(session: Session, as_of: dt.datetime) -> list[Flag]:
     asks, gives = session.execute(
         select(
             func.sum(case((Exchange.direction == "asked", 1), else_=0)),
-            func.sum(
-                case(
-                    (and_(Exchange.direction == "gave", Exchange.kind.in_(GIVE_KINDS)), 1),
-                    else_=0,
-                )
-            ),
+            func.sum(case((_gave(Exchange), 1), else_=0)),
         ).where(Exchange.occurred_at >= start, Exchange.occurred_at < as_of)
     ).one()
     started, for_need = int(started or 0), int(for_need or 0)
