@@ -23,6 +23,7 @@ from goodwill import __version__
 from goodwill.db import Store, open_store
 from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
 from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
+from goodwill.web.memo import Memo, TrackWrites, Versions
 from goodwill.web.render import Renderer
 from goodwill.web.uploads import Uploads
 
@@ -57,6 +58,7 @@ def create_app(
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
+        app.state.memo.close()
         app.state.uploads.close()
         if owned:
             store.dispose()
@@ -75,7 +77,10 @@ def create_app(
     app.state.clock = clock or dt.datetime.now
     app.state.render = Renderer()
     app.state.uploads = Uploads()
-    app.add_middleware(GuardMiddleware, guard=app.state.guard)
+    versions = Versions(store)
+    app.state.memo = Memo(store, versions)
+    app.add_middleware(TrackWrites, versions=versions)
+    app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
 

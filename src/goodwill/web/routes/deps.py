@@ -1,13 +1,19 @@
-"""What routes share: the store, the renderer, the clock."""
+"""What routes share: the store, the renderer, the clock, the memo."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from goodwill.db import Store
+from goodwill.web.memo import Memo
 from goodwill.web.render import Renderer
+
+T = TypeVar("T")
 
 
 def store(request: Request) -> Store:
@@ -23,3 +29,16 @@ def render(request: Request) -> Renderer:
 def now(request: Request) -> dt.datetime:
     value: dt.datetime = request.app.state.clock()
     return value
+
+
+def minute(request: Request) -> dt.datetime:
+    """Now, to the minute: what figures that change by the day (tie strength) are computed
+    as of, so that a minute of requests can share them."""
+    return now(request).replace(second=0, microsecond=0)
+
+
+def cached(request: Request, key: Hashable, compute: Callable[[Session], T]) -> T:
+    """A whole-network figure computed once per version of the data (web/memo.py says when
+    a page may show the one from just before)."""
+    m: Memo = request.app.state.memo
+    return m.get(key, compute, browser=request.state.csrf_seed)

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from goodwill import network
 from goodwill.schemas.network import NetworkMap
-from goodwill.web.routes.deps import now, render, store
+from goodwill.web.routes.deps import cached, minute, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,8 +45,10 @@ def elements(m: NetworkMap) -> dict[str, list[dict[str, Any]]]:
 def network_page(
     request: Request, size: Annotated[int, Query(ge=1, le=network.MAX_NODES)] = 300
 ) -> Response:
-    with store(request).session() as s:
-        m = network.network_map(s, now(request), limit=size)
+    as_of = minute(request)
+    m = cached(
+        request, ("network", as_of, size), lambda s: network.network_map(s, as_of, limit=size)
+    )
     ctx = {
         "map": m,
         "graph": elements(m),

@@ -21,7 +21,7 @@ from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
 from goodwill.web import figures
 from goodwill.web.render import field_errors, is_htmx
-from goodwill.web.routes.deps import now, render, store
+from goodwill.web.routes.deps import cached, minute, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,14 +86,16 @@ def people_list(
     errors: dict[str, str] = {}
     rows: list[PersonSummary] = []
     total = 0
-    current = now(request)
+    as_of = minute(request)
+    only: set[int] | None = None
+    if due:
+        only = set(
+            cached(request, ("due", as_of.date()), lambda s: figures.due_ids(s, as_of.date()))
+        )
+    if flagged:
+        marked = set(cached(request, ("flagged", as_of), lambda s: figures.flagged_ids(s, as_of)))
+        only = marked if only is None else only & marked
     with store(request).session() as s:
-        only: set[int] | None = None
-        if due:
-            only = set(figures.due_ids(s, current.date()))
-        if flagged:
-            marked = set(figures.flagged_ids(s, current))
-            only = marked if only is None else only & marked
         try:
             rows, total = find_people(
                 s,
@@ -109,7 +111,8 @@ def people_list(
         except GoodwillError as exc:  # an unknown or ambiguous organisation
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
-        marks = figures.badges(s, [r.id for r in rows], current)
+    shown = tuple(r.id for r in rows)
+    marks = cached(request, ("badges", as_of, shown), lambda s: figures.badges(s, shown, as_of))
     params = {
         k: v
         for k, v in {
