@@ -14,13 +14,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import func, make_url, select
@@ -145,20 +147,105 @@ class _Entry:
     value: Any
 
 
-class Memo:
-    """The latest value of each key (a bounded LRU), computed once per version."""
+# The compute process's own store (one per process: spawned, it shares nothing).
+_PROCESS_STORE: Store | None = None
 
-    def __init__(self, store: Store, versions: Versions, size: int = 64) -> None:
+
+def _open_process_store(url: str) -> None:
+    from goodwill.db import open_store
+
+    global _PROCESS_STORE
+    _PROCESS_STORE = open_store(url, migrate_schema=False)
+
+
+def _in_process(compute: Callable[[Session], T]) -> T:
+    assert _PROCESS_STORE is not None
+    with _PROCESS_STORE.session() as s:
+        return compute(s)
+
+
+def _ready() -> bool:
+    return True
+
+
+class ComputeProcess:
+    """One process of its own for whole-network computations: they run on the other core
+    instead of holding the server's GIL while its pages wait. Computations are picklable:
+    module-level functions, or functools.partial of them, called with a session."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool = self._new_pool()
+        self._lock = threading.Lock()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_open_process_store,
+            initargs=(self.url,),
+        )
+
+    def start(self) -> None:
+        """Start the process now (imports and a connection), not on the first page."""
+        self._pool.submit(_ready).result()
+
+    def submit(self, compute: Callable[[Session], Any]) -> Future[Any]:
+        with self._lock:
+            try:
+                return self._pool.submit(_in_process, compute)
+            except BrokenProcessPool:  # it died (killed, out of memory): start another
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                return self._pool.submit(_in_process, compute)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class _Job:
+    compute: Callable[[Session], Any]
+    future: Future[Any] = field(default_factory=Future)
+    version: int = -1  # read when it starts, just before its session: the value is that new
+
+
+class Memo:
+    """The latest value of each key (a bounded LRU), computed once per version.
+
+    Computations queue for one thread of their own (which hands them to the compute
+    process when there is one), at most one waiting per key: however many requests and
+    writes arrive meanwhile, the next run covers them all. A light value needed now is
+    computed in the request's own thread instead.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        versions: Versions,
+        process: ComputeProcess | None = None,
+        size: int = 64,
+    ) -> None:
         self.store = store
         self.versions = versions
+        self.process = process
         self.size = size
         self._items: OrderedDict[Hashable, _Entry] = OrderedDict()
-        self._running: dict[Hashable, tuple[int, Future[Any]]] = {}
+        self._running: dict[Hashable, _Job] = {}
+        self._queued: OrderedDict[Hashable, _Job] = OrderedDict()
         self._lock = threading.Lock()
-        # One thread recomputes in the background: heavy work never runs twice at once.
-        self._background = ThreadPoolExecutor(1, thread_name_prefix="goodwill-memo")
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self._thread: threading.Thread | None = None  # started with the first computation
 
-    def get(self, key: Hashable, compute: Callable[[Session], T], browser: str = "") -> T:
+    def get(
+        self,
+        key: Hashable,
+        compute: Callable[[Session], T],
+        browser: str = "",
+        *,
+        heavy: bool = False,
+    ) -> T:
         """The value of `key` for the data now (or, by the rule above, just before), computed
         by `compute` in a session of its own when needed."""
         version = self.versions.current()
@@ -168,61 +255,93 @@ class Memo:
                 self._items.move_to_end(key)
                 if entry.version == version:
                     return entry.value  # type: ignore[no-any-return]
+                if self.versions.may_serve_stale(entry.version, version, browser):
+                    self._refresh(key, compute, version)
+                    return entry.value  # type: ignore[no-any-return]
             running = self._running.get(key)
-            mine = False
-            if running is not None and running[0] >= version:
-                future = running[1]  # someone is computing it already: wait for theirs
-            elif entry is not None and self.versions.may_serve_stale(
-                entry.version, version, browser
-            ):
-                if running is None:
-                    self._start(key, compute, version, background=True)
-                return entry.value  # type: ignore[no-any-return]
+            job: _Job | None
+            if running is not None and running.version >= version:
+                job = running
+            elif heavy:
+                job = self._refresh(key, compute, version)
             else:
-                future, mine = self._start(key, compute, version, background=False), True
-        if mine:
-            self._run(key, compute, version, future)
-        return future.result()  # type: ignore[no-any-return]
+                job = None
+        if job is not None:
+            return job.future.result()  # type: ignore[no-any-return]
+        with self.store.session() as s:
+            value = compute(s)
+        self._keep(key, version, value)
+        return value
 
-    def _start(
-        self, key: Hashable, compute: Callable[[Session], Any], version: int, *, background: bool
-    ) -> Future[Any]:
-        """Register a computation of `key` at `version` (the caller holds the lock)."""
-        future: Future[Any] = Future()
-        self._running[key] = (version, future)
-        if background:
-            self._background.submit(self._run, key, compute, version, future)
-        return future
+    def _refresh(self, key: Hashable, compute: Callable[[Session], Any], version: int) -> _Job:
+        """The run that will give `key` at `version` or later (the caller holds the lock)."""
+        running = self._running.get(key)
+        if running is not None and running.version >= version:
+            return running
+        job = self._queued.get(key)
+        if job is None:
+            job = self._queued[key] = _Job(compute)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="goodwill-memo", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+        return job
 
-    def _run(
-        self, key: Hashable, compute: Callable[[Session], Any], version: int, future: Future[Any]
-    ) -> None:
-        # The version was read before this session begins: the value is at least that new.
-        try:
-            with self.store.session() as s:
-                value = compute(s)
-        except BaseException as exc:
-            future.set_exception(exc)
-        else:
+    def _work(self) -> None:
+        while True:
             with self._lock:
-                entry = self._items.get(key)
-                if entry is None or entry.version <= version:
-                    self._items[key] = _Entry(version, value)
-                    self._items.move_to_end(key)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-            future.set_result(value)
-        finally:
-            with self._lock:
-                if self._running.get(key, (None, None))[1] is future:
-                    del self._running[key]
+                while not self._queued and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                key, job = self._queued.popitem(last=False)
+                job.version = self.versions.current()
+                self._running[key] = job
+            try:
+                value = self._call(job.compute)
+            except BaseException as exc:  # the waiting requests show it as a friendly error
+                self._forget(key, job)
+                job.future.set_exception(exc)
+            else:
+                self._keep(key, job.version, value)
+                self._forget(key, job)
+                job.future.set_result(value)
+
+    def _call(self, compute: Callable[[Session], T]) -> T:
+        if self.process is not None:
+            return self.process.submit(compute).result()  # type: ignore[no-any-return]
+        with self.store.session() as s:
+            return compute(s)
+
+    def _keep(self, key: Hashable, version: int, value: Any) -> None:
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None or entry.version <= version:
+                self._items[key] = _Entry(version, value)
+                self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def _forget(self, key: Hashable, job: _Job) -> None:
+        with self._lock:
+            if self._running.get(key) is job:
+                del self._running[key]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
 
     def close(self) -> None:
-        self._background.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            for job in self._queued.values():
+                job.future.cancel()  # its requests get the friendly error page
+            self._queued.clear()
+            self._wake.notify_all()
+        if self.process is not None:
+            self.process.close()
 
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})

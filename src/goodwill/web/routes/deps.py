@@ -37,8 +37,11 @@ def minute(request: Request) -> dt.datetime:
     return now(request).replace(second=0, microsecond=0)
 
 
-def cached(request: Request, key: Hashable, compute: Callable[[Session], T]) -> T:
-    """A whole-network figure computed once per version of the data (web/memo.py says when
-    a page may show the one from just before)."""
+def cached(
+    request: Request, key: Hashable, compute: Callable[[Session], T], *, heavy: bool = False
+) -> T:
+    """A figure computed once per version of the data (web/memo.py says when a page may
+    show the one from just before). `compute` is a module-level function or a partial of
+    one (it may run in the compute process); `heavy` ones always run there."""
     m: Memo = request.app.state.memo
-    return m.get(key, compute, browser=request.state.csrf_seed)
+    return m.get(key, compute, browser=request.state.csrf_seed, heavy=heavy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -47,7 +48,10 @@ def network_page(
 ) -> Response:
     as_of = minute(request)
     m = cached(
-        request, ("network", as_of, size), lambda s: network.network_map(s, as_of, limit=size)
+        request,
+        ("network", as_of, size),
+        partial(network.network_map, as_of=as_of, limit=size),
+        heavy=True,
     )
     ctx = {
         "map": m,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -90,10 +91,17 @@ def people_list(
     only: set[int] | None = None
     if due:
         only = set(
-            cached(request, ("due", as_of.date()), lambda s: figures.due_ids(s, as_of.date()))
+            cached(
+                request,
+                ("due", as_of.date()),
+                partial(figures.due_ids, today=as_of.date()),
+                heavy=True,
+            )
         )
     if flagged:
-        marked = set(cached(request, ("flagged", as_of), lambda s: figures.flagged_ids(s, as_of)))
+        marked = set(
+            cached(request, ("flagged", as_of), partial(figures.flagged_ids, now=as_of), heavy=True)
+        )
         only = marked if only is None else only & marked
     with store(request).session() as s:
         try:
@@ -112,7 +120,7 @@ def people_list(
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
     shown = tuple(r.id for r in rows)
-    marks = cached(request, ("badges", as_of, shown), lambda s: figures.badges(s, shown, as_of))
+    marks = cached(request, ("badges", as_of, shown), partial(figures.badges, ids=shown, now=as_of))
     params = {
         k: v
         for k, v in {

@@ -3,6 +3,7 @@ self-contained HTML report to download."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -29,7 +30,10 @@ PERIODS = ((4, "4 weeks"), (13, "3 months"), (26, "6 months"), (52, "a year"))
 def _figures(request: Request, weeks: int) -> ReportFigures:
     today = now(request).date()
     return cached(
-        request, ("report", today, weeks), lambda s: reports.figures(s, weeks=weeks, today=today)
+        request,
+        ("report", today, weeks),
+        partial(reports.figures, weeks=weeks, today=today),
+        heavy=True,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
@@ -12,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from goodwill import actions, agenda, habits, schedule, validate
 from goodwill.errors import GoodwillError
+from goodwill.schemas.agenda import AgendaOut
 from goodwill.schemas.web import ActionForm
 from goodwill.web.render import is_htmx
 from goodwill.web.routes.deps import cached, now, render, store
@@ -28,6 +30,10 @@ LABELS = {
     "ask": "Ask",
 }
 MINUTE_CHOICES = (10, 20, 30, 45, 60)
+
+
+def _plan(s: Session, day: dt.date, budget: int) -> tuple[AgendaOut, dict[str, Any]]:
+    return agenda.build(s, day, budget), _stats(s, day)
 
 
 def _stats(s: Session, today: dt.date) -> dict[str, Any]:
@@ -47,9 +53,7 @@ def today_page(
     )
     # The same day, budget and data give the same agenda: computed once, then shared.
     plan, stats = cached(
-        request,
-        ("today", day, budget),
-        lambda s: (agenda.build(s, day, budget), _stats(s, day)),
+        request, ("today", day, budget), partial(_plan, day=day, budget=budget), heavy=True
     )
     ctx: dict[str, Any] = {
         "plan": plan,
