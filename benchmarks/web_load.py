@@ -65,10 +65,10 @@ def build_db(path: Path, people: int, seed: int, reuse: bool = False) -> dict[st
     }
 
 
-def tree_cpu_seconds(pid: int) -> float | None:
-    """user+sys CPU seconds of a process and its live children so far (Linux /proc)."""
+def tree_cpu_seconds(pid: int) -> list[float] | None:
+    """user+sys CPU seconds of a process and of each of its live children so far (/proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    out: list[float] = []
     try:
         pids = [pid]
         for entry in Path("/proc").iterdir():
@@ -78,10 +78,10 @@ def tree_cpu_seconds(pid: int) -> float | None:
                     pids.append(int(entry.name))
         for p in pids:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            out.append((int(fields[11]) + int(fields[12])) / tick)
     except (OSError, ValueError, IndexError):
         return None
-    return total
+    return out
 
 
 def free_port() -> int:
@@ -254,7 +254,11 @@ def main() -> None:
         "clients": args.clients,
         "requests": len(out),
         "wall_seconds": round(wall, 1),
-        "server_cpu_seconds": round(server_cpu_after - server_cpu_before, 1)
+        # The server process first, then its children (the compute process).
+        "server_cpu_seconds": [
+            round(after - before, 1)
+            for before, after in zip(server_cpu_before, server_cpu_after, strict=False)
+        ]
         if server_cpu_after is not None and server_cpu_before is not None
         else None,
         "client_cpu_seconds": round(client_cpu, 1),

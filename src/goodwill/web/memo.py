@@ -200,7 +200,7 @@ class ComputeProcess:
                 return self._pool.submit(_in_process, compute)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass

@@ -174,9 +174,9 @@ def bulk_tag(request: Request, form: Annotated[BulkTagForm, Form()]) -> Response
 def _person_context(
     s: Session, person: Person, *, show_all: bool, current: dt.datetime
 ) -> dict[str, Any]:
-    detail = people.detail(s, person, recent=10_000 if show_all else 25)
+    detail = people.detail(s, person, recent=10_000 if show_all else 25, as_of=current)
     return {
-        "mark": figures.badges(s, [person.id], current).get(person.id, figures.Badges()),
+        "mark": figures.person_badges(s, detail, current),
         "parts": figures.strength_parts(s, person.id, current),
         "p": detail,
         "current": next((r for r in detail.roles if r.current), None),
