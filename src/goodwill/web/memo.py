@@ -264,6 +264,8 @@ class Memo:
                 job = running
             elif heavy:
                 job = self._refresh(key, compute, version)
+                if key in self._queued:  # a page waits for it: before background refreshes
+                    self._queued.move_to_end(key, last=False)
             else:
                 job = None
         if job is not None:
