@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from goodwill import network
 from goodwill.schemas.network import NetworkMap
-from goodwill.web.routes.deps import cached, minute, render
+from goodwill.web.routes.deps import cached, now, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,10 +46,11 @@ def elements(m: NetworkMap) -> dict[str, list[dict[str, Any]]]:
 def network_page(
     request: Request, size: Annotated[int, Query(ge=1, le=network.MAX_NODES)] = 300
 ) -> Response:
-    as_of = minute(request)
+    # Tie strength counts whole days (history before today): one map per day and data.
+    as_of = now(request)
     m = cached(
         request,
-        ("network", as_of, size),
+        ("network", as_of.date(), size),
         partial(network.network_map, as_of=as_of, limit=size),
         heavy=True,
     )
