@@ -42,6 +42,8 @@ def cached(
 ) -> T:
     """A figure computed once per version of the data (web/memo.py says when a page may
     show the one from just before). `compute` is a module-level function or a partial of
-    one (it may run in the compute process); `heavy` ones always run there."""
+    one (it may run in the compute process). `heavy`: a computation of several hundred
+    milliseconds (the agenda, the map), which a page waits for from the compute process
+    rather than running it in the server's own threads."""
     m: Memo = request.app.state.memo
     return m.get(key, compute, browser=request.state.csrf_seed, heavy=heavy)

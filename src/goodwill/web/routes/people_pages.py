@@ -95,13 +95,10 @@ def people_list(
                 request,
                 ("due", as_of.date()),
                 partial(figures.due_ids, today=as_of.date()),
-                heavy=True,
             )
         )
     if flagged:
-        marked = set(
-            cached(request, ("flagged", as_of), partial(figures.flagged_ids, now=as_of), heavy=True)
-        )
+        marked = set(cached(request, ("flagged", as_of), partial(figures.flagged_ids, now=as_of)))
         only = marked if only is None else only & marked
     with store(request).session() as s:
         try:

@@ -33,7 +33,6 @@ def _figures(request: Request, weeks: int) -> ReportFigures:
         request,
         ("report", today, weeks),
         partial(reports.figures, weeks=weeks, today=today),
-        heavy=True,
     )
 
 
