@@ -32,8 +32,8 @@ def now(request: Request) -> dt.datetime:
 
 
 def minute(request: Request) -> dt.datetime:
-    """Now, to the minute: what figures that change by the day (tie strength) are computed
-    as of, so that a minute of requests can share them."""
+    """Now, to the minute: the time the list's badges and flags are computed as of, so that
+    a minute of requests can share them (tie strength and cadence count whole days)."""
     return now(request).replace(second=0, microsecond=0)
 
 
