@@ -65,6 +65,25 @@ def build_db(path: Path, people: int, seed: int, reuse: bool = False) -> dict[st
     }
 
 
+def tree_cpu_seconds(pid: int) -> list[float] | None:
+    """user+sys CPU seconds of a process and of each of its live children so far (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: list[float] = []
+    try:
+        pids = [pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    pids.append(int(entry.name))
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out.append((int(fields[11]) + int(fields[12])) / tick)
+    except (OSError, ValueError, IndexError):
+        return None
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -74,7 +93,8 @@ def free_port() -> int:
 def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
     code = (
         "import uvicorn; from goodwill.web import create_app; "
-        f"uvicorn.run(create_app({str(db)!r}), host='127.0.0.1', port={port}, "
+        f"uvicorn.run(create_app({str(db)!r}, compute_process=True), "
+        f"host='127.0.0.1', port={port}, "
         "log_level='warning')"
     )
     env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
@@ -117,6 +137,8 @@ def make_request(rng: random.Random, data: dict[str, Any]) -> tuple[str, str, st
         (5, ("api person", "GET", f"/api/people/{pid}")),
         (3, ("api search", "GET", f"/api/search?q={word}")),
         (2, ("api interactions", "GET", "/api/interactions")),
+        (2, ("network", "GET", "/network")),
+        (2, ("report", "GET", "/report")),
     ]
     return rng.choices([m[1] for m in mix], weights=[m[0] for m in mix])[0]
 
@@ -188,6 +210,9 @@ def main() -> None:
         out: list[Any] = []
         quota = [args.requests]
         deadline = time.monotonic() + args.seconds
+        load_before = os.getloadavg()
+        server_cpu_before = tree_cpu_seconds(proc.pid)
+        client_cpu_before = time.process_time()
         started = time.perf_counter()
 
         async def run_all() -> None:
@@ -197,6 +222,9 @@ def main() -> None:
 
         asyncio.run(run_all())
         wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu_before
+        server_cpu_after = tree_cpu_seconds(proc.pid)
+        load_after = os.getloadavg()
     finally:
         proc.terminate()
         try:
@@ -226,6 +254,15 @@ def main() -> None:
         "clients": args.clients,
         "requests": len(out),
         "wall_seconds": round(wall, 1),
+        # The server process first, then its children (the compute process).
+        "server_cpu_seconds": [
+            round(after - before, 1)
+            for before, after in zip(server_cpu_before, server_cpu_after, strict=False)
+        ]
+        if server_cpu_after is not None and server_cpu_before is not None
+        else None,
+        "client_cpu_seconds": round(client_cpu, 1),
+        "load_average_1min": [round(load_before[0], 1), round(load_after[0], 1)],
         "requests_per_second": round(len(out) / wall, 1) if wall else 0,
         "errors": len(errors),
         "error_samples": errors[:10],
@@ -239,11 +276,11 @@ def main() -> None:
     }
     (RESULTS / "web_load.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "pages"}, indent=2))
-    print(f"{'page':<18} {'n':>5} {'p50':>7} {'p95':>7} {'max':>7}  (server ms)")
+    print(f"{'page':<18} {'n':>5} {'p50':>7} {'p95':>7} {'max':>7}  (server ms)  client p95")
     for label, v in by_page.items():
         print(
             f"{label:<18} {v['requests']:>5} {v['server_p50_ms']:>7} "
-            f"{v['server_p95_ms']:>7} {v['server_max_ms']:>7}"
+            f"{v['server_p95_ms']:>7} {v['server_max_ms']:>7}  {v['client_p95_ms']:>17}"
         )
     if not result["pass"]:
         sys.exit(1)

@@ -61,7 +61,7 @@ def serve(
         import socket
 
         hosts += [socket.gethostname(), socket.getfqdn()]
-    app = create_app(state.store(), token=token, allowed_hosts=hosts)
+    app = create_app(state.store(), token=token, allowed_hosts=hosts, compute_process=True)
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     typer.echo(f"goodwill is at http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
     uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", proxy_headers=False)

@@ -23,6 +23,7 @@ from goodwill import __version__
 from goodwill.db import Store, open_store
 from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
 from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
+from goodwill.web.memo import ComputeProcess, Memo, TrackWrites, Versions
 from goodwill.web.render import Renderer
 from goodwill.web.uploads import Uploads
 
@@ -39,12 +40,15 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Iterable[str] = (),
     clock: Callable[[], dt.datetime] | None = None,
+    compute_process: bool = False,
 ) -> FastAPI:
     """The web app over a store (or a database path/URL, opened and closed with the app).
 
     `token`: when set, every page and API call needs it (required beyond localhost).
     `allowed_hosts`: Host header names accepted besides localhost, 127.0.0.1 and [::1].
     `clock`: what "now" is (tests pass a fixed one).
+    `compute_process`: compute the whole-network figures (Today, the map, the report) in a
+    process of their own, so they use another core than the pages (`goodwill serve` does).
     """
     owned = not isinstance(store_or_db_url, Store)
     store = store_or_db_url if isinstance(store_or_db_url, Store) else open_store(store_or_db_url)
@@ -56,7 +60,10 @@ def create_app(
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        if process is not None:
+            await anyio.to_thread.run_sync(process.start)
         yield
+        app.state.memo.close()
         app.state.uploads.close()
         if owned:
             store.dispose()
@@ -75,7 +82,11 @@ def create_app(
     app.state.clock = clock or dt.datetime.now
     app.state.render = Renderer()
     app.state.uploads = Uploads()
-    app.add_middleware(GuardMiddleware, guard=app.state.guard)
+    versions = Versions(store)
+    process = ComputeProcess(store.url) if compute_process else None
+    app.state.memo = Memo(store, versions, process)
+    app.add_middleware(TrackWrites, versions=versions)
+    app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
 

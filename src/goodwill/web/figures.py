@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import cadence, flags, ledger, strength
 from goodwill.schemas.ledger import Balance, Flag
+from goodwill.schemas.people import PersonDetail
 
 
 @dataclass
@@ -47,6 +48,18 @@ def badges(s: Session, ids: Sequence[int], now: dt.datetime) -> dict[int, Badges
         )
         for pid in ids
     }
+
+
+def person_badges(s: Session, p: PersonDetail, now: dt.datetime) -> Badges:
+    """One person's badges, reusing the strength and flags their detail already holds."""
+    status = next(iter(cadence.statuses(s, now.date(), [p.id])), None)
+    return Badges(
+        strength=p.strength,
+        balance=ledger.balances(s, now, [p.id]).get(p.id),
+        health=status.state if status else None,
+        status=status,
+        flags=[f for f in p.flags if f.person_id is not None],
+    )
 
 
 def strength_parts(s: Session, person_id: int, now: dt.datetime) -> list[tuple[str, float, float]]:

@@ -1,24 +1,43 @@
-"""A small in-process memo for pages that are expensive and the same for every request
-until the data changes (Today: the agenda and the week's figures).
+"""Whole-network figures computed once per version of the data, shared by every request.
 
-The key includes `data_version`, a handful of indexed max()/count() reads that move
-whenever something the agenda reads changes, whoever wrote it (this app, the command line,
-an import). A bounded LRU, safe across the app's worker threads.
+- `Versions` turns the data's state into a number that grows with every change seen,
+  whoever made it (this app, the command line, an import). On SQLite it is one
+  `PRAGMA data_version` on a connection of its own (microseconds); on PostgreSQL, a handful
+  of indexed max()/count() reads.
+- `Memo` keeps the latest value of each key with the version it was computed at, computes
+  a key once however many requests want it at the same time, and may answer from the
+  previous version while the new one is computed in the background, by one rule
+  (`Versions.may_serve_stale`): only when every change since was a write made through
+  this app by *another* browser, less than `STALE_SECONDS` ago. A browser's own writes,
+  and changes from outside the app, always show on its next page.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from goodwill.db import Store
 from goodwill.models import ActionState, Exchange, Interaction, Knows, Person, Request, Setting
 
 T = TypeVar("T")
+
+# How long another browser's write may go unseen while the page is recomputed.
+STALE_SECONDS = 2.0
+# Writes remembered for that rule (older ones are too old to matter).
+WRITES_KEPT = 1000
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
@@ -51,24 +70,309 @@ def data_version(session: Session) -> tuple[Any, ...]:
     )
 
 
-class Memo:
-    def __init__(self, size: int = 32) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+def _sqlite_probe(store: Store) -> tuple[Callable[[], Hashable], Callable[[], None]] | None:
+    """`PRAGMA data_version` on a connection that never writes: it moves whenever any other
+    connection (of this process or another) commits."""
+    database = make_url(store.url).database if store.is_sqlite else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+
+    def probe() -> Hashable:
+        row = conn.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
+    return probe, conn.close
+
+
+def _query_probe(store: Store) -> tuple[Callable[[], Hashable], Callable[[], None]]:
+    def probe() -> Hashable:
+        with store.session() as s:
+            return data_version(s)
+
+    return probe, lambda: None
+
+
+@dataclass(frozen=True)
+class _Write:
+    browser: str
+    at: float
+
+
+class Versions:
+    """The version of the data as a growing number, and which changes this app's own
+    writes made (by which browser, when)."""
+
+    def __init__(self, store: Store) -> None:
+        self._probe, self._close = _sqlite_probe(store) or _query_probe(store)
+        self._lock = threading.Lock()  # the SQLite probe's connection is not thread-safe
+        self._seen: Hashable = object()
+        self._version = 0
+        self._writes: OrderedDict[int, _Write] = OrderedDict()
+
+    def current(self) -> int:
+        with self._lock:
+            seen = self._probe()
+            if seen != self._seen:
+                self._seen = seen
+                self._version += 1
+            return self._version
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def wrote(self, browser: str, before: int, after: int) -> None:
+        """A write request of `browser` ran between versions `before` and `after`. Only a
+        single step is surely its own: anything else may hide a change made elsewhere."""
+        if after != before + 1:
+            return
+        with self._lock:
+            self._writes[after] = _Write(browser, time.monotonic())
+            while len(self._writes) > WRITES_KEPT:
+                self._writes.popitem(last=False)
+
+    def may_serve_stale(self, computed_at: int, now_at: int, browser: str) -> bool:
+        """May a value computed at version `computed_at` answer `browser` at `now_at`?"""
+        if now_at - computed_at > WRITES_KEPT:
+            return False
+        with self._lock:
+            since = [self._writes.get(v) for v in range(computed_at + 1, now_at + 1)]
+        if not since or any(w is None or w.browser == browser for w in since):
+            return False
+        first = since[0]
+        assert first is not None
+        return time.monotonic() - first.at <= STALE_SECONDS
+
+
+@dataclass
+class _Entry:
+    version: int
+    value: Any
+
+
+# The compute process's own store (one per process: spawned, it shares nothing).
+_PROCESS_STORE: Store | None = None
+
+
+def _open_process_store(url: str) -> None:
+    from goodwill.db import open_store
+
+    global _PROCESS_STORE
+    _PROCESS_STORE = open_store(url, migrate_schema=False)
+
+
+def _in_process(compute: Callable[[Session], T]) -> T:
+    assert _PROCESS_STORE is not None
+    with _PROCESS_STORE.session() as s:
+        return compute(s)
+
+
+def _ready() -> bool:
+    return True
+
+
+class ComputeProcess:
+    """One process of its own for whole-network computations: they run on the other core
+    instead of holding the server's GIL while its pages wait. Computations are picklable:
+    module-level functions, or functools.partial of them, called with a session."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool = self._new_pool()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_open_process_store,
+            initargs=(self.url,),
+        )
+
+    def start(self) -> None:
+        """Start the process now (imports and a connection), not on the first page."""
+        self._pool.submit(_ready).result()
+
+    def submit(self, compute: Callable[[Session], Any]) -> Future[Any]:
         with self._lock:
-            if key in self._items:
+            try:
+                return self._pool.submit(_in_process, compute)
+            except BrokenProcessPool:  # it died (killed, out of memory): start another
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                return self._pool.submit(_in_process, compute)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _Job:
+    compute: Callable[[Session], Any]
+    future: Future[Any] = field(default_factory=Future)
+    version: int = -1  # read when it starts, just before its session: the value is that new
+
+
+class Memo:
+    """The latest value of each key (a bounded LRU), computed once per version.
+
+    Computations queue for one thread of their own (which hands them to the compute
+    process when there is one), at most one waiting per key: however many requests and
+    writes arrive meanwhile, the next run covers them all. A light value needed now is
+    computed in the request's own thread instead.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        versions: Versions,
+        process: ComputeProcess | None = None,
+        size: int = 64,
+    ) -> None:
+        self.store = store
+        self.versions = versions
+        self.process = process
+        self.size = size
+        self._items: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._running: dict[Hashable, _Job] = {}
+        self._queued: OrderedDict[Hashable, _Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self._thread: threading.Thread | None = None  # started with the first computation
+
+    def get(
+        self,
+        key: Hashable,
+        compute: Callable[[Session], T],
+        browser: str = "",
+        *,
+        heavy: bool = False,
+    ) -> T:
+        """The value of `key` for the data now (or, by the rule above, just before), computed
+        by `compute` in a session of its own when needed."""
+        version = self.versions.current()
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None:
                 self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
-        value = compute()  # outside the lock: two first requests may both compute, harmlessly
+                if entry.version == version:
+                    return entry.value  # type: ignore[no-any-return]
+                if self.versions.may_serve_stale(entry.version, version, browser):
+                    self._refresh(key, compute, version)
+                    return entry.value  # type: ignore[no-any-return]
+            running = self._running.get(key)
+            job: _Job | None
+            if running is not None and running.version >= version:
+                job = running
+            elif heavy:
+                job = self._refresh(key, compute, version)
+                if key in self._queued:  # a page waits for it: before background refreshes
+                    self._queued.move_to_end(key, last=False)
+            else:
+                job = None
+        if job is not None:
+            return job.future.result()  # type: ignore[no-any-return]
+        with self.store.session() as s:
+            value = compute(s)
+        self._keep(key, version, value)
+        return value
+
+    def _refresh(self, key: Hashable, compute: Callable[[Session], Any], version: int) -> _Job:
+        """The run that will give `key` at `version` or later (the caller holds the lock)."""
+        running = self._running.get(key)
+        if running is not None and running.version >= version:
+            return running
+        job = self._queued.get(key)
+        if job is None:
+            job = self._queued[key] = _Job(compute)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="goodwill-memo", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+        return job
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queued and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                key, job = self._queued.popitem(last=False)
+                job.version = self.versions.current()
+                self._running[key] = job
+            try:
+                value = self._call(job.compute)
+            except BaseException as exc:  # the waiting requests show it as a friendly error
+                self._forget(key, job)
+                job.future.set_exception(exc)
+            else:
+                self._keep(key, job.version, value)
+                self._forget(key, job)
+                job.future.set_result(value)
+
+    def _call(self, compute: Callable[[Session], T]) -> T:
+        if self.process is not None:
+            return self.process.submit(compute).result()  # type: ignore[no-any-return]
+        with self.store.session() as s:
+            return compute(s)
+
+    def _keep(self, key: Hashable, version: int, value: Any) -> None:
         with self._lock:
-            self._items[key] = value
+            entry = self._items.get(key)
+            if entry is None or entry.version <= version:
+                self._items[key] = _Entry(version, value)
+                self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return value
+
+    def _forget(self, key: Hashable, job: _Job) -> None:
+        with self._lock:
+            if self._running.get(key) is job:
+                del self._running[key]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def close(self) -> None:
+        self.versions.close()
+        with self._lock:
+            self._closed = True
+            for job in self._queued.values():
+                job.future.cancel()  # its requests get the friendly error page
+            self._queued.clear()
+            self._wake.notify_all()
+        if self.process is not None:
+            self.process.close()
+
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class TrackWrites:
+    """Notes which version each write request of a browser made, before its answer leaves
+    (so the browser's next page, which can only come after, knows to wait for it)."""
+
+    def __init__(self, app: ASGIApp, versions: Versions) -> None:
+        self.app = app
+        self.versions = versions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in UNSAFE:
+            await self.app(scope, receive, send)
+            return
+        # On SQLite a pragma (microseconds); on PostgreSQL a quick indexed query, writes only.
+        before = self.versions.current()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                browser = str(scope.get("state", {}).get("csrf_seed", ""))
+                self.versions.wrote(browser, before, self.versions.current())
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)

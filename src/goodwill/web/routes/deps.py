@@ -1,13 +1,19 @@
-"""What routes share: the store, the renderer, the clock."""
+"""What routes share: the store, the renderer, the clock, the memo."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from goodwill.db import Store
+from goodwill.web.memo import Memo
 from goodwill.web.render import Renderer
+
+T = TypeVar("T")
 
 
 def store(request: Request) -> Store:
@@ -23,3 +29,21 @@ def render(request: Request) -> Renderer:
 def now(request: Request) -> dt.datetime:
     value: dt.datetime = request.app.state.clock()
     return value
+
+
+def minute(request: Request) -> dt.datetime:
+    """Now, to the minute: the time the list's badges and flags are computed as of, so that
+    a minute of requests can share them (tie strength and cadence count whole days)."""
+    return now(request).replace(second=0, microsecond=0)
+
+
+def cached(
+    request: Request, key: Hashable, compute: Callable[[Session], T], *, heavy: bool = False
+) -> T:
+    """A figure computed once per version of the data (web/memo.py says when a page may
+    show the one from just before). `compute` is a module-level function or a partial of
+    one (it may run in the compute process). `heavy`: a computation of several hundred
+    milliseconds (the agenda, the map), which a page waits for from the compute process
+    rather than running it in the server's own threads."""
+    m: Memo = request.app.state.memo
+    return m.get(key, compute, browser=request.state.csrf_seed, heavy=heavy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -10,7 +11,7 @@ from starlette.responses import Response
 
 from goodwill import network
 from goodwill.schemas.network import NetworkMap
-from goodwill.web.routes.deps import now, render, store
+from goodwill.web.routes.deps import cached, now, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,8 +46,14 @@ def elements(m: NetworkMap) -> dict[str, list[dict[str, Any]]]:
 def network_page(
     request: Request, size: Annotated[int, Query(ge=1, le=network.MAX_NODES)] = 300
 ) -> Response:
-    with store(request).session() as s:
-        m = network.network_map(s, now(request), limit=size)
+    # Tie strength counts whole days (history before today): one map per day and data.
+    as_of = now(request)
+    m = cached(
+        request,
+        ("network", as_of.date(), size),
+        partial(network.network_map, as_of=as_of, limit=size),
+        heavy=True,
+    )
     ctx = {
         "map": m,
         "graph": elements(m),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,7 +22,7 @@ from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
 from goodwill.web import figures
 from goodwill.web.render import field_errors, is_htmx
-from goodwill.web.routes.deps import now, render, store
+from goodwill.web.routes.deps import cached, minute, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,14 +87,20 @@ def people_list(
     errors: dict[str, str] = {}
     rows: list[PersonSummary] = []
     total = 0
-    current = now(request)
+    as_of = minute(request)
+    only: set[int] | None = None
+    if due:
+        only = set(
+            cached(
+                request,
+                ("due", as_of.date()),
+                partial(figures.due_ids, today=as_of.date()),
+            )
+        )
+    if flagged:
+        marked = set(cached(request, ("flagged", as_of), partial(figures.flagged_ids, now=as_of)))
+        only = marked if only is None else only & marked
     with store(request).session() as s:
-        only: set[int] | None = None
-        if due:
-            only = set(figures.due_ids(s, current.date()))
-        if flagged:
-            marked = set(figures.flagged_ids(s, current))
-            only = marked if only is None else only & marked
         try:
             rows, total = find_people(
                 s,
@@ -109,7 +116,8 @@ def people_list(
         except GoodwillError as exc:  # an unknown or ambiguous organisation
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
-        marks = figures.badges(s, [r.id for r in rows], current)
+    shown = tuple(r.id for r in rows)
+    marks = cached(request, ("badges", as_of, shown), partial(figures.badges, ids=shown, now=as_of))
     params = {
         k: v
         for k, v in {
@@ -163,9 +171,9 @@ def bulk_tag(request: Request, form: Annotated[BulkTagForm, Form()]) -> Response
 def _person_context(
     s: Session, person: Person, *, show_all: bool, current: dt.datetime
 ) -> dict[str, Any]:
-    detail = people.detail(s, person, recent=10_000 if show_all else 25)
+    detail = people.detail(s, person, recent=10_000 if show_all else 25, as_of=current)
     return {
-        "mark": figures.badges(s, [person.id], current).get(person.id, figures.Badges()),
+        "mark": figures.person_badges(s, detail, current),
         "parts": figures.strength_parts(s, person.id, current),
         "p": detail,
         "current": next((r for r in detail.roles if r.current), None),

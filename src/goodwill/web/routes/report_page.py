@@ -3,16 +3,16 @@ self-contained HTML report to download."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from goodwill import opportunities, reports
 from goodwill.schemas.reports import ReportFigures
-from goodwill.web.routes.deps import now, render, store
+from goodwill.web.routes.deps import cached, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,14 +27,18 @@ CHART_TITLES = {
 PERIODS = ((4, "4 weeks"), (13, "3 months"), (26, "6 months"), (52, "a year"))
 
 
-def _figures(request: Request, s: Session, weeks: int) -> ReportFigures:
-    return reports.figures(s, weeks=weeks, today=now(request).date())
+def _figures(request: Request, weeks: int) -> ReportFigures:
+    today = now(request).date()
+    return cached(
+        request,
+        ("report", today, weeks),
+        partial(reports.figures, weeks=weeks, today=today),
+    )
 
 
 @router.get("/report")
 def report_page(request: Request, weeks: Weeks = 26) -> Response:
-    with store(request).session() as s:
-        figs = _figures(request, s, weeks)
+    figs = _figures(request, weeks)
     t = figs.totals
     ctx = {
         "f": figs,
@@ -51,17 +55,15 @@ def report_page(request: Request, weeks: Weeks = 26) -> Response:
 def report_chart(
     request: Request, name: Annotated[str, Path(max_length=20)], weeks: Weeks = 26
 ) -> Response:
-    with store(request).session() as s:
-        figs = _figures(request, s, weeks)
-    png = reports.chart(figs, name)
+    png = reports.chart(_figures(request, weeks), name)
     return Response(png, media_type="image/png", headers={"cache-control": "no-store"})
 
 
 @router.get("/report/full")
 def report_full(request: Request, weeks: Weeks = 26, download: bool = False) -> Response:
     """The report exactly as `goodwill report` writes it: one HTML file, nothing external."""
+    figs = _figures(request, weeks)
     with store(request).session() as s:
-        figs = _figures(request, s, weeks)
         leads = opportunities.list_leads(s)
     text = reports.html(figs, reports.charts(figs), leads)
     headers = {}

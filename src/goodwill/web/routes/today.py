@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
@@ -12,10 +13,10 @@ from starlette.responses import RedirectResponse, Response
 
 from goodwill import actions, agenda, habits, schedule, validate
 from goodwill.errors import GoodwillError
+from goodwill.schemas.agenda import AgendaOut
 from goodwill.schemas.web import ActionForm
-from goodwill.web import memo
 from goodwill.web.render import is_htmx
-from goodwill.web.routes.deps import now, render, store
+from goodwill.web.routes.deps import cached, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +30,10 @@ LABELS = {
     "ask": "Ask",
 }
 MINUTE_CHOICES = (10, 20, 30, 45, 60)
-_MEMO = memo.Memo()
+
+
+def _plan(s: Session, day: dt.date, budget: int) -> tuple[AgendaOut, dict[str, Any]]:
+    return agenda.build(s, day, budget), _stats(s, day)
 
 
 def _stats(s: Session, today: dt.date) -> dict[str, Any]:
@@ -44,17 +48,19 @@ def today_page(
     minutes: Annotated[int | None, Query(ge=1, le=480)] = None,
 ) -> Response:
     day = now(request).date()
-    with store(request).session() as s:
-        budget = minutes if minutes is not None else schedule.preferences(s)[1]
-        # The same day, budget and data give the same agenda: computed once, then shared.
-        key = ("today", str(store(request).url), day, budget, memo.data_version(s))
-        plan, stats = _MEMO.get(key, lambda: (agenda.build(s, day, budget), _stats(s, day)))
-        ctx: dict[str, Any] = {
-            "plan": plan,
-            "labels": LABELS,
-            "minute_choices": MINUTE_CHOICES,
-            **stats,
-        }
+    budget = (
+        minutes if minutes is not None else cached(request, ("prefs",), schedule.preferences)[1]
+    )
+    # The same day, budget and data give the same agenda: computed once, then shared.
+    plan, stats = cached(
+        request, ("today", day, budget), partial(_plan, day=day, budget=budget), heavy=True
+    )
+    ctx: dict[str, Any] = {
+        "plan": plan,
+        "labels": LABELS,
+        "minute_choices": MINUTE_CHOICES,
+        **stats,
+    }
     return render(request).page(request, "today.html", ctx)
 
 

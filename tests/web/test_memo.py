@@ -1,0 +1,196 @@
+"""The memo of whole-network figures: once per version of the data, never stale after a
+browser's own write or a change made outside the app, stale for others only briefly."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from goodwill import interactions, people
+from goodwill.db import Store, open_store
+from goodwill.models import Interaction
+from goodwill.web import memo
+from goodwill.web.memo import Memo, Versions
+from tests.web.conftest import NOW, Web, make_app
+from tests.web.test_today_page import action_ids, owed
+
+
+def tokenless(html: str) -> str:
+    return re.sub(r"[0-9a-f]{64}", "", html)  # each browser's CSRF token
+
+
+def count(s: Session) -> int:
+    return int(s.scalar(select(func.count()).select_from(Interaction)) or 0)
+
+
+def log_one(store: Store) -> None:
+    with store.session() as s:
+        who = people.add(s, f"Someone {time.monotonic_ns()}")
+        interactions.log(s, [who], "call", when=NOW, now=NOW)
+
+
+@pytest.fixture
+def versions(store: Store) -> Versions:
+    return Versions(store)
+
+
+@pytest.fixture
+def cache(store: Store, versions: Versions) -> Iterator[Memo]:
+    m = Memo(store, versions)
+    yield m
+    m.close()
+
+
+def test_the_version_moves_with_any_commit_and_only_then(store: Store, versions: Versions) -> None:
+    first = versions.current()
+    assert versions.current() == first
+    log_one(store)
+    assert versions.current() == first + 1
+    assert versions.current() == first + 1
+
+
+def test_a_value_is_computed_once_per_version(store: Store, cache: Memo) -> None:
+    calls: list[int] = []
+
+    def compute(s: Session) -> int:
+        calls.append(1)
+        return count(s)
+
+    assert cache.get("n", compute) == cache.get("n", compute) == 0
+    log_one(store)
+    assert cache.get("n", compute) == 1
+    assert len(calls) == 2
+
+
+def test_concurrent_requests_share_one_heavy_computation(store: Store, cache: Memo) -> None:
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def slow(s: Session) -> int:
+        calls.append(1)
+        gate.wait(5)
+        return count(s)
+
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get("n", slow, heavy=True)))
+        for _ in range(5)
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert results == [0] * 5 and len(calls) == 1
+
+
+def test_only_other_browsers_see_the_value_from_before_a_write(
+    store: Store, versions: Versions, cache: Memo
+) -> None:
+    compute = partial(count)
+    assert cache.get("n", compute, "writer") == 0
+    before = versions.current()
+    log_one(store)
+    versions.wrote("writer", before, versions.current())
+    assert cache.get("n", compute, "writer") == 1  # its own write: always shown
+    cache.clear()
+    assert cache.get("n", compute, "reader") == 1
+    log_one(store)  # another write from the same browser
+    before = versions.current()
+    log_one(store)
+    versions.wrote("writer", before, versions.current())
+    # The reader may see the value from just before while it is recomputed...
+    assert cache.get("n", compute, "reader") in (1, 3)
+    deadline = time.monotonic() + 5
+    while cache.get("n", compute, "reader") != 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.get("n", compute, "reader") == 3
+
+
+def test_a_change_made_elsewhere_shows_at_once(store: Store, cache: Memo) -> None:
+    assert cache.get("n", count, "reader") == 0
+    log_one(store)  # the command line: not a write of this app
+    assert cache.get("n", count, "reader") == 1
+
+
+def test_another_browsers_write_shows_after_a_moment_at_most(
+    store: Store, versions: Versions, cache: Memo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cache.get("n", count, "reader") == 0
+    before = versions.current()
+    log_one(store)
+    versions.wrote("writer", before, versions.current())
+    monkeypatch.setattr(memo, "STALE_SECONDS", 0.0)
+    assert cache.get("n", count, "reader") == 1
+
+
+def test_a_write_that_may_hide_another_change_is_not_trusted(
+    store: Store, versions: Versions, cache: Memo
+) -> None:
+    assert cache.get("n", count, "reader") == 0
+    before = versions.current()
+    log_one(store)
+    versions.current()  # seen in between: a change someone else made
+    log_one(store)
+    versions.wrote("writer", before, versions.current())
+    assert cache.get("n", count, "reader") == 2
+
+
+def test_a_failed_computation_is_an_error_for_its_requests_only(cache: Memo) -> None:
+    def broken(s: Session) -> int:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        cache.get("n", broken, heavy=True)
+    assert cache.get("n", count, heavy=True) == 0
+
+
+def test_after_logging_in_the_browser_today_shows_it(store: Store) -> None:
+    """The thank-you action goes away on the writer's very next page; another browser's
+    page catches up within STALE_SECONDS."""
+    ids = owed(store)
+    app = make_app(store)
+    writer, reader = Web(app), Web(app)
+    try:
+        assert f"thank_you:p{ids['sam']}" in {
+            a.rsplit(":", 1)[0] for a in action_ids(reader.get("/").text)
+        }
+        r = writer.form(
+            "/log",
+            {"person_id": str(ids["sam"]), "kind": "email", "gave": "thanks", "date": ""},
+        )
+        assert r.status_code == 303
+        mine = {a.rsplit(":", 1)[0] for a in action_ids(writer.get("/").text)}
+        assert f"thank_you:p{ids['sam']}" not in mine
+        time.sleep(memo.STALE_SECONDS)
+        theirs = {a.rsplit(":", 1)[0] for a in action_ids(reader.get("/").text)}
+        assert theirs == mine
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_the_compute_process_gives_the_same_pages(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "process.db"))  # one backend is enough for the hand-over
+    owed(store)
+    plain, forked = Web(make_app(store)), Web(make_app(store, compute_process=True))
+    try:
+        forked.portal.call(forked.app.state.memo.process.start)  # type: ignore[arg-type]
+        for page in ("/", "/network", "/report", "/people?due=1"):
+            a, b = plain.get(page), forked.get(page)
+            assert a.status_code == b.status_code == 200
+            assert tokenless(a.text) == tokenless(b.text)
+    finally:
+        forked.app.state.memo.close()
+        plain.close()
+        forked.close()
+        store.dispose()
