@@ -100,3 +100,17 @@ def test_big_tables_stop_at_200_rows_json_has_all(cli: Callable[..., Result]) ->
     r = cli("strength", "--as-of", "2025-06-02", "--limit", "3", "-f", "csv")
     assert r.out.splitlines()[0].startswith("id,name,emails,strength")
     assert len(r.out.splitlines()) == 4
+
+
+def test_strength_json_is_what_the_schema_writes(cli: Callable[..., Result]) -> None:
+    """The JSON written straight from dicts is byte for byte what the models would give."""
+    from pydantic import TypeAdapter
+
+    from goodwill.schemas.ledger import StrengthRow
+
+    assert cli("demo", "--people", "30").code == 0
+    out = cli("strength", "--format", "json").out
+    rows = TypeAdapter(list[StrengthRow]).validate_json(out)
+    assert len(rows) >= 29
+    written = TypeAdapter(list[StrengthRow]).dump_json(rows, indent=2).decode()
+    assert out == written + "\n"

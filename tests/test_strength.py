@@ -7,10 +7,12 @@ import datetime as dt
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from goodwill import days, interactions, people, strength
 from goodwill.models import Knows, Person
+from goodwill.schemas.ledger import StrengthRow
 
 AS_OF = dt.datetime(2024, 6, 1)
 
@@ -124,7 +126,8 @@ def test_rows_list_names_emails_and_sort_strongest_first(session: Session) -> No
     b = people.add(session, "Bob Baker")
     _log(session, b, 300)
     _log(session, a, 2)
-    rows = strength.rows(session, AS_OF)
+    # Plain dicts in the documented shape (the command line writes them as JSON as-is).
+    rows = TypeAdapter(list[StrengthRow]).validate_python(strength.rows(session, AS_OF))
     assert [(r.id, r.name, r.emails) for r in rows] == [
         (a.id, "Ann Able", ["ann@example.com", "ann@home.example.org"]),
         (b.id, "Bob Baker", []),

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from goodwill.cli import state
-from goodwill.cli.output import FormatOption, OutputFormat, done, emit
+from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_records
 
 T = TypeVar("T")
 
@@ -57,12 +57,14 @@ def strength(
 ) -> None:
     """Tie strength (0..1) of every person, strongest first."""
     from goodwill import strength as strength_mod
+    from goodwill.schemas.ledger import StrengthRow
 
     when = _as_of(as_of)
     with state.session() as s:
         rows = strength_mod.rows(s, when)
-    emit(
+    emit_records(
         _cap(rows, fmt, limit),
+        StrengthRow,
         fmt,
         ["id", "name", "strength", "last_contact", "emails"],
         empty="no people yet: try 'goodwill person add' or 'goodwill demo'",
