@@ -125,3 +125,21 @@ def test_confirm_needs_csrf(web: Web, store: Store) -> None:
     r = web.post("/import/confirm", data={"key": key.group(1)})
     assert r.status_code == 403
     assert people_count(store) == 0
+
+
+SOLO_CALENDAR = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+    b"BEGIN:VEVENT\r\nUID:solo-1@test\r\nDTSTAMP:20240101T000000Z\r\n"
+    b"DTSTART:20240105T090000Z\r\nDTEND:20240105T100000Z\r\nSUMMARY:Focus time\r\n"
+    b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_a_calendar_with_nobody_says_so_and_offers_no_import(web: Web, store: Store) -> None:
+    r = upload(web, SOLO_CALENDAR, name="solo.ics", fmt="ics")
+    assert r.status_code == 200
+    html = r.text
+    assert 'class="import-note"' in html and "nothing was imported" in html
+    assert "This is what importing would do" not in html
+    assert "/import/confirm" not in html and "/import/cancel" in html  # only cancel
+    assert people_count(store) == 0
