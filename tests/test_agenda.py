@@ -358,6 +358,22 @@ def test_a_long_queue_of_thank_yous_leaves_time_to_reach_out(session: Session) -
     assert sum(a.minutes for a in plan.actions) <= 20
 
 
+def test_each_action_once_whether_today_or_next(session: Session) -> None:
+    """An action moved up for variety is not also listed next, and none is lost."""
+    for i in range(8):
+        p = people.add(session, f"Helper {i:02d}")
+        interactions.log(session, [p], "call", when=ago(3 + i % 5), now=NOW, got=["help"])
+    due = people.add(session, "Dee Due", circle="close")
+    interactions.log(session, [due], "email", when=ago(60), now=NOW, gave=["thanks"])
+    plan = agenda.build(session, TODAY, 10)  # the keep-in-touch lies beyond the first 6
+    assert "keep_in_touch" in [a.kind for a in plan.actions]
+    shown = [a.id for a in plan.actions + plan.next]
+    assert len(shown) == len(set(shown)), shown
+    assert plan.more == 0
+    kinds = [a.kind for a in plan.actions + plan.next]
+    assert kinds.count("thank_you") == 8 and kinds.count("keep_in_touch") == 1
+
+
 def test_a_small_ask_only_of_whom_you_gave_and_who_never_refused_lately(
     session: Session,
 ) -> None:

@@ -796,7 +796,10 @@ def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> A
     head.sort(key=Action.sort_key)
     _price(session, head)
     chosen, rest = _fit(head, minutes)
-    waiting = sorted(rest + found[len(head) :] + beyond, key=Action.sort_key)
+    considered = {a.id for a in head}
+    waiting = sorted(
+        rest + [a for a in found if a.id not in considered] + beyond, key=Action.sort_key
+    )
     upcoming = waiting[:NEXT_LIMIT]
     _price(session, [a for a in upcoming if not a.minutes])
     more = len(waiting) - len(upcoming)
