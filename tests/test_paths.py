@@ -143,6 +143,23 @@ def test_graph_is_reloaded_after_a_change(session: Session) -> None:
     assert paths.graph(session).src.size == 0
 
 
+def test_a_one_to_one_interaction_keeps_the_graph_and_renews_the_ties(session: Session) -> None:
+    a = people.add(session, "Ann A")
+    b = people.add(session, "Bea B")
+    knows.add(session, a, b, confidence=0.5)
+    g = paths.graph(session)
+    assert paths.ties(session, g, NOW).tolist() == [0.0, 0.0]  # you know neither yet
+    interactions.log(session, [a], "coffee", when=NOW - dt.timedelta(days=3), now=NOW)
+    assert paths.graph(session) is g  # no new meeting between two people: same graph
+    tie = paths.ties(session, g, NOW)
+    assert tie[g.nodes(np.array([a.id]))[0]] > 0.0 and tie[g.nodes(np.array([b.id]))[0]] == 0.0
+    # A meeting of two people is evidence that they know each other: a new graph.
+    interactions.log(session, [a, b], "meeting", when=NOW - dt.timedelta(days=2), now=NOW)
+    g2 = paths.graph(session)
+    assert g2 is not g and g2.fingerprint != g.fingerprint
+    assert paths.ties(session, g2, NOW)[g2.nodes(np.array([b.id]))[0]] > 0.0
+
+
 def test_bad_targets_and_hops(session: Session) -> None:
     people.add(session, "Dana Kim", org="Globex Corporation")
     with pytest.raises(InvalidInput, match="at most 4"):

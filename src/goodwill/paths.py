@@ -282,23 +282,35 @@ def _build(session: Session, fingerprint: str) -> Graph:
 # -- caching ------------------------------------------------------------------------------
 # Cheap to read (largest ids, counts of small tables, one pass over people): rows are
 # only added to the big tables; their updates show in a person's updated_at or in the
-# version knows.add bumps when it changes an existing edge.
-_FINGERPRINT_SQL = (
+# version knows.add bumps when it changes an existing edge. The graph depends on
+# interactions only through meetings of two or more people, so a one-to-one interaction
+# (most of what gets logged) leaves it valid: only the ties are recomputed, from the
+# contact summary, in a fraction of a second.
+_GRAPH_SQL = (
     "SELECT (SELECT MAX(id) FROM knows), "
     f"(SELECT value FROM setting WHERE key = '{VERSION_KEY}'), "
     "(SELECT COUNT(*) || '/' || MAX(updated_at) || '/' || COUNT(removed_at) FROM person), "
     "(SELECT MAX(id) FROM role), (SELECT MAX(id) FROM organization), "
-    "(SELECT MAX(id) FROM interaction), (SELECT MAX(id) FROM exchange), "
+    "(SELECT p.interaction_id FROM participant p WHERE EXISTS (SELECT 1 FROM participant q "
+    "WHERE q.interaction_id = p.interaction_id AND q.person_id > p.person_id) "
+    "ORDER BY p.interaction_id DESC LIMIT 1), "
     "(SELECT COUNT(*) FROM request), (SELECT MAX(answered_at) FROM request), "
     "(SELECT COUNT(*) FROM introduction), (SELECT MAX(updated_at) FROM introduction)"
 )
+# What the ties also read: every interaction (and you, through exchanges' interactions).
+_ACTIVITY_SQL = "SELECT (SELECT MAX(id) FROM interaction), (SELECT MAX(id) FROM exchange)"
 _MEMORY: dict[str, tuple[Graph, dict[str, F64]]] = {}
 
 
 def fingerprint(session: Session) -> str:
-    """Changes whenever anything the graph or the ties depend on changes."""
-    row = _rows(session, _FINGERPRINT_SQL)[0]
+    """Changes whenever anything the graph depends on changes."""
+    row = _rows(session, _GRAPH_SQL)[0]
     return "|".join(str(v) for v in row)
+
+
+def _activity(session: Session) -> str:
+    """Changes whenever an interaction is logged: the ties' part of the cache key."""
+    return "|".join(str(v) for v in _rows(session, _ACTIVITY_SQL)[0])
 
 
 def _cache_file(session: Session) -> Path:
@@ -392,7 +404,8 @@ def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
 
 
 def _as_of(as_of: dt.datetime | dt.date | None) -> tuple[dt.datetime, str]:
-    """The moment ties are computed at, and their cache key ('now' is cached per day)."""
+    """The moment ties are computed at, and its part of their cache key ('now' is cached
+    per day)."""
     if as_of is None:
         now = dt.datetime.now()
         return now, now.date().isoformat()
@@ -415,7 +428,8 @@ def tie_strengths(
 
 def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None) -> F64:
     """Tie strength per node (0 for people you have no history with)."""
-    when, key = _as_of(as_of)
+    when, day = _as_of(as_of)
+    key = f"{day}|{_activity(session)}"
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     held = _MEMORY.get(url)
     if held and held[0] is g and key in held[1]:
