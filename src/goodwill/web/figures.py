@@ -77,9 +77,7 @@ def strength_parts(s: Session, person_id: int, now: dt.datetime) -> list[tuple[s
 def due_ids(s: Session, today: dt.date) -> list[int]:
     """People due or overdue on their cadence today."""
     return [
-        st.person_id
-        for st in cadence.statuses(s, today)
-        if st.state in (cadence.DUE, cadence.OVERDUE)
+        st.person_id for st in cadence.statuses(s, today, states=(cadence.DUE, cadence.OVERDUE))
     ]
 
 
