@@ -343,13 +343,18 @@ def test_give_first_with_your_offer(session: Session) -> None:
     assert "I can help with code reviews in Rust" in give.draft
 
 
-def test_a_long_queue_of_thank_yous_leaves_time_to_reach_out(session: Session) -> None:
-    """Debts come first but never fill the whole session while someone is due."""
-    for i in range(14):
+def _thanks_owed_and_one_due(session: Session, helpers: int) -> None:
+    """`helpers` people who helped you lately (thank-yous owed) and one close tie due."""
+    for i in range(helpers):
         p = people.add(session, f"Helper {i:02d}")
         interactions.log(session, [p], "call", when=ago(3 + i % 5), now=NOW, got=["help"])
     due = people.add(session, "Dee Due", circle="close")
     interactions.log(session, [due], "email", when=ago(60), now=NOW, gave=["thanks"])
+
+
+def test_a_long_queue_of_thank_yous_leaves_time_to_reach_out(session: Session) -> None:
+    """Debts come first but never fill the whole session while someone is due."""
+    _thanks_owed_and_one_due(session, 14)
     plan = agenda.build(session, TODAY, 20)
     kinds = [a.kind for a in plan.actions]
     assert kinds[0] == "thank_you"
@@ -360,11 +365,7 @@ def test_a_long_queue_of_thank_yous_leaves_time_to_reach_out(session: Session) -
 
 def test_each_action_once_whether_today_or_next(session: Session) -> None:
     """An action moved up for variety is not also listed next, and none is lost."""
-    for i in range(8):
-        p = people.add(session, f"Helper {i:02d}")
-        interactions.log(session, [p], "call", when=ago(3 + i % 5), now=NOW, got=["help"])
-    due = people.add(session, "Dee Due", circle="close")
-    interactions.log(session, [due], "email", when=ago(60), now=NOW, gave=["thanks"])
+    _thanks_owed_and_one_due(session, 8)
     plan = agenda.build(session, TODAY, 10)  # the keep-in-touch lies beyond the first 6
     assert "keep_in_touch" in [a.kind for a in plan.actions]
     shown = [a.id for a in plan.actions + plan.next]
