@@ -19,13 +19,12 @@ import datetime as dt
 import json
 import os
 import random
-import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import run_goodwill
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
@@ -81,21 +80,8 @@ def build(db: Path) -> dict[str, int]:
 
 def run(db: Path, cache: Path, *args: str) -> tuple[float, float]:
     """Wall and CPU seconds of one whole `goodwill` process."""
-    env = dict(os.environ, GOODWILL_CACHE_DIR=str(cache), PYTHONPATH=str(HERE.parent / "src"))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "goodwill", "--db", str(db), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode:
-        raise SystemExit(f"goodwill {' '.join(args)} failed: {done.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    done = run_goodwill(db, *args, extra_env={"GOODWILL_CACHE_DIR": str(cache)})
+    return done.wall, done.cpu
 
 
 def targets(db: Path) -> dict[str, str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,36 @@ def env() -> dict[str, str]:
 
 def goodwill(*args: str, db: Path | str) -> list[str]:
     return [sys.executable, "-m", "goodwill", "--db", str(db), *args]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One whole goodwill process: wall seconds, CPU seconds (user + system: what the run
+    costs whatever else the machine does, where wall time also counts waiting for a CPU)
+    and what it printed."""
+
+    wall: float
+    cpu: float
+    stdout: str
+
+
+def run_goodwill(db: Path | str, *args: str, extra_env: dict[str, str] | None = None) -> Run:
+    """Run `goodwill --db DB ARGS...` to the end; a failure stops the benchmark with its error."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        goodwill(*args, db=db),
+        env={**env(), **(extra_env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise SystemExit(f"goodwill {' '.join(args)} failed: {done.stderr.strip()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(wall=wall, cpu=cpu, stdout=done.stdout)
 
 
 def time_process(cmd: list[str], repeat: int = 5) -> dict[str, float]:

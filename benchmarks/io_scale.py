@@ -16,12 +16,13 @@ import csv
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import run_goodwill
 
 from goodwill import demo_data as words
 
@@ -104,26 +105,11 @@ def write_plain_csv(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def goodwill(db: Path, *args: str) -> tuple[float, dict[str, object]]:
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
-    start = time.perf_counter()
-    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(
-        [sys.executable, "-m", "goodwill", "--db", str(db), "import", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    took = time.perf_counter() - start
-    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode:
-        raise SystemExit(f"goodwill import failed: {done.stderr}")
-    report = json.loads(done.stdout)
+    done = run_goodwill(db, "import", *args, "--format", "json")
+    report: dict[str, object] = json.loads(done.stdout)
     # CPU seconds too: on a shared machine the wall clock also measures the neighbours.
-    report["cpu_s"] = round(
-        cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime, 2
-    )
-    return took, report
+    report["cpu_s"] = round(done.cpu, 2)
+    return done.wall, report
 
 
 def hermitcrm(csv_path: Path) -> dict[str, object]:

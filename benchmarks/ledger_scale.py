@@ -13,20 +13,18 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from common import run_goodwill
 
 from goodwill.db import open_store
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE.parent / "src"
 END = dt.datetime(2025, 6, 1, 18, 0)
 YEARS = 6
 KINDS = np.array(["email", "message", "call", "coffee", "meeting", "event", "letter", "note"])
@@ -157,26 +155,14 @@ def build(path: Path, people: int, interactions: int, seed: int = 11) -> None:
 
 
 def timed(db: Path, *args: str, runs: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    cmd = [sys.executable, "-m", "goodwill", "--db", str(db), *args]
-    times, cpu = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        times.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        # CPU time (user + system) is what the run costs on an idle machine; wall time on
-        # a shared one also counts waiting for the CPU.
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed: {done.stderr.strip()}")
+    done = [run_goodwill(db, *args) for _ in range(runs)]
+    times, cpu = [r.wall for r in done], [r.cpu for r in done]
     return {
         "wall_best_s": round(min(times), 3),
         "wall_median_s": round(statistics.median(times), 3),
         "cpu_best_s": round(min(cpu), 3),
         "cpu_median_s": round(statistics.median(cpu), 3),
-        "output_bytes": len(done.stdout),
+        "output_bytes": len(done[-1].stdout.encode()),
     }
 
 

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import run_goodwill
 
 HERE = Path(__file__).parent
 TODAY = "2025-06-13"
@@ -32,27 +29,10 @@ COMMANDS = {
 }
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(db: str, args: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one whole goodwill process."""
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
-    cpu = _cpu()
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "goodwill", "--db", db, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"goodwill {' '.join(args)} failed: {proc.stderr.strip()}")
-    return elapsed, _cpu() - cpu
+    done = run_goodwill(db, *args)
+    return done.wall, done.cpu
 
 
 def main() -> None:

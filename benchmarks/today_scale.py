@@ -19,21 +19,19 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import sqlite3
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from common import run_goodwill
+
 from goodwill import agenda, cadence, demo, flags
 from goodwill.db import open_store
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE.parent / "src"
 TODAY = dt.date(2026, 11, 20)
 # The demo makes about 25 interactions per person; 1.6 times its rates gives about 40.
 RATE_SCALE = 1.6
@@ -65,19 +63,8 @@ def counts(path: Path) -> dict[str, int]:
 
 def run(path: Path, *args: str) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, bytes of output) of one whole CLI process."""
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "goodwill", "--db", str(path), *args],
-        capture_output=True,
-        env=env,
-        check=True,
-    )
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, len(done.stdout)
+    done = run_goodwill(path, *args)
+    return done.wall, done.cpu, len(done.stdout.encode())
 
 
 # (module, function name, label) of the stages --profile times, in the order they run.

@@ -297,8 +297,8 @@ _GRAPH_SQL = (
     "(SELECT COUNT(*) FROM request), (SELECT MAX(answered_at) FROM request), "
     "(SELECT COUNT(*) FROM introduction), (SELECT MAX(updated_at) FROM introduction)"
 )
-# What the ties also read: every interaction (and you, through exchanges' interactions).
-_ACTIVITY_SQL = "SELECT (SELECT MAX(id) FROM interaction), (SELECT MAX(id) FROM exchange)"
+# What the ties also read: every interaction (tie strength and who you have met).
+_ACTIVITY_SQL = "SELECT MAX(id) FROM interaction"
 _MEMORY: dict[str, tuple[Graph, dict[str, F64]]] = {}
 
 
