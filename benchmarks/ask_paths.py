@@ -6,6 +6,9 @@ knows table up to 500,000 edges, then measures:
 - whole process (`python -m goodwill ... ask|path`), with the graph cache cold (first
   command after a change: the graph and the tie strengths are computed) and warm (the
   usual case: the graph comes from the cache file);
+- whole process, the first `path` after each common kind of write (on a copy of the
+  database): a one-to-one `log` (only the ties of the person in it are renewed), a person
+  edit of notes and tags (the cache stays), a new knows-edge (the graph is rebuilt);
 - inside a running process (as the web app runs them): each call after a first one.
 
 Wall time is reported with the CPU time the process used: the machine this runs on is
@@ -19,6 +22,7 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -125,6 +129,30 @@ def commands(t: dict[str, str]) -> dict[str, list[str]]:
     }
 
 
+# Writes a user makes between two look-ups, and whether the graph cache survives them.
+WRITES: dict[str, list[str]] = {
+    "log a call (one-to-one)": ["log", "31337", "--kind", "call", "--date", "2025-05-20"],
+    "person edit --tag --note": ["person", "edit", "31337", "--tag", "bench", "--note", "hi"],
+    "knows A B (a new edge)": ["knows", "31337", "31338", "--how", "met at a benchmark"],
+}
+
+
+def after_writes(db: Path, cache: Path, t: dict[str, str]) -> dict[str, dict[str, float]]:
+    """The first `path` after each write, on a copy of the database (the cache warm before)."""
+    args = ["path", "--to", t["big_org"], "--format", "json", "--as-of", AS_OF]
+    out: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        copy = Path(tmp) / db.name
+        shutil.copyfile(db, copy)
+        run(copy, cache, *args)  # warm
+        for name, write in WRITES.items():
+            run(copy, cache, *write)
+            wall, cpu = run(copy, cache, *args)
+            out[name] = {"path_wall_s": round(wall, 3), "path_cpu_s": round(cpu, 3)}
+            print(f"path after {name}: {wall:.2f} s (cpu {cpu:.2f} s)")
+    return out
+
+
 def in_process(
     db: Path, cache: Path, t: dict[str, str], repeats: int = 7
 ) -> dict[str, dict[str, float]]:
@@ -228,6 +256,7 @@ def main() -> None:
             "cpu_s": round(floor[1], 3),
         }
         print(f"baseline person list --limit 1: {floor[0]:.2f} s (cpu {floor[1]:.2f} s)")
+        results["path_after_write"] = after_writes(db, cache, t)
         inner = in_process(db, cache, t)
         results["in_process_ms"] = inner
         for name, ms in inner.items():

@@ -160,6 +160,46 @@ def test_a_one_to_one_interaction_keeps_the_graph_and_renews_the_ties(session: S
     assert paths.ties(session, g2, NOW)[g2.nodes(np.array([b.id]))[0]] > 0.0
 
 
+def test_ties_renewed_for_the_people_of_new_interactions_equal_a_full_recompute(
+    session: Session,
+) -> None:
+    met = [people.add(session, f"Met {i}") for i in range(6)]
+    new = people.add(session, "Never Met")
+    for i, p in enumerate(met):
+        (strong if i % 2 else weak)(session, p)
+    knows.add(session, met[0], met[1], confidence=0.5)
+    g = paths.graph(session)
+    before = paths.ties(session, g, NOW)
+    # One-to-one contacts, one with someone never met: the graph stays, two ties move.
+    interactions.log(session, [met[2]], "call", when=NOW - dt.timedelta(days=1), now=NOW)
+    interactions.log(session, [new], "coffee", when=NOW - dt.timedelta(hours=3), now=NOW)
+    assert paths.graph(session) is g
+    renewed = paths.ties(session, g, NOW)
+    full = np.zeros(g.n)
+    paths._put(full, g, paths.tie_strengths(session, NOW))
+    assert renewed.tolist() == full.tolist()
+    moved = {i for i in range(g.n) if renewed[i] != before[i]}
+    assert moved == set(g.nodes(np.array([met[2].id, new.id])).tolist())
+
+
+def test_editing_what_the_graph_does_not_read_keeps_it(session: Session) -> None:
+    a = people.add(session, "Ann A", org="Initech")
+    b = people.add(session, "Bea B")
+    knows.add(session, a, b, confidence=0.5)
+    g = paths.graph(session)
+    people.edit(session, a, add_tags_=["climate"], note="met at a meetup", circle="close")
+    session.flush()
+    assert paths.graph(session) is g
+    # What it reads: whether a role is current, and who met whom through whom.
+    a.roles[0].is_current = False
+    session.flush()
+    g2 = paths.graph(session)
+    assert g2 is not g and not g2.mem_current.any()
+    b.met_through_id = a.id
+    session.flush()
+    assert paths.graph(session) is not g2
+
+
 def test_bad_targets_and_hops(session: Session) -> None:
     people.add(session, "Dana Kim", org="Globex Corporation")
     with pytest.raises(InvalidInput, match="at most 4"):

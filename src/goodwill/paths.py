@@ -280,17 +280,25 @@ def _build(session: Session, fingerprint: str) -> Graph:
 
 
 # -- caching ------------------------------------------------------------------------------
-# Cheap to read (largest ids, counts of small tables, one pass over people): rows are
-# only added to the big tables; their updates show in a person's updated_at or in the
-# version knows.add bumps when it changes an existing edge. The graph depends on
+# Cheap to read (largest ids, counts of small tables, one pass over people and roles):
+# rows are only added to the big tables; edits are caught by checksums over exactly what
+# the graph reads (who is active or you, who met whom through whom, who works where and
+# whether still), or by the version knows.add bumps when it changes an existing edge. So
+# editing a person's notes, tags or circle keeps the graph. The graph depends on
 # interactions only through meetings of two or more people, so a one-to-one interaction
-# (most of what gets logged) leaves it valid: only the ties are recomputed, from the
-# contact summary, in a fraction of a second.
+# (most of what gets logged) leaves it valid: only the ties of the people in it are
+# recomputed (`ties`).
 _GRAPH_SQL = (
     "SELECT (SELECT MAX(id) FROM knows), "
     f"(SELECT value FROM setting WHERE key = '{VERSION_KEY}'), "
-    "(SELECT COUNT(*) || '/' || MAX(updated_at) || '/' || COUNT(removed_at) FROM person), "
-    "(SELECT MAX(id) FROM role), (SELECT MAX(id) FROM organization), "
+    "(SELECT COUNT(*) || '/' || MAX(id) || '/' || COUNT(removed_at) || '/' "
+    "|| COALESCE(SUM(CASE WHEN removed_at IS NOT NULL THEN id END), 0) || '/' "
+    "|| COALESCE(SUM(CASE WHEN is_me THEN id END), 0) || '/' "
+    "|| COALESCE(SUM(id * met_through_id), 0) FROM person), "
+    "(SELECT COUNT(*) || '/' || MAX(id) || '/' "
+    "|| COALESCE(SUM(CASE WHEN is_current THEN id END), 0) || '/' "
+    "|| COALESCE(SUM(id * org_id), 0) || '/' || COALESCE(SUM(id * person_id), 0) FROM role), "
+    "(SELECT MAX(id) FROM organization), "
     "(SELECT p.interaction_id FROM participant p WHERE EXISTS (SELECT 1 FROM participant q "
     "WHERE q.interaction_id = p.interaction_id AND q.person_id > p.person_id) "
     "ORDER BY p.interaction_id DESC LIMIT 1), "
@@ -427,25 +435,58 @@ def tie_strengths(
 
 
 def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None) -> F64:
-    """Tie strength per node (0 for people you have no history with)."""
+    """Tie strength per node (0 for people you have no history with).
+
+    Kept per graph, day (or moment) and latest interaction. When only interactions were
+    added since (the graph is the same, so none of two or more people), only the people
+    in them get new values: the others' strengths read nothing that changed."""
     when, day = _as_of(as_of)
-    key = f"{day}|{_activity(session)}"
+    activity = _activity(session)
+    key = f"{day}|{activity}"
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     held = _MEMORY.get(url)
     if held and held[0] is g and key in held[1]:
         return held[1][key]
-    scores = tie_strengths(session, when)
-    values = np.zeros(g.n)
-    if scores:
-        pid = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-        val = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-        node = g.nodes(pid)
-        values[node[node >= 0]] = val[node >= 0]
+    values = _renewed(session, g, held[1] if held and held[0] is g else {}, day, activity, when)
+    if values is None:
+        values = np.zeros(g.n)
+        _put(values, g, tie_strengths(session, when))
     if held and held[0] is g:
         held[1].clear()
         held[1][key] = values
         if len(g.src) >= DISK_CACHE_MIN_EDGES:
             _save_disk(_cache_file(session), g, held[1])
+    return values
+
+
+def _put(values: F64, g: Graph, scores: dict[int, float]) -> None:
+    if scores:
+        pid = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+        val = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+        node = g.nodes(pid)
+        values[node[node >= 0]] = val[node >= 0]
+
+
+def _renewed(
+    session: Session, g: Graph, kept: dict[str, F64], day: str, activity: str, when: dt.datetime
+) -> F64 | None:
+    """The kept ties of the same day with the people of newer interactions recomputed, or
+    None when there is nothing to start from."""
+    if len(kept) != 1:
+        return None
+    old_key, old = next(iter(kept.items()))
+    old_day, _, old_activity = old_key.rpartition("|")
+    if old_day != day or not old_activity.isdigit() or not activity.isdigit():
+        return None
+    if int(activity) < int(old_activity):
+        return None  # interactions were deleted: start again
+    newer = f"SELECT DISTINCT person_id FROM participant WHERE interaction_id > {int(old_activity)}"
+    touched = [int(r[0]) for r in _rows(session, newer)]
+    values = old.copy()
+    nodes = g.nodes(np.array(touched, dtype=np.int64))
+    values[nodes[nodes >= 0]] = 0.0
+    if touched:
+        _put(values, g, tie_strengths(session, when, touched))
     return values
 
 
