@@ -168,3 +168,12 @@ def test_ask_cli(cli: Callable[..., Result]) -> None:
     assert r.code == 1 and r.err == "error: no need #99\n"
     r = cli("ask", "  ")
     assert r.code == 1 and "need" in r.err
+
+
+def test_names_in_reasons_read_as_a_sentence() -> None:
+    from goodwill.ask import _names
+
+    assert _names(["Ann"]) == "Ann"
+    assert _names(["Ann", "Bea"]) == "Ann and Bea"
+    assert _names(["Ann", "Bea", "Cy"]) == "Ann, Bea and 1 more"
+    assert _names(["Ann", "Bea", "Cy", "Di", "Ed"], most=3) == "Ann, Bea, Cy and 2 more"

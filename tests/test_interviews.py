@@ -198,6 +198,8 @@ def test_me_cli(cli: Callable[..., Result]) -> None:
     assert r.code == 0 and "profile saved" in r.err
     data = json.loads(cli("me", "--format", "json").out)
     assert data == {
+        "name": None,
+        "emails": [],
         "pitch": "I ship things.",
         "target_roles": ["PM"],
         "target_orgs": ["Acme"],
@@ -206,3 +208,31 @@ def test_me_cli(cli: Callable[..., Result]) -> None:
     }
     r = cli("me", "--remove", "nothing-like-this")
     assert r.code == 1 and "is not in your profile" in r.err
+
+
+def test_me_name_and_addresses_sign_drafts_and_stay_out_of_the_network(
+    cli: Callable[..., Result],
+) -> None:
+    r = cli("me", "--email", "sam@example.com")
+    assert r.code == 1 and "goodwill me --name" in r.err  # who you are comes first
+    assert cli("person", "add", "Dana Kim", "--email", "dana@example.com").code == 0
+    r = cli("me", "--name", "Sam Carter", "--email", "Sam@Example.com")
+    assert r.code == 0 and "Sam Carter" in r.out and "sam@example.com" in r.out
+    data = json.loads(cli("me", "--format", "json").out)
+    assert (data["name"], data["emails"]) == ("Sam Carter", ["sam@example.com"])
+    # You are not one of your contacts: not listed, found, exported or due.
+    listed = json.loads(cli("person", "list", "--format", "json").out)
+    assert [p["name"] for p in listed] == ["Dana Kim"]
+    assert "nothing matches" in cli("search", "Carter").out
+    assert "Sam Carter" not in cli("export", "csv").out
+    # Drafts are signed with your first name.
+    assert cli("log", "Dana", "--kind", "coffee", "--got", "help", "--date", "yesterday").code == 0
+    today = json.loads(cli("today", "--format", "json").out)
+    assert today["actions"] and all(
+        a["draft"].rstrip().endswith("All the best,\nSam") for a in today["actions"]
+    )
+    # An address of someone else's is refused; yours can be dropped.
+    r = cli("me", "--email", "dana@example.com")
+    assert r.code == 1 and "dana@example.com" in r.err
+    assert cli("me", "--remove", "sam@example.com").code == 0
+    assert json.loads(cli("me", "--format", "json").out)["emails"] == []

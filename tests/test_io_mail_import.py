@@ -51,6 +51,17 @@ def test_import_an_mbox_then_again_changes_nothing(cli: Cli) -> None:
     assert show(cli, "bob@example.org")["interactions_count"] == 3
 
 
+def test_your_addresses_from_the_profile_stand_for_me(cli: Cli) -> None:
+    """`goodwill me --email` once: later imports tell your messages without --me."""
+    assert cli("me", "--name", "Ann Example", "--email", ME[1], "--email", ME[3]).code == 0
+    told = report(cli, "mbox", MAIL / "inbox.mbox")
+    assert not [i for i in told["issues"] if "no --me given" in i["message"]]  # not guessed
+    assert (told["created"], told["interactions_created"]) == (4, 7)
+    assert sorted(people(cli)) == ["Bob Builder", "Carol Jones", "Gina", "Zoë Martin"]
+    recent = show(cli, "bob@example.org")["recent"]
+    assert [i["initiated_by"] for i in recent] == ["me", None, "me"]
+
+
 def test_dry_run_writes_nothing(cli: Cli) -> None:
     r = report(cli, "mbox", MAIL / "inbox.mbox", *ME, "--dry-run")
     assert r["dry_run"] and r["created"] == 4 and r["interactions_created"] == 7

@@ -40,6 +40,19 @@ def test_two_hops_through_a_strong_tie_beat_a_weak_tie(session: Session) -> None
     assert first.score == pytest.approx(first.steps[0].strength * 0.6, abs=1e-3)
 
 
+def test_someone_you_know_yourself_is_always_among_the_paths_to_them(session: Session) -> None:
+    friends = [people.add(session, f"Friend {i}") for i in range(3)]
+    dana = people.add(session, "Dana Target")
+    for f in friends:
+        strong(session, f)
+        knows.add(session, f, dana, confidence=0.9)
+    weak(session, dana)  # you know Dana, barely: introductions are warmer
+    found = paths.paths_to(session, "Dana Target", limit=3, as_of=NOW)
+    assert [p.hops for p in found] == [2, 2, 1]  # the direct line, last, in place of a third
+    assert found[-1].steps[0].via == "your contact" and found[-1].score < found[1].score
+    assert [p.hops for p in paths.paths_to(session, "Dana Target", limit=1, as_of=NOW)] == [2]
+
+
 def test_a_strong_colleague_link_beats_a_weak_acquaintance(session: Session) -> None:
     """Same tie to both middle people; one worked with the target in a small team."""
     carl = people.add(session, "Carl Colleague", org="Tiny Lab")

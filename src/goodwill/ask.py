@@ -388,10 +388,11 @@ def _current_roles(session: Session, ids: list[int]) -> dict[int, tuple[str, str
 
 # -- reasons in words -------------------------------------------------------------------------
 def _names(items: list[str], most: int = 2) -> str:
+    """'A', 'A and B', 'A, B and 3 more': one "and", before the last item."""
     shown = items[:most]
     more = len(items) - len(shown)
-    text = " and ".join(shown) if len(shown) <= 2 else ", ".join(shown)
-    return text + (f" and {more} more" if more else "")
+    parts = [*shown, f"{more} more"] if more else shown
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def reasons(

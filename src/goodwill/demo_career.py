@@ -237,6 +237,8 @@ class _Search:
         if profile.get(self.s).pitch is None:
             profile.update(
                 self.s,
+                name="Robin Hale",
+                emails=["robin.hale@example.com"],
                 pitch="I build reliable data platforms and have led small teams for six years. "
                 "I am looking for a senior role in ML infrastructure.",
                 roles=["Senior data engineer", "ML platform engineer"],

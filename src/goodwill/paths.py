@@ -830,4 +830,19 @@ def paths_to(
         return []
     s = search(g, ties(session, g, as_of), max_hops)
     found = best_paths(g, s, nodes, limit=limit, org=isinstance(target, Organization))
+    if isinstance(target, Person):
+        found = _with_direct(s, int(nodes[0]), found, limit)
     return describe(session, g, found, label)
+
+
+def _with_direct(
+    s: Search, node: int, found: list[tuple[float, list[Step]]], limit: int
+) -> list[tuple[float, list[Step]]]:
+    """Someone you know yourself is always among the paths to them, last if introductions
+    are warmer: you may need no introduction at all."""
+    if limit < 2 or node < 0 or not np.isfinite(s.cost[0][node]):
+        return found
+    if any(len(p) == 1 for _, p in found):
+        return found
+    direct = (math.exp(-float(s.cost[0][node])), [Step(node, float(s.link[0][node]), CONTACT, -1)])
+    return [*found[: limit - 1], direct]

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from goodwill import orgs, validate, vocab
@@ -230,7 +230,8 @@ def add(
 _S = TypeVar("_S", bound="Select[*tuple[Any, ...]]")
 
 # The condition that keeps removed and merged people out of lists and lookups.
-ACTIVE = Person.removed_at.is_(None)
+# Your network: not removed, and not you (`goodwill me`).
+ACTIVE = and_(Person.removed_at.is_(None), Person.is_me.is_(False))
 
 
 def _active(stmt: _S) -> _S:
@@ -764,3 +765,37 @@ def _merge_knows(session: Session, kid: int, oid: int) -> None:
 def me(session: Session) -> Person | None:
     """The person who is you, if one is recorded."""
     return session.scalar(select(Person).where(Person.is_me.is_(True)))
+
+
+def me_emails(session: Session) -> list[str]:
+    """Your own addresses (`goodwill me --email`): imports tell your messages by them."""
+    person = me(session)
+    return [e.address for e in person.emails] if person is not None else []
+
+
+def set_me(
+    session: Session,
+    *,
+    name: str | None = None,
+    add_emails: Sequence[str] = (),
+    remove_emails: Sequence[str] = (),
+) -> Person:
+    """Record who you are: your name (drafts sign with it) and your addresses. You are a
+    person of your own database, never listed, counted or suggested among your network."""
+    person = me(session)
+    if person is None:
+        if not name:
+            raise InvalidInput("name", "", "say who you are first: goodwill me --name 'Your Name'")
+        person = Person(display_name=validate.non_empty(name, "name"), is_me=True)
+        session.add(person)
+    if name is not None:
+        _apply_name(person, validate.non_empty(name, "name"))
+    for address in add_emails:
+        add_email(session, person, address, source="me")
+    gone = {validate.email(a).lower() for a in remove_emails}
+    unknown = sorted(gone - {e.address.lower() for e in person.emails})
+    if unknown:
+        raise InvalidInput("email", unknown[0], "is not one of your addresses")
+    person.emails = [e for e in person.emails if e.address.lower() not in gone]
+    session.flush()
+    return person

@@ -55,12 +55,17 @@ def _list(session: Session, key: str) -> list[str]:
 
 
 def get(session: Session) -> Profile:
+    from goodwill import people
+
+    you = people.me(session)
     targets = session.scalars(
         select(Organization.name)
         .where(Organization.is_target.is_(True))
         .order_by(Organization.name)
     ).all()
     return Profile(
+        name=you.display_name if you is not None else None,
+        emails=[e.address for e in you.emails] if you is not None else [],
         pitch=_get(session, PITCH_KEY),
         target_roles=_list(session, LIST_KEYS["target_roles"]),
         target_orgs=list(targets),
@@ -81,6 +86,8 @@ def _merge(current: list[str], added: Sequence[str], removed: set[str], field: s
 def update(
     session: Session,
     *,
+    name: str | None = None,
+    emails: Sequence[str] = (),
     pitch: str | None = None,
     roles: Sequence[str] = (),
     orgs_: Sequence[str] = (),
@@ -88,7 +95,10 @@ def update(
     offers: Sequence[str] = (),
     remove: Sequence[str] = (),
 ) -> Profile:
-    """Set the pitch, add targets and offers, and drop any value named in `remove`."""
+    """Set your name, addresses and pitch, add targets and offers, and drop any value
+    named in `remove`."""
+    from goodwill import people
+
     if pitch is not None:
         pitch = " ".join(pitch.split())
         if len(pitch) > PITCH_MAX:
@@ -106,6 +116,7 @@ def update(
             *current.target_orgs,
             *current.target_places,
             *current.offers,
+            *current.emails,
         )
     }
     unknown = sorted(gone - known)
@@ -116,6 +127,9 @@ def update(
         "target_places": _merge(current.target_places, places, gone, "place"),
         "offers": _merge(current.offers, offers, gone, "offer"),
     }
+    mine = {e.lower() for e in current.emails}
+    if name is not None or emails or gone & mine:
+        people.set_me(session, name=name, add_emails=emails, remove_emails=sorted(gone & mine))
     if pitch is not None:
         _set(session, PITCH_KEY, pitch or None)
     for field, values in new_lists.items():

@@ -88,7 +88,7 @@ def _write(
 
 def person_docs(session: Session, ids: Sequence[int] | None) -> dict[int, tuple[str, str]]:
     """The searchable text of each person: names, emails, roles, tags, place, notes."""
-    stmt = select(Person).where(Person.removed_at.is_(None))
+    stmt = select(Person).where(Person.removed_at.is_(None), Person.is_me.is_(False))
     if ids is not None:
         stmt = stmt.where(Person.id.in_(ids))
     people = session.scalars(stmt).all()

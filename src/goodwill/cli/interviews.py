@@ -49,6 +49,15 @@ lead_app = typer.Typer(
 
 
 def me(
+    name: Annotated[
+        str | None, typer.Option(help="Your name: drafts are signed with your first name.")
+    ] = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--email", help="Your own address (repeatable): imports tell your messages by it."
+        ),
+    ] = None,
     pitch: Annotated[
         str | None, typer.Option(help="Who you are, in two sentences ('' clears it).")
     ] = None,
@@ -68,18 +77,25 @@ def me(
     ] = None,
     remove: Annotated[
         list[str] | None,
-        typer.Option("--remove", help="Drop this role, organisation, place or offer."),
+        typer.Option(
+            "--remove", help="Drop this role, organisation, place, offer or address of yours."
+        ),
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Show your profile, or change it: your pitch, your targets, what you can offer."""
+    """Show your profile, or change it: who you are, your pitch, your targets, what you can
+    offer."""
     from goodwill import profile
 
-    changing = pitch is not None or any((role, org, place, offer, remove))
+    changing = (
+        name is not None or pitch is not None or any((email, role, org, place, offer, remove))
+    )
     with state.session() as s:
         if changing:
             item = profile.update(
                 s,
+                name=name,
+                emails=email or [],
                 pitch=pitch,
                 roles=role or [],
                 orgs_=org or [],
@@ -99,6 +115,8 @@ def _render_profile(item: BaseModel) -> None:
 
     assert isinstance(item, Profile)
     rows = [
+        ("name", item.name or "(not set: goodwill me --name '...'; drafts are signed with it)"),
+        ("your addresses", ", ".join(item.emails) or "(none: --email)"),
         ("pitch", item.pitch or "(not set: goodwill me --pitch '...')"),
         ("target roles", ", ".join(item.target_roles) or "(none: --role)"),
         ("target organisations", ", ".join(item.target_orgs) or "(none: --org)"),

@@ -157,8 +157,14 @@ def path(
     if not rows:
         typer.echo(f"no warm path to {to} within {max_hops} links")
         return
+    typer.echo(f"Warm paths to {rows[0].target}, strongest first:")
     for i, p in enumerate(rows, 1):
-        chain = " -> ".join(f"{st.name} [{st.strength:.2f} {st.via}]" for st in p.steps)
+        chain = " -> ".join(
+            st.name
+            + (f" ({st.organization})" if st.organization else "")
+            + f" [{st.strength:.2f} {st.via}]"
+            for st in p.steps
+        )
         typer.echo(f"{i}. score {p.score:.3f}: you -> {chain}")
 
 

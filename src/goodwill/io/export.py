@@ -47,10 +47,11 @@ class Exported:
 
 
 def people_facts(session: Session) -> list[Exported]:
-    """Every active person's facts, in a fixed number of queries, ordered by name then id."""
+    """Every active person's facts, in a fixed number of queries, ordered by name then id.
+    You (`goodwill me`) are not among your contacts; the JSON backup keeps you."""
     rows = session.execute(
         select(Person)
-        .where(Person.removed_at.is_(None))
+        .where(Person.removed_at.is_(None), Person.is_me.is_(False))
         .order_by(func.lower(Person.display_name), Person.id)
     ).scalars()
     persons = list(rows)

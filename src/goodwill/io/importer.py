@@ -6,6 +6,7 @@ at the first problem, or on --dry-run after everything ran) nothing is.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Protocol
 
@@ -74,6 +75,11 @@ def run(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import one file into the session's transaction and describe what happened."""
+    if not options.me:
+        from goodwill import people
+
+        # Your addresses from your profile tell your messages from theirs.
+        options = dataclasses.replace(options, me=people.me_emails(session))
     if fmt == formats.RESTORE:
         from goodwill.io import backup
 

@@ -25,6 +25,8 @@ def open_suggestions(session: Session) -> list[MergeSuggestionOut]:
         MergeSuggestion.status == "open",
         a.removed_at.is_(None),
         b.removed_at.is_(None),
+        a.is_me.is_(False),
+        b.is_me.is_(False),
     )
 
 

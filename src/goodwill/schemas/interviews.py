@@ -10,8 +10,10 @@ from goodwill.schemas.people import InteractionBrief, KnowsOut
 
 
 class Profile(BaseModel):
-    """Who you are (the pitch), what you target, and what you can offer others."""
+    """Who you are (name, addresses, pitch), what you target, and what you can offer."""
 
+    name: str | None = None
+    emails: list[str] = Field(default_factory=list)
     pitch: str | None = None
     target_roles: list[str] = Field(default_factory=list)
     target_orgs: list[str] = Field(default_factory=list)
