@@ -58,6 +58,31 @@ def test_relative_and_written_dates() -> None:
         validate.date("2024-02-30")
 
 
+def test_next_and_last() -> None:
+    sunday = dt.date(2026, 3, 15)
+    assert validate.date("next week", today=sunday) == dt.date(2026, 3, 22)
+    assert validate.date("last month", today=sunday) == dt.date(2026, 2, 13)
+    assert validate.date("a week ago", today=sunday) == dt.date(2026, 3, 8)
+    assert validate.date("in a month", today=sunday) == dt.date(2026, 4, 14)
+    assert validate.date("next friday", today=sunday) == dt.date(2026, 3, 20)
+    assert validate.date("next sunday", today=sunday) == dt.date(2026, 3, 22)  # not today
+    assert validate.date("last sunday", today=sunday) == dt.date(2026, 3, 8)
+    assert validate.date("Last Monday", today=sunday) == dt.date(2026, 3, 9)
+    with pytest.raises(InvalidInput, match="next friday"):
+        validate.date("next fooday", today=sunday)
+
+
+@given(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
+    st.sampled_from(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
+)
+def test_next_and_last_weekday_land_on_it_within_a_week(today: dt.date, day: str) -> None:
+    ahead = validate.date(f"next {day}", today=today)
+    back = validate.date(f"last {day}", today=today)
+    assert ahead.strftime("%A").lower() == day == back.strftime("%A").lower()
+    assert 1 <= (ahead - today).days <= 7 and 1 <= (today - back).days <= 7
+
+
 @given(st.integers(min_value=2_000_000, max_value=9_999_999))
 def test_us_numbers_become_e164_and_stay_stable(n: int) -> None:
     national = f"(212) {str(n)[:3]}-{str(n)[3:]}"

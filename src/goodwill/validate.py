@@ -13,9 +13,12 @@ from goodwill.errors import InvalidInput
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@" + _LABEL + r"(?:\." + _LABEL + r")+$")
-_AGO = re.compile(r"^(\d+)\s*(day|week|month|year)s?\s+ago$")
-_IN = re.compile(r"^in\s+(\d+)\s*(day|week|month|year)s?$")
+_AGO = re.compile(r"^(\d+|an?)\s*(day|week|month|year)s?\s+ago$")
+_IN = re.compile(r"^in\s+(\d+|an?)\s*(day|week|month|year)s?$")
+_NEXT = re.compile(r"^(next|last)\s+(week|month|year|[a-z]+day)$")
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DATE_HINT = "use YYYY-MM-DD, 'today', 'tomorrow', '3 days ago', 'in 2 weeks' or 'next friday'"
 
 DEFAULT_REGION = "US"
 # Ids are 32-bit on PostgreSQL: a bigger number names no record (and must not reach a query).
@@ -50,7 +53,9 @@ def phone(value: str, region: str | None = None, field: str = "phone") -> str:
 
 
 def date(value: str, field: str = "date", today: dt.date | None = None) -> dt.date:
-    """ISO dates (2024-03-12), 'today', 'yesterday', 'tomorrow', '3 days ago', 'in 2 weeks'."""
+    """ISO dates (2024-03-12), written ones (12 Mar 2024), 'today', 'yesterday', 'tomorrow',
+    '3 days ago', 'a week ago', 'in 2 weeks', 'next week', 'last month', 'next friday'
+    (the first Friday after today), 'last monday' (the latest Monday before today)."""
     v = value.strip().lower()
     base = today or dt.date.today()
     if v == "today":
@@ -60,9 +65,11 @@ def date(value: str, field: str = "date", today: dt.date | None = None) -> dt.da
     if v == "tomorrow":
         return base + dt.timedelta(days=1)
     if m := _AGO.match(v):
-        return base - dt.timedelta(days=int(m.group(1)) * _UNIT_DAYS[m.group(2)])
+        return base - dt.timedelta(days=_count(m.group(1)) * _UNIT_DAYS[m.group(2)])
     if m := _IN.match(v):
-        return base + dt.timedelta(days=int(m.group(1)) * _UNIT_DAYS[m.group(2)])
+        return base + dt.timedelta(days=_count(m.group(1)) * _UNIT_DAYS[m.group(2)])
+    if (m := _NEXT.match(v)) and (m.group(2) in _UNIT_DAYS or m.group(2) in _WEEKDAYS):
+        return _next_or_last(base, m.group(1) == "next", m.group(2))
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
@@ -72,7 +79,21 @@ def date(value: str, field: str = "date", today: dt.date | None = None) -> dt.da
             return dt.datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             continue
-    raise InvalidInput(field, value, "not a date (use YYYY-MM-DD, 'today' or '3 days ago')")
+    raise InvalidInput(field, value, f"not a date ({_DATE_HINT})")
+
+
+def _count(word: str) -> int:
+    return 1 if word in ("a", "an") else int(word)
+
+
+def _next_or_last(base: dt.date, forward: bool, unit: str) -> dt.date:
+    """'next week' is 7 days on; 'next friday' the first Friday after `base` (never
+    `base` itself), 'last friday' the latest one before it."""
+    sign = 1 if forward else -1
+    if unit in _UNIT_DAYS:
+        return base + dt.timedelta(days=sign * _UNIT_DAYS[unit])
+    gap = (_WEEKDAYS.index(unit) - base.weekday()) * sign % 7 or 7
+    return base + dt.timedelta(days=sign * gap)
 
 
 def datetime(value: str, field: str = "date", now: dt.datetime | None = None) -> dt.datetime:

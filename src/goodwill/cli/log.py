@@ -25,7 +25,9 @@ def log(
     date: Annotated[
         str | None,
         typer.Option(
-            "--date", "-d", help="When (YYYY-MM-DD, 'yesterday', '3 days ago'); default now."
+            "--date",
+            "-d",
+            help="When (YYYY-MM-DD, 'yesterday', '3 days ago', 'last friday'); default now.",
         ),
     ] = None,
     summary: Annotated[str | None, typer.Option("--summary", "-s", help="What happened.")] = None,
