@@ -8,7 +8,8 @@ knows table up to 500,000 edges, then measures:
   usual case: the graph comes from the cache file);
 - whole process, the first `path` after each common kind of write (on a copy of the
   database): a one-to-one `log` (only the ties of the person in it are renewed), a person
-  edit of notes and tags (the cache stays), a new knows-edge (the graph is rebuilt);
+  edit of notes and tags (the cache stays), new people with and without an organisation
+  (the graph is extended), a new knows-edge (the graph is rebuilt);
 - inside a running process (as the web app runs them): each call after a first one.
 
 Wall time is reported with the CPU time the process used: the machine this runs on is
@@ -129,12 +130,21 @@ def commands(t: dict[str, str]) -> dict[str, list[str]]:
     }
 
 
-# Writes a user makes between two look-ups, and whether the graph cache survives them.
-WRITES: dict[str, list[str]] = {
-    "log a call (one-to-one)": ["log", "31337", "--kind", "call", "--date", "2025-05-20"],
-    "person edit --tag --note": ["person", "edit", "31337", "--tag", "bench", "--note", "hi"],
-    "knows A B (a new edge)": ["knows", "31337", "31338", "--how", "met at a benchmark"],
-}
+def writes(t: dict[str, str]) -> dict[str, list[str]]:
+    """Writes a user makes between two look-ups, from kept to rebuilt graph cache."""
+    return {
+        "log a call (one-to-one)": ["log", "31337", "--kind", "call", "--date", "2025-05-20"],
+        "person edit --tag --note": ["person", "edit", "31337", "--tag", "bench", "--note", "hi"],
+        "person add": ["person", "add", "Bench Newcomer", "--email", "newcomer@bench.example"],
+        "person add --org (the biggest employer)": [
+            "person",
+            "add",
+            "Bench Colleague",
+            "--org",
+            t["big_org"],
+        ],
+        "knows A B (a new edge)": ["knows", "31337", "31338", "--how", "met at a benchmark"],
+    }
 
 
 def after_writes(db: Path, cache: Path, t: dict[str, str]) -> dict[str, dict[str, float]]:
@@ -145,7 +155,7 @@ def after_writes(db: Path, cache: Path, t: dict[str, str]) -> dict[str, dict[str
         copy = Path(tmp) / db.name
         shutil.copyfile(db, copy)
         run(copy, cache, *args)  # warm
-        for name, write in WRITES.items():
+        for name, write in writes(t).items():
             run(copy, cache, *write)
             wall, cpu = run(copy, cache, *args)
             out[name] = {"path_wall_s": round(wall, 3), "path_cpu_s": round(cpu, 3)}

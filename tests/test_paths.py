@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import interactions, introductions, knows, paths, people, requests
 from goodwill.errors import InvalidInput, NotFound
-from goodwill.models import Knows
+from goodwill.models import Knows, Person
 from tests.conftest import Result
 from tests.needs_helpers import NOW, moderate, strong, weak
 
@@ -211,6 +213,81 @@ def test_editing_what_the_graph_does_not_read_keeps_it(session: Session) -> None
     b.met_through_id = a.id
     session.flush()
     assert paths.graph(session) is not g2
+
+
+def _same_graph(a: paths.Graph, b: paths.Graph) -> bool:
+    """Equal arrays (floats to the cache file's float32 precision)."""
+
+    def same(x: np.ndarray, y: np.ndarray) -> bool:
+        if x.dtype.kind == "f" or y.dtype.kind == "f":
+            return x.shape == y.shape and bool(np.allclose(x, y, rtol=0, atol=1e-6))
+        return np.array_equal(x, y)
+
+    names = [f.name for f in dataclasses.fields(paths.Graph) if f.name != "fingerprint"]
+    return all(same(getattr(a, n), getattr(b, n)) for n in names)
+
+
+def _network(session: Session) -> list[Person]:
+    a = people.add(session, "Ann A", org="Initech")
+    b = people.add(session, "Bea B", org="Initech")
+    c = people.add(session, "Cy C")
+    knows.add(session, a, c, confidence=0.5)
+    strong(session, a)
+    weak(session, c)
+    interactions.log(session, [a, b], "meeting", when=NOW - dt.timedelta(days=9), now=NOW)
+    return [a, b, c]
+
+
+def test_adding_people_extends_the_graph_as_a_rebuild_would(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, c = _network(session)
+    g = paths.graph(session)
+    paths.ties(session, g, NOW)
+    built: list[str] = []
+    full_ties: list[object] = []
+    build, tie_strengths = paths._build, paths.tie_strengths
+    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    monkeypatch.setattr(
+        paths,
+        "tie_strengths",
+        lambda s, when, ids=None: full_ties.append(ids) or tie_strengths(s, when, ids),
+    )
+    people.add(session, "Dee D", org="Initech")  # at an organisation in the graph
+    people.add(session, "Eve E", org="Newco")  # at a new one
+    people.add(session, "Fay F")
+    people.set_role(session, b, "Globex")  # and someone's new job ends the old one
+    session.flush()
+    grown = paths.graph(session)
+    assert not built and grown.n == g.n + 3
+    assert _same_graph(grown, build(session, grown.fingerprint))
+    tie = paths.ties(session, grown, NOW)
+    assert not full_ties  # the newcomers' ties are 0 without computing anyone's
+    expected = np.zeros(grown.n)
+    paths._put(expected, grown, tie_strengths(session, NOW))
+    assert tie.tolist() == expected.tolist()
+    # Anything else rebuilds: here a removal.
+    people.remove(session, c)
+    assert _same_graph(paths.graph(session), build(session, paths.fingerprint(session)))
+    assert built
+
+
+def test_the_cache_file_is_extended_by_the_next_process(
+    session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(paths, "DISK_CACHE_MIN_EDGES", 0)
+    _network(session)
+    paths.ties(session, paths.graph(session), NOW)
+    paths._MEMORY.clear()  # as a new command would start
+    people.add(session, "Dee D", org="Initech")
+    built: list[str] = []
+    build = paths._build
+    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    grown = paths.graph(session)
+    assert not built and _same_graph(grown, build(session, grown.fingerprint))
+    paths._MEMORY.clear()
+    assert paths.graph(session).fingerprint == grown.fingerprint  # from the file, as saved
 
 
 def test_bad_targets_and_hops(session: Session) -> None:

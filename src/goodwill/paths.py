@@ -225,16 +225,18 @@ def _nodes(ids: I64, want: I64) -> I64:
     return np.where(ids[pos] == want, pos, -1).astype(np.int64)
 
 
-def _build(session: Session, fingerprint: str) -> Graph:
-    ids = np.array(
-        sorted(
-            r[0]
-            for r in _rows(
-                session, "SELECT id FROM person WHERE removed_at IS NULL AND is_me = FALSE"
-            )
-        ),
-        dtype=np.int64,
+def _person_ids(session: Session, after: int = 0) -> I64:
+    """Active people other than you, by id (only ids above `after`)."""
+    rows = _rows(
+        session,
+        "SELECT id FROM person WHERE removed_at IS NULL AND is_me = FALSE "
+        f"AND id > {int(after)} ORDER BY id",
     )
+    return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def _build(session: Session, fingerprint: str) -> Graph:
+    ids = _person_ids(session)
     n = len(ids)
     lo, hi, s, how = _links(ids, _evidence(session))
     src = np.concatenate([lo, hi])
@@ -242,8 +244,20 @@ def _build(session: Session, fingerprint: str) -> Graph:
     order = np.argsort(src, kind="stable")
     src, dst = src[order], dst[order]
     strength, kinds = np.concatenate([s, s])[order], np.concatenate([how, how])[order]
-    src_ptr = np.searchsorted(src, np.arange(n + 1)).astype(np.int64)
-    # Roles: one membership per (person, organisation), the current role winning.
+    return Graph(
+        ids=ids,
+        dst=dst.astype(np.int64),
+        strength=strength.astype(np.float64),
+        how=kinds.astype(np.int8),
+        src_ptr=np.searchsorted(src, np.arange(n + 1)).astype(np.int64),
+        **_memberships(session, ids),
+        fingerprint=fingerprint,
+    )
+
+
+def _memberships(session: Session, ids: I64) -> dict[str, Any]:
+    """Role memberships: one per (person, organisation), the current role winning."""
+    n = len(ids)
     roles = _array(_rows(session, "SELECT person_id, org_id, is_current FROM role"), 3)
     node = _nodes(ids, roles[:, 0].astype(np.int64))
     ok = node >= 0
@@ -261,20 +275,43 @@ def _build(session: Session, fingerprint: str) -> Graph:
     by_node = np.argsort(node, kind="stable")
     node, hub, half, cur = node[by_node], hub[by_node], half[by_node], cur[by_node]
     by_hub = np.argsort(hub, kind="stable").astype(np.int64)
+    return {
+        "mem_node": node.astype(np.int64),
+        "mem_hub": hub.astype(np.int64),
+        "mem_half": half.astype(np.float64),
+        "mem_current": cur.astype(np.bool_),
+        "node_ptr": np.searchsorted(node, np.arange(n + 1)).astype(np.int64),
+        "by_hub": by_hub,
+        "hub_ptr": np.searchsorted(hub[by_hub], np.arange(len(hub_org) + 1)).astype(np.int64),
+        "hub_org": hub_org.astype(np.int64),
+    }
+
+
+def _extend(session: Session, old: Graph, fingerprint: str) -> Graph | None:
+    """The graph after people were only added (with their roles and organisations, but no
+    other tie): the old links stand, the newcomers are nodes with none, and only the
+    memberships are read again. None when anything else changed."""
+    was, now = _parts(old.fingerprint), _parts(fingerprint)
+    if not was or not now or any(was[k] != now[k] for k in _PARTS if k not in _GROWTH):
+        return None
+    # people: count / largest id / removed count / removed ids / you / met-through / the
+    # first one's creation (another database at the same place differs there).
+    p_was, p_now = was["people"].split("/"), now["people"].split("/")
+    if len(p_was) != 7 or len(p_now) != 7 or p_was[2:] != p_now[2:]:
+        return None
+    if not (p_was[1].isdigit() and p_now[0].isdigit() and p_was[0].isdigit()):
+        return None
+    new = _person_ids(session, after=int(p_was[1]))
+    if len(new) != int(p_now[0]) - int(p_was[0]) or (old.n and new.size and new[0] <= old.ids[-1]):
+        return None
+    ids = np.concatenate([old.ids, new])
     return Graph(
         ids=ids,
-        dst=dst.astype(np.int64),
-        strength=strength.astype(np.float64),
-        how=kinds.astype(np.int8),
-        src_ptr=src_ptr,
-        mem_node=node.astype(np.int64),
-        mem_hub=hub.astype(np.int64),
-        mem_half=half.astype(np.float64),
-        mem_current=cur.astype(np.bool_),
-        node_ptr=np.searchsorted(node, np.arange(n + 1)).astype(np.int64),
-        by_hub=by_hub,
-        hub_ptr=np.searchsorted(hub[by_hub], np.arange(len(hub_org) + 1)).astype(np.int64),
-        hub_org=hub_org.astype(np.int64),
+        dst=old.dst,
+        strength=old.strength,
+        how=old.how,
+        src_ptr=np.concatenate([old.src_ptr, np.full(new.size, old.src_ptr[-1])]),
+        **_memberships(session, ids),
         fingerprint=fingerprint,
     )
 
@@ -288,23 +325,29 @@ def _build(session: Session, fingerprint: str) -> Graph:
 # interactions only through meetings of two or more people, so a one-to-one interaction
 # (most of what gets logged) leaves it valid: only the ties of the people in it are
 # recomputed (`ties`).
-_GRAPH_SQL = (
-    "SELECT (SELECT MAX(id) FROM knows), "
-    f"(SELECT value FROM setting WHERE key = '{VERSION_KEY}'), "
-    "(SELECT COUNT(*) || '/' || MAX(id) || '/' || COUNT(removed_at) || '/' "
+_GRAPH_PARTS: dict[str, str] = {
+    "knows": "(SELECT MAX(id) FROM knows)",
+    "version": f"(SELECT value FROM setting WHERE key = '{VERSION_KEY}')",
+    "people": "(SELECT COUNT(*) || '/' || MAX(id) || '/' || COUNT(removed_at) || '/' "
     "|| COALESCE(SUM(CASE WHEN removed_at IS NOT NULL THEN id END), 0) || '/' "
     "|| COALESCE(SUM(CASE WHEN is_me THEN id END), 0) || '/' "
-    "|| COALESCE(SUM(id * met_through_id), 0) FROM person), "
-    "(SELECT COUNT(*) || '/' || MAX(id) || '/' "
+    "|| COALESCE(SUM(id * met_through_id), 0) || '/' || MIN(created_at) FROM person)",
+    "roles": "(SELECT COUNT(*) || '/' || MAX(id) || '/' "
     "|| COALESCE(SUM(CASE WHEN is_current THEN id END), 0) || '/' "
-    "|| COALESCE(SUM(id * org_id), 0) || '/' || COALESCE(SUM(id * person_id), 0) FROM role), "
-    "(SELECT MAX(id) FROM organization), "
-    "(SELECT p.interaction_id FROM participant p WHERE EXISTS (SELECT 1 FROM participant q "
-    "WHERE q.interaction_id = p.interaction_id AND q.person_id > p.person_id) "
-    "ORDER BY p.interaction_id DESC LIMIT 1), "
-    "(SELECT COUNT(*) FROM request), (SELECT MAX(answered_at) FROM request), "
-    "(SELECT COUNT(*) FROM introduction), (SELECT MAX(updated_at) FROM introduction)"
-)
+    "|| COALESCE(SUM(id * org_id), 0) || '/' || COALESCE(SUM(id * person_id), 0) FROM role)",
+    "orgs": "(SELECT MAX(id) FROM organization)",
+    "meetings": "(SELECT p.interaction_id FROM participant p WHERE EXISTS (SELECT 1 FROM "
+    "participant q WHERE q.interaction_id = p.interaction_id AND q.person_id > p.person_id) "
+    "ORDER BY p.interaction_id DESC LIMIT 1)",
+    "requests": "(SELECT COUNT(*) FROM request)",
+    "answered": "(SELECT MAX(answered_at) FROM request)",
+    "intros": "(SELECT COUNT(*) FROM introduction)",
+    "intro_changes": "(SELECT MAX(updated_at) FROM introduction)",
+}
+_GRAPH_SQL = "SELECT " + ", ".join(_GRAPH_PARTS.values())
+_PARTS = tuple(_GRAPH_PARTS)
+# What adding people (with roles at organisations, old or new) changes, and nothing else.
+_GROWTH = frozenset({"people", "roles", "orgs"})
 # What the ties also read: every interaction (tie strength and who you have met).
 _ACTIVITY_SQL = "SELECT MAX(id) FROM interaction"
 _MEMORY: dict[str, tuple[Graph, dict[str, F64]]] = {}
@@ -314,6 +357,12 @@ def fingerprint(session: Session) -> str:
     """Changes whenever anything the graph depends on changes."""
     row = _rows(session, _GRAPH_SQL)[0]
     return "|".join(str(v) for v in row)
+
+
+def _parts(fp: str) -> dict[str, str]:
+    """A fingerprint's parts by name ({} for one of another shape)."""
+    values = fp.split("|")
+    return dict(zip(_PARTS, values, strict=True)) if len(values) == len(_PARTS) else {}
 
 
 def _activity(session: Session) -> str:
@@ -362,11 +411,11 @@ def _widen(name: str, value: Any) -> Any:
     return value
 
 
-def _load_disk(path: Path, fp: str) -> tuple[Graph, dict[str, F64]] | None:
+def _load_disk(path: Path) -> tuple[Graph, dict[str, F64]] | None:
+    """The cached graph and ties, whatever their fingerprint (the caller compares)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            if str(data["fingerprint"]) != fp:
-                return None
+            fp = str(data["fingerprint"])
             names = {f.name for f in fields(Graph)} - _DERIVED
             g = Graph(**{k: _widen(k, data[k]) for k in names}, fingerprint=fp)
             ties = {str(data["ties_key"]): data["ties"]} if "ties_key" in data else {}
@@ -401,12 +450,20 @@ def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
     if held is not None and held[0].fingerprint == fp:
         return held
     path = _cache_file(session)
-    entry = _load_disk(path, fp) if path.exists() else None
-    if entry is None:
-        g = _build(session, fp)
-        entry = (g, {})
-        if len(g.src) >= DISK_CACHE_MIN_EDGES:
-            _save_disk(path, g, {})
+    if held is None and path.exists():
+        held = _load_disk(path)
+    if held is not None and held[0].fingerprint == fp:
+        entry = held
+    else:
+        grown = _extend(session, held[0], fp) if held is not None else None
+        if grown is not None and held is not None:
+            # Newcomers have no history before the ties' latest interaction: a tie of 0.
+            extra = grown.n - held[0].n
+            entry = (grown, {k: np.concatenate([v, np.zeros(extra)]) for k, v in held[1].items()})
+        else:
+            entry = (_build(session, fp), {})
+        if len(entry[0].src) >= DISK_CACHE_MIN_EDGES:
+            _save_disk(path, entry[0], entry[1])
     _MEMORY[url] = entry
     return entry
 
