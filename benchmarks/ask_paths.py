@@ -8,8 +8,8 @@ knows table up to 500,000 edges, then measures:
   usual case: the graph comes from the cache file);
 - whole process, the first `path` after each common kind of write (on a copy of the
   database): a one-to-one `log` (only the ties of the person in it are renewed), a person
-  edit of notes and tags (the cache stays), new people with and without an organisation
-  (the graph is extended), a new knows-edge (the graph is rebuilt);
+  edit of notes and tags (the cache stays), new people with and without an organisation,
+  a new knows-edge, a meeting of three (the graph is extended), a removal (rebuilt);
 - inside a running process (as the web app runs them): each call after a first one.
 
 Wall time is reported with the CPU time the process used: the machine this runs on is
@@ -144,6 +144,17 @@ def writes(t: dict[str, str]) -> dict[str, list[str]]:
             t["big_org"],
         ],
         "knows A B (a new edge)": ["knows", "31337", "31338", "--how", "met at a benchmark"],
+        "log a meeting of three": [
+            "log",
+            "31337",
+            "31338",
+            "31339",
+            "--kind",
+            "meeting",
+            "--date",
+            "2025-05-21",
+        ],
+        "person remove (a rebuild)": ["person", "remove", "31340"],
     }
 
 

@@ -272,6 +272,86 @@ def test_adding_people_extends_the_graph_as_a_rebuild_would(
     assert built
 
 
+def test_new_evidence_between_people_relinks_only_them_as_a_rebuild_would(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, c = _network(session)
+    d, e = people.add(session, "Dee D"), people.add(session, "Eve E")
+    strong(session, d)
+    g = paths.graph(session)
+    # Ties as of tomorrow: knows-edges made today count as mutual contacts then.
+    tomorrow = dt.datetime.now() + dt.timedelta(days=1)
+    paths.ties(session, g, tomorrow)
+    built: list[str] = []
+    build = paths._build
+    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    later = NOW + dt.timedelta(minutes=1)
+
+    def check() -> None:
+        grown = paths.graph(session)
+        assert not built and _same_graph(grown, build(session, grown.fingerprint))
+        expected = np.zeros(grown.n)
+        paths._put(expected, grown, paths.tie_strengths(session, tomorrow))
+        assert paths.ties(session, grown, tomorrow).tolist() == expected.tolist()
+
+    knows.add(session, a, d, confidence=0.4)  # a new pair: Dee's mutual contacts change
+    knows.add(session, a, c, how="employer", confidence=0.7)  # more on a known pair
+    check()
+    interactions.log(session, [b, c, e], "meeting", when=NOW - dt.timedelta(days=1), now=NOW)
+    check()
+    r = requests.add(session, d, "a designer", now=later)
+    requests.answer(session, r, referred=e, now=later)
+    intro = introductions.propose(session, b, d, "both climb", now=later)
+    for step in ("asked_a", "asked_b", "made"):
+        introductions.advance(session, intro, step, now=later + dt.timedelta(minutes=1))
+    check()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_additions_extend_the_graph_exactly(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Random networks, then random new people, edges and meetings: the extended graph
+    is the rebuilt one, array for array."""
+    import random
+
+    from goodwill.db import open_store
+
+    rng = random.Random(seed)
+    store = open_store(str(tmp_path / "g.db"))
+    try:
+        with store.session() as s:
+            crowd = [people.add(s, f"P{i} Q", org=rng.choice(["A", "B", None])) for i in range(14)]
+
+            edges: set[tuple[int, int, str]] = set()
+
+            def grow() -> None:
+                for _ in range(rng.randint(1, 6)):
+                    a, b = sorted(rng.sample(crowd, 2), key=lambda p: p.id)
+                    how = rng.choice(["manual", "employer"])
+                    if (a.id, b.id, how) not in edges:  # a new edge (a changed one rebuilds)
+                        edges.add((a.id, b.id, how))
+                        knows.add(s, a, b, how=how, confidence=rng.choice([0.3, 0.5]))
+                for _ in range(rng.randint(0, 3)):
+                    group = rng.sample(crowd, rng.randint(2, 4))
+                    interactions.log(s, group, "meeting", when=NOW - dt.timedelta(days=1), now=NOW)
+
+            grow()
+            g = paths.graph(s)
+            build, built = paths._build, []
+            monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+            for _ in range(3):
+                crowd += [people.add(s, f"New{len(crowd)} Q") for _ in range(rng.randint(0, 2))]
+                grow()
+                s.flush()
+                grown = paths.graph(s)
+                assert grown is not g and _same_graph(grown, build(s, grown.fingerprint))
+                g = grown
+            assert not built  # every step extended the graph
+    finally:
+        store.dispose()
+
+
 def test_the_cache_file_is_extended_by_the_next_process(
     session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

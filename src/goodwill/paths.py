@@ -148,18 +148,43 @@ def _how_case() -> str:
     return f"CASE how {whens} ELSE {vocab.KNOWS_HOW.index('manual')} END"
 
 
-def _evidence(session: Session) -> F64:
-    """Every piece of evidence that two people know each other: rows (a, b, strength, how)."""
-    knows = _array(_rows(session, f"SELECT a_id, b_id, confidence, {_how_case()} FROM knows"), 4)
+def _evidence(session: Session, persons: Sequence[int] | None = None) -> F64:
+    """Every piece of evidence that two people know each other: rows (a, b, strength, how)
+    (only between `persons` when given). Rows come in a fixed order, so the links of a
+    few pairs computed from their own evidence equal those of the whole graph."""
+
+    def among(a: str, b: str) -> str:
+        if persons is None:
+            return ""
+        listed = ", ".join(str(int(p)) for p in sorted(set(persons))) or "NULL"
+        return f" AND {a} IN ({listed}) AND {b} IN ({listed})"
+
+    knows = _array(
+        _rows(
+            session,
+            f"SELECT a_id, b_id, confidence, {_how_case()} FROM knows WHERE 1 = 1"
+            + among("a_id", "b_id")
+            + " ORDER BY id",
+        ),
+        4,
+    )
+    # Meetings of 2 to MEETING_MAX_PEOPLE people (of those people's, when given).
+    scope = "participant"
+    if persons is not None:
+        scope = (
+            "participant WHERE interaction_id IN (SELECT interaction_id FROM participant "
+            "WHERE 1 = 1" + among("person_id", "person_id") + ")"
+        )
     meet = _array(
         _rows(
             session,
             "SELECT p1.person_id, p2.person_id, COUNT(*) FROM participant p1 "
             "JOIN participant p2 ON p2.interaction_id = p1.interaction_id "
             "AND p1.person_id < p2.person_id "
-            "WHERE p1.interaction_id IN (SELECT interaction_id FROM participant "
-            f"GROUP BY interaction_id HAVING COUNT(*) BETWEEN 2 AND {W.MEETING_MAX_PEOPLE}) "
-            "GROUP BY p1.person_id, p2.person_id",
+            f"WHERE p1.interaction_id IN (SELECT interaction_id FROM {scope} "
+            f"GROUP BY interaction_id HAVING COUNT(*) BETWEEN 2 AND {W.MEETING_MAX_PEOPLE})"
+            + among("p1.person_id", "p2.person_id")
+            + " GROUP BY p1.person_id, p2.person_id ORDER BY p1.person_id, p2.person_id",
         ),
         3,
     )
@@ -171,8 +196,8 @@ def _evidence(session: Session) -> F64:
         ]
     )
 
-    def pairs(sql: str, strength: float, how: int) -> F64:
-        got = _array(_rows(session, sql), 2)
+    def pairs(sql: str, a: str, b: str, strength: float, how: int) -> F64:
+        got = _array(_rows(session, sql + among(a, b) + " ORDER BY 1, 2"), 2)
         return np.column_stack([got, np.full(len(got), strength), np.full(len(got), how)])
 
     return np.vstack(
@@ -181,16 +206,22 @@ def _evidence(session: Session) -> F64:
             meetings,
             pairs(
                 "SELECT person_id, referred_to_id FROM request WHERE referred_to_id IS NOT NULL",
+                "person_id",
+                "referred_to_id",
                 W.REFERRAL_STRENGTH,
                 vocab.KNOWS_HOW.index("referral"),
             ),
             pairs(
                 "SELECT a_id, b_id FROM introduction WHERE stage IN ('made', 'followed_up')",
+                "a_id",
+                "b_id",
                 W.INTRODUCTION_STRENGTH,
                 vocab.KNOWS_HOW.index("introduction"),
             ),
             pairs(
                 "SELECT id, met_through_id FROM person WHERE met_through_id IS NOT NULL",
+                "id",
+                "met_through_id",
                 W.MET_THROUGH_STRENGTH,
                 MET_THROUGH,
             ),
@@ -237,22 +268,27 @@ def _person_ids(session: Session, after: int = 0) -> I64:
 
 def _build(session: Session, fingerprint: str) -> Graph:
     ids = _person_ids(session)
-    n = len(ids)
-    lo, hi, s, how = _links(ids, _evidence(session))
+    return Graph(
+        ids=ids,
+        **_csr(len(ids), *_links(ids, _evidence(session))),
+        **_memberships(session, ids),
+        fingerprint=fingerprint,
+    )
+
+
+def _csr(n: int, lo: I64, hi: I64, s: F64, how: NDArray[np.int8]) -> dict[str, Any]:
+    """Links (sorted by pair) as arrays by source node, each link in both directions."""
     src = np.concatenate([lo, hi])
     dst = np.concatenate([hi, lo])
     order = np.argsort(src, kind="stable")
     src, dst = src[order], dst[order]
     strength, kinds = np.concatenate([s, s])[order], np.concatenate([how, how])[order]
-    return Graph(
-        ids=ids,
-        dst=dst.astype(np.int64),
-        strength=strength.astype(np.float64),
-        how=kinds.astype(np.int8),
-        src_ptr=np.searchsorted(src, np.arange(n + 1)).astype(np.int64),
-        **_memberships(session, ids),
-        fingerprint=fingerprint,
-    )
+    return {
+        "dst": dst.astype(np.int64),
+        "strength": strength.astype(np.float64),
+        "how": kinds.astype(np.int8),
+        "src_ptr": np.searchsorted(src, np.arange(n + 1)).astype(np.int64),
+    }
 
 
 def _memberships(session: Session, ids: I64) -> dict[str, Any]:
@@ -287,33 +323,136 @@ def _memberships(session: Session, ids: I64) -> dict[str, Any]:
     }
 
 
-def _extend(session: Session, old: Graph, fingerprint: str) -> Graph | None:
-    """The graph after people were only added (with their roles and organisations, but no
-    other tie): the old links stand, the newcomers are nodes with none, and only the
-    memberships are read again. None when anything else changed."""
+def _extend(session: Session, old: Graph, fingerprint: str) -> tuple[Graph, set[int]] | None:
+    """The graph after people were added (with roles at organisations, old or new),
+    roles changed, or evidence added between people already in it (knows-edges,
+    meetings, referrals, introductions): the newcomers are appended, the links of the
+    pairs concerned are recomputed from their own evidence, the memberships read again.
+    Also who has new knows-edges (their ties count mutual contacts). None when anything
+    else changed (a removal, a merge, an edge changed in place...): rebuild."""
     was, now = _parts(old.fingerprint), _parts(fingerprint)
-    if not was or not now or any(was[k] != now[k] for k in _PARTS if k not in _GROWTH):
+    if not was or not now:
+        return None
+    changed = {k for k in _PARTS if was[k] != now[k]}
+    if not changed <= _GROWTH | _EVIDENCE:
         return None
     # people: count / largest id / removed count / removed ids / you / met-through / the
     # first one's creation (another database at the same place differs there).
     p_was, p_now = was["people"].split("/"), now["people"].split("/")
     if len(p_was) != 7 or len(p_now) != 7 or p_was[2:] != p_now[2:]:
         return None
-    if not (p_was[1].isdigit() and p_now[0].isdigit() and p_was[0].isdigit()):
+    if not (p_was[0].isdigit() and p_was[1].isdigit() and p_now[0].isdigit()):
         return None
     new = _person_ids(session, after=int(p_was[1]))
     if len(new) != int(p_now[0]) - int(p_was[0]) or (old.n and new.size and new[0] <= old.ids[-1]):
         return None
     ids = np.concatenate([old.ids, new])
-    return Graph(
-        ids=ids,
-        dst=old.dst,
-        strength=old.strength,
-        how=old.how,
-        src_ptr=np.concatenate([old.src_ptr, np.full(new.size, old.src_ptr[-1])]),
-        **_memberships(session, ids),
-        fingerprint=fingerprint,
+    links: dict[str, Any] = {
+        "dst": old.dst,
+        "strength": old.strength,
+        "how": old.how,
+        "src_ptr": np.concatenate([old.src_ptr, np.full(new.size, old.src_ptr[-1])]),
+    }
+    knew: set[int] = set()
+    if changed & _EVIDENCE:
+        found = _new_pairs(session, was)
+        if found is None:
+            return None
+        pairs, knew = found
+        relinked = _relinked(session, old, ids, pairs)
+        if relinked is None:
+            return None
+        links = relinked
+    members = (
+        _memberships(session, ids)
+        if changed & _GROWTH
+        else {f: getattr(old, f) for f in _MEMBERSHIP_FIELDS}
     )
+    return Graph(ids=ids, **links, **members, fingerprint=fingerprint), knew
+
+
+def _new_pairs(session: Session, was: dict[str, str]) -> tuple[I64, set[int]] | None:
+    """Pairs of person ids whose evidence may have changed since the fingerprint `was`,
+    and the people with new knows-edges; None when that cannot be told cheaply."""
+    last = {k: int(was[k]) if was[k].isdigit() else 0 for k in ("knows", "meetings")}
+    if any(was[k] not in ("None", str(v)) for k, v in last.items()):
+        return None
+    found: list[tuple[int, int]] = []
+    knows = _rows(session, f"SELECT a_id, b_id FROM knows WHERE id > {last['knows']}")
+    found += [(int(a), int(b)) for a, b in knows]
+    rows = _rows(
+        session,
+        "SELECT interaction_id, person_id FROM participant "
+        f"WHERE interaction_id > {last['meetings']} ORDER BY interaction_id, person_id",
+    )
+    by_meeting: dict[int, list[int]] = {}
+    for iid, pid in rows:
+        by_meeting.setdefault(int(iid), []).append(int(pid))
+    for met in by_meeting.values():
+        if 2 <= len(met) <= W.MEETING_MAX_PEOPLE:
+            found += [(a, b) for i, a in enumerate(met) for b in met[i + 1 :]]
+    for table, a, b, stamp, key in (
+        ("request", "person_id", "referred_to_id", "answered_at", "answered"),
+        ("introduction", "a_id", "b_id", "updated_at", "intro_changes"),
+    ):
+        since = f" AND {stamp} >= '{was[key]}'" if was[key] != "None" else ""
+        if "'" in was[key]:
+            return None
+        sql = f"SELECT {a}, {b} FROM {table} WHERE {b} IS NOT NULL{since}"
+        found += [(int(x), int(y)) for x, y in _rows(session, sql)]
+    pairs = np.array(sorted({(min(p), max(p)) for p in found if p[0] != p[1]}), dtype=np.int64)
+    return pairs.reshape(-1, 2), {p for pair in knows for p in pair}
+
+
+def _relinked(session: Session, old: Graph, ids: I64, pairs: I64) -> dict[str, Any] | None:
+    """The old links with those of `pairs` (person ids) recomputed from their evidence, or
+    None if one of them is gone (evidence is only ever added here: rebuild)."""
+    n = len(ids)
+    a, b = _nodes(ids, pairs[:, 0]), _nodes(ids, pairs[:, 1])
+    ok = (a >= 0) & (b >= 0)
+    x, y = np.minimum(a, b)[ok], np.maximum(a, b)[ok]
+    persons = np.unique(pairs[ok].ravel()).tolist()
+    ev = _evidence(session, persons) if persons else np.zeros((0, 4))
+    if len(ev):  # evidence between these people, of the pairs concerned only
+        base = int(max(ev[:, :2].max(), pairs.max())) + 1
+        a_ev, b_ev = ev[:, 0].astype(np.int64), ev[:, 1].astype(np.int64)
+        key = np.minimum(a_ev, b_ev) * base + np.maximum(a_ev, b_ev)
+        ev = ev[np.isin(key, pairs[:, 0] * base + pairs[:, 1])]
+    new = {
+        (int(lo), int(hi)): (float(v), int(k))
+        for lo, hi, v, k in zip(*_links(ids, ev), strict=True)
+    }
+    ptr = np.concatenate([old.src_ptr, np.full(n - old.n, old.src_ptr[-1])])
+    strength, how = old.strength.copy(), old.how.copy()
+    adds: list[tuple[int, int, int, int, float, int]] = []  # position, source, part, ...
+    for u, v in zip(x.tolist(), y.tolist(), strict=True):
+        link = new.get((u, v))
+        for src, other in ((u, v), (v, u)):
+            # A node's entries: bigger neighbours ascending, then smaller ones ascending.
+            start = int(ptr[src])
+            block = old.dst[start : int(ptr[src + 1])]
+            bigger = int(np.count_nonzero(block > src))
+            part = 0 if other > src else 1
+            first = start if part == 0 else start + bigger
+            side = block[:bigger] if part == 0 else block[bigger:]
+            at = int(np.searchsorted(side, other))
+            if at < side.size and side[at] == other:
+                if link is None:
+                    return None
+                strength[first + at], how[first + at] = link
+            elif link is not None:
+                adds.append((first + at, src, part, other, *link))
+    if not adds:
+        return {"dst": old.dst, "strength": strength, "how": how, "src_ptr": ptr}
+    adds.sort()
+    where = np.array([p for p, *_ in adds], dtype=np.int64)
+    grow = np.bincount([src for _, src, *_ in adds], minlength=n)
+    return {
+        "dst": np.insert(old.dst, where, [o for *_, o, _, _ in adds]).astype(np.int64),
+        "strength": np.insert(strength, where, [v for *_, v, _ in adds]).astype(np.float64),
+        "how": np.insert(how, where, [k for *_, k in adds]).astype(np.int8),
+        "src_ptr": ptr + np.concatenate([[0], np.cumsum(grow)]).astype(np.int64),
+    }
 
 
 # -- caching ------------------------------------------------------------------------------
@@ -346,8 +485,21 @@ _GRAPH_PARTS: dict[str, str] = {
 }
 _GRAPH_SQL = "SELECT " + ", ".join(_GRAPH_PARTS.values())
 _PARTS = tuple(_GRAPH_PARTS)
-# What adding people (with roles at organisations, old or new) changes, and nothing else.
+# What adding people (with roles at organisations, old or new) changes; what adding
+# evidence between people changes (`_extend` follows both; anything else rebuilds).
 _GROWTH = frozenset({"people", "roles", "orgs"})
+_EVIDENCE = frozenset({"knows", "meetings", "requests", "answered", "intros", "intro_changes"})
+_MEMBERSHIP_FIELDS = (
+    "mem_node",
+    "mem_hub",
+    "mem_half",
+    "mem_current",
+    "node_ptr",
+    "by_hub",
+    "hub_ptr",
+    "hub_org",
+)
+_PENDING: dict[str, set[int]] = {}  # per database: people whose kept ties must be renewed
 # What the ties also read: every interaction (tie strength and who you have met).
 _ACTIVITY_SQL = "SELECT MAX(id) FROM interaction"
 _MEMORY: dict[str, tuple[Graph, dict[str, F64]]] = {}
@@ -457,12 +609,19 @@ def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
     else:
         grown = _extend(session, held[0], fp) if held is not None else None
         if grown is not None and held is not None:
+            g, knew = grown
             # Newcomers have no history before the ties' latest interaction: a tie of 0.
-            extra = grown.n - held[0].n
-            entry = (grown, {k: np.concatenate([v, np.zeros(extra)]) for k, v in held[1].items()})
+            # Those with new knows-edges have new mutual contacts: renewed by `ties`.
+            extra = g.n - held[0].n
+            entry = (g, {k: np.concatenate([v, np.zeros(extra)]) for k, v in held[1].items()})
+            if knew:
+                _PENDING.setdefault(url, set()).update(knew)
         else:
             entry = (_build(session, fp), {})
-        if len(entry[0].src) >= DISK_CACHE_MIN_EDGES:
+            _PENDING.pop(url, None)
+        # With ties still to renew, `ties` saves once they are (a file must not hold
+        # stale ones: the next process would take them as they are).
+        if len(entry[0].src) >= DISK_CACHE_MIN_EDGES and not _PENDING.get(url):
             _save_disk(path, entry[0], entry[1])
     _MEMORY[url] = entry
     return entry
@@ -502,9 +661,12 @@ def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None)
     key = f"{day}|{activity}"
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     held = _MEMORY.get(url)
-    if held and held[0] is g and key in held[1]:
+    pending = _PENDING.get(url, set()) if held and held[0] is g else set()
+    if held and held[0] is g and key in held[1] and not pending:
         return held[1][key]
-    values = _renewed(session, g, held[1] if held and held[0] is g else {}, day, activity, when)
+    kept = held[1] if held and held[0] is g else {}
+    values = _renewed(session, g, kept, day, activity, when, pending)
+    _PENDING.pop(url, None)
     if values is None:
         values = np.zeros(g.n)
         _put(values, g, tie_strengths(session, when))
@@ -525,10 +687,16 @@ def _put(values: F64, g: Graph, scores: dict[int, float]) -> None:
 
 
 def _renewed(
-    session: Session, g: Graph, kept: dict[str, F64], day: str, activity: str, when: dt.datetime
+    session: Session,
+    g: Graph,
+    kept: dict[str, F64],
+    day: str,
+    activity: str,
+    when: dt.datetime,
+    pending: set[int],
 ) -> F64 | None:
-    """The kept ties of the same day with the people of newer interactions recomputed, or
-    None when there is nothing to start from."""
+    """The kept ties of the same day with the people of newer interactions (and those
+    `pending`) recomputed, or None when there is nothing to start from."""
     if len(kept) != 1:
         return None
     old_key, old = next(iter(kept.items()))
@@ -538,7 +706,7 @@ def _renewed(
     if int(activity) < int(old_activity):
         return None  # interactions were deleted: start again
     newer = f"SELECT DISTINCT person_id FROM participant WHERE interaction_id > {int(old_activity)}"
-    touched = [int(r[0]) for r in _rows(session, newer)]
+    touched = sorted({int(r[0]) for r in _rows(session, newer)} | pending)
     values = old.copy()
     nodes = g.nodes(np.array(touched, dtype=np.int64))
     values[nodes[nodes >= 0]] = 0.0
