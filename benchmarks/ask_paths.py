@@ -9,7 +9,8 @@ knows table up to 500,000 edges, then measures:
 - whole process, the first `path` after each common kind of write (on a copy of the
   database): a one-to-one `log` (only the ties of the person in it are renewed), a person
   edit of notes and tags (the cache stays), new people with and without an organisation,
-  a new knows-edge, a meeting of three (the graph is extended), a removal (rebuilt);
+  a new knows-edge, a meeting of three, a removal (the graph is extended), a merge
+  (rebuilt);
 - inside a running process (as the web app runs them): each call after a first one.
 
 Wall time is reported with the CPU time the process used: the machine this runs on is
@@ -154,7 +155,8 @@ def writes(t: dict[str, str]) -> dict[str, list[str]]:
             "--date",
             "2025-05-21",
         ],
-        "person remove (a rebuild)": ["person", "remove", "31340"],
+        "person remove": ["person", "remove", "31340"],
+        "person merge (a rebuild)": ["person", "merge", "31341", "31342"],
     }
 
 

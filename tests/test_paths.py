@@ -266,8 +266,19 @@ def test_adding_people_extends_the_graph_as_a_rebuild_would(
     expected = np.zeros(grown.n)
     paths._put(expected, grown, tie_strengths(session, NOW))
     assert tie.tolist() == expected.tolist()
-    # Anything else rebuilds: here a removal.
+    # A removal takes the person out, links and all; those who knew them lose a mutual
+    # contact (ties as of tomorrow count today's edges).
+    tomorrow = dt.datetime.now() + dt.timedelta(days=1)
+    paths.ties(session, paths.graph(session), tomorrow)
     people.remove(session, c)
+    shrunk = paths.graph(session)
+    assert _same_graph(shrunk, build(session, paths.fingerprint(session)))
+    assert not built
+    expected = np.zeros(shrunk.n)
+    paths._put(expected, shrunk, tie_strengths(session, tomorrow))
+    assert paths.ties(session, shrunk, tomorrow).tolist() == expected.tolist()
+    # What may move evidence between people rebuilds: here a merge.
+    people.merge(session, a, b)
     assert _same_graph(paths.graph(session), build(session, paths.fingerprint(session)))
     assert built
 
@@ -308,11 +319,11 @@ def test_new_evidence_between_people_relinks_only_them_as_a_rebuild_would(
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_random_additions_extend_the_graph_exactly(
+def test_random_changes_extend_the_graph_exactly(
     seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Random networks, then random new people, edges and meetings: the extended graph
-    is the rebuilt one, array for array."""
+    """Random networks, then random new and removed people, new edges and meetings: the
+    extended graph is the rebuilt one, array for array."""
     import random
 
     from goodwill.db import open_store
@@ -341,6 +352,9 @@ def test_random_additions_extend_the_graph_exactly(
             build, built = paths._build, []
             monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
             for _ in range(3):
+                for gone in rng.sample(crowd, rng.randint(0, 2)):  # someone added and
+                    people.remove(s, gone)  # removed between two looks rebuilds: not here
+                    crowd.remove(gone)
                 crowd += [people.add(s, f"New{len(crowd)} Q") for _ in range(rng.randint(0, 2))]
                 grow()
                 s.flush()

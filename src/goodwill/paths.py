@@ -323,13 +323,13 @@ def _memberships(session: Session, ids: I64) -> dict[str, Any]:
     }
 
 
-def _extend(session: Session, old: Graph, fingerprint: str) -> tuple[Graph, set[int]] | None:
-    """The graph after people were added (with roles at organisations, old or new),
-    roles changed, or evidence added between people already in it (knows-edges,
-    meetings, referrals, introductions): the newcomers are appended, the links of the
-    pairs concerned are recomputed from their own evidence, the memberships read again.
-    Also who has new knows-edges (their ties count mutual contacts). None when anything
-    else changed (a removal, a merge, an edge changed in place...): rebuild."""
+def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
+    """The graph after people were added (with roles at organisations, old or new) or
+    removed, roles changed, or evidence added between people (knows-edges, meetings,
+    referrals, introductions): newcomers are appended, the removed taken out with their
+    links, the links of the pairs concerned recomputed from their own evidence, and the
+    memberships read again. None when anything else changed (a merge, an edge changed in
+    place, who met whom through whom...): rebuild."""
     was, now = _parts(old.fingerprint), _parts(fingerprint)
     if not was or not now:
         return None
@@ -339,36 +339,94 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> tuple[Graph, set[
     # people: count / largest id / removed count / removed ids / you / met-through / the
     # first one's creation (another database at the same place differs there).
     p_was, p_now = was["people"].split("/"), now["people"].split("/")
-    if len(p_was) != 7 or len(p_now) != 7 or p_was[2:] != p_now[2:]:
+    if len(p_was) != 7 or len(p_now) != 7 or p_was[4:] != p_now[4:]:
         return None
     if not (p_was[0].isdigit() and p_was[1].isdigit() and p_now[0].isdigit()):
         return None
-    new = _person_ids(session, after=int(p_was[1]))
-    if len(new) != int(p_now[0]) - int(p_was[0]) or (old.n and new.size and new[0] <= old.ids[-1]):
+    last = int(p_was[1])
+    renew: set[int] = set()
+    base, kept = old, np.arange(old.n)
+    if p_was[2:4] != p_now[2:4]:  # someone was removed
+        active = _person_ids(session)
+        new, stay = active[active > last], active[active <= last]
+        keep = np.isin(old.ids, stay)
+        gone = old.ids[~keep]
+        if int(keep.sum()) != stay.size or gone.size == 0 or _merged(session, gone):
+            return None  # someone came back, or was merged into someone else
+        base, kept = _dropped(old, keep), np.flatnonzero(keep)
+        renew |= _knows_neighbours(session, gone)
+    else:
+        new = _person_ids(session, after=last)
+    if len(new) != int(p_now[0]) - int(p_was[0]) or (base.n and new.size and new[0] <= last):
         return None
-    ids = np.concatenate([old.ids, new])
+    ids = np.concatenate([base.ids, new])
     links: dict[str, Any] = {
-        "dst": old.dst,
-        "strength": old.strength,
-        "how": old.how,
-        "src_ptr": np.concatenate([old.src_ptr, np.full(new.size, old.src_ptr[-1])]),
+        "dst": base.dst,
+        "strength": base.strength,
+        "how": base.how,
+        "src_ptr": np.concatenate([base.src_ptr, np.full(new.size, base.src_ptr[-1])]),
     }
-    knew: set[int] = set()
     if changed & _EVIDENCE:
         found = _new_pairs(session, was)
         if found is None:
             return None
         pairs, knew = found
-        relinked = _relinked(session, old, ids, pairs)
+        relinked = _relinked(session, base, ids, pairs)
         if relinked is None:
             return None
-        links = relinked
+        links, renew = relinked, renew | knew
     members = (
         _memberships(session, ids)
         if changed & _GROWTH
         else {f: getattr(old, f) for f in _MEMBERSHIP_FIELDS}
     )
-    return Graph(ids=ids, **links, **members, fingerprint=fingerprint), knew
+    graph = Graph(ids=ids, **links, **members, fingerprint=fingerprint)
+    return _Extended(graph, kept, renew)
+
+
+@dataclass
+class _Extended:
+    graph: Graph
+    kept: I64  # the old nodes still in it, in order (then the newcomers)
+    renew: set[int]  # people whose ties must be recomputed (their mutual contacts changed)
+
+    def ties(self, old: dict[str, F64]) -> dict[str, F64]:
+        """Kept ties carried over: the removed dropped, newcomers at 0 (they have no
+        history before the ties' latest interaction)."""
+        extra = self.graph.n - self.kept.size
+        return {k: np.concatenate([v[self.kept], np.zeros(extra)]) for k, v in old.items()}
+
+
+def _merged(session: Session, ids: I64) -> bool:
+    listed = ", ".join(str(int(i)) for i in ids)
+    sql = f"SELECT COUNT(*) FROM person WHERE merged_into_id IS NOT NULL AND id IN ({listed})"
+    return bool(_rows(session, sql)[0][0])
+
+
+def _knows_neighbours(session: Session, ids: I64) -> set[int]:
+    """Who has a knows-edge with one of `ids` (their mutual contacts change with them)."""
+    listed = ", ".join(str(int(i)) for i in ids)
+    rows = _rows(
+        session, f"SELECT a_id, b_id FROM knows WHERE a_id IN ({listed}) OR b_id IN ({listed})"
+    )
+    return {int(p) for row in rows for p in row} - {int(i) for i in ids}
+
+
+def _dropped(old: Graph, keep: NDArray[np.bool_]) -> Graph:
+    """The graph without the nodes not kept, and their links and memberships."""
+    remap = np.cumsum(keep) - 1
+    ok = keep[old.src] & keep[old.dst]
+    n = int(keep.sum())
+    grow = np.bincount(remap[old.src[ok]], minlength=n)
+    return Graph(
+        ids=old.ids[keep],
+        dst=remap[old.dst[ok]].astype(np.int64),
+        strength=old.strength[ok],
+        how=old.how[ok],
+        src_ptr=np.concatenate([[0], np.cumsum(grow)]).astype(np.int64),
+        **{f: getattr(old, f) for f in _MEMBERSHIP_FIELDS},  # read again by the caller
+        fingerprint=old.fingerprint,
+    )
 
 
 def _new_pairs(session: Session, was: dict[str, str]) -> tuple[I64, set[int]] | None:
@@ -609,13 +667,9 @@ def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
     else:
         grown = _extend(session, held[0], fp) if held is not None else None
         if grown is not None and held is not None:
-            g, knew = grown
-            # Newcomers have no history before the ties' latest interaction: a tie of 0.
-            # Those with new knows-edges have new mutual contacts: renewed by `ties`.
-            extra = g.n - held[0].n
-            entry = (g, {k: np.concatenate([v, np.zeros(extra)]) for k, v in held[1].items()})
-            if knew:
-                _PENDING.setdefault(url, set()).update(knew)
+            entry = (grown.graph, grown.ties(held[1]))
+            if grown.renew:  # renewed by `ties`, the next time it is asked
+                _PENDING.setdefault(url, set()).update(grown.renew)
         else:
             entry = (_build(session, fp), {})
             _PENDING.pop(url, None)
