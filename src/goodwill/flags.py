@@ -227,6 +227,8 @@ def _one_way_snubs(
         .where(x.id.in_(snub_ids))
         .order_by(x.occurred_at, x.id)
     ).all()
+    if not snubs:  # most people: no need to read what came back
+        return []
     # The last thing back from each of their people, in one pass over the window's
     # covering index. ("+ 0": with an indexable person_id, SQLite would rather seek each
     # person's whole history, far slower for someone with many exchanges.)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import interactions, people
 from goodwill.db import Store, open_store
-from goodwill.models import Interaction
+from goodwill.models import Interaction, Person
 from goodwill.web import memo
 from goodwill.web.memo import Memo, Versions
 from tests.web.conftest import NOW, Web, make_app
@@ -152,6 +152,64 @@ def test_a_failed_computation_is_an_error_for_its_requests_only(cache: Memo) -> 
     with pytest.raises(ValueError):
         cache.get("n", broken, heavy=True)
     assert cache.get("n", count, heavy=True) == 0
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_write_recomputes_the_heavy_figures_in_use_ahead_of_the_next_page(
+    store: Store, cache: Memo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def counted(name: str, s: Session) -> int:
+        calls.append(name)
+        return count(s)
+
+    heavy, light = partial(counted, "heavy"), partial(counted, "light")
+    assert cache.get("heavy", heavy, heavy=True) == 0
+    assert cache.get("light", light) == 0
+    assert cache.refresh_ahead() == 0  # nothing changed: nothing to do
+    log_one(store)
+    assert cache.refresh_ahead() == 1  # the heavy figure only: light ones wait for a page
+    assert wait_for(lambda: calls.count("heavy") == 2)
+    assert cache.get("heavy", heavy, "writer", heavy=True) == 1  # ready: no third run
+    assert calls == ["heavy", "light", "heavy"]
+    # A figure no page asked for lately is left alone.
+    monkeypatch.setattr(memo, "REFRESH_AHEAD_SECONDS", 0.0)
+    log_one(store)
+    assert cache.refresh_ahead() == 0
+    assert cache.get("heavy", heavy, "writer", heavy=True) == 2
+
+
+def test_the_app_recomputes_ahead_after_its_own_writes_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int | None] = []
+    monkeypatch.setattr(Memo, "refresh_ahead", lambda self, version=None: seen.append(version))
+    web = Web(make_app(store))
+    try:
+        web.get("/")
+        web.get("/log")
+        assert seen == []
+        who = people_ids(store)[0]
+        r = web.form("/log", {"person_id": str(who), "kind": "call", "date": ""})
+        assert r.status_code == 303 and len(seen) == 1
+        refused = web.post("/log", data={"person_id": str(who), "kind": "call"})  # no token
+        assert refused.status_code == 403 and len(seen) == 1
+    finally:
+        web.close()
+
+
+def people_ids(store: Store) -> list[int]:
+    with store.session() as s:
+        if not s.scalar(select(func.count()).select_from(Person)):
+            people.add(s, "Sam Lee")
+        return list(s.scalars(select(Person.id)))
 
 
 def test_after_logging_in_the_browser_today_shows_it(store: Store) -> None:

@@ -10,6 +10,9 @@
   (`Versions.may_serve_stale`): only when every change since was a write made through
   this app by *another* browser, less than `STALE_SECONDS` ago. A browser's own writes,
   and changes from outside the app, always show on its next page.
+- After a write through this app, the heavy figures pages asked for lately are recomputed
+  at once (`Memo.refresh_ahead`), not when the next page asks: the writer's next Today or
+  map is usually ready by the time it is requested instead of waiting for the whole run.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ T = TypeVar("T")
 STALE_SECONDS = 2.0
 # Writes remembered for that rule (older ones are too old to matter).
 WRITES_KEPT = 1000
+# After a write, heavy figures a page asked for within this many seconds are recomputed
+# straight away (the others wait for a page to ask: nobody may be looking at them).
+REFRESH_AHEAD_SECONDS = 120.0
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
@@ -149,6 +155,8 @@ class Versions:
 class _Entry:
     version: int
     value: Any
+    compute: Callable[[Session], Any] | None = None  # set for heavy figures (refresh-ahead)
+    used: float = field(default_factory=time.monotonic)  # when a page last asked for it
 
 
 # The compute process's own store (one per process: spawned, it shares nothing).
@@ -210,6 +218,7 @@ class ComputeProcess:
 @dataclass
 class _Job:
     compute: Callable[[Session], Any]
+    heavy: bool = False
     future: Future[Any] = field(default_factory=Future)
     version: int = -1  # read when it starts, just before its session: the value is that new
 
@@ -257,6 +266,9 @@ class Memo:
             entry = self._items.get(key)
             if entry is not None:
                 self._items.move_to_end(key)
+                entry.used = time.monotonic()
+                if heavy:
+                    entry.compute = compute
                 if entry.version == version:
                     return entry.value  # type: ignore[no-any-return]
                 if self.versions.may_serve_stale(entry.version, version, browser):
@@ -267,7 +279,7 @@ class Memo:
             if running is not None and running.version >= version:
                 job = running
             elif heavy:
-                job = self._refresh(key, compute, version)
+                job = self._refresh(key, compute, version, heavy=True)
                 if key in self._queued:  # a page waits for it: before background refreshes
                     self._queued.move_to_end(key, last=False)
             else:
@@ -279,14 +291,39 @@ class Memo:
         self._keep(key, version, value)
         return value
 
-    def _refresh(self, key: Hashable, compute: Callable[[Session], Any], version: int) -> _Job:
+    def refresh_ahead(self, version: int | None = None) -> int:
+        """Queue a recomputation of every heavy figure a page asked for lately (called after
+        a write through this app changed the data); how many were queued. Cheap: the runs
+        happen on the memo's thread (in the compute process when there is one), one per
+        figure however many writes arrive meanwhile."""
+        if version is None:
+            version = self.versions.current()
+        since = time.monotonic() - REFRESH_AHEAD_SECONDS
+        queued = 0
+        with self._lock:
+            if self._closed:
+                return 0
+            for key, entry in self._items.items():
+                if entry.compute is not None and entry.version < version and entry.used >= since:
+                    self._refresh(key, entry.compute, version, heavy=True)
+                    queued += 1
+        return queued
+
+    def _refresh(
+        self,
+        key: Hashable,
+        compute: Callable[[Session], Any],
+        version: int,
+        *,
+        heavy: bool = False,
+    ) -> _Job:
         """The run that will give `key` at `version` or later (the caller holds the lock)."""
         running = self._running.get(key)
         if running is not None and running.version >= version:
             return running
         job = self._queued.get(key)
         if job is None:
-            job = self._queued[key] = _Job(compute)
+            job = self._queued[key] = _Job(compute, heavy=heavy)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._work, name="goodwill-memo", daemon=True
@@ -311,7 +348,7 @@ class Memo:
                 self._forget(key, job)
                 job.future.set_exception(exc)
             else:
-                self._keep(key, job.version, value)
+                self._keep(key, job.version, value, job.compute if job.heavy else None)
                 self._forget(key, job)
                 job.future.set_result(value)
 
@@ -321,11 +358,20 @@ class Memo:
         with self.store.session() as s:
             return compute(s)
 
-    def _keep(self, key: Hashable, version: int, value: Any) -> None:
+    def _keep(
+        self,
+        key: Hashable,
+        version: int,
+        value: Any,
+        compute: Callable[[Session], Any] | None = None,
+    ) -> None:
         with self._lock:
             entry = self._items.get(key)
             if entry is None or entry.version <= version:
-                self._items[key] = _Entry(version, value)
+                new = _Entry(version, value, compute or (entry.compute if entry else None))
+                if entry is not None:
+                    new.used = entry.used  # a background run is not a page asking
+                self._items[key] = new
                 self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -356,11 +402,13 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 class TrackWrites:
     """Notes which version each write request of a browser made, before its answer leaves
-    (so the browser's next page, which can only come after, knows to wait for it)."""
+    (so the browser's next page, which can only come after, knows to wait for it), and
+    starts recomputing the heavy figures in use when the data changed."""
 
-    def __init__(self, app: ASGIApp, versions: Versions) -> None:
+    def __init__(self, app: ASGIApp, memo: Memo) -> None:
         self.app = app
-        self.versions = versions
+        self.memo = memo
+        self.versions = memo.versions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in UNSAFE:
@@ -372,7 +420,10 @@ class TrackWrites:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 browser = str(scope.get("state", {}).get("csrf_seed", ""))
-                self.versions.wrote(browser, before, self.versions.current())
+                after = self.versions.current()
+                self.versions.wrote(browser, before, after)
+                if after != before:
+                    self.memo.refresh_ahead(after)
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
