@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from goodwill import interactions, people
 from goodwill.db import Store, open_store
-from goodwill.models import Interaction, Person
+from goodwill.models import ContactDirty, Interaction, Person
 from goodwill.web import memo
+from goodwill.web.guard import CSRF_COOKIE
 from goodwill.web.memo import Memo, Versions
 from tests.web.conftest import NOW, Web, make_app
 from tests.web.test_today_page import action_ids, owed
@@ -203,6 +204,33 @@ def test_the_app_recomputes_ahead_after_its_own_writes_only(
         assert refused.status_code == 403 and len(seen) == 1
     finally:
         web.close()
+
+
+def test_a_write_leaves_nothing_for_the_next_page_to_commit(store: Store) -> None:
+    """The contact summary of a write is brought up to date by the write itself: the next
+    page reading tie strength commits nothing, and every step is the writer's own (so other
+    browsers may be shown the figures from just before, and only the writer waits)."""
+    who = people_ids(store)[0]
+    app = make_app(store)
+    writer, reader = Web(app), Web(app)
+    versions: Versions = app.state.memo.versions
+    try:
+        token = writer.csrf()
+        before = versions.current()
+        r = writer.post("/log", data={"csrf_token": token, "person_id": str(who), "kind": "call"})
+        assert r.status_code == 303
+        with store.session() as s:
+            assert s.scalar(select(func.count()).select_from(ContactDirty)) == 0
+        after = versions.current()
+        assert reader.get(f"/people/{who}").status_code == 200
+        assert reader.get("/people").status_code == 200
+        assert versions.current() == after
+        seed = writer.client.cookies[CSRF_COOKIE]
+        assert not versions.may_serve_stale(before, after, seed)
+        assert versions.may_serve_stale(before, after, "another browser")
+    finally:
+        writer.close()
+        reader.close()
 
 
 def people_ids(store: Store) -> list[int]:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sqlite3
 import threading
@@ -28,14 +29,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from goodwill import strength
 from goodwill.db import Store
 from goodwill.models import ActionState, Exchange, Interaction, Knows, Person, Request, Setting
 
 T = TypeVar("T")
+log = logging.getLogger("goodwill.web")
 
 # How long another browser's write may go unseen while the page is recomputed.
 STALE_SECONDS = 2.0
@@ -403,7 +407,13 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class TrackWrites:
     """Notes which version each write request of a browser made, before its answer leaves
     (so the browser's next page, which can only come after, knows to wait for it), and
-    starts recomputing the heavy figures in use when the data changed."""
+    starts recomputing the heavy figures in use when the data changed.
+
+    A write leaves the contact summary (derived rows that readers otherwise bring up to
+    date lazily, committing them) current before its answer leaves: else the first page to
+    read it would commit a second change nobody can attribute, and every browser would
+    wait for the whole-network figures to be computed twice.
+    """
 
     def __init__(self, app: ASGIApp, memo: Memo) -> None:
         self.app = app
@@ -420,10 +430,20 @@ class TrackWrites:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 browser = str(scope.get("state", {}).get("csrf_seed", ""))
-                after = self.versions.current()
-                self.versions.wrote(browser, before, after)
-                if after != before:
+                wrote = self.versions.current()
+                self.versions.wrote(browser, before, wrote)
+                if wrote != before:
+                    await anyio.to_thread.run_sync(self._settle)
+                    after = self.versions.current()
+                    self.versions.wrote(browser, wrote, after)  # the summary of its write
                     self.memo.refresh_ahead(after)
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+    def _settle(self) -> None:
+        try:
+            with self.memo.store.session() as s:
+                strength.refresh_summary(s)
+        except Exception:  # a busy database: the next reader brings it up to date instead
+            log.warning("could not bring the contact summary up to date", exc_info=True)
