@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session
@@ -419,6 +420,8 @@ class TrackWrites:
         self.app = app
         self.memo = memo
         self.versions = memo.versions
+        # Threads of its own: a write does not queue a second time behind the pages.
+        self._limiter: anyio.CapacityLimiter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in UNSAFE:
@@ -433,7 +436,9 @@ class TrackWrites:
                 wrote = self.versions.current()
                 self.versions.wrote(browser, before, wrote)
                 if wrote != before:
-                    await anyio.to_thread.run_sync(self._settle)
+                    if self._limiter is None:
+                        self._limiter = anyio.CapacityLimiter(2)
+                    await anyio.to_thread.run_sync(self._settle, limiter=self._limiter)
                     after = self.versions.current()
                     self.versions.wrote(browser, wrote, after)  # the summary of its write
                     self.memo.refresh_ahead(after)
