@@ -235,19 +235,19 @@ def _one_way_snubs(
     ).all()
     if not snubs:  # most people: no need to read what came back
         return []
-    # The last thing back from each of their people, in one pass over the window's
-    # covering index. ("+ 0": with an indexable person_id, SQLite would rather seek each
-    # person's whole history, far slower for someone with many exchanges.)
-    snubbed_people = select(inner.person_id).where(inner.id.in_(snub_ids))
+    # The last thing back from each of their people. For everyone: one pass over the
+    # window's covering index ("+ 0": with an indexable person_id, SQLite would rather seek
+    # each person's whole history, far slower over many people with many exchanges). For
+    # a few people (a page, a person), those people's own rows: far less than the window.
+    if ids is None:
+        whose = (x.person_id + 0).in_(select(inner.person_id).where(inner.id.in_(snub_ids)))
+    else:
+        whose = x.person_id.in_(sorted({pid for pid, *_ in snubs}))
     last_back = {
         pid: _dt(last)
         for pid, last in session.execute(
             select(x.person_id, func.max(x.occurred_at))
-            .where(
-                *_one_way_window(x, as_of),
-                _got(x) | _granted(x),
-                (x.person_id + 0).in_(snubbed_people),
-            )
+            .where(*_one_way_window(x, as_of), _got(x) | _granted(x), whose)
             .group_by(x.person_id)
         )
     }
