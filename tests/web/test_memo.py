@@ -3,6 +3,7 @@ browser's own write or a change made outside the app, stale for others only brie
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -144,6 +146,31 @@ def test_a_write_that_may_hide_another_change_is_not_trusted(
     log_one(store)
     versions.wrote("writer", before, versions.current())
     assert cache.get("n", count, "reader") == 2
+
+
+def test_a_page_on_the_event_loop_waits_without_a_thread_and_cannot_cancel_the_run(
+    store: Store, cache: Memo
+) -> None:
+    gate = threading.Event()
+
+    def slow(s: Session) -> int:
+        gate.wait(5)
+        return count(s)
+
+    async def scenario() -> tuple[list[int], int]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        waiters = [asyncio.ensure_future(cache.aget("n", slow, heavy=True)) for _ in range(3)]
+        await asyncio.sleep(0.2)
+        borrowed = limiter.borrowed_tokens  # the run is on the memo's thread, not a worker's
+        waiters[0].cancel()  # a browser gives up: the others still get the value
+        gate.set()
+        values = [await w for w in waiters[1:]]
+        light = await cache.aget("light", count)  # computed in a worker thread
+        return [*values, light], borrowed
+
+    values, borrowed = asyncio.run(scenario())
+    assert values == [0, 0, 0] and borrowed == 0
+    assert cache.get("n", count) == 0  # kept for the next page
 
 
 def test_a_failed_computation_is_an_error_for_its_requests_only(cache: Memo) -> None:

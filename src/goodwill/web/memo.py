@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import sqlite3
@@ -266,6 +267,43 @@ class Memo:
     ) -> T:
         """The value of `key` for the data now (or, by the rule above, just before), computed
         by `compute` in a session of its own when needed."""
+        version, found, job = self._lookup(key, compute, browser, heavy)
+        if found:
+            return found[0]  # type: ignore[no-any-return]
+        if job is not None:
+            return job.future.result()  # type: ignore[no-any-return]
+        return self._compute_now(key, compute, version)
+
+    async def aget(
+        self,
+        key: Hashable,
+        compute: Callable[[Session], T],
+        browser: str = "",
+        *,
+        heavy: bool = False,
+    ) -> T:
+        """`get` for a page running on the event loop: waiting for a heavy figure holds no
+        worker thread (those stay free for the pages that compute), and a light figure is
+        computed in a worker thread."""
+        version, found, job = self._lookup(key, compute, browser, heavy)
+        if found:
+            return found[0]  # type: ignore[no-any-return]
+        if job is not None:
+            # Shielded: a page given up (its browser gone) must not cancel the shared run.
+            return await asyncio.shield(asyncio.wrap_future(job.future))  # type: ignore[no-any-return]
+        return await anyio.to_thread.run_sync(self._compute_now, key, compute, version)
+
+    def _compute_now(self, key: Hashable, compute: Callable[[Session], T], version: int) -> T:
+        with self.store.session() as s:
+            value = compute(s)
+        self._keep(key, version, value)
+        return value
+
+    def _lookup(
+        self, key: Hashable, compute: Callable[[Session], Any], browser: str, heavy: bool
+    ) -> tuple[int, tuple[Any] | tuple[()], _Job | None]:
+        """(the version now, (the value,) if it may be shown now, else the run to wait for,
+        or None: compute it here)."""
         version = self.versions.current()
         with self._lock:
             entry = self._items.get(key)
@@ -275,10 +313,10 @@ class Memo:
                 if heavy:
                     entry.compute = compute
                 if entry.version == version:
-                    return entry.value  # type: ignore[no-any-return]
+                    return version, (entry.value,), None
                 if self.versions.may_serve_stale(entry.version, version, browser):
                     self._refresh(key, compute, version)
-                    return entry.value  # type: ignore[no-any-return]
+                    return version, (entry.value,), None
             running = self._running.get(key)
             job: _Job | None
             if running is not None and running.version >= version:
@@ -289,12 +327,7 @@ class Memo:
                     self._queued.move_to_end(key, last=False)
             else:
                 job = None
-        if job is not None:
-            return job.future.result()  # type: ignore[no-any-return]
-        with self.store.session() as s:
-            value = compute(s)
-        self._keep(key, version, value)
-        return value
+        return version, (), job
 
     def refresh_ahead(self, version: int | None = None) -> int:
         """Queue a recomputation of every heavy figure a page asked for lately (called after
