@@ -173,6 +173,24 @@ def test_a_page_on_the_event_loop_waits_without_a_thread_and_cannot_cancel_the_r
     assert cache.get("n", count) == 0  # kept for the next page
 
 
+def test_overlapping_writes_of_the_app_are_theirs_and_a_change_elsewhere_is_not(
+    store: Store, versions: Versions
+) -> None:
+    base = versions.begin_write("a")
+    assert versions.begin_write("b") == base
+    log_one(store)
+    log_one(store)  # both browsers' writes commit while both run
+    versions.end_write("a")
+    log_one(store)
+    end = versions.end_write("b")
+    assert end == base + 2
+    assert versions.may_serve_stale(base, end, "reader")  # another browser: briefly stale
+    assert not versions.may_serve_stale(base, end, "a")  # a writer: never
+    assert not versions.may_serve_stale(base, end, "b")
+    log_one(store)  # the command line: no write of the app running
+    assert not versions.may_serve_stale(base, versions.current(), "reader")
+
+
 def test_a_failed_computation_is_an_error_for_its_requests_only(cache: Memo) -> None:
     def broken(s: Session) -> int:
         raise ValueError("boom")

@@ -23,7 +23,7 @@ import multiprocessing
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -107,13 +107,19 @@ def _query_probe(store: Store) -> tuple[Callable[[], Hashable], Callable[[], Non
 
 @dataclass(frozen=True)
 class _Write:
-    browser: str
+    browsers: frozenset[str]  # whose write requests were running when it was seen
     at: float
 
 
 class Versions:
     """The version of the data as a growing number, and which changes this app's own
-    writes made (by which browser, when)."""
+    writes made (by which browser, when).
+
+    A change seen while write requests of this app are running is theirs: it is recorded
+    as made by those browsers (several, when their writes overlap). A change seen while
+    none is running was made elsewhere (the command line, an import) and is never served
+    stale.
+    """
 
     def __init__(self, store: Store) -> None:
         self._probe, self._close = _sqlite_probe(store) or _query_probe(store)
@@ -121,6 +127,7 @@ class Versions:
         self._seen: Hashable = object()
         self._version = 0
         self._writes: OrderedDict[int, _Write] = OrderedDict()
+        self._writing: Counter[str] = Counter()  # browsers with a write request running
 
     def current(self) -> int:
         with self._lock:
@@ -128,7 +135,31 @@ class Versions:
             if seen != self._seen:
                 self._seen = seen
                 self._version += 1
+                if self._writing:
+                    self._record(self._version, frozenset(self._writing))
             return self._version
+
+    def begin_write(self, browser: str) -> int:
+        """A write request of `browser` starts: the version before it (anything not yet
+        seen counts as made elsewhere), then its changes are seen as its own."""
+        version = self.current()
+        with self._lock:
+            self._writing[browser] += 1
+        return version
+
+    def end_write(self, browser: str) -> int:
+        """It is done (its answer is about to leave): the version with its changes."""
+        version = self.current()
+        with self._lock:
+            self._writing[browser] -= 1
+            if self._writing[browser] <= 0:
+                del self._writing[browser]
+        return version
+
+    def _record(self, version: int, browsers: frozenset[str]) -> None:
+        self._writes[version] = _Write(browsers, time.monotonic())
+        while len(self._writes) > WRITES_KEPT:
+            self._writes.popitem(last=False)
 
     def close(self) -> None:
         with self._lock:
@@ -140,9 +171,7 @@ class Versions:
         if after != before + 1:
             return
         with self._lock:
-            self._writes[after] = _Write(browser, time.monotonic())
-            while len(self._writes) > WRITES_KEPT:
-                self._writes.popitem(last=False)
+            self._record(after, frozenset({browser}))
 
     def may_serve_stale(self, computed_at: int, now_at: int, browser: str) -> bool:
         """May a value computed at version `computed_at` answer `browser` at `now_at`?"""
@@ -150,7 +179,7 @@ class Versions:
             return False
         with self._lock:
             since = [self._writes.get(v) for v in range(computed_at + 1, now_at + 1)]
-        if not since or any(w is None or w.browser == browser for w in since):
+        if not since or any(w is None or browser in w.browsers for w in since):
             return False
         first = since[0]
         assert first is not None
@@ -461,23 +490,28 @@ class TrackWrites:
             await self.app(scope, receive, send)
             return
         # On SQLite a pragma (microseconds); on PostgreSQL a quick indexed query, writes only.
-        before = self.versions.current()
+        browser = str(scope.get("state", {}).get("csrf_seed", ""))
+        before = self.versions.begin_write(browser)
+        ended = False
 
         async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                browser = str(scope.get("state", {}).get("csrf_seed", ""))
-                wrote = self.versions.current()
-                self.versions.wrote(browser, before, wrote)
-                if wrote != before:
+            nonlocal ended
+            if message["type"] == "http.response.start" and not ended:
+                if self.versions.current() != before:
                     if self._limiter is None:
                         self._limiter = anyio.CapacityLimiter(2)
                     await anyio.to_thread.run_sync(self._settle, limiter=self._limiter)
-                    after = self.versions.current()
-                    self.versions.wrote(browser, wrote, after)  # the summary of its write
+                ended = True
+                after = self.versions.end_write(browser)
+                if after != before:
                     self.memo.refresh_ahead(after)
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if not ended:  # no answer (the browser went away): it is done all the same
+                self.versions.end_write(browser)
 
     def _settle(self) -> None:
         try:
