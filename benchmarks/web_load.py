@@ -11,6 +11,11 @@ is what each client waited, from sending the request to having the whole answer;
 reported, per page and overall.
 
     PYTHONPATH=src /work/venv/bin/python benchmarks/web_load.py [--people N] [--requests N]
+    PYTHONPATH=src /work/venv/bin/python benchmarks/web_load.py --reuse --single 15
+
+`--single N` measures instead the CPU of single requests, one at a time and in process
+(httpx over ASGI, no server), N of each page after 3 to warm up: where the CPU goes per
+page, without the queueing of the load test.
 """
 
 from __future__ import annotations
@@ -182,6 +187,58 @@ async def client(
             out.append((label, ok, status, server_ms, client_ms, url))
 
 
+async def single(db: Path, data: dict[str, Any], per_page: int) -> dict[str, dict[str, float]]:
+    """CPU (and server time) of single requests per page, in process, one at a time."""
+    from goodwill.web import create_app
+
+    app = create_app(str(db))
+    rng = random.Random(5)
+    urls: dict[str, list[tuple[str, str]]] = {}
+    while len(urls) < 18 or min(len(v) for v in urls.values()) < per_page + 3:
+        label, method, url = make_request(rng, data)
+        if len(urls.setdefault(label, [])) < per_page + 3:
+            urls[label].append((method, url))
+    out: dict[str, dict[str, float]] = {}
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http,
+    ):
+        token = TOKEN_RE.search((await http.get("/log")).text)
+        assert token, "no CSRF token on /log"
+        for label in sorted(urls):
+            cpu: list[float] = []
+            server: list[float] = []
+            for i, (method, url) in enumerate(urls[label]):
+                started = time.process_time()
+                if method == "POST":
+                    form = {
+                        "csrf_token": token.group(1),
+                        "person_id": str(rng.choice(data["ids"])),
+                        "kind": "call",
+                        "summary": "load test",
+                        "gave": "info",
+                    }
+                    r = await http.post(url, data=form)
+                else:
+                    r = await http.get(url)
+                used = (time.process_time() - started) * 1000
+                timing = TIMING_RE.search(r.headers.get("server-timing", ""))
+                if i >= 3 and timing:  # after the warm-up
+                    cpu.append(used)
+                    server.append(float(timing.group(1)))
+            out[label] = {
+                "cpu_ms": round(statistics.fmean(cpu), 1),
+                "server_p50_ms": pct(server, 50),
+            }
+            print(
+                f"{label:<18} CPU {out[label]['cpu_ms']:>6} ms  server p50 "
+                f"{out[label]['server_p50_ms']:>6} ms",
+                flush=True,
+            )
+    return out
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -197,6 +254,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300.0, help="Stop after this long.")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--reuse", action="store_true", help="Reuse the database if it exists.")
+    parser.add_argument(
+        "--single",
+        type=int,
+        metavar="N",
+        help="Measure the CPU of N single requests per page in process instead.",
+    )
     args = parser.parse_args()
 
     WORK.mkdir(exist_ok=True)
@@ -204,6 +267,11 @@ def main() -> None:
     db = WORK / "web_load.db"
     print(f"building a demo database with {args.people:,} people…", flush=True)
     data = build_db(db, args.people, args.seed, args.reuse)
+    if args.single:
+        pages = asyncio.run(single(db, data, args.single))
+        result = {"date": dt.date.today().isoformat(), "people": args.people, "pages": pages}
+        (RESULTS / "web_single.json").write_text(json.dumps(result, indent=2) + "\n")
+        return
     port = free_port()
     proc = start_server(db, port)
     base = f"http://127.0.0.1:{port}"
