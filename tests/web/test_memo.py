@@ -13,6 +13,7 @@ from pathlib import Path
 
 import anyio.to_thread
 import pytest
+from anyio.from_thread import start_blocking_portal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -168,7 +169,8 @@ def test_a_page_on_the_event_loop_waits_without_a_thread_and_cannot_cancel_the_r
         light = await cache.aget("light", count)  # computed in a worker thread
         return [*values, light], borrowed
 
-    values, borrowed = asyncio.run(scenario())
+    with start_blocking_portal() as portal:  # a loop of its own (another may be running)
+        values, borrowed = portal.call(scenario)
     assert values == [0, 0, 0] and borrowed == 0
     assert cache.get("n", count) == 0  # kept for the next page
 
