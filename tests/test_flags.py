@@ -63,6 +63,12 @@ def test_one_way_refused_or_ignored_ask(session: Session) -> None:
     ]
     _log(session, eli, 5, got=["info"])  # something came back since: no longer one-way
     assert _kinds(session) == [("one_way", "Dana Kim")]
+    # For a few people (a page, a person), their own rows give the same answer.
+    for p in (dana, eli):
+        assert flags.compute(session, AS_OF, [p.id]) == [
+            f for f in flags.compute(session, AS_OF) if f.person_id == p.id
+        ]
+    assert [f.person for f in flags.compute(session, AS_OF, [dana.id, eli.id])] == ["Dana Kim"]
 
 
 def test_thanks_owed_after_two_days_until_thanked(session: Session) -> None:

@@ -391,6 +391,28 @@ def count(
     return int(session.scalar(stmt) or 0)
 
 
+def matching_ids(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    tag: str | None = None,
+    circle: str | None = None,
+    org: str | None = None,
+) -> set[int]:
+    """Which of `ids` `summaries` would list with these filters (one query): lets a ranked
+    list (search hits) be filtered and paged before the page's summaries are built."""
+    if not ids:
+        return set()
+    stmt = _filtered(
+        session,
+        _active(select(Person.id)).where(Person.id.in_(ids)),
+        tag=tag,
+        circle=circle,
+        org=org,
+    )
+    return set(session.scalars(stmt))
+
+
 def summaries(
     session: Session,
     *,

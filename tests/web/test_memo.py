@@ -3,21 +3,25 @@ browser's own write or a change made outside the app, stale for others only brie
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
+from anyio.from_thread import start_blocking_portal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from goodwill import interactions, people
 from goodwill.db import Store, open_store
-from goodwill.models import Interaction
+from goodwill.models import ContactDirty, Interaction, Person
 from goodwill.web import memo
+from goodwill.web.guard import CSRF_COOKIE
 from goodwill.web.memo import Memo, Versions
 from tests.web.conftest import NOW, Web, make_app
 from tests.web.test_today_page import action_ids, owed
@@ -145,6 +149,50 @@ def test_a_write_that_may_hide_another_change_is_not_trusted(
     assert cache.get("n", count, "reader") == 2
 
 
+def test_a_page_on_the_event_loop_waits_without_a_thread_and_cannot_cancel_the_run(
+    store: Store, cache: Memo
+) -> None:
+    gate = threading.Event()
+
+    def slow(s: Session) -> int:
+        gate.wait(5)
+        return count(s)
+
+    async def scenario() -> tuple[list[int], int]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        waiters = [asyncio.ensure_future(cache.aget("n", slow, heavy=True)) for _ in range(3)]
+        await asyncio.sleep(0.2)
+        borrowed = limiter.borrowed_tokens  # the run is on the memo's thread, not a worker's
+        waiters[0].cancel()  # a browser gives up: the others still get the value
+        gate.set()
+        values = [await w for w in waiters[1:]]
+        light = await cache.aget("light", count)  # computed in a worker thread
+        return [*values, light], borrowed
+
+    with start_blocking_portal() as portal:  # a loop of its own (another may be running)
+        values, borrowed = portal.call(scenario)
+    assert values == [0, 0, 0] and borrowed == 0
+    assert cache.get("n", count) == 0  # kept for the next page
+
+
+def test_overlapping_writes_of_the_app_are_theirs_and_a_change_elsewhere_is_not(
+    store: Store, versions: Versions
+) -> None:
+    base = versions.begin_write("a")
+    assert versions.begin_write("b") == base
+    log_one(store)
+    log_one(store)  # both browsers' writes commit while both run
+    versions.end_write("a")
+    log_one(store)
+    end = versions.end_write("b")
+    assert end == base + 2
+    assert versions.may_serve_stale(base, end, "reader")  # another browser: briefly stale
+    assert not versions.may_serve_stale(base, end, "a")  # a writer: never
+    assert not versions.may_serve_stale(base, end, "b")
+    log_one(store)  # the command line: no write of the app running
+    assert not versions.may_serve_stale(base, versions.current(), "reader")
+
+
 def test_a_failed_computation_is_an_error_for_its_requests_only(cache: Memo) -> None:
     def broken(s: Session) -> int:
         raise ValueError("boom")
@@ -152,6 +200,91 @@ def test_a_failed_computation_is_an_error_for_its_requests_only(cache: Memo) -> 
     with pytest.raises(ValueError):
         cache.get("n", broken, heavy=True)
     assert cache.get("n", count, heavy=True) == 0
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_write_recomputes_the_heavy_figures_in_use_ahead_of_the_next_page(
+    store: Store, cache: Memo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def counted(name: str, s: Session) -> int:
+        calls.append(name)
+        return count(s)
+
+    heavy, light = partial(counted, "heavy"), partial(counted, "light")
+    assert cache.get("heavy", heavy, heavy=True) == 0
+    assert cache.get("light", light) == 0
+    assert cache.refresh_ahead() == 0  # nothing changed: nothing to do
+    log_one(store)
+    assert cache.refresh_ahead() == 1  # the heavy figure only: light ones wait for a page
+    assert wait_for(lambda: calls.count("heavy") == 2)
+    assert cache.get("heavy", heavy, "writer", heavy=True) == 1  # ready: no third run
+    assert calls == ["heavy", "light", "heavy"]
+    # A figure no page asked for lately is left alone.
+    monkeypatch.setattr(memo, "REFRESH_AHEAD_SECONDS", 0.0)
+    log_one(store)
+    assert cache.refresh_ahead() == 0
+    assert cache.get("heavy", heavy, "writer", heavy=True) == 2
+
+
+def test_the_app_recomputes_ahead_after_its_own_writes_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int | None] = []
+    monkeypatch.setattr(Memo, "refresh_ahead", lambda self, version=None: seen.append(version))
+    web = Web(make_app(store))
+    try:
+        web.get("/")
+        web.get("/log")
+        assert seen == []
+        who = people_ids(store)[0]
+        r = web.form("/log", {"person_id": str(who), "kind": "call", "date": ""})
+        assert r.status_code == 303 and len(seen) == 1
+        refused = web.post("/log", data={"person_id": str(who), "kind": "call"})  # no token
+        assert refused.status_code == 403 and len(seen) == 1
+    finally:
+        web.close()
+
+
+def test_a_write_leaves_nothing_for_the_next_page_to_commit(store: Store) -> None:
+    """The contact summary of a write is brought up to date by the write itself: the next
+    page reading tie strength commits nothing, and every step is the writer's own (so other
+    browsers may be shown the figures from just before, and only the writer waits)."""
+    who = people_ids(store)[0]
+    app = make_app(store)
+    writer, reader = Web(app), Web(app)
+    versions: Versions = app.state.memo.versions
+    try:
+        token = writer.csrf()
+        before = versions.current()
+        r = writer.post("/log", data={"csrf_token": token, "person_id": str(who), "kind": "call"})
+        assert r.status_code == 303
+        with store.session() as s:
+            assert s.scalar(select(func.count()).select_from(ContactDirty)) == 0
+        after = versions.current()
+        assert reader.get(f"/people/{who}").status_code == 200
+        assert reader.get("/people").status_code == 200
+        assert versions.current() == after
+        seed = writer.client.cookies[CSRF_COOKIE]
+        assert not versions.may_serve_stale(before, after, seed)
+        assert versions.may_serve_stale(before, after, "another browser")
+    finally:
+        writer.close()
+        reader.close()
+
+
+def people_ids(store: Store) -> list[int]:
+    with store.session() as s:
+        if not s.scalar(select(func.count()).select_from(Person)):
+            people.add(s, "Sam Lee")
+        return list(s.scalars(select(Person.id)))
 
 
 def test_after_logging_in_the_browser_today_shows_it(store: Store) -> None:

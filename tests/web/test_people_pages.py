@@ -71,6 +71,44 @@ def test_paging(web: Web, team: dict[str, int], monkeypatch: pytest.MonkeyPatch)
     assert names(web.get("/people?tag=mentor&page=2").text) == []
 
 
+def test_search_pages_filter_first_and_summarise_the_page_only(
+    web: Web, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search ranks, the filters apply to the ranked hits, the count covers every match, and
+    only the page shown is summarised (not every hit)."""
+    with store.session() as s:
+        for i in range(7):
+            p = people.add(s, f"Robin Vale{i}", org="Vale Works", circle="active")
+            if i % 2 == 0:
+                people.add_tags(s, p, ["ops"])
+        people.add(s, "Robin Other", org="Elsewhere")
+    monkeypatch.setattr(people_pages, "PAGE_SIZE", 2)
+    built: list[int] = []
+    summaries = people.summaries
+
+    def counting(*args: object, **kwargs: object) -> list[object]:
+        rows = summaries(*args, **kwargs)  # type: ignore[arg-type]
+        built.append(len(rows))
+        return rows  # type: ignore[return-value]
+
+    monkeypatch.setattr(people, "summaries", counting)
+    everyone = names(web.get("/people?q=robin").text)
+    assert len(everyone) == 2 and built == [2]
+    tagged = [names(web.get(f"/people?q=robin&tag=ops&page={n}").text) for n in (1, 2, 3)]
+    assert sorted(n for page in tagged for n in page) == [f"Robin Vale{i}" for i in (0, 2, 4, 6)]
+    assert [len(page) for page in tagged] == [2, 2, 0]
+    assert "4 people · page 1 of 2" in web.get("/people?q=robin&tag=ops").text
+    api = web.get("/api/people?q=robin&org=Vale%20Works&limit=3&offset=6").json()
+    assert len(api) == 1 and api[0]["name"].startswith("Robin Vale")
+    with store.session() as s:
+        by_name = {name: pid for name, pid in s.execute(select(Person.display_name, Person.id))}
+        robins = [pid for name, pid in by_name.items() if name.startswith("Robin")]
+        ops = {by_name[f"Robin Vale{i}"] for i in (0, 2, 4, 6)}
+        assert people.matching_ids(s, robins, tag="ops") == ops
+        assert people.matching_ids(s, robins, org="Elsewhere") == {by_name["Robin Other"]}
+        assert people.matching_ids(s, [], tag="ops") == set()
+
+
 def test_bulk_tag(web: Web, store: Store, team: dict[str, int]) -> None:
     r = web.form(
         "/people/tag",

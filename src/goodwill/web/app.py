@@ -85,7 +85,7 @@ def create_app(
     versions = Versions(store)
     process = ComputeProcess(store.url) if compute_process else None
     app.state.memo = Memo(store, versions, process)
-    app.add_middleware(TrackWrites, versions=versions)
+    app.add_middleware(TrackWrites, memo=app.state.memo)
     app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)

@@ -10,34 +10,46 @@
   (`Versions.may_serve_stale`): only when every change since was a write made through
   this app by *another* browser, less than `STALE_SECONDS` ago. A browser's own writes,
   and changes from outside the app, always show on its next page.
+- After a write through this app, the heavy figures pages asked for lately are recomputed
+  at once (`Memo.refresh_ahead`), not when the next page asks: the writer's next Today or
+  map is usually ready by the time it is requested instead of waiting for the whole run.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import multiprocessing
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from goodwill import strength
 from goodwill.db import Store
 from goodwill.models import ActionState, Exchange, Interaction, Knows, Person, Request, Setting
 
 T = TypeVar("T")
+log = logging.getLogger("goodwill.web")
 
 # How long another browser's write may go unseen while the page is recomputed.
 STALE_SECONDS = 2.0
 # Writes remembered for that rule (older ones are too old to matter).
 WRITES_KEPT = 1000
+# After a write, heavy figures a page asked for within this many seconds are recomputed
+# straight away (the others wait for a page to ask: nobody may be looking at them).
+REFRESH_AHEAD_SECONDS = 120.0
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
@@ -95,13 +107,19 @@ def _query_probe(store: Store) -> tuple[Callable[[], Hashable], Callable[[], Non
 
 @dataclass(frozen=True)
 class _Write:
-    browser: str
+    browsers: frozenset[str]  # whose write requests were running when it was seen
     at: float
 
 
 class Versions:
     """The version of the data as a growing number, and which changes this app's own
-    writes made (by which browser, when)."""
+    writes made (by which browser, when).
+
+    A change seen while write requests of this app are running is theirs: it is recorded
+    as made by those browsers (several, when their writes overlap). A change seen while
+    none is running was made elsewhere (the command line, an import) and is never served
+    stale.
+    """
 
     def __init__(self, store: Store) -> None:
         self._probe, self._close = _sqlite_probe(store) or _query_probe(store)
@@ -109,6 +127,7 @@ class Versions:
         self._seen: Hashable = object()
         self._version = 0
         self._writes: OrderedDict[int, _Write] = OrderedDict()
+        self._writing: Counter[str] = Counter()  # browsers with a write request running
 
     def current(self) -> int:
         with self._lock:
@@ -116,7 +135,31 @@ class Versions:
             if seen != self._seen:
                 self._seen = seen
                 self._version += 1
+                if self._writing:
+                    self._record(self._version, frozenset(self._writing))
             return self._version
+
+    def begin_write(self, browser: str) -> int:
+        """A write request of `browser` starts: the version before it (anything not yet
+        seen counts as made elsewhere), then its changes are seen as its own."""
+        version = self.current()
+        with self._lock:
+            self._writing[browser] += 1
+        return version
+
+    def end_write(self, browser: str) -> int:
+        """It is done (its answer is about to leave): the version with its changes."""
+        version = self.current()
+        with self._lock:
+            self._writing[browser] -= 1
+            if self._writing[browser] <= 0:
+                del self._writing[browser]
+        return version
+
+    def _record(self, version: int, browsers: frozenset[str]) -> None:
+        self._writes[version] = _Write(browsers, time.monotonic())
+        while len(self._writes) > WRITES_KEPT:
+            self._writes.popitem(last=False)
 
     def close(self) -> None:
         with self._lock:
@@ -128,9 +171,7 @@ class Versions:
         if after != before + 1:
             return
         with self._lock:
-            self._writes[after] = _Write(browser, time.monotonic())
-            while len(self._writes) > WRITES_KEPT:
-                self._writes.popitem(last=False)
+            self._record(after, frozenset({browser}))
 
     def may_serve_stale(self, computed_at: int, now_at: int, browser: str) -> bool:
         """May a value computed at version `computed_at` answer `browser` at `now_at`?"""
@@ -138,7 +179,7 @@ class Versions:
             return False
         with self._lock:
             since = [self._writes.get(v) for v in range(computed_at + 1, now_at + 1)]
-        if not since or any(w is None or w.browser == browser for w in since):
+        if not since or any(w is None or browser in w.browsers for w in since):
             return False
         first = since[0]
         assert first is not None
@@ -149,6 +190,8 @@ class Versions:
 class _Entry:
     version: int
     value: Any
+    compute: Callable[[Session], Any] | None = None  # set for heavy figures (refresh-ahead)
+    used: float = field(default_factory=time.monotonic)  # when a page last asked for it
 
 
 # The compute process's own store (one per process: spawned, it shares nothing).
@@ -210,6 +253,7 @@ class ComputeProcess:
 @dataclass
 class _Job:
     compute: Callable[[Session], Any]
+    heavy: bool = False
     future: Future[Any] = field(default_factory=Future)
     version: int = -1  # read when it starts, just before its session: the value is that new
 
@@ -252,41 +296,101 @@ class Memo:
     ) -> T:
         """The value of `key` for the data now (or, by the rule above, just before), computed
         by `compute` in a session of its own when needed."""
-        version = self.versions.current()
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is not None:
-                self._items.move_to_end(key)
-                if entry.version == version:
-                    return entry.value  # type: ignore[no-any-return]
-                if self.versions.may_serve_stale(entry.version, version, browser):
-                    self._refresh(key, compute, version)
-                    return entry.value  # type: ignore[no-any-return]
-            running = self._running.get(key)
-            job: _Job | None
-            if running is not None and running.version >= version:
-                job = running
-            elif heavy:
-                job = self._refresh(key, compute, version)
-                if key in self._queued:  # a page waits for it: before background refreshes
-                    self._queued.move_to_end(key, last=False)
-            else:
-                job = None
+        version, found, job = self._lookup(key, compute, browser, heavy)
+        if found:
+            return found[0]  # type: ignore[no-any-return]
         if job is not None:
             return job.future.result()  # type: ignore[no-any-return]
+        return self._compute_now(key, compute, version)
+
+    async def aget(
+        self,
+        key: Hashable,
+        compute: Callable[[Session], T],
+        browser: str = "",
+        *,
+        heavy: bool = False,
+    ) -> T:
+        """`get` for a page running on the event loop: waiting for a heavy figure holds no
+        worker thread (those stay free for the pages that compute), and a light figure is
+        computed in a worker thread."""
+        version, found, job = self._lookup(key, compute, browser, heavy)
+        if found:
+            return found[0]  # type: ignore[no-any-return]
+        if job is not None:
+            # Shielded: a page given up (its browser gone) must not cancel the shared run.
+            return await asyncio.shield(asyncio.wrap_future(job.future))  # type: ignore[no-any-return]
+        return await anyio.to_thread.run_sync(self._compute_now, key, compute, version)
+
+    def _compute_now(self, key: Hashable, compute: Callable[[Session], T], version: int) -> T:
         with self.store.session() as s:
             value = compute(s)
         self._keep(key, version, value)
         return value
 
-    def _refresh(self, key: Hashable, compute: Callable[[Session], Any], version: int) -> _Job:
+    def _lookup(
+        self, key: Hashable, compute: Callable[[Session], Any], browser: str, heavy: bool
+    ) -> tuple[int, tuple[Any] | tuple[()], _Job | None]:
+        """(the version now, (the value,) if it may be shown now, else the run to wait for,
+        or None: compute it here)."""
+        version = self.versions.current()
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None:
+                self._items.move_to_end(key)
+                entry.used = time.monotonic()
+                if heavy:
+                    entry.compute = compute
+                if entry.version == version:
+                    return version, (entry.value,), None
+                if self.versions.may_serve_stale(entry.version, version, browser):
+                    self._refresh(key, compute, version)
+                    return version, (entry.value,), None
+            running = self._running.get(key)
+            job: _Job | None
+            if running is not None and running.version >= version:
+                job = running
+            elif heavy:
+                job = self._refresh(key, compute, version, heavy=True)
+                if key in self._queued:  # a page waits for it: before background refreshes
+                    self._queued.move_to_end(key, last=False)
+            else:
+                job = None
+        return version, (), job
+
+    def refresh_ahead(self, version: int | None = None) -> int:
+        """Queue a recomputation of every heavy figure a page asked for lately (called after
+        a write through this app changed the data); how many were queued. Cheap: the runs
+        happen on the memo's thread (in the compute process when there is one), one per
+        figure however many writes arrive meanwhile."""
+        if version is None:
+            version = self.versions.current()
+        since = time.monotonic() - REFRESH_AHEAD_SECONDS
+        queued = 0
+        with self._lock:
+            if self._closed:
+                return 0
+            for key, entry in self._items.items():
+                if entry.compute is not None and entry.version < version and entry.used >= since:
+                    self._refresh(key, entry.compute, version, heavy=True)
+                    queued += 1
+        return queued
+
+    def _refresh(
+        self,
+        key: Hashable,
+        compute: Callable[[Session], Any],
+        version: int,
+        *,
+        heavy: bool = False,
+    ) -> _Job:
         """The run that will give `key` at `version` or later (the caller holds the lock)."""
         running = self._running.get(key)
         if running is not None and running.version >= version:
             return running
         job = self._queued.get(key)
         if job is None:
-            job = self._queued[key] = _Job(compute)
+            job = self._queued[key] = _Job(compute, heavy=heavy)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._work, name="goodwill-memo", daemon=True
@@ -311,7 +415,7 @@ class Memo:
                 self._forget(key, job)
                 job.future.set_exception(exc)
             else:
-                self._keep(key, job.version, value)
+                self._keep(key, job.version, value, job.compute if job.heavy else None)
                 self._forget(key, job)
                 job.future.set_result(value)
 
@@ -321,11 +425,20 @@ class Memo:
         with self.store.session() as s:
             return compute(s)
 
-    def _keep(self, key: Hashable, version: int, value: Any) -> None:
+    def _keep(
+        self,
+        key: Hashable,
+        version: int,
+        value: Any,
+        compute: Callable[[Session], Any] | None = None,
+    ) -> None:
         with self._lock:
             entry = self._items.get(key)
             if entry is None or entry.version <= version:
-                self._items[key] = _Entry(version, value)
+                new = _Entry(version, value, compute or (entry.compute if entry else None))
+                if entry is not None:
+                    new.used = entry.used  # a background run is not a page asking
+                self._items[key] = new
                 self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -356,23 +469,53 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 class TrackWrites:
     """Notes which version each write request of a browser made, before its answer leaves
-    (so the browser's next page, which can only come after, knows to wait for it)."""
+    (so the browser's next page, which can only come after, knows to wait for it), and
+    starts recomputing the heavy figures in use when the data changed.
 
-    def __init__(self, app: ASGIApp, versions: Versions) -> None:
+    A write leaves the contact summary (derived rows that readers otherwise bring up to
+    date lazily, committing them) current before its answer leaves: else the first page to
+    read it would commit a second change nobody can attribute, and every browser would
+    wait for the whole-network figures to be computed twice.
+    """
+
+    def __init__(self, app: ASGIApp, memo: Memo) -> None:
         self.app = app
-        self.versions = versions
+        self.memo = memo
+        self.versions = memo.versions
+        # Threads of its own: a write does not queue a second time behind the pages.
+        self._limiter: anyio.CapacityLimiter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in UNSAFE:
             await self.app(scope, receive, send)
             return
         # On SQLite a pragma (microseconds); on PostgreSQL a quick indexed query, writes only.
-        before = self.versions.current()
+        browser = str(scope.get("state", {}).get("csrf_seed", ""))
+        before = self.versions.begin_write(browser)
+        ended = False
 
         async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                browser = str(scope.get("state", {}).get("csrf_seed", ""))
-                self.versions.wrote(browser, before, self.versions.current())
+            nonlocal ended
+            if message["type"] == "http.response.start" and not ended:
+                if self.versions.current() != before:
+                    if self._limiter is None:
+                        self._limiter = anyio.CapacityLimiter(2)
+                    await anyio.to_thread.run_sync(self._settle, limiter=self._limiter)
+                ended = True
+                after = self.versions.end_write(browser)
+                if after != before:
+                    self.memo.refresh_ahead(after)
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if not ended:  # no answer (the browser went away): it is done all the same
+                self.versions.end_write(browser)
+
+    def _settle(self) -> None:
+        try:
+            with self.memo.store.session() as s:
+                strength.refresh_summary(s)
+        except Exception:  # a busy database: the next reader brings it up to date instead
+            log.warning("could not bring the contact summary up to date", exc_info=True)

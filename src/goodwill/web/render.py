@@ -67,6 +67,7 @@ def make_env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # the templates ship with the package: no stat() per page
     )
     env.filters["ago"] = _ago
     env.filters["initials"] = _initials

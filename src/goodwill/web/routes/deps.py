@@ -47,3 +47,12 @@ def cached(
     rather than running it in the server's own threads."""
     m: Memo = request.app.state.memo
     return m.get(key, compute, browser=request.state.csrf_seed, heavy=heavy)
+
+
+async def cached_async(
+    request: Request, key: Hashable, compute: Callable[[Session], T], *, heavy: bool = False
+) -> T:
+    """`cached` for a page that runs on the event loop (`async def`): it waits for a heavy
+    figure without holding a worker thread; anything else it computes goes to a thread."""
+    m: Memo = request.app.state.memo
+    return await m.aget(key, compute, browser=request.state.csrf_seed, heavy=heavy)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from goodwill import network
 from goodwill.schemas.network import NetworkMap
-from goodwill.web.routes.deps import cached, now, render
+from goodwill.web.routes.deps import cached_async, now, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,12 +43,13 @@ def elements(m: NetworkMap) -> dict[str, list[dict[str, Any]]]:
 
 
 @router.get("/network")
-def network_page(
+async def network_page(
     request: Request, size: Annotated[int, Query(ge=1, le=network.MAX_NODES)] = 300
 ) -> Response:
+    # On the event loop: waiting for the map to be computed holds no worker thread.
     # Tie strength counts whole days (history before today): one map per day and data.
     as_of = now(request)
-    m = cached(
+    m = await cached_async(
         request,
         ("network", as_of.date(), size),
         partial(network.network_map, as_of=as_of, limit=size),

@@ -58,10 +58,15 @@ def find_people(
     if q.strip():
         hits = search.search(s, q, kinds=["person"], limit=SEARCH_LIMIT)
         wanted = set(only) if only is not None else None
-        rank = {h.id: i for i, h in enumerate(hits) if wanted is None or h.id in wanted}
-        rows = people.summaries(s, ids=list(rank), circle=f_circle, tag=f_tag, org=f_org)
+        ranked = [h.id for h in hits if wanted is None or h.id in wanted]
+        # Filter the ranked ids first, then build summaries for the page shown only.
+        keep = people.matching_ids(s, ranked, circle=f_circle, tag=f_tag, org=f_org)
+        matched = [pid for pid in ranked if pid in keep]
+        shown = matched[offset : offset + limit]
+        rank = {pid: i for i, pid in enumerate(shown)}
+        rows = people.summaries(s, ids=shown)
         rows.sort(key=lambda r: rank[r.id])
-        return rows[offset : offset + limit], len(rows)
+        return rows, len(matched)
     if only is not None and not only:
         return [], 0
     total = people.count(s, ids=only, circle=f_circle, tag=f_tag, org=f_org)

@@ -16,7 +16,7 @@ from goodwill.errors import GoodwillError
 from goodwill.schemas.agenda import AgendaOut
 from goodwill.schemas.web import ActionForm
 from goodwill.web.render import is_htmx
-from goodwill.web.routes.deps import cached, now, render, store
+from goodwill.web.routes.deps import cached_async, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,16 +43,20 @@ def _stats(s: Session, today: dt.date) -> dict[str, Any]:
 
 
 @router.get("/")
-def today_page(
+async def today_page(
     request: Request,
     minutes: Annotated[int | None, Query(ge=1, le=480)] = None,
 ) -> Response:
+    # On the event loop: the page is a lookup and a small template; waiting for the agenda
+    # to be computed holds no worker thread.
     day = now(request).date()
     budget = (
-        minutes if minutes is not None else cached(request, ("prefs",), schedule.preferences)[1]
+        minutes
+        if minutes is not None
+        else (await cached_async(request, ("prefs",), schedule.preferences))[1]
     )
     # The same day, budget and data give the same agenda: computed once, then shared.
-    plan, stats = cached(
+    plan, stats = await cached_async(
         request, ("today", day, budget), partial(_plan, day=day, budget=budget), heavy=True
     )
     ctx: dict[str, Any] = {
