@@ -329,10 +329,13 @@ def test_random_changes_extend_the_graph_exactly(
     from goodwill.db import open_store
 
     rng = random.Random(seed)
+    monkeypatch.setattr(paths.W, "COLLEAGUE_CIRCLE", 2)  # small organisations dilute too
     store = open_store(str(tmp_path / "g.db"))
     try:
         with store.session() as s:
             crowd = [people.add(s, f"P{i} Q", org=rng.choice(["A", "B", None])) for i in range(14)]
+            for p in rng.sample(crowd, 5):
+                people.set_role(s, p, rng.choice(["A", "C"]), current=False)
 
             edges: set[tuple[int, int, str]] = set()
 
@@ -381,7 +384,11 @@ def test_the_cache_file_is_extended_by_the_next_process(
     grown = paths.graph(session)
     assert not built and _same_graph(grown, build(session, grown.fingerprint))
     paths._MEMORY.clear()
+    extended: list[str] = []
+    extend = paths._extend
+    monkeypatch.setattr(paths, "_extend", lambda s, g, fp: extended.append(fp) or extend(s, g, fp))
     assert paths.graph(session).fingerprint == grown.fingerprint  # from the file, as saved
+    assert not extended
 
 
 def test_bad_targets_and_hops(session: Session) -> None:

@@ -26,7 +26,8 @@ import hashlib
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,14 +79,19 @@ class Graph:
     hub_ptr: I64
     hub_org: I64  # organisation id of each hub
     fingerprint: str = ""
-    src: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    cost: F64 = field(default_factory=lambda: np.zeros(0))
-    mem_cost: F64 = field(default_factory=lambda: np.zeros(0))
 
-    def __post_init__(self) -> None:
-        self.src = np.repeat(np.arange(len(self.ids), dtype=np.int64), np.diff(self.src_ptr))
-        self.cost = -np.log(np.clip(self.strength, 1e-9, 1.0))
-        self.mem_cost = -np.log(np.clip(self.mem_half, 1e-9, 1.0))
+    # Derived when first used (a graph about to be extended never needs them).
+    @cached_property
+    def src(self) -> I64:
+        return np.repeat(np.arange(len(self.ids), dtype=np.int64), np.diff(self.src_ptr))
+
+    @cached_property
+    def cost(self) -> F64:
+        return -np.log(np.clip(self.strength, 1e-9, 1.0))  # type: ignore[no-any-return]
+
+    @cached_property
+    def mem_cost(self) -> F64:
+        return -np.log(np.clip(self.mem_half, 1e-9, 1.0))  # type: ignore[no-any-return]
 
     @property
     def n(self) -> int:
@@ -263,7 +269,7 @@ def _person_ids(session: Session, after: int = 0) -> I64:
         "SELECT id FROM person WHERE removed_at IS NULL AND is_me = FALSE "
         f"AND id > {int(after)} ORDER BY id",
     )
-    return np.array([r[0] for r in rows], dtype=np.int64)
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
 def _build(session: Session, fingerprint: str) -> Graph:
@@ -293,11 +299,14 @@ def _csr(n: int, lo: I64, hi: I64, s: F64, how: NDArray[np.int8]) -> dict[str, A
 
 def _memberships(session: Session, ids: I64) -> dict[str, Any]:
     """Role memberships: one per (person, organisation), the current role winning."""
-    n = len(ids)
     roles = _array(_rows(session, "SELECT person_id, org_id, is_current FROM role"), 3)
     node = _nodes(ids, roles[:, 0].astype(np.int64))
     ok = node >= 0
-    node, org, cur = node[ok], roles[ok, 1].astype(np.int64), roles[ok, 2] > 0
+    return _membership_arrays(len(ids), node[ok], roles[ok, 1].astype(np.int64), roles[ok, 2] > 0)
+
+
+def _membership_arrays(n: int, node: I64, org: I64, cur: NDArray[np.bool_]) -> dict[str, Any]:
+    """Memberships from (node, organisation, current) rows, any order, repeats allowed."""
     order = np.lexsort((~cur, org, node))
     node, org, cur = node[order], org[order], cur[order]
     first = np.ones(node.size, dtype=bool)
@@ -345,7 +354,8 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
         return None
     last = int(p_was[1])
     renew: set[int] = set()
-    base, kept = old, np.arange(old.n)
+    base: Graph | _Links = old
+    kept = np.arange(old.n)
     if p_was[2:4] != p_now[2:4]:  # someone was removed
         active = _person_ids(session)
         new, stay = active[active > last], active[active <= last]
@@ -375,11 +385,16 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
         if relinked is None:
             return None
         links, renew = relinked, renew | knew
-    members = (
-        _memberships(session, ids)
-        if changed & _GROWTH
-        else {f: getattr(old, f) for f in _MEMBERSHIP_FIELDS}
-    )
+    members = {f: getattr(old, f) for f in _MEMBERSHIP_FIELDS}
+    if changed & {"roles", "orgs"}:
+        members = _memberships(session, ids)
+    elif base is not old:  # roles unchanged: the removed people's memberships go
+        rows = np.isin(old.mem_node, kept)
+        node = (np.cumsum(np.isin(np.arange(old.n), kept)) - 1)[old.mem_node[rows]]
+        org = old.hub_org[old.mem_hub[rows]]
+        members = _membership_arrays(ids.size, node, org, old.mem_current[rows])
+    else:  # roles unchanged: the newcomers have none
+        members["node_ptr"] = np.concatenate([old.node_ptr, np.full(new.size, old.node_ptr[-1])])
     graph = Graph(ids=ids, **links, **members, fingerprint=fingerprint)
     return _Extended(graph, kept, renew)
 
@@ -412,20 +427,32 @@ def _knows_neighbours(session: Session, ids: I64) -> set[int]:
     return {int(p) for row in rows for p in row} - {int(i) for i in ids}
 
 
-def _dropped(old: Graph, keep: NDArray[np.bool_]) -> Graph:
-    """The graph without the nodes not kept, and their links and memberships."""
+@dataclass
+class _Links:
+    """A graph's people and links alone (an intermediate step of `_extend`)."""
+
+    ids: I64
+    dst: I64
+    strength: F64
+    how: NDArray[np.int8]
+    src_ptr: I64
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def _dropped(old: Graph, keep: NDArray[np.bool_]) -> _Links:
+    """The people and links without the nodes not kept and their links."""
     remap = np.cumsum(keep) - 1
     ok = keep[old.src] & keep[old.dst]
-    n = int(keep.sum())
-    grow = np.bincount(remap[old.src[ok]], minlength=n)
-    return Graph(
+    grow = np.bincount(remap[old.src[ok]], minlength=int(keep.sum()))
+    return _Links(
         ids=old.ids[keep],
         dst=remap[old.dst[ok]].astype(np.int64),
         strength=old.strength[ok],
         how=old.how[ok],
         src_ptr=np.concatenate([[0], np.cumsum(grow)]).astype(np.int64),
-        **{f: getattr(old, f) for f in _MEMBERSHIP_FIELDS},  # read again by the caller
-        fingerprint=old.fingerprint,
     )
 
 
@@ -462,7 +489,7 @@ def _new_pairs(session: Session, was: dict[str, str]) -> tuple[I64, set[int]] | 
     return pairs.reshape(-1, 2), {p for pair in knows for p in pair}
 
 
-def _relinked(session: Session, old: Graph, ids: I64, pairs: I64) -> dict[str, Any] | None:
+def _relinked(session: Session, old: Graph | _Links, ids: I64, pairs: I64) -> dict[str, Any] | None:
     """The old links with those of `pairs` (person ids) recomputed from their evidence, or
     None if one of them is gone (evidence is only ever added here: rebuild)."""
     n = len(ids)
@@ -592,7 +619,7 @@ def _cache_file(session: Session) -> Path:
     return folder / f"graph-{hashlib.sha1(url.encode()).hexdigest()[:16]}.npz"
 
 
-_DERIVED = frozenset({"fingerprint", "src", "cost", "mem_cost"})
+_DERIVED = frozenset({"fingerprint"})
 # Stored narrower than used: the cache file is read on every command.
 _STORED: dict[str, type] = {
     "ids": np.int64,
@@ -673,9 +700,14 @@ def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
         else:
             entry = (_build(session, fp), {})
             _PENDING.pop(url, None)
-        # With ties still to renew, `ties` saves once they are (a file must not hold
-        # stale ones: the next process would take them as they are).
-        if len(entry[0].src) >= DISK_CACHE_MIN_EDGES and not _PENDING.get(url):
+        # Carried ties that need renewing are saved by `ties` once they are: a file must
+        # not hold stale ones (the next process would take them as they are), and one
+        # write is enough. (A process that never asks for ties leaves the old file, which
+        # the next one extends again.)
+        current = not _PENDING.get(url) and all(
+            k.rpartition("|")[2] == _activity(session) for k in entry[1]
+        )
+        if len(entry[0].src) >= DISK_CACHE_MIN_EDGES and current:
             _save_disk(path, entry[0], entry[1])
     _MEMORY[url] = entry
     return entry
