@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -369,6 +370,22 @@ def test_random_changes_extend_the_graph_exactly(
         store.dispose()
 
 
+def test_someone_coming_back_while_another_goes_rebuilds(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, c = _network(session)
+    people.remove(session, c)
+    paths.graph(session)
+    built: list[str] = []
+    build = paths._build
+    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    c.removed_at = None  # back (as a restore would), and another one goes
+    people.remove(session, b)
+    grown = paths.graph(session)
+    assert built and _same_graph(grown, build(session, grown.fingerprint))
+    assert sorted(grown.ids.tolist()) == sorted([a.id, c.id])
+
+
 def test_the_cache_file_is_extended_by_the_next_process(
     session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -437,3 +454,40 @@ def test_path_cli(cli: Callable[..., Result]) -> None:
     )
     r = cli("knows", "Alice Strong", "Alice Strong")
     assert r.code == 1 and "cannot know themself" in r.err
+
+
+def test_threads_share_the_kept_graph_safely(tmp_path: Path) -> None:
+    """The web app's worker threads look up paths while writes extend the graph: no
+    error, and what is kept at the end is what a rebuild gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from goodwill.db import open_store
+
+    store = open_store(str(tmp_path / "t.db"))
+    try:
+        with store.session() as s:
+            crowd = [people.add(s, f"P{i} Q", org="Acme" if i % 2 else None) for i in range(12)]
+            for a, b in itertools.pairwise(crowd):
+                knows.add(s, a, b, confidence=0.4)
+            strong(s, crowd[0])
+
+        def look(i: int) -> int:
+            with store.session() as s:
+                g = paths.graph(s)
+                return int(paths.ties(s, g, NOW).size + g.n)
+
+        def write(i: int) -> None:
+            with store.session() as s:
+                newcomer = people.add(s, f"New{i} Q")
+                knows.add(s, newcomer, s.get(Person, crowd[i % 12].id), confidence=0.3)  # type: ignore[arg-type]
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            jobs = [pool.submit(look, i) for i in range(30)]
+            jobs += [pool.submit(write, i) for i in range(6)]
+            for job in jobs:
+                job.result()  # re-raises whatever a thread hit
+        with store.session() as s:
+            kept = paths.graph(s)
+            assert kept.n == 18 and _same_graph(kept, paths._build(s, kept.fingerprint))
+    finally:
+        store.dispose()

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import math
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -356,18 +357,25 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
     renew: set[int] = set()
     base: Graph | _Links = old
     kept = np.arange(old.n)
+    new = _person_ids(session, after=last)
     if p_was[2:4] != p_now[2:4]:  # someone was removed
-        active = _person_ids(session)
-        new, stay = active[active > last], active[active <= last]
-        keep = np.isin(old.ids, stay)
+        removed = _rows(
+            session, f"SELECT id FROM person WHERE removed_at IS NOT NULL AND id <= {last}"
+        )
+        keep = ~np.isin(old.ids, np.array([r[0] for r in removed], dtype=np.int64))
         gone = old.ids[~keep]
-        if int(keep.sum()) != stay.size or gone.size == 0 or _merged(session, gone):
+        staying = _rows(
+            session,
+            "SELECT COUNT(*) FROM person WHERE removed_at IS NULL AND is_me = FALSE "
+            f"AND id <= {last}",
+        )[0][0]
+        if int(keep.sum()) != int(staying) or gone.size == 0 or _merged(session, gone):
             return None  # someone came back, or was merged into someone else
         base, kept = _dropped(old, keep), np.flatnonzero(keep)
         renew |= _knows_neighbours(session, gone)
-    else:
-        new = _person_ids(session, after=last)
-    if len(new) != int(p_now[0]) - int(p_was[0]) or (base.n and new.size and new[0] <= last):
+    if len(new) != int(p_now[0]) - int(p_was[0]) or (
+        base.n and new.size and new[0] <= base.ids[-1]
+    ):
         return None
     ids = np.concatenate([base.ids, new])
     links: dict[str, Any] = {
@@ -585,6 +593,8 @@ _MEMBERSHIP_FIELDS = (
     "hub_org",
 )
 _PENDING: dict[str, set[int]] = {}  # per database: people whose kept ties must be renewed
+# The web app's threads share what is kept: one of them at a time updates or reads it.
+_LOCK = threading.RLock()
 # What the ties also read: every interaction (tie strength and who you have met).
 _ACTIVITY_SQL = "SELECT MAX(id) FROM interaction"
 _MEMORY: dict[str, tuple[Graph, dict[str, F64]]] = {}
@@ -677,7 +687,8 @@ def _save_disk(path: Path, g: Graph, ties: dict[str, F64]) -> None:
 
 def graph(session: Session) -> Graph:
     """The graph of the session's database (from memory or the cache when unchanged)."""
-    return _entry(session)[0]
+    with _LOCK:
+        return _entry(session)[0]
 
 
 def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
@@ -693,13 +704,20 @@ def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
         entry = held
     else:
         grown = _extend(session, held[0], fp) if held is not None else None
+        renew: set[int] | None = None  # None: no kept ties to renew (a rebuild)
         if grown is not None and held is not None:
-            entry = (grown.graph, grown.ties(held[1]))
-            if grown.renew:  # renewed by `ties`, the next time it is asked
-                _PENDING.setdefault(url, set()).update(grown.renew)
+            entry, renew = (grown.graph, grown.ties(held[1])), grown.renew
         else:
             entry = (_build(session, fp), {})
+        # Reads are not one snapshot (each statement sees the latest commit): if the data
+        # moved while this graph was read, use it for this call and keep nothing, so no
+        # later extension starts from a graph that is not its fingerprint's.
+        if fingerprint(session) != fp:
+            return entry
+        if renew is None:
             _PENDING.pop(url, None)
+        elif renew:  # renewed by `ties`, the next time it is asked
+            _PENDING.setdefault(url, set()).update(renew)
         # Carried ties that need renewing are saved by `ties` once they are: a file must
         # not hold stale ones (the next process would take them as they are), and one
         # write is enough. (A process that never asks for ties leaves the old file, which
@@ -742,6 +760,11 @@ def ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None = None)
     Kept per graph, day (or moment) and latest interaction. When only interactions were
     added since (the graph is the same, so none of two or more people), only the people
     in them get new values: the others' strengths read nothing that changed."""
+    with _LOCK:
+        return _ties(session, g, as_of)
+
+
+def _ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None) -> F64:
     when, day = _as_of(as_of)
     activity = _activity(session)
     key = f"{day}|{activity}"
