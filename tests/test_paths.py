@@ -278,8 +278,19 @@ def test_adding_people_extends_the_graph_as_a_rebuild_would(
     expected = np.zeros(shrunk.n)
     paths._put(expected, shrunk, tie_strengths(session, tomorrow))
     assert paths.ties(session, shrunk, tomorrow).tolist() == expected.tolist()
-    # What may move evidence between people rebuilds: here a merge.
+    # A merge: the duplicate out, every pair of the one kept relinked, their ties renewed.
+    dee = people.resolve(session, "Dee D")
+    knows.add(session, dee, b, how="employer", confidence=0.6)
+    paths.ties(session, paths.graph(session), tomorrow)
     people.merge(session, a, b)
+    merged = paths.graph(session)
+    assert _same_graph(merged, build(session, paths.fingerprint(session)))
+    assert not built
+    expected = np.zeros(merged.n)
+    paths._put(expected, merged, tie_strengths(session, tomorrow))
+    assert paths.ties(session, merged, tomorrow).tolist() == expected.tolist()
+    # What can take evidence away rebuilds: here an edge changed in place.
+    knows.add(session, a, dee, how="employer", confidence=0.9)
     assert _same_graph(paths.graph(session), build(session, paths.fingerprint(session)))
     assert built
 
@@ -323,8 +334,8 @@ def test_new_evidence_between_people_relinks_only_them_as_a_rebuild_would(
 def test_random_changes_extend_the_graph_exactly(
     seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Random networks, then random new and removed people, new edges and meetings: the
-    extended graph is the rebuilt one, array for array."""
+    """Random networks, then random new, removed and merged people, new edges and
+    meetings: the extended graph is the rebuilt one, array for array."""
     import random
 
     from goodwill.db import open_store
@@ -359,6 +370,11 @@ def test_random_changes_extend_the_graph_exactly(
                 for gone in rng.sample(crowd, rng.randint(0, 2)):  # someone added and
                     people.remove(s, gone)  # removed between two looks rebuilds: not here
                     crowd.remove(gone)
+                if rng.random() < 0.5:
+                    keep, dup = rng.sample(crowd, 2)
+                    people.merge(s, keep, dup)
+                    crowd = [s.get(Person, p.id) or p for p in crowd if p.id != dup.id]
+                    edges = {(k.a_id, k.b_id, k.how) for k in s.scalars(select(Knows))}
                 crowd += [people.add(s, f"New{len(crowd)} Q") for _ in range(rng.randint(0, 2))]
                 grow()
                 s.flush()

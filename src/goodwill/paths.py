@@ -338,8 +338,9 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
     removed, roles changed, or evidence added between people (knows-edges, meetings,
     referrals, introductions): newcomers are appended, the removed taken out with their
     links, the links of the pairs concerned recomputed from their own evidence, and the
-    memberships read again. None when anything else changed (a merge, an edge changed in
-    place, who met whom through whom...): rebuild."""
+    memberships read again; a merge is the merged person removed and every pair of the
+    one they were merged into relinked. None when anything else changed (an edge changed
+    in place, who met whom through whom, someone back...): rebuild."""
     was, now = _parts(old.fingerprint), _parts(fingerprint)
     if not was or not now:
         return None
@@ -349,7 +350,7 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
     # people: count / largest id / removed count / removed ids / you / met-through / the
     # first one's creation (another database at the same place differs there).
     p_was, p_now = was["people"].split("/"), now["people"].split("/")
-    if len(p_was) != 7 or len(p_now) != 7 or p_was[4:] != p_now[4:]:
+    if len(p_was) != 7 or len(p_now) != 7 or p_was[4] != p_now[4] or p_was[6] != p_now[6]:
         return None
     if not (p_was[0].isdigit() and p_was[1].isdigit() and p_now[0].isdigit()):
         return None
@@ -357,8 +358,9 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
     renew: set[int] = set()
     base: Graph | _Links = old
     kept = np.arange(old.n)
+    survivors: list[int] = []  # who took in someone merged: all their pairs are relinked
     new = _person_ids(session, after=last)
-    if p_was[2:4] != p_now[2:4]:  # someone was removed
+    if p_was[2:4] != p_now[2:4]:  # someone was removed or merged
         removed = _rows(
             session, f"SELECT id FROM person WHERE removed_at IS NOT NULL AND id <= {last}"
         )
@@ -369,10 +371,15 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
             "SELECT COUNT(*) FROM person WHERE removed_at IS NULL AND is_me = FALSE "
             f"AND id <= {last}",
         )[0][0]
-        if int(keep.sum()) != int(staying) or gone.size == 0 or _merged(session, gone):
-            return None  # someone came back, or was merged into someone else
+        if int(keep.sum()) != int(staying) or gone.size == 0:
+            return None  # someone came back
+        survivors = _survivors(session, gone)
+        if survivors and not np.isin(survivors, old.ids[keep]).all():
+            return None  # merged into someone not in the graph
         base, kept = _dropped(old, keep), np.flatnonzero(keep)
-        renew |= _knows_neighbours(session, gone)
+        renew |= _knows_neighbours(session, np.concatenate([gone, survivors])) | set(survivors)
+    if p_was[5] != p_now[5] and not survivors:
+        return None  # who met whom through whom changed, not by a merge
     if len(new) != int(p_now[0]) - int(p_was[0]) or (
         base.n and new.size and new[0] <= base.ids[-1]
     ):
@@ -384,11 +391,13 @@ def _extend(session: Session, old: Graph, fingerprint: str) -> _Extended | None:
         "how": base.how,
         "src_ptr": np.concatenate([base.src_ptr, np.full(new.size, base.src_ptr[-1])]),
     }
-    if changed & _EVIDENCE:
+    if changed & _EVIDENCE or survivors:
         found = _new_pairs(session, was)
         if found is None:
             return None
         pairs, knew = found
+        if survivors:
+            pairs = np.unique(np.vstack([pairs, _pairs_of(session, survivors)]), axis=0)
         relinked = _relinked(session, base, ids, pairs)
         if relinked is None:
             return None
@@ -420,10 +429,33 @@ class _Extended:
         return {k: np.concatenate([v[self.kept], np.zeros(extra)]) for k, v in old.items()}
 
 
-def _merged(session: Session, ids: I64) -> bool:
+def _survivors(session: Session, ids: I64) -> list[int]:
+    """Whom any of `ids` was merged into."""
     listed = ", ".join(str(int(i)) for i in ids)
-    sql = f"SELECT COUNT(*) FROM person WHERE merged_into_id IS NOT NULL AND id IN ({listed})"
-    return bool(_rows(session, sql)[0][0])
+    sql = (
+        "SELECT DISTINCT merged_into_id FROM person "
+        f"WHERE id IN ({listed}) AND merged_into_id IS NOT NULL"
+    )
+    return sorted(int(r[0]) for r in _rows(session, sql))
+
+
+def _pairs_of(session: Session, persons: Sequence[int]) -> I64:
+    """Every pair of person ids with evidence that involves one of `persons` (a merge
+    moves evidence to them, so each of their links is recomputed)."""
+    listed = ", ".join(str(int(p)) for p in persons)
+    sql = [
+        f"SELECT a_id, b_id FROM knows WHERE a_id IN ({listed}) OR b_id IN ({listed})",
+        "SELECT p1.person_id, p2.person_id FROM participant p1 JOIN participant p2 "
+        "ON p2.interaction_id = p1.interaction_id AND p2.person_id != p1.person_id "
+        f"WHERE p1.person_id IN ({listed})",
+        "SELECT person_id, referred_to_id FROM request WHERE referred_to_id IS NOT NULL "
+        f"AND (person_id IN ({listed}) OR referred_to_id IN ({listed}))",
+        f"SELECT a_id, b_id FROM introduction WHERE a_id IN ({listed}) OR b_id IN ({listed})",
+        "SELECT id, met_through_id FROM person WHERE met_through_id IS NOT NULL "
+        f"AND (id IN ({listed}) OR met_through_id IN ({listed}))",
+    ]
+    found = {(min(a, b), max(a, b)) for q in sql for a, b in _rows(session, q) if a != b}
+    return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
 
 
 def _knows_neighbours(session: Session, ids: I64) -> set[int]:
