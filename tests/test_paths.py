@@ -191,9 +191,7 @@ def test_ties_renewed_for_the_people_of_new_interactions_equal_a_full_recompute(
     interactions.log(session, [new], "coffee", when=NOW - dt.timedelta(hours=3), now=NOW)
     assert paths.graph(session) is g
     renewed = paths.ties(session, g, NOW)
-    full = np.zeros(g.n)
-    paths._put(full, g, paths.tie_strengths(session, NOW))
-    assert renewed.tolist() == full.tolist()
+    assert renewed.tolist() == _full_ties(session, g, NOW)
     moved = {i for i in range(g.n) if renewed[i] != before[i]}
     assert moved == set(g.nodes(np.array([met[2].id, new.id])).tolist())
 
@@ -228,6 +226,23 @@ def _same_graph(a: paths.Graph, b: paths.Graph) -> bool:
     return all(same(getattr(a, n), getattr(b, n)) for n in names)
 
 
+_BUILD = paths._build  # a rebuild, whatever a test spies on
+
+
+def _spy_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The fingerprints of the graphs built from scratch from now on (extensions aside)."""
+    built: list[str] = []
+    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or _BUILD(s, fp))
+    return built
+
+
+def _full_ties(session: Session, g: paths.Graph, as_of: dt.datetime) -> list[float]:
+    """Every tie computed afresh, node by node."""
+    values = np.zeros(g.n)
+    paths._put(values, g, paths.tie_strengths(session, as_of))
+    return values.tolist()
+
+
 def _network(session: Session) -> list[Person]:
     a = people.add(session, "Ann A", org="Initech")
     b = people.add(session, "Bea B", org="Initech")
@@ -245,10 +260,9 @@ def test_adding_people_extends_the_graph_as_a_rebuild_would(
     a, b, c = _network(session)
     g = paths.graph(session)
     paths.ties(session, g, NOW)
-    built: list[str] = []
+    built = _spy_builds(monkeypatch)
     full_ties: list[object] = []
-    build, tie_strengths = paths._build, paths.tie_strengths
-    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    tie_strengths = paths.tie_strengths
     monkeypatch.setattr(
         paths,
         "tie_strengths",
@@ -261,37 +275,31 @@ def test_adding_people_extends_the_graph_as_a_rebuild_would(
     session.flush()
     grown = paths.graph(session)
     assert not built and grown.n == g.n + 3
-    assert _same_graph(grown, build(session, grown.fingerprint))
+    assert _same_graph(grown, _BUILD(session, grown.fingerprint))
     tie = paths.ties(session, grown, NOW)
     assert not full_ties  # the newcomers' ties are 0 without computing anyone's
-    expected = np.zeros(grown.n)
-    paths._put(expected, grown, tie_strengths(session, NOW))
-    assert tie.tolist() == expected.tolist()
+    assert tie.tolist() == _full_ties(session, grown, NOW)
     # A removal takes the person out, links and all; those who knew them lose a mutual
     # contact (ties as of tomorrow count today's edges).
     tomorrow = dt.datetime.now() + dt.timedelta(days=1)
     paths.ties(session, paths.graph(session), tomorrow)
     people.remove(session, c)
     shrunk = paths.graph(session)
-    assert _same_graph(shrunk, build(session, paths.fingerprint(session)))
+    assert _same_graph(shrunk, _BUILD(session, paths.fingerprint(session)))
     assert not built
-    expected = np.zeros(shrunk.n)
-    paths._put(expected, shrunk, tie_strengths(session, tomorrow))
-    assert paths.ties(session, shrunk, tomorrow).tolist() == expected.tolist()
+    assert paths.ties(session, shrunk, tomorrow).tolist() == _full_ties(session, shrunk, tomorrow)
     # A merge: the duplicate out, every pair of the one kept relinked, their ties renewed.
     dee = people.resolve(session, "Dee D")
     knows.add(session, dee, b, how="employer", confidence=0.6)
     paths.ties(session, paths.graph(session), tomorrow)
     people.merge(session, a, b)
     merged = paths.graph(session)
-    assert _same_graph(merged, build(session, paths.fingerprint(session)))
+    assert _same_graph(merged, _BUILD(session, paths.fingerprint(session)))
     assert not built
-    expected = np.zeros(merged.n)
-    paths._put(expected, merged, tie_strengths(session, tomorrow))
-    assert paths.ties(session, merged, tomorrow).tolist() == expected.tolist()
+    assert paths.ties(session, merged, tomorrow).tolist() == _full_ties(session, merged, tomorrow)
     # What can take evidence away rebuilds: here an edge changed in place.
     knows.add(session, a, dee, how="employer", confidence=0.9)
-    assert _same_graph(paths.graph(session), build(session, paths.fingerprint(session)))
+    assert _same_graph(paths.graph(session), _BUILD(session, paths.fingerprint(session)))
     assert built
 
 
@@ -305,17 +313,13 @@ def test_new_evidence_between_people_relinks_only_them_as_a_rebuild_would(
     # Ties as of tomorrow: knows-edges made today count as mutual contacts then.
     tomorrow = dt.datetime.now() + dt.timedelta(days=1)
     paths.ties(session, g, tomorrow)
-    built: list[str] = []
-    build = paths._build
-    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    built = _spy_builds(monkeypatch)
     later = NOW + dt.timedelta(minutes=1)
 
     def check() -> None:
         grown = paths.graph(session)
-        assert not built and _same_graph(grown, build(session, grown.fingerprint))
-        expected = np.zeros(grown.n)
-        paths._put(expected, grown, paths.tie_strengths(session, tomorrow))
-        assert paths.ties(session, grown, tomorrow).tolist() == expected.tolist()
+        assert not built and _same_graph(grown, _BUILD(session, grown.fingerprint))
+        assert paths.ties(session, grown, tomorrow).tolist() == _full_ties(session, grown, tomorrow)
 
     knows.add(session, a, d, confidence=0.4)  # a new pair: Dee's mutual contacts change
     knows.add(session, a, c, how="employer", confidence=0.7)  # more on a known pair
@@ -364,8 +368,7 @@ def test_random_changes_extend_the_graph_exactly(
 
             grow()
             g = paths.graph(s)
-            build, built = paths._build, []
-            monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+            built = _spy_builds(monkeypatch)
             for _ in range(3):
                 for gone in rng.sample(crowd, rng.randint(0, 2)):  # someone added and
                     people.remove(s, gone)  # removed between two looks rebuilds: not here
@@ -379,7 +382,7 @@ def test_random_changes_extend_the_graph_exactly(
                 grow()
                 s.flush()
                 grown = paths.graph(s)
-                assert grown is not g and _same_graph(grown, build(s, grown.fingerprint))
+                assert grown is not g and _same_graph(grown, _BUILD(s, grown.fingerprint))
                 g = grown
             assert not built  # every step extended the graph
     finally:
@@ -392,14 +395,26 @@ def test_someone_coming_back_while_another_goes_rebuilds(
     a, b, c = _network(session)
     people.remove(session, c)
     paths.graph(session)
-    built: list[str] = []
-    build = paths._build
-    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    built = _spy_builds(monkeypatch)
     c.removed_at = None  # back (as a restore would), and another one goes
     people.remove(session, b)
     grown = paths.graph(session)
-    assert built and _same_graph(grown, build(session, grown.fingerprint))
+    assert built and _same_graph(grown, _BUILD(session, grown.fingerprint))
     assert sorted(grown.ids.tolist()) == sorted([a.id, c.id])
+
+
+def test_a_caller_with_an_older_graph_leaves_the_kept_ties_to_renew(session: Session) -> None:
+    """A web thread may still hold the graph from before a change: asking ties of it must
+    not drop what the kept graph's ties are due (the people of a new knows-edge)."""
+    _, b, c = _network(session)
+    tomorrow = dt.datetime.now() + dt.timedelta(days=1)  # today's edges count as mutual
+    older = paths.graph(session)
+    paths.ties(session, older, tomorrow)
+    knows.add(session, b, c, confidence=0.8)
+    kept = paths.graph(session)
+    assert kept is not older
+    paths.ties(session, older, tomorrow)  # the older graph's caller
+    assert paths.ties(session, kept, tomorrow).tolist() == _full_ties(session, kept, tomorrow)
 
 
 def test_the_cache_file_is_extended_by_the_next_process(
@@ -411,11 +426,9 @@ def test_the_cache_file_is_extended_by_the_next_process(
     paths.ties(session, paths.graph(session), NOW)
     paths._MEMORY.clear()  # as a new command would start
     people.add(session, "Dee D", org="Initech")
-    built: list[str] = []
-    build = paths._build
-    monkeypatch.setattr(paths, "_build", lambda s, fp: built.append(fp) or build(s, fp))
+    built = _spy_builds(monkeypatch)
     grown = paths.graph(session)
-    assert not built and _same_graph(grown, build(session, grown.fingerprint))
+    assert not built and _same_graph(grown, _BUILD(session, grown.fingerprint))
     paths._MEMORY.clear()
     extended: list[str] = []
     extend = paths._extend
@@ -504,6 +517,6 @@ def test_threads_share_the_kept_graph_safely(tmp_path: Path) -> None:
                 job.result()  # re-raises whatever a thread hit
         with store.session() as s:
             kept = paths.graph(s)
-            assert kept.n == 18 and _same_graph(kept, paths._build(s, kept.fingerprint))
+            assert kept.n == 18 and _same_graph(kept, _BUILD(s, kept.fingerprint))
     finally:
         store.dispose()

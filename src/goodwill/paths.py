@@ -26,7 +26,7 @@ import hashlib
 import math
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
@@ -163,7 +163,7 @@ def _evidence(session: Session, persons: Sequence[int] | None = None) -> F64:
     def among(a: str, b: str) -> str:
         if persons is None:
             return ""
-        listed = ", ".join(str(int(p)) for p in sorted(set(persons))) or "NULL"
+        listed = _listed(persons)
         return f" AND {a} IN ({listed}) AND {b} IN ({listed})"
 
     knows = _array(
@@ -261,6 +261,11 @@ def _nodes(ids: I64, want: I64) -> I64:
         return np.full(want.shape, -1, dtype=np.int64)
     pos = np.minimum(np.searchsorted(ids, want), ids.size - 1)
     return np.where(ids[pos] == want, pos, -1).astype(np.int64)
+
+
+def _listed(ids: Iterable[int]) -> str:
+    """Ids for an SQL IN (...): integers only, so nothing else reaches the query."""
+    return ", ".join(str(int(i)) for i in sorted(set(ids))) or "NULL"
 
 
 def _person_ids(session: Session, after: int = 0) -> I64:
@@ -431,7 +436,7 @@ class _Extended:
 
 def _survivors(session: Session, ids: I64) -> list[int]:
     """Whom any of `ids` was merged into."""
-    listed = ", ".join(str(int(i)) for i in ids)
+    listed = _listed(ids.tolist())
     sql = (
         "SELECT DISTINCT merged_into_id FROM person "
         f"WHERE id IN ({listed}) AND merged_into_id IS NOT NULL"
@@ -442,7 +447,7 @@ def _survivors(session: Session, ids: I64) -> list[int]:
 def _pairs_of(session: Session, persons: Sequence[int]) -> I64:
     """Every pair of person ids with evidence that involves one of `persons` (a merge
     moves evidence to them, so each of their links is recomputed)."""
-    listed = ", ".join(str(int(p)) for p in persons)
+    listed = _listed(persons)
     sql = [
         f"SELECT a_id, b_id FROM knows WHERE a_id IN ({listed}) OR b_id IN ({listed})",
         "SELECT p1.person_id, p2.person_id FROM participant p1 JOIN participant p2 "
@@ -460,7 +465,7 @@ def _pairs_of(session: Session, persons: Sequence[int]) -> I64:
 
 def _knows_neighbours(session: Session, ids: I64) -> set[int]:
     """Who has a knows-edge with one of `ids` (their mutual contacts change with them)."""
-    listed = ", ".join(str(int(i)) for i in ids)
+    listed = _listed(ids.tolist())
     rows = _rows(
         session, f"SELECT a_id, b_id FROM knows WHERE a_id IN ({listed}) OR b_id IN ({listed})"
     )
@@ -807,7 +812,8 @@ def _ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None) -> F6
         return held[1][key]
     kept = held[1] if held and held[0] is g else {}
     values = _renewed(session, g, kept, day, activity, when, pending)
-    _PENDING.pop(url, None)
+    if held and held[0] is g:  # an older graph's caller must not take the kept one's due
+        _PENDING.pop(url, None)
     if values is None:
         values = np.zeros(g.n)
         _put(values, g, tie_strengths(session, when))

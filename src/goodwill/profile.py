@@ -65,7 +65,7 @@ def get(session: Session) -> Profile:
     ).all()
     return Profile(
         name=you.display_name if you is not None else None,
-        emails=[e.address for e in you.emails] if you is not None else [],
+        emails=people.me_emails(session),
         pitch=_get(session, PITCH_KEY),
         target_roles=_list(session, LIST_KEYS["target_roles"]),
         target_orgs=list(targets),
