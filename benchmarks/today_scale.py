@@ -3,7 +3,15 @@
 Builds the database once with goodwill's own demo generator (`goodwill.demo.generate`),
 its contact rates scaled so that 50,000 people make about two million interactions, and
 caches it under benchmarks/.work/. Then it times the whole CLI process (`python -m
-goodwill today`) with subprocess, several runs, JSON and table output, wall and CPU time.
+goodwill today`) with subprocess, several runs each, wall and CPU time:
+
+- warm: the day's agenda parts are kept (agenda_cache.py) and nothing changed (JSON,
+  table, a 60-minute budget);
+- first of the day: no kept parts (the cache file removed before each run), so
+  everything is computed and the file written;
+- after `done`: on a copy of the database, each round does the first action of the
+  agenda with `goodwill done`, then times the next `today` (the kept parts patched for
+  that person).
 
     PYTHONPATH=src python benchmarks/today_scale.py [--people N] [--rate-scale X] [--runs N]
 
@@ -19,6 +27,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import time
@@ -28,8 +37,8 @@ from typing import Any
 
 from common import run_goodwill
 
-from goodwill import agenda, cadence, demo, flags
-from goodwill.db import open_store
+from goodwill import agenda, agenda_cache, cadence, demo, flags
+from goodwill.db import CACHE_DIR_ENV, open_store
 
 HERE = Path(__file__).resolve().parent
 TODAY = dt.date(2026, 11, 20)
@@ -61,15 +70,68 @@ def counts(path: Path) -> dict[str, int]:
         con.close()
 
 
+CACHE = HERE / ".work" / "cache"  # the kept agenda parts of these runs
+
+
 def run(path: Path, *args: str) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, bytes of output) of one whole CLI process."""
-    done = run_goodwill(path, *args)
+    done = run_goodwill(path, *args, extra_env={CACHE_DIR_ENV: str(CACHE)})
     return done.wall, done.cpu, len(done.stdout.encode())
+
+
+def _figures(walls: list[float], cpus: list[float], size: int) -> dict[str, float]:
+    return {
+        "wall_median_s": round(statistics.median(walls), 3),
+        "wall_min_s": round(min(walls), 3),
+        "cpu_median_s": round(statistics.median(cpus), 3),
+        "output_bytes": size,
+    }
+
+
+def first_of_day(path: Path, runs: int) -> dict[str, float]:
+    """`today` with nothing kept: every run computes the parts and writes the file."""
+    walls, cpus, size = [], [], 0
+    for _ in range(runs):
+        for kept in CACHE.glob("agenda-*.npz"):
+            kept.unlink()
+        wall, cpu, size = run(path, "today", "--date", TODAY.isoformat(), "--format", "json")
+        walls.append(wall)
+        cpus.append(cpu)
+    return _figures(walls, cpus, size)
+
+
+def after_done(path: Path, runs: int) -> dict[str, float]:
+    """On a copy of the database: do the agenda's first action, then time `today`."""
+    copy = path.with_name("today-writes.db")
+    shutil.copyfile(path, copy)
+    day = TODAY.isoformat()
+    walls, cpus, size = [], [], 0
+    try:
+        run(copy, "today", "--date", day, "--format", "json")  # the day's parts kept
+        for _ in range(runs):
+            plan = json.loads(
+                run_goodwill(
+                    copy,
+                    "today",
+                    "--date",
+                    day,
+                    "--format",
+                    "json",
+                    extra_env={CACHE_DIR_ENV: str(CACHE)},
+                ).stdout
+            )
+            run(copy, "done", plan["actions"][0]["id"], "--date", day)
+            wall, cpu, size = run(copy, "today", "--date", day, "--format", "json")
+            walls.append(wall)
+            cpus.append(cpu)
+    finally:
+        copy.unlink(missing_ok=True)
+    return _figures(walls, cpus, size)
 
 
 # (module, function name, label) of the stages --profile times, in the order they run.
 STAGES: tuple[tuple[Any, str, str], ...] = (
-    (cadence, "statuses", "cadence.statuses"),
+    (cadence, "standing", "cadence.standing"),
     (agenda, "_thank_yous", "thank_yous"),
     (agenda, "_requests", "requests"),
     (agenda, "_follow_ups", "follow_ups"),
@@ -80,7 +142,9 @@ STAGES: tuple[tuple[Any, str, str], ...] = (
     (flags, "one_way_gives", "  flags.one_way_gives"),
     (agenda, "_gives", "gives"),
     (agenda, "_introducers", "  introducers"),
-    (agenda, "candidates", "candidates (all above)"),
+    (agenda, "parts", "parts (computed afresh)"),
+    (agenda, "assemble", "assemble"),
+    (agenda_cache, "_save", "keep (write the file)"),
     (agenda, "_price", "price"),
     (agenda, "_draft", "draft"),
     (agenda, "build", "build (total)"),
@@ -100,7 +164,8 @@ def _timed(fn: Callable[..., Any], label: str, log: dict[str, list[float]]) -> C
 
 
 def profile(path: Path, runs: int, minutes: int = 20) -> None:
-    """Time each stage of `agenda.build` in this process: a cold run, then warm ones."""
+    """Time each stage of `agenda.build` in this process, with nothing kept: a cold run
+    (first queries compiled), then warm ones."""
     per_run: list[dict[str, float]] = []
     originals = [(mod, name, getattr(mod, name)) for mod, name, _ in STAGES]
     store = open_store(str(path))
@@ -110,6 +175,9 @@ def profile(path: Path, runs: int, minutes: int = 20) -> None:
             for (mod, name, label), (_, _, fn) in zip(STAGES, originals, strict=True):
                 setattr(mod, name, _timed(fn, label, log))
             try:
+                agenda_cache._MEMORY.clear()
+                for kept in CACHE.glob("agenda-*.npz"):
+                    kept.unlink()
                 with store.session() as s:
                     agenda.build(s, TODAY, minutes)
             finally:
@@ -148,10 +216,16 @@ def main() -> None:
     sizes = counts(path)
     print(sizes, flush=True)
     if args.profile:
+        os.environ[CACHE_DIR_ENV] = str(CACHE)
         profile(path, args.runs)
         return
     run(path, "today", "--date", TODAY.isoformat(), "--format", "json")  # warm the file cache
     results: dict[str, object] = {"date": TODAY.isoformat(), "data": sizes, "runs": args.runs}
+    results["first_of_day_json"] = first_of_day(path, args.runs)
+    print("first_of_day_json", results["first_of_day_json"], flush=True)
+    results["after_done_json"] = after_done(path, args.runs)
+    print("after_done_json", results["after_done_json"], flush=True)
+    run(path, "today", "--date", TODAY.isoformat(), "--format", "json")  # kept again
     for label, extra in (
         ("today_json", ("--format", "json")),
         ("today_table", ()),
@@ -162,13 +236,8 @@ def main() -> None:
             wall, cpu, size = run(path, "today", "--date", TODAY.isoformat(), *extra)
             walls.append(wall)
             cpus.append(cpu)
-        results[label] = {
-            "wall_median_s": round(statistics.median(walls), 3),
-            "wall_min_s": round(min(walls), 3),
-            "cpu_median_s": round(statistics.median(cpus), 3),
-            "output_bytes": size,
-        }
-        print(label, results[label], flush=True)
+        results["warm_" + label] = _figures(walls, cpus, size)
+        print("warm_" + label, results["warm_" + label], flush=True)
     startup = [run(path, "--version")[0] for _ in range(args.runs)]
     results["startup_wall_median_s"] = round(statistics.median(startup), 3)
     load = os.getloadavg()[0]

@@ -48,7 +48,8 @@ class ActionId:
 
 
 def make_id(kind: str, person_id: int, ref: str) -> str:
-    return str(ActionId(kind, person_id, ref))
+    # The format of ActionId.__str__, without the object (thousands per agenda).
+    return f"{kind}:p{person_id}:{ref}"
 
 
 def parse(value: str) -> ActionId:

@@ -36,6 +36,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill import actions, cadence, days, drafts, people, vocab
+from goodwill.db import raw_rows
 from goodwill.errors import InvalidInput
 from goodwill.models import (
     Exchange,
@@ -137,10 +138,23 @@ class _Ctx:
     person_ids: Sequence[int] | None  # None: everyone
     matches: dict[str, dict[int, str]] = field(default_factory=dict)  # word -> people
     introducers: dict[str, list[tuple[int, str, str]]] | None = None  # text -> people
+    _offers: list[str] | None = None
+
+    @property
+    def offers(self) -> list[str]:
+        """What you can offer others (read once, when a give-first match needs it)."""
+        if self._offers is None:
+            self._offers = _offers(self.session)
+        return self._offers
 
     @property
     def end_of_day(self) -> dt.datetime:
         return dt.datetime.combine(self.today, dt.time.max)
+
+
+def scope(session: Session, today: dt.date, person_ids: Sequence[int] | None) -> _Ctx:
+    """What the sources read on `today`, for `person_ids` (None: everyone)."""
+    return _Ctx(session, today, person_ids)
 
 
 def check_minutes(minutes: int) -> int:
@@ -194,11 +208,8 @@ def _thank_yous(ctx: _Ctx) -> list[Action]:
 def _requests(ctx: _Ctx) -> list[Action]:
     from goodwill import requests
 
-    wanted = set(ctx.person_ids) if ctx.person_ids is not None else None
     out = []
-    for r in requests.open_requests(ctx.session, ctx.end_of_day):
-        if wanted is not None and r.person_id not in wanted:
-            continue
+    for r in requests.open_requests(ctx.session, ctx.end_of_day, ctx.person_ids):
         asked = drafts.when_words(r.asked_on, ctx.today)
         reason = f"{r.person} asked {asked}: {r.text}"
         if r.due is not None:
@@ -349,20 +360,23 @@ def _cadence_actions(ctx: _Ctx, statuses: list[cadence.Status]) -> list[Action]:
     return out
 
 
-def _reconnects(ctx: _Ctx, statuses: list[cadence.Status]) -> list[Action]:
-    """The strongest dormant ties, among the closest circles and most recently lapsed."""
+def _reconnects(ctx: _Ctx, statuses: list[cadence.Status], peaks: dict[int, float]) -> list[Action]:
+    """The strongest dormant ties, among the closest circles and most recently lapsed.
+    `peaks` holds the peak strengths already known; the missing ones are added to it."""
     order = {c: i for i, c in enumerate(vocab.CIRCLES)}
     lapsed = sorted(
         (st for st in statuses if st.state == cadence.DORMANT),
         key=lambda st: (order.get(st.circle, 9), st.days, st.person_id),
     )
     dormant = {st.person_id: st for st in lapsed[:DORMANT_SHORTLIST]}
-    peaks = cadence.peak_strength(ctx.session, ctx.today, sorted(dormant))
+    missing = sorted(pid for pid in dormant if pid not in peaks)
+    found = cadence.peak_strength(ctx.session, ctx.today, missing)
+    peaks.update({pid: found.get(pid, 0.0) for pid in missing})
     out = []
-    for pid, peak in peaks.items():
+    for pid, st in dormant.items():
+        peak = peaks[pid]
         if peak < cadence.DORMANT_MIN_PEAK:
             continue
-        st = dormant[pid]
         years = st.days / 365
         gap = f"{years:.1f} years" if years >= 1.5 else f"{st.days} days"
         out.append(
@@ -506,10 +520,10 @@ def _introduce(ctx: _Ctx, pid: int, text: str) -> dict[str, Any] | None:
     }
 
 
-def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Action]:
-    state = {st.person_id: st for st in statuses}
+def pool(ctx: _Ctx) -> set[int]:
+    """People with something to give them for: what they look for or work on."""
     stmt = _scope(
-        select(Person.id, Person.circle, Person.looking_for, Person.working_on).where(
+        select(Person.id).where(
             people.ACTIVE,
             Person.is_me.is_(False),
             or_(Person.looking_for.is_not(None), Person.working_on.is_not(None)),
@@ -517,23 +531,33 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
         Person.id,
         ctx,
     )
-    rows = ctx.session.execute(stmt).all()
+    return {r[0] for r in raw_rows(ctx.session, stmt)}
 
+
+def _gives(
+    ctx: _Ctx,
+    board: cadence.Standing,
+    skip: set[int],
+    pool: set[int],
+    kept: dict[int, dict[str, Any] | None],
+) -> list[Action]:
+    """Give-first actions for the closest people of `pool`; `kept` holds the matches
+    already found (None: no match), and the new ones are added to it."""
     circles = {c: i for i, c in enumerate(vocab.CIRCLES)}
-    days = {st.person_id: st.days for st in statuses}
+    state = board.of(list(pool))  # pid -> (days, state, circle)
 
-    def closeness(row: Any) -> tuple[Any, ...]:
-        pid, circle = row[0], row[1]  # by position: tens of thousands of rows at scale
-        return (circles.get(circle, 9), days.get(pid, 10**6), pid)
+    def closeness(pid: int) -> tuple[Any, ...]:
+        days, _, circle = state[pid]
+        return (circles.get(circle, 9), days, pid)
 
-    offers = _offers(ctx.session)
     out: list[Action] = []
-    limit = GIVE_ATTEMPTS if ctx.person_ids is None else len(rows)
-    for row in heapq.nsmallest(limit, rows, key=closeness):
-        st = state.get(row.id)
-        if row.id in skip or st is None or st.state == cadence.DORMANT:
+    limit = GIVE_ATTEMPTS if ctx.person_ids is None else len(state)
+    for pid in heapq.nsmallest(limit, state, key=closeness):
+        if pid in skip or state[pid][1] == cadence.DORMANT:
             continue
-        match = _give_match(ctx, row.id, row.looking_for, row.working_on, offers)
+        if pid not in kept:
+            kept[pid] = _give_match(ctx, pid)
+        match = kept[pid]
         if match is None:
             continue
         digest = hashlib.sha1(
@@ -549,12 +573,12 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
             reason = f"they are working on {match['about']}; share something useful"
         out.append(
             Action(
-                id=actions.make_id("give", row.id, f"h{digest}"),
+                id=actions.make_id("give", pid, f"h{digest}"),
                 kind="give",
-                person_id=row.id,
+                person_id=pid,
                 reason="give first: " + reason,
                 template="give.j2",
-                order=({"intro": 0, "offer": 1}.get(match["type"], 2), *closeness(row)),
+                order=({"intro": 0, "offer": 1}.get(match["type"], 2), *closeness(pid)),
                 context={"match": match},
                 gave=(gave,),
                 summary={
@@ -570,9 +594,11 @@ def _gives(ctx: _Ctx, statuses: list[cadence.Status], skip: set[int]) -> list[Ac
     return out if ctx.person_ids is not None else out[:GIVE_KEEP]
 
 
-def _give_match(
-    ctx: _Ctx, pid: int, looking_for: str | None, working_on: str | None, offers: Sequence[str]
-) -> dict[str, Any] | None:
+def _give_match(ctx: _Ctx, pid: int) -> dict[str, Any] | None:
+    looking_for, working_on = ctx.session.execute(
+        select(Person.looking_for, Person.working_on).where(Person.id == pid)
+    ).one()
+    offers = ctx.offers
     if looking_for:
         intro = _introduce(ctx, pid, looking_for)
         if intro is not None:
@@ -658,22 +684,58 @@ def _asks(ctx: _Ctx) -> list[Action]:
 # -- putting it together ----------------------------------------------------------------
 
 
+PERSONAL = ("thank_you", "request", "follow_up", "ask")
+
+
+@dataclass
+class Parts:
+    """What one day's candidates are made of. `personal` actions each depend only on their
+    person's facts; the rest is chosen across the network from the cadence board, the peak
+    strengths and the give-first pool and matches found so far. Kept between commands
+    (agenda_cache.py) and patched for the people whose data changed."""
+
+    today: dt.date
+    personal: list[Action]
+    board: cadence.Standing
+    pool: set[int]
+    peaks: dict[int, float] = field(default_factory=dict)
+    matches: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+
+
+def personal_actions(ctx: _Ctx) -> list[Action]:
+    """Thank-yous, requests, follow-ups and small asks (of `ctx.person_ids`, or everyone)."""
+    return _thank_yous(ctx) + _requests(ctx) + _follow_ups(ctx) + _asks(ctx)
+
+
+def parts(session: Session, today: dt.date, person_ids: Sequence[int] | None = None) -> Parts:
+    """The parts of the candidates on `today`, computed afresh."""
+    ctx = _Ctx(session, today, person_ids)
+    return Parts(
+        today,
+        personal_actions(ctx),
+        cadence.standing(session, today, person_ids),
+        pool(ctx),
+    )
+
+
+def assemble(session: Session, p: Parts, person_ids: Sequence[int] | None = None) -> list[Action]:
+    """Every action the parts call for, in priority order (peaks and matches found on the
+    way are added to `p`)."""
+    ctx = _Ctx(session, p.today, person_ids)
+    statuses = p.board.statuses((cadence.DUE, cadence.OVERDUE, cadence.DORMANT))
+    found = list(p.personal)
+    found += _cadence_actions(ctx, statuses)
+    found += _reconnects(ctx, statuses, p.peaks)
+    busy = {a.person_id for a in found if a.kind in ("thank_you", "request", "follow_up")}
+    found += _gives(ctx, p.board, busy, p.pool, p.matches)
+    return sorted(found, key=Action.sort_key)
+
+
 def candidates(
     session: Session, today: dt.date, person_ids: Sequence[int] | None = None
 ) -> list[Action]:
     """Every action the data calls for on `today`, in priority order (before state & budget)."""
-    ctx = _Ctx(session, today, person_ids)
-    statuses = cadence.statuses(session, today, person_ids)
-    found: list[Action] = []
-    found += _thank_yous(ctx)
-    found += _requests(ctx)
-    found += _follow_ups(ctx)
-    found += _cadence_actions(ctx, statuses)
-    found += _reconnects(ctx, statuses)
-    found += _asks(ctx)
-    busy = {a.person_id for a in found if a.kind in ("thank_you", "request", "follow_up")}
-    found += _gives(ctx, statuses, busy)
-    return sorted(found, key=Action.sort_key)
+    return assemble(session, parts(session, today, person_ids), person_ids)
 
 
 def caps(minutes: int) -> dict[str, int]:
@@ -783,8 +845,12 @@ def _draft(session: Session, today: dt.date, items: list[Action]) -> list[Action
 
 def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> AgendaOut:
     """Today's session: what fits in `minutes`, in priority order, and what comes next."""
+    from goodwill import agenda_cache
+
     check_minutes(minutes)
-    found, beyond = _select(candidates(session, today), actions.hidden(session, today), minutes)
+    found, beyond = _select(
+        agenda_cache.candidates(session, today), actions.hidden(session, today), minutes
+    )
     # Price (and draft) only what can matter: every action fits in at least 2 minutes.
     head = found[: minutes // 2 + 1]
     # ... and the first of each relationship kind, so a long queue of debts cannot crowd

@@ -179,16 +179,84 @@ def states_of(
     return state
 
 
-def statuses(
-    session: Session,
-    today: dt.date,
-    person_ids: Sequence[int] | None = None,
-    *,
-    states: Collection[str] | None = None,
-) -> list[Status]:
-    """Active people's cadence status on `today`, by id (everyone, or only those in
-    `states`). A fixed number of queries; the arithmetic runs on arrays, and a Status is
-    built only for the people returned (at 50,000 people the objects are the cost)."""
+@dataclass(frozen=True)
+class Standing:
+    """Everyone's cadence on one day as arrays (by person id, ascending): what the whole
+    network's figures read without building an object per person."""
+
+    today: dt.date
+    ids: np.ndarray
+    circles: list[str]
+    ideal: np.ndarray
+    most: np.ndarray
+    since: np.ndarray  # ordinal day the clock started
+    seen: np.ndarray  # whether that is a contact (else met or added)
+    days: np.ndarray
+    state: np.ndarray
+
+    def statuses(self, states: Collection[str] | None = None) -> list[Status]:
+        """Status objects for everyone, or only those in `states`."""
+        keep = (
+            np.isin(self.state, list(states))
+            if states is not None
+            else np.ones(len(self.ids), bool)
+        )
+        dates = {o: dt.date.fromordinal(o) for o in set(self.since[keep].tolist())}
+        out = []
+        for i, pid, ideal, most, o, ok, d, st in zip(
+            np.flatnonzero(keep).tolist(),
+            self.ids[keep].tolist(),
+            self.ideal[keep].tolist(),
+            self.most[keep].tolist(),
+            self.since[keep].tolist(),
+            self.seen[keep].tolist(),
+            self.days[keep].tolist(),
+            self.state[keep].tolist(),
+            strict=True,
+        ):
+            last = dates[o] if ok else None
+            out.append(Status(pid, self.circles[i], ideal, most, last, dates[o], d, st))
+        return out
+
+    def replaced(self, person_ids: Collection[int], fresh: Standing) -> Standing:
+        """This board with `person_ids` taken out and `fresh` (theirs, recomputed) put in."""
+        out = ~np.isin(self.ids, np.asarray(list(person_ids), dtype=np.int64))
+        ids = np.concatenate([self.ids[out], fresh.ids])
+        order = np.argsort(ids, kind="stable")
+        kept = np.flatnonzero(out).tolist()
+        circles = [self.circles[i] for i in kept] + fresh.circles
+
+        def merge(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+            return np.concatenate([mine[out], theirs])[order]
+
+        return Standing(
+            self.today,
+            ids[order],
+            [circles[i] for i in order.tolist()],
+            merge(self.ideal, fresh.ideal),
+            merge(self.most, fresh.most),
+            merge(self.since, fresh.since),
+            merge(self.seen, fresh.seen),
+            merge(self.days, fresh.days),
+            merge(self.state, fresh.state),
+        )
+
+    def of(self, person_ids: Sequence[int]) -> dict[int, tuple[int, str, str]]:
+        """(days since the clock started, state, circle) of each of `person_ids` here."""
+        want = np.asarray(sorted(set(person_ids)), dtype=np.int64)
+        if not len(want) or not len(self.ids):
+            return {}
+        pos = np.minimum(np.searchsorted(self.ids, want), len(self.ids) - 1)
+        hit = self.ids[pos] == want
+        at = pos[hit]
+        circles = [self.circles[i] for i in at.tolist()]
+        facts = zip(self.days[at].tolist(), self.state[at].tolist(), circles, strict=True)
+        return dict(zip(want[hit].tolist(), facts, strict=True))
+
+
+def standing(session: Session, today: dt.date, person_ids: Sequence[int] | None = None) -> Standing:
+    """Active people's cadence on `today` (everyone, or `person_ids`): a fixed number of
+    queries, the arithmetic on arrays."""
     settings = circles(session)
     stmt = select(
         Person.id, Person.circle, Person.cadence_ideal_days, Person.cadence_max_days
@@ -196,8 +264,6 @@ def statuses(
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(person_ids))
     rows = raw_rows(session, stmt.order_by(Person.id))
-    if not rows:
-        return []
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     resolved: dict[tuple[str, int | None, int | None], Cadence] = {}
     cads = [
@@ -209,26 +275,26 @@ def statuses(
     ]
     ideal = np.array([c.ideal_days for c in cads], dtype=np.int64)
     most = np.array([c.max_days for c in cads], dtype=np.int64)
-    since, seen = _clock_starts(session, today, ids, person_ids)
+    if rows:
+        since, seen = _clock_starts(session, today, ids, person_ids)
+    else:
+        since, seen = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     days = today.toordinal() - since
     state = states_of(days, ideal, most, seen)
-    keep = np.isin(state, list(states)) if states is not None else np.ones(len(ids), bool)
-    dates = {o: dt.date.fromordinal(o) for o in set(since[keep].tolist())}
-    out = []
-    for i, o, ok, d, st in zip(
-        np.flatnonzero(keep).tolist(),
-        since[keep].tolist(),
-        seen[keep].tolist(),
-        days[keep].tolist(),
-        state[keep].tolist(),
-        strict=True,
-    ):
-        cad = cads[i]
-        last = dates[o] if ok else None
-        out.append(
-            Status(rows[i][0], rows[i][1], cad.ideal_days, cad.max_days, last, dates[o], d, st)
-        )
-    return out
+    return Standing(today, ids, [r[1] for r in rows], ideal, most, since, seen, days, state)
+
+
+def statuses(
+    session: Session,
+    today: dt.date,
+    person_ids: Sequence[int] | None = None,
+    *,
+    states: Collection[str] | None = None,
+) -> list[Status]:
+    """Active people's cadence status on `today`, by id (everyone, or only those in
+    `states`). A Status is built only for the people returned (at 50,000 people the
+    objects are the cost)."""
+    return standing(session, today, person_ids).statuses(states)
 
 
 def _clock_starts(

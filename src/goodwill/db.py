@@ -52,6 +52,20 @@ def default_path() -> Path:
     return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.db"
 
 
+CACHE_DIR_ENV = "GOODWILL_CACHE_DIR"
+
+
+def cache_folder() -> Path:
+    """Where figures kept between commands live (GOODWILL_CACHE_DIR, else the user's
+    cache folder): derived files, safe to delete."""
+    base = os.environ.get(CACHE_DIR_ENV)
+    if base:
+        return Path(base)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("goodwill", appauthor=False))
+
+
 def resolve_url(db: str | None) -> str:
     """A SQLAlchemy URL from --db, then GOODWILL_DB, then the default file."""
     value = db or os.environ.get(ENV_VAR) or str(default_path())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -501,3 +502,18 @@ class ContactDirty(Base):
     __tablename__ = "contact_dirty"
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class PersonChange(Base):
+    """Whose data changed, by a growing number (filled by triggers, 0005): `seq` moves with
+    any change a daily session reads, `identity_seq` with a change of who they are (person
+    row, roles, tags). Person 0 stands for everyone. Read by `goodwill.changes`."""
+
+    __tablename__ = "person_change"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    identity_seq: Mapped[int] = mapped_column(BigInteger)
+    # PostgreSQL: the writing transaction (0 on SQLite, whose numbers follow commits).
+    xid: Mapped[int] = mapped_column(BigInteger, index=True, server_default="0")
+    identity_xid: Mapped[int] = mapped_column(BigInteger, server_default="0")

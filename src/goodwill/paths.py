@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import ask_weights as W
 from goodwill import vocab
+from goodwill.db import CACHE_DIR_ENV, cache_folder
 from goodwill.errors import InvalidInput, NotFound
 from goodwill.models import Organization, Person, Role
 from goodwill.schemas.needs import PathOut, PathStep
@@ -53,7 +54,7 @@ COLLEAGUES = LINK_KINDS.index("colleagues")
 CONTACT = LINK_KINDS.index("contact")
 _INF = np.inf
 DISK_CACHE_MIN_EDGES = 50_000  # smaller graphs load faster than a cache file is checked
-CACHE_ENV = "GOODWILL_CACHE_DIR"
+CACHE_ENV = CACHE_DIR_ENV
 VERSION_KEY = "graph.version"  # bumped when a knows-edge changes in place
 
 
@@ -655,15 +656,8 @@ def _activity(session: Session) -> str:
 
 
 def _cache_file(session: Session) -> Path:
-    base = os.environ.get(CACHE_ENV)
-    if base:
-        folder = Path(base)
-    else:
-        from platformdirs import user_cache_dir
-
-        folder = Path(user_cache_dir("goodwill", appauthor=False))
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
-    return folder / f"graph-{hashlib.sha1(url.encode()).hexdigest()[:16]}.npz"
+    return cache_folder() / f"graph-{hashlib.sha1(url.encode()).hexdigest()[:16]}.npz"
 
 
 _DERIVED = frozenset({"fingerprint"})

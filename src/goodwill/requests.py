@@ -245,17 +245,24 @@ def _rows(
     return out
 
 
-def open_requests(session: Session, as_of: dt.datetime | dt.date | None = None) -> list[RequestOut]:
-    """Requests still waiting for your answer (as they stood at `as_of`), due first."""
+def open_requests(
+    session: Session,
+    as_of: dt.datetime | dt.date | None = None,
+    person_ids: Sequence[int] | None = None,
+) -> list[RequestOut]:
+    """Requests still waiting for your answer (as they stood at `as_of`), due first; of
+    `person_ids` only, when given."""
     if isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
         as_of = dt.datetime.combine(as_of, dt.time.max)
+    who = [Request.person_id.in_(person_ids)] if person_ids is not None else []
     if as_of is None:
-        return _rows(session, [Request.status == "open"], None)
+        return _rows(session, [Request.status == "open", *who], None)
     return _rows(
         session,
         [
             Request.created_at <= as_of,
             or_(Request.status == "open", Request.answered_at > as_of),
+            *who,
         ],
         as_of,
     )

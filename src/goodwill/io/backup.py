@@ -25,7 +25,7 @@ from goodwill.schemas.io import ImportReport
 
 FORMAT = "goodwill-backup"
 VERSION = 1
-_DERIVED = {"search_doc", "contact_summary", "contact_dirty"}
+_DERIVED = {"search_doc", "contact_summary", "contact_dirty", "person_change"}
 _CHUNK = 2000
 
 

@@ -1,0 +1,243 @@
+"""Today's candidate actions kept between commands, and brought up to date for whoever
+changed since (the `person_change` table, migration 0005).
+
+Deriving the agenda reads the whole network (cadences of every person, the year's gives,
+who could be introduced to whom): most of a second at 50,000 people. What it is made of
+(`agenda.Parts`) is kept in memory and in a file in the user's cache folder, one day per
+database. The next command reads who changed since; if nobody did, the parts serve as they
+are; else only the changed people's parts are recomputed:
+
+- their personal actions (thanks, answers, promises, small asks) and their cadence;
+- the peak strengths and give-first matches found for them;
+- when who they are changed (person row, roles, tags), their give-first pool entry, the
+  actions of people they referred (which name them), and every match if they are among
+  the people you would introduce (a match names its introducer);
+- a change that concerns everyone (cadences of a circle, settings, needs, organisations),
+  another day, or another database computes everything again.
+
+The network-wide choices (which dormant ties, which give-first actions) are made again
+from the patched parts each time, so the result is the same as computing afresh. The file
+is JSON and numbers (no pickle): reading it runs no code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from goodwill import agenda, cadence, changes, vocab
+from goodwill.db import cache_folder
+from goodwill.models import Person
+
+# Smaller networks are computed faster than a file is read and checked.
+KEEP_MIN_PEOPLE = 2_000
+FORMAT = 2
+# Beyond this share of the network changed (an import), computing afresh is faster.
+PATCH_SHARE = 0.2
+_LOCK = threading.RLock()  # the web app's threads share what is kept
+
+
+@dataclass
+class Kept:
+    database: str  # tells apart two databases at the same address
+    mark: changes.Mark  # where the change log stood when the parts were read
+    parts: agenda.Parts
+
+
+_MEMORY: dict[str, Kept] = {}
+_ACTION_FIELDS = tuple(f.name for f in fields(agenda.Action))
+
+
+def candidates(session: Session, today: dt.date) -> list[agenda.Action]:
+    """`agenda.candidates(session, today)` for everyone, from the kept parts when they
+    are that day's and that database's, patched for the people who changed."""
+    with _LOCK:
+        key = _url(session)
+        kept, changed = _current(session, key, today)
+        found_before = (len(kept.parts.peaks), len(kept.parts.matches))
+        found = agenda.assemble(session, kept.parts)
+        changed |= (len(kept.parts.peaks), len(kept.parts.matches)) != found_before
+        if len(kept.parts.board.ids) >= KEEP_MIN_PEOPLE:
+            _MEMORY[key] = kept
+            if changed:
+                _save(_file(key), kept)
+        return found
+
+
+def _current(session: Session, key: str, today: dt.date) -> tuple[Kept, bool]:
+    """The kept parts brought up to date (or computed afresh), and whether they moved."""
+    database = _database(session)
+    now = changes.mark(session)  # before anything is read: later changes come again
+    kept = _MEMORY.get(key) or _load(_file(key))
+    if (
+        kept is None
+        or kept.database != database
+        or kept.parts.today != today
+        or kept.mark.seq > now.seq
+    ):
+        return Kept(database, now, agenda.parts(session, today)), True
+    if kept.mark == now:
+        return kept, False
+    news = changes.since(session, kept.mark)
+    if not news.people:
+        kept.mark = news.mark
+        return kept, False
+    if news.everyone or len(news.people) > len(kept.parts.board.ids) * PATCH_SHARE:
+        return Kept(database, news.mark, agenda.parts(session, today)), True
+    _patch(session, kept.parts, news)
+    kept.mark = news.mark
+    return kept, True
+
+
+def _patch(session: Session, parts: agenda.Parts, news: changes.Changes) -> None:
+    """Recompute the parts of the people in `news` (see the module's docstring)."""
+    who = set(news.people)
+    identity = set(news.identity)
+    if identity:  # a referral's follow-up names whoever referred them
+        who |= set(session.scalars(select(Person.id).where(Person.met_through_id.in_(identity))))
+    ids = sorted(who)
+    was = _circles(parts.board, identity)
+    ctx = agenda.scope(session, parts.today, ids)
+    parts.personal = [a for a in parts.personal if a.person_id not in who]
+    parts.personal += agenda.personal_actions(ctx)
+    parts.board = parts.board.replaced(ids, cadence.standing(session, parts.today, ids))
+    for pid in who:
+        parts.peaks.pop(pid, None)
+    if not identity:
+        return
+    parts.pool -= identity
+    parts.pool |= agenda.pool(agenda.scope(session, parts.today, sorted(identity)))
+    for pid in identity:
+        parts.matches.pop(pid, None)
+    now = _circles(parts.board, identity)
+    introducers = set(agenda.INTRODUCER_CIRCLES)
+    if (set(was.values()) | set(now.values())) & introducers:
+        parts.matches.clear()  # whom you would introduce changed
+
+
+def _circles(board: cadence.Standing, person_ids: set[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    want = np.asarray(sorted(person_ids), dtype=np.int64)
+    pos = np.searchsorted(board.ids, want)
+    return {
+        int(board.ids[p]): board.circles[p]
+        for p in pos.tolist()
+        if p < len(board.ids) and int(board.ids[p]) in person_ids
+    }
+
+
+def _url(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def _database(session: Session) -> str:
+    first = session.scalar(select(Person.created_at).order_by(Person.id).limit(1))
+    return str(first)
+
+
+def _file(key: str) -> Path:
+    return cache_folder() / f"agenda-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+
+
+# -- the file ------------------------------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"$t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    raise TypeError(f"cannot keep {type(value).__name__}")
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$t" in obj:
+            return dt.datetime.fromisoformat(obj["$t"])
+        if "$d" in obj:
+            return dt.date.fromisoformat(obj["$d"])
+    return obj
+
+
+def _action(data: dict[str, Any]) -> agenda.Action:
+    data["order"] = tuple(data["order"])
+    data["gave"] = tuple(data["gave"])
+    data["asked"] = tuple(data["asked"])
+    return agenda.Action(**data)
+
+
+def _save(path: Path, kept: Kept) -> None:
+    p = kept.parts
+    b = p.board
+    meta = {
+        "format": FORMAT,
+        "database": kept.database,
+        "seq": kept.mark.seq,
+        "xmin": kept.mark.xmin,
+        "today": p.today.isoformat(),
+        "personal": [{f: getattr(a, f) for f in _ACTION_FIELDS} for a in p.personal],
+        "peaks": [[pid, v] for pid, v in p.peaks.items()],
+        "matches": [[pid, m] for pid, m in p.matches.items()],
+    }
+    codes = {c: i for i, c in enumerate(vocab.CIRCLES)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            meta=np.frombuffer(json.dumps(meta, default=_encode).encode(), dtype=np.uint8),
+            pool=np.array(sorted(p.pool), dtype=np.int64),
+            ids=b.ids,
+            circle=np.array([codes[c] for c in b.circles], dtype=np.int8),
+            ideal=b.ideal.astype(np.int32),
+            most=b.most.astype(np.int32),
+            since=b.since.astype(np.int32),
+            seen=b.seen,
+        )
+        os.replace(tmp, path)
+    except (OSError, KeyError, TypeError):
+        pass  # a cache that cannot be written is only slower (KeyError: a new circle)
+
+
+def _load(path: Path) -> Kept | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(data["meta"].tobytes(), object_hook=_decode)
+            if meta.get("format") != FORMAT:
+                return None
+            today = dt.date.fromisoformat(meta["today"])
+            ids = data["ids"].astype(np.int64)
+            ideal = data["ideal"].astype(np.int64)
+            most = data["most"].astype(np.int64)
+            since = data["since"].astype(np.int64)
+            seen = data["seen"].astype(bool)
+            circles = [vocab.CIRCLES[c] for c in data["circle"].tolist()]
+            pool = set(data["pool"].tolist())
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+    days = today.toordinal() - since
+    board = cadence.Standing(
+        today, ids, circles, ideal, most, since, seen, days,
+        cadence.states_of(days, ideal, most, seen),
+    )  # fmt: skip
+    parts = agenda.Parts(
+        today=today,
+        personal=[_action(a) for a in meta["personal"]],
+        board=board,
+        pool=pool,
+        peaks={int(pid): float(v) for pid, v in meta["peaks"]},
+        matches={int(pid): m for pid, m in meta["matches"]},
+    )
+    mark = changes.Mark(int(meta["seq"]), int(meta["xmin"]))
+    return Kept(str(meta["database"]), mark, parts)
