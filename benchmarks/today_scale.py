@@ -7,8 +7,9 @@ goodwill today`) with subprocess, several runs each, wall and CPU time:
 
 - warm: the day's agenda parts are kept (agenda_cache.py) and nothing changed (JSON,
   table, a 60-minute budget);
-- first of the day: no kept parts (the cache file removed before each run), so
-  everything is computed and the file written;
+- nothing kept (the first `today` on a database, or the cache file deleted): everything
+  is computed and the file written;
+- the next day: the day before's parts kept (the usual first `today` of a morning);
 - after `done`: on a copy of the database, each round does the first action of the
   agenda with `goodwill done`, then times the next `today` (the kept parts patched for
   that person).
@@ -88,7 +89,18 @@ def _figures(walls: list[float], cpus: list[float], size: int) -> dict[str, floa
     }
 
 
-def first_of_day(path: Path, runs: int) -> dict[str, float]:
+def next_day(path: Path, runs: int) -> dict[str, float]:
+    """The first `today` of a day, the day before's parts kept (the usual morning)."""
+    walls, cpus, size = [], [], 0
+    for _ in range(runs):
+        run(path, "today", "--date", (TODAY - dt.timedelta(days=1)).isoformat())
+        wall, cpu, size = run(path, "today", "--date", TODAY.isoformat(), "--format", "json")
+        walls.append(wall)
+        cpus.append(cpu)
+    return _figures(walls, cpus, size)
+
+
+def nothing_kept(path: Path, runs: int) -> dict[str, float]:
     """`today` with nothing kept: every run computes the parts and writes the file."""
     walls, cpus, size = [], [], 0
     for _ in range(runs):
@@ -221,8 +233,10 @@ def main() -> None:
         return
     run(path, "today", "--date", TODAY.isoformat(), "--format", "json")  # warm the file cache
     results: dict[str, object] = {"date": TODAY.isoformat(), "data": sizes, "runs": args.runs}
-    results["first_of_day_json"] = first_of_day(path, args.runs)
-    print("first_of_day_json", results["first_of_day_json"], flush=True)
+    results["nothing_kept_json"] = nothing_kept(path, args.runs)
+    print("nothing_kept_json", results["nothing_kept_json"], flush=True)
+    results["next_day_json"] = next_day(path, args.runs)
+    print("next_day_json", results["next_day_json"], flush=True)
     results["after_done_json"] = after_done(path, args.runs)
     print("after_done_json", results["after_done_json"], flush=True)
     run(path, "today", "--date", TODAY.isoformat(), "--format", "json")  # kept again

@@ -173,14 +173,17 @@ def test_after_any_write_the_kept_agenda_is_the_fresh_one(
         demo.generate(s, people=70, seed=seed, today=TODAY)
     with store.session() as s:
         _same_as_fresh(s)
+    day = TODAY
     for step in range(14):
         write = rng.choice(WRITES)
         with store.session() as s:
             write(s, rng)
         if step % 3 == 0:  # the next command reads the file, not this process's memory
             agenda_cache._MEMORY.clear()
+        if step % 4 == 3:  # days go by (now and then one back)
+            day += dt.timedelta(days=rng.choice([1, 1, 9, 40, -2]))
         with store.session() as s:
-            _same_as_fresh(s)
+            _same_as_fresh(s, day)
 
 
 def test_unchanged_data_is_not_recomputed(
@@ -196,9 +199,9 @@ def test_unchanged_data_is_not_recomputed(
         computed.append(1)
         return real_parts(*args, **kw)
 
-    def patch(s: Session, p: agenda.Parts, news: changes.Changes) -> None:
-        patched.append(news.people)
-        real_patch(s, p, news)
+    def patch(s: Session, p: agenda.Parts, who: set[int], identity: set[int]) -> None:
+        patched.append(frozenset(who))
+        real_patch(s, p, who, identity)
 
     monkeypatch.setattr(agenda, "parts", parts)
     monkeypatch.setattr(agenda_cache, "_patch", patch)
@@ -216,8 +219,11 @@ def test_unchanged_data_is_not_recomputed(
     assert len(computed) == 2  # the fresh comparison only
     assert patched == [frozenset({someone.id})]
     with store.session() as s:
-        agenda_cache.candidates(s, TODAY + dt.timedelta(days=1))  # another day: afresh
-    assert len(computed) == 3  # the new day: afresh
+        agenda_cache.candidates(s, TODAY + dt.timedelta(days=1))  # the next day: carried
+    assert len(computed) == 2
+    with store.session() as s:
+        agenda_cache.candidates(s, TODAY - dt.timedelta(days=1))  # an earlier one: afresh
+    assert len(computed) == 3
 
 
 def test_a_broken_or_foreign_file_is_recomputed(store: Store, kept: Path) -> None:
@@ -379,3 +385,23 @@ def test_an_old_friendship_told_later_makes_a_dormant_tie_worth_reviving(
     before, after = _keep_then_write(store, history)
     assert [a.kind for a in before if a.person_id == oid] == []
     assert [a.kind for a in after if a.person_id == oid] == ["reconnect"]
+
+
+def test_history_dated_between_two_days_moves_the_clock(store: Store, kept: Path) -> None:
+    """Logged ahead (an interaction dated tomorrow) or met later than the kept day: the
+    next day's board cannot move by arithmetic for them."""
+    with store.session() as s:
+        demo.generate(s, people=40, seed=4, today=TODAY)
+        ahead = people.add(s, "Ada Ahead", circle="close")
+        later = people.add(s, "Leo Later", circle="close")
+        s.flush()
+        when = NOON + dt.timedelta(days=2)
+        interactions.log(s, [ahead], "call", when=when, now=when)
+        later.met_on = TODAY + dt.timedelta(days=1)
+        later.created_at = NOON + dt.timedelta(days=1)  # due 14 days after: a day matters
+        ids = (ahead.id, later.id)
+    with store.session() as s:
+        _same_as_fresh(s, TODAY)
+    with store.session() as s:
+        found = _same_as_fresh(s, TODAY + dt.timedelta(days=14))
+    assert not any(a.kind == "keep_in_touch" and a.person_id in ids for a in found)

@@ -12,8 +12,11 @@ are; else only the changed people's parts are recomputed:
 - when who they are changed (person row, roles, tags), their give-first pool entry, the
   actions of people they referred (which name them), and every match if they are among
   the people you would introduce (a match names its introducer);
+- on a later day, everyone's personal actions and peak strengths are computed again (they
+  count days), the cadence board moves on by arithmetic (except for people with history
+  dated in between), and the give-first matches stay;
 - a change that concerns everyone (cadences of a circle, settings, needs, organisations),
-  another day, or another database computes everything again.
+  an earlier day, or another database computes everything again.
 
 The network-wide choices (which dormant ties, which give-first actions) are made again
 from the patched parts each time, so the result is the same as computing afresh. The file
@@ -37,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import agenda, cadence, changes, vocab
 from goodwill.db import cache_folder
-from goodwill.models import Person
+from goodwill.models import Interaction, Participant, Person
 
 # Smaller networks are computed faster than a file is read and checked.
 KEEP_MIN_PEOPLE = 2_000
@@ -79,32 +82,63 @@ def _current(session: Session, key: str, today: dt.date) -> tuple[Kept, bool]:
     database = _database(session)
     now = changes.mark(session)  # before anything is read: later changes come again
     kept = _MEMORY.get(key) or _load(_file(key))
-    if (
-        kept is None
-        or kept.database != database
-        or kept.parts.today != today
-        or kept.mark.seq > now.seq
-    ):
+    if kept is None or kept.database != database or kept.mark.seq > now.seq:
         return Kept(database, now, agenda.parts(session, today)), True
-    if kept.mark == now:
+    if kept.mark == now and kept.parts.today == today:
         return kept, False
     news = changes.since(session, kept.mark)
-    if not news.people:
+    if kept.parts.today == today and not news.people:
         kept.mark = news.mark
         return kept, False
     if news.everyone or len(news.people) > len(kept.parts.board.ids) * PATCH_SHARE:
         return Kept(database, news.mark, agenda.parts(session, today)), True
-    _patch(session, kept.parts, news)
-    kept.mark = news.mark
-    return kept, True
+    who, identity = set(news.people), set(news.identity)
+    parts = kept.parts
+    if parts.today != today:
+        if today < parts.today:
+            return Kept(database, news.mark, agenda.parts(session, today)), True
+        parts, moved = _next_day(session, parts, today)
+        who |= moved
+    _patch(session, parts, who, identity)
+    return Kept(database, news.mark, parts), True
 
 
-def _patch(session: Session, parts: agenda.Parts, news: changes.Changes) -> None:
-    """Recompute the parts of the people in `news` (see the module's docstring)."""
-    who = set(news.people)
-    identity = set(news.identity)
+def _next_day(session: Session, old: agenda.Parts, today: dt.date) -> tuple[agenda.Parts, set[int]]:
+    """A later day's parts from an earlier day's: everyone's personal actions and the peak
+    strengths afresh (they count days); the cadence board moved on, except for the people
+    whose clock it cannot move by arithmetic (returned, to be recomputed): history dated
+    between the two days, or a clock held at the old day (met or added after it). The
+    give-first pool and matches do not depend on the day."""
+    b = old.board
+    days = today.toordinal() - b.since
+    board = cadence.Standing(
+        today, b.ids, b.circles, b.ideal, b.most, b.since, b.seen, days,
+        cadence.states_of(days, b.ideal, b.most, b.seen),
+    )  # fmt: skip
+    held = set(b.ids[~b.seen & (b.since >= old.today.toordinal())].tolist())
+    moved = set(
+        session.scalars(
+            select(Participant.person_id)
+            .join(Interaction, Interaction.id == Participant.interaction_id)
+            .where(
+                Interaction.occurred_at > dt.datetime.combine(old.today, dt.time.max),
+                Interaction.occurred_at <= dt.datetime.combine(today, dt.time.max),
+            )
+            .distinct()
+        )
+    )
+    ctx = agenda.scope(session, today, None)
+    parts = agenda.Parts(today, agenda.personal_actions(ctx), board, set(old.pool), {}, old.matches)
+    return parts, held | moved
+
+
+def _patch(session: Session, parts: agenda.Parts, who: set[int], identity: set[int]) -> None:
+    """Recompute the parts of the people in `who` (see the module's docstring); `identity`:
+    those of them whose person row, roles or tags changed."""
     if identity:  # a referral's follow-up names whoever referred them
         who |= set(session.scalars(select(Person.id).where(Person.met_through_id.in_(identity))))
+    if not who:
+        return
     ids = sorted(who)
     was = _circles(parts.board, identity)
     ctx = agenda.scope(session, parts.today, ids)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -88,7 +88,7 @@ def compute(
         *thanks_owed(session, as_of, ids),
         *unanswered_requests(session, as_of, ids),
     ]
-    named = _name(session, found)
+    named = [Flag(**n._asdict()) for n in _name(session, found)]
     if ids is None:
         named.extend(taker(session, as_of))
     order = {k: i for i, k in enumerate(("thanks_owed", "unanswered_request", "one_way", "taker"))}
@@ -104,7 +104,18 @@ def compute(
     return named
 
 
-def _name(session: Session, found: list[tuple[str, int, str, dt.date]]) -> list[Flag]:
+class Named(NamedTuple):
+    """A flag about someone, with their name: what the daily session reads (thousands at
+    scale, so no schema object is built for them)."""
+
+    kind: str
+    person: str
+    person_id: int
+    reason: str
+    since: dt.date
+
+
+def _name(session: Session, found: list[tuple[str, int, str, dt.date]]) -> list[Named]:
     """Attach names; drop flags about removed people and about you."""
     if not found:
         return []
@@ -117,13 +128,7 @@ def _name(session: Session, found: list[tuple[str, int, str, dt.date]]) -> list[
         ).all()
     )
     return [
-        Flag(
-            kind=kind,
-            person=people[pid],
-            person_id=pid,
-            reason=reason.replace("{name}", people[pid]),
-            since=since,
-        )
+        Named(kind, people[pid], pid, reason.replace("{name}", people[pid]), since)
         for kind, pid, reason, since in found
         if pid in people
     ]
@@ -165,7 +170,7 @@ def one_way(
 
 def one_way_gives(
     session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
-) -> list[Flag]:
+) -> list[Named]:
     """The one-way flags of the first rule alone (you gave, nothing came back), without
     the refused or ignored asks: whom the daily session suggests a small ask of."""
     ids = list(person_ids) if person_ids is not None else None
@@ -263,7 +268,7 @@ def _one_way_snubs(
 
 def thank_yous_due(
     session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
-) -> list[Flag]:
+) -> list[Named]:
     """Thank-yous the daily session should propose now (see THANK_YOU_KINDS)."""
     ids = list(person_ids) if person_ids is not None else None
     recent = thanks_owed(
