@@ -379,7 +379,7 @@ def test_an_old_friendship_told_later_makes_a_dormant_tie_worth_reviving(
 
     def history(s: Session) -> None:
         for d in range(0, 180, 6):
-            when = NOON - dt.timedelta(days=600 + d)
+            when = NOON - dt.timedelta(days=430 + d)
             interactions.log(s, [_person(s, oid)], "coffee", when=when, now=NOON)
 
     before, after = _keep_then_write(store, history)

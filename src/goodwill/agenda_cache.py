@@ -12,9 +12,9 @@ are; else only the changed people's parts are recomputed:
 - when who they are changed (person row, roles, tags), their give-first pool entry, the
   actions of people they referred (which name them), and every match if they are among
   the people you would introduce (a match names its introducer);
-- on a later day, everyone's personal actions and peak strengths are computed again (they
-  count days), the cadence board moves on by arithmetic (except for people with history
-  dated in between), and the give-first matches stay;
+- on a later day, everyone's personal actions are computed again (they count days), the
+  cadence board moves on by arithmetic (except for people with history dated in between),
+  and the give-first matches and (within a quarter) the peak strengths stay;
 - a change that concerns everyone (cadences of a circle, settings, needs, organisations),
   an earlier day, or another database computes everything again.
 
@@ -104,11 +104,11 @@ def _current(session: Session, key: str, today: dt.date) -> tuple[Kept, bool]:
 
 
 def _next_day(session: Session, old: agenda.Parts, today: dt.date) -> tuple[agenda.Parts, set[int]]:
-    """A later day's parts from an earlier day's: everyone's personal actions and the peak
-    strengths afresh (they count days); the cadence board moved on, except for the people
-    whose clock it cannot move by arithmetic (returned, to be recomputed): history dated
-    between the two days, or a clock held at the old day (met or added after it). The
-    give-first pool and matches do not depend on the day."""
+    """A later day's parts from an earlier day's: everyone's personal actions afresh (they
+    count days); the cadence board moved on, except for the people whose clock it cannot
+    move by arithmetic (returned, to be recomputed): history dated between the two days,
+    or a clock held at the old day (met or added after it). The give-first pool and
+    matches do not depend on the day, the peak strengths not within a quarter."""
     b = old.board
     days = today.toordinal() - b.since
     board = cadence.Standing(
@@ -128,7 +128,11 @@ def _next_day(session: Session, old: agenda.Parts, today: dt.date) -> tuple[agen
         )
     )
     ctx = agenda.scope(session, today, None)
-    parts = agenda.Parts(today, agenda.personal_actions(ctx), board, set(old.pool), {}, old.matches)
+    same = cadence.peak_dates(today) == cadence.peak_dates(old.today)
+    peaks = old.peaks if same else {}
+    parts = agenda.Parts(
+        today, agenda.personal_actions(ctx), board, set(old.pool), peaks, old.matches
+    )
     return parts, held | moved
 
 

@@ -362,15 +362,26 @@ def counts(session: Session, today: dt.date) -> dict[str, dict[str, int]]:
     return out
 
 
+def peak_dates(today: dt.date) -> list[dt.datetime]:
+    """When peak strength is sampled: the end of the quarter before the day one, two,
+    three and five years back (the same dates all through a quarter, so that a day's peak
+    strengths still hold the next day)."""
+    out = []
+    for years in PEAK_SAMPLE_YEARS:
+        back = today - dt.timedelta(days=365 * years)
+        quarter = dt.date(back.year, 3 * ((back.month - 1) // 3) + 1, 1)
+        out.append(dt.datetime.combine(quarter - dt.timedelta(days=1), dt.time.max))
+    return out
+
+
 def peak_strength(session: Session, today: dt.date, person_ids: Sequence[int]) -> dict[int, float]:
-    """Each person's highest tie strength sampled at a few past dates (the ledger's scores)."""
+    """Each person's highest tie strength at the `peak_dates` (the ledger's scores)."""
     from goodwill import strength
 
     if not person_ids:
         return {}
     best: dict[int, float] = {}
-    for years in PEAK_SAMPLE_YEARS:
-        when = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time.max)
+    for when in peak_dates(today):
         for pid, score in strength.scores(session, when, person_ids=list(person_ids)).items():
             if score > best.get(pid, 0.0):
                 best[pid] = score
