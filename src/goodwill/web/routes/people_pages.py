@@ -22,7 +22,7 @@ from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
 from goodwill.web import figures
 from goodwill.web.render import field_errors, is_htmx
-from goodwill.web.routes.deps import cached, minute, now, render, store
+from goodwill.web.routes.deps import cached, minute, now, per_person, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,7 +122,7 @@ def people_list(
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
     shown = tuple(r.id for r in rows)
-    marks = cached(request, ("badges", as_of, shown), partial(figures.badges, ids=shown, now=as_of))
+    marks = per_person(request, ("badges", as_of), shown, partial(figures.badges, now=as_of))
     params = {
         k: v
         for k, v in {
