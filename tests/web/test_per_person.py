@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from goodwill import cadence, changes, interactions, people
+from goodwill import cadence, concerns, interactions, people
 from goodwill.db import Store
 from goodwill.models import Exchange, Interaction, Knows, Person
 from goodwill.web import figures
@@ -126,7 +126,7 @@ def test_a_removed_contact_changes_the_mutual_contacts_of_others(
     store: Store, browser: Web, team: dict[str, int]
 ) -> None:
     """Removing Lee (Dana's mutual contact) changes Dana's strength: everyone is concerned."""
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         lee = s.get(Person, team["lee"])
         assert lee is not None
         people.remove(s, lee)
@@ -135,32 +135,32 @@ def test_a_removed_contact_changes_the_mutual_contacts_of_others(
 
 def test_what_each_write_concerns(store: Store, team: dict[str, int]) -> None:
     dana, lee, bo = team["dana"], team["lee"], team["bo"]
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         who = [s.get(Person, dana), s.get(Person, bo)]
         interactions.log(s, [p for p in who if p], "coffee", gave=["info"], now=NOW)
     assert seen.people == {dana, bo} and not seen.everyone
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         s.add(Knows(a_id=lee, b_id=bo, how="employer"))
     assert seen.people == {lee, bo} and not seen.everyone
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         person = s.get(Person, lee)
         assert person is not None
         people.edit(s, person, add_tags_=["friend"], add_emails=["lee2@example.com"])
     assert not seen.everyone and seen.people <= {lee}
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         person = s.get(Person, lee)
         assert person is not None
         people.edit(s, person, circle="close")
     assert seen.people == {lee} and not seen.everyone
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         cadence.set_circle(s, "close", ideal_days=3, max_days=10)
     assert seen.everyone
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         item = s.scalars(select(Interaction).limit(1)).one()
         item.summary = "edited"
         item.occurred_at = NOW - dt.timedelta(days=9)
     assert seen.everyone
-    with changes.collect() as seen, store.session() as s:
+    with concerns.collect() as seen, store.session() as s:
         item_id = s.scalars(select(Interaction.id).limit(1)).one()
         s.execute(
             insert(Exchange),

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goodwill import strength
-from goodwill.changes import Changes, collect
+from goodwill.concerns import Changes, collect
 from goodwill.db import Store
 from goodwill.models import ActionState, Exchange, Interaction, Knows, Person, Request, Setting
 
@@ -475,7 +475,7 @@ class Memo:
 
 class PerPerson:
     """Figures kept per person (the list's badges) across changes of the data that do not
-    concern them, by `goodwill.changes`: a write through this app makes only the people it
+    concern them, by `goodwill.concerns`: a write through this app makes only the people it
     touched (or, for some writes, everyone) compute again; a change made elsewhere (the
     command line, an import, the compute process's bookkeeping) makes everyone.
 

@@ -69,7 +69,7 @@ class Changes:
         self.people.update(int(i) for i in ids if i is not None)
 
 
-_COLLECTOR: ContextVar[Changes | None] = ContextVar("goodwill_changes", default=None)
+_COLLECTOR: ContextVar[Changes | None] = ContextVar("goodwill_concerns", default=None)
 
 
 @contextmanager
