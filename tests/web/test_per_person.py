@@ -179,3 +179,38 @@ def test_what_each_write_concerns(store: Store, team: dict[str, int]) -> None:
         person = s.get(Person, bo)
         assert person is not None
         people.edit(s, person, circle="wider")
+
+
+def test_the_people_due_follow_writes_through_the_app_for_whom_they_concern(
+    browser: Web, team: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[list[int]] = []
+    real = figures.due_marks
+
+    def spy(s: Any, ids: Sequence[int], today: dt.date) -> dict[int, bool]:
+        asked.append(sorted(ids))
+        return real(s, ids, today)
+
+    monkeypatch.setattr(figures, "due_marks", spy)
+
+    def due() -> list[str]:
+        return re.findall(r'<span class="name">([^<]+)</span>', browser.get("/people?due=1").text)
+
+    browser.get("/people")  # the first reader brings the fixture's contact summary up to date
+    assert "Lee Park" not in due()
+    assert asked == [sorted(team.values())]
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', browser.get(f"/people/{team['lee']}/edit").text
+    )
+    assert token
+    r = browser.post(
+        f"/people/{team['lee']}/edit",
+        data={"csrf_token": token.group(1), "name": "Lee Park", "cadence": "7"},
+    )
+    assert r.status_code == 303
+    assert "Lee Park" in due()  # last in touch 40 days ago, now every 7 days
+    assert asked[1:] == [[team["lee"]]]
+    r = browser.form("/log", {"person_id": str(team["lee"]), "kind": "call", "date": YESTERDAY})
+    assert r.status_code == 303
+    assert "Lee Park" not in due()
+    assert asked[2:] == [[team["lee"]]]

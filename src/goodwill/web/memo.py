@@ -479,12 +479,13 @@ class PerPerson:
     touched (or, for some writes, everyone) compute again; a change made elsewhere (the
     command line, an import, the compute process's bookkeeping) makes everyone.
 
-    Values are grouped under a key (what they are and as of when: the minute); the two
-    latest keys are kept. A value is served when it was computed at or after the latest
-    change concerning its person, so never from before a change this app has seen.
+    Values are grouped under a key (what they are and as of when: the list's badges per
+    minute, who is due per day); the keys used last are kept. A value is served when it
+    was computed at or after the latest change concerning its person, so never from
+    before a change this app has seen.
     """
 
-    KEYS_KEPT = 2
+    KEYS_KEPT = 4
 
     def __init__(self, store: Store, versions: Versions) -> None:
         self.store = store
@@ -508,6 +509,8 @@ class PerPerson:
         missing: list[int] = []
         with self._lock:
             book = self._books.get(key)
+            if book is not None:
+                self._books.move_to_end(key)
             for pid in ids:
                 kept = book.get(pid) if book is not None else None
                 if kept is not None and kept[0] >= max(floor, self._changed.get(pid, 0)):

@@ -94,14 +94,12 @@ def people_list(
     total = 0
     as_of = minute(request)
     only: set[int] | None = None
-    if due:
-        only = set(
-            cached(
-                request,
-                ("due", as_of.date()),
-                partial(figures.due_ids, today=as_of.date()),
-            )
-        )
+    if due:  # kept per person: a write recomputes the cadences of whom it concerns only
+        with store(request).session() as s:
+            everyone = figures.active_ids(s)
+        day = as_of.date()
+        dues = per_person(request, ("due", day), everyone, partial(figures.due_marks, today=day))
+        only = {pid for pid, is_due in dues.items() if is_due}
     if flagged:
         marked = set(cached(request, ("flagged", as_of), partial(figures.flagged_ids, now=as_of)))
         only = marked if only is None else only & marked
