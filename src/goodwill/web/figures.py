@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill import cadence, flags, ledger, people, strength
+from goodwill.db import raw_rows
 from goodwill.models import Person
 from goodwill.schemas.ledger import Balance, Flag
 from goodwill.schemas.people import PersonDetail
@@ -85,7 +86,9 @@ def due_ids(s: Session, today: dt.date) -> list[int]:
 
 def active_ids(s: Session) -> list[int]:
     """Everyone the people list can show (not removed, not you)."""
-    return list(s.scalars(select(Person.id).where(people.ACTIVE).order_by(Person.id)))
+    return [
+        row[0] for row in raw_rows(s, select(Person.id).where(people.ACTIVE).order_by(Person.id))
+    ]
 
 
 # More people than this: their cadences are computed for everyone at once (one scan)
