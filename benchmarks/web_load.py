@@ -12,10 +12,12 @@ reported, per page and overall.
 
     PYTHONPATH=src /work/venv/bin/python benchmarks/web_load.py [--people N] [--requests N]
     PYTHONPATH=src /work/venv/bin/python benchmarks/web_load.py --reuse --single 15
+    PYTHONPATH=src /work/venv/bin/python benchmarks/web_load.py --reuse --mixed 800
 
 `--single N` measures instead the CPU of single requests, one at a time and in process
 (httpx over ASGI, no server), N of each page after 3 to warm up: where the CPU goes per
-page, without the queueing of the load test.
+page, without the queueing of the load test. `--mixed N` measures the CPU of N requests
+of the mix one at a time, its writes included (so what is kept across writes counts).
 """
 
 from __future__ import annotations
@@ -239,6 +241,51 @@ async def single(db: Path, data: dict[str, Any], per_page: int) -> dict[str, dic
     return out
 
 
+async def mixed(db: Path, data: dict[str, Any], count: int) -> dict[str, Any]:
+    """CPU per request of the load's mix, writes included, one request at a time in
+    process (the compute process on, as `goodwill serve` runs): what figures kept across
+    writes save, without the queueing of the load test."""
+    from goodwill.web import create_app
+
+    app = create_app(str(db), compute_process=True)
+    rng = random.Random(7)
+    cpu: dict[str, list[float]] = {}
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http,
+    ):
+        token = TOKEN_RE.search((await http.get("/log")).text)
+        assert token, "no CSRF token on /log"
+        for _ in range(60):  # warm up (reads only)
+            _label, method, url = make_request(rng, data)
+            await http.get("/people" if method == "POST" else url)
+        for _ in range(count):
+            label, method, url = make_request(rng, data)
+            started = time.process_time()
+            if method == "POST":
+                form = {
+                    "csrf_token": token.group(1),
+                    "person_id": str(rng.choice(data["ids"])),
+                    "kind": "call",
+                    "summary": "load test",
+                    "gave": "info",
+                }
+                ok = (await http.post(url, data=form)).status_code == 303
+            else:
+                ok = (await http.get(url)).status_code == 200
+            assert ok, url
+            cpu.setdefault(label, []).append((time.process_time() - started) * 1000)
+    spent = [v for values in cpu.values() for v in values]
+    out = {
+        "requests": len(spent),
+        "cpu_ms_mean": round(statistics.fmean(spent), 2),
+        "pages": {k: round(statistics.fmean(v), 1) for k, v in sorted(cpu.items())},
+    }
+    print(json.dumps(out, indent=2))
+    return out
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -260,6 +307,12 @@ def main() -> None:
         metavar="N",
         help="Measure the CPU of N single requests per page in process instead.",
     )
+    parser.add_argument(
+        "--mixed",
+        type=int,
+        metavar="N",
+        help="Measure the CPU of N requests of the mix, writes included, in process instead.",
+    )
     args = parser.parse_args()
 
     WORK.mkdir(exist_ok=True)
@@ -271,6 +324,11 @@ def main() -> None:
         pages = asyncio.run(single(db, data, args.single))
         result = {"date": dt.date.today().isoformat(), "people": args.people, "pages": pages}
         (RESULTS / "web_single.json").write_text(json.dumps(result, indent=2) + "\n")
+        return
+    if args.mixed:
+        found = asyncio.run(mixed(db, data, args.mixed))
+        result = {"date": dt.date.today().isoformat(), "people": args.people, **found}
+        (RESULTS / "web_mixed.json").write_text(json.dumps(result, indent=2) + "\n")
         return
     port = free_port()
     proc = start_server(db, port)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, case, delete, exists, func, insert, literal, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -89,6 +89,8 @@ def ensure_exp(session: Session) -> None:
 def refresh(session: Session, decay: Decay) -> bool:
     """Bring the summary up to date. False when it cannot be written (a read-only file,
     a concurrent refresh of the same people): the caller then computes from the rows."""
+    if _current(session, decay):
+        return True
     ensure_exp(session)
     try:
         with session.begin_nested():
@@ -96,6 +98,19 @@ def refresh(session: Session, decay: Decay) -> bool:
     except DBAPIError:
         return False
     return True
+
+
+# Is the summary built for this model and nothing marked? One statement, no savepoint:
+# the answer before almost every read (the writes of the web app bring it up to date).
+_CURRENT = select(
+    select(ContactSummary.model).limit(1).scalar_subquery(),
+    exists().where(ContactDirty.person_id.is_not(None)),
+)
+
+
+def _current(session: Session, decay: Decay) -> bool:
+    stored, dirty = session.connection().execute(_CURRENT).one()
+    return bool(stored == decay.fingerprint() and not dirty)
 
 
 def _refresh(session: Session, decay: Decay) -> None:

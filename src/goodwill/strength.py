@@ -289,10 +289,19 @@ def _mutual(session: Session, as_of: dt.datetime, ids: np.ndarray, restrict: boo
         if len(data):
             pos, ok = _slots(ids, data[:, 0])
             result[pos] += data[ok, 1]
-        gone = select(Person.id).where(or_(Person.removed_at.is_not(None), Person.is_me))
-        stale = select(mine, Knows.confidence).where(Knows.created_at < as_of, other.in_(gone))
-        if restrict:
-            stale = stale.where(mine.in_(ids.tolist()))
+        if restrict:  # a few people's edges: look each other end up (no scan of everyone)
+            stale = (
+                select(mine, Knows.confidence)
+                .join(Person, Person.id == other)
+                .where(
+                    mine.in_(ids.tolist()),
+                    Knows.created_at < as_of,
+                    or_(Person.removed_at.is_not(None), Person.is_me),
+                )
+            )
+        else:
+            gone = select(Person.id).where(or_(Person.removed_at.is_not(None), Person.is_me))
+            stale = select(mine, Knows.confidence).where(Knows.created_at < as_of, other.in_(gone))
         data = number_matrix(session, stale, 2)
         if len(data):
             pos, ok = _slots(ids, data[:, 0])

@@ -23,7 +23,7 @@ from goodwill import __version__
 from goodwill.db import Store, open_store
 from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
 from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
-from goodwill.web.memo import ComputeProcess, Memo, TrackWrites, Versions
+from goodwill.web.memo import ComputeProcess, Memo, PerPerson, TrackWrites, Versions
 from goodwill.web.render import Renderer
 from goodwill.web.uploads import Uploads
 
@@ -85,7 +85,8 @@ def create_app(
     versions = Versions(store)
     process = ComputeProcess(store.url) if compute_process else None
     app.state.memo = Memo(store, versions, process)
-    app.add_middleware(TrackWrites, memo=app.state.memo)
+    app.state.per_person = PerPerson(store, versions)
+    app.add_middleware(TrackWrites, memo=app.state.memo, per_person=app.state.per_person)
     app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)

@@ -11,9 +11,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from goodwill import cadence, flags, ledger, strength
+from goodwill import cadence, flags, ledger, people, strength
+from goodwill.db import raw_rows
+from goodwill.models import Person
 from goodwill.schemas.ledger import Balance, Flag
 from goodwill.schemas.people import PersonDetail
 
@@ -79,6 +82,29 @@ def due_ids(s: Session, today: dt.date) -> list[int]:
     return [
         st.person_id for st in cadence.statuses(s, today, states=(cadence.DUE, cadence.OVERDUE))
     ]
+
+
+def active_ids(s: Session) -> list[int]:
+    """Everyone the people list can show (not removed, not you)."""
+    return [
+        row[0] for row in raw_rows(s, select(Person.id).where(people.ACTIVE).order_by(Person.id))
+    ]
+
+
+# More people than this: their cadences are computed for everyone at once (one scan)
+# rather than for a list of ids.
+_WHOLE = 1000
+
+
+def due_marks(s: Session, ids: Sequence[int], today: dt.date) -> dict[int, bool]:
+    """Per person: due or overdue on their cadence today (`due_ids`, one person at a time,
+    so that it can be kept per person)."""
+    scope = None if len(ids) > _WHOLE else list(ids)
+    due = {
+        st.person_id
+        for st in cadence.statuses(s, today, scope, states=(cadence.DUE, cadence.OVERDUE))
+    }
+    return {pid: pid in due for pid in ids}
 
 
 def flagged_ids(s: Session, now: dt.datetime) -> list[int]:

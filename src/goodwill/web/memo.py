@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goodwill import strength
+from goodwill.concerns import Changes, collect
 from goodwill.db import Store
 from goodwill.models import ActionState, Exchange, Interaction, Knows, Person, Request, Setting
 
@@ -128,6 +129,7 @@ class Versions:
         self._version = 0
         self._writes: OrderedDict[int, _Write] = OrderedDict()
         self._writing: Counter[str] = Counter()  # browsers with a write request running
+        self._outside = 0  # the latest version seen while no write request was running
 
     def current(self) -> int:
         with self._lock:
@@ -137,7 +139,14 @@ class Versions:
                 self._version += 1
                 if self._writing:
                     self._record(self._version, frozenset(self._writing))
+                else:
+                    self._outside = self._version
             return self._version
+
+    def outside(self) -> int:
+        """The latest version whose change was made elsewhere (as far as can be told)."""
+        with self._lock:
+            return self._outside
 
     def begin_write(self, browser: str) -> int:
         """A write request of `browser` starts: the version before it (anything not yet
@@ -464,6 +473,81 @@ class Memo:
             self.process.close()
 
 
+class PerPerson:
+    """Figures kept per person (the list's badges) across changes of the data that do not
+    concern them, by `goodwill.concerns`: a write through this app makes only the people it
+    touched (or, for some writes, everyone) compute again; a change made elsewhere (the
+    command line, an import, the compute process's bookkeeping) makes everyone.
+
+    Values are grouped under a key (what they are and as of when: the list's badges per
+    minute, who is due per day); the keys used last are kept. A value is served when it
+    was computed at or after the latest change concerning its person, so never from
+    before a change this app has seen.
+    """
+
+    KEYS_KEPT = 4
+
+    def __init__(self, store: Store, versions: Versions) -> None:
+        self.store = store
+        self.versions = versions
+        self._lock = threading.Lock()
+        self._books: OrderedDict[Hashable, dict[int, tuple[int, Any]]] = OrderedDict()
+        self._changed: dict[int, int] = {}  # person -> version of their latest change
+        self._everyone = 0  # version of the latest change that concerned everyone
+
+    def get(
+        self,
+        key: Hashable,
+        ids: Sequence[int],
+        compute: Callable[[Session, list[int]], Mapping[int, T]],
+    ) -> dict[int, T]:
+        """The values of `ids` under `key`: those kept, and the others computed by
+        `compute` (in one session, for them only) and kept."""
+        version = self.versions.current()
+        floor = max(self.versions.outside(), self._everyone)
+        out: dict[int, T] = {}
+        missing: list[int] = []
+        with self._lock:
+            book = self._books.get(key)
+            if book is not None:
+                self._books.move_to_end(key)
+            for pid in ids:
+                kept = book.get(pid) if book is not None else None
+                if kept is not None and kept[0] >= max(floor, self._changed.get(pid, 0)):
+                    out[pid] = kept[1]
+                else:
+                    missing.append(pid)
+        if not missing:
+            return out
+        with self.store.session() as s:
+            found = compute(s, missing)
+        with self._lock:
+            book = self._books.get(key)
+            if book is None:
+                book = self._books[key] = {}
+                while len(self._books) > self.KEYS_KEPT:
+                    self._books.popitem(last=False)
+            for pid in missing:
+                if pid in found:
+                    out[pid] = found[pid]
+                    book[pid] = (version, found[pid])
+        return out
+
+    def changed(self, changes: Changes, version: int) -> None:
+        """A write through this app, seen as `version`, made these changes."""
+        with self._lock:
+            if changes.everyone:
+                self._everyone = max(self._everyone, version)
+                self._changed = {p: v for p, v in self._changed.items() if v > self._everyone}
+                return
+            for pid in changes.people:
+                self._changed[pid] = max(self._changed.get(pid, 0), version)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._books.clear()
+
+
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -478,10 +562,11 @@ class TrackWrites:
     wait for the whole-network figures to be computed twice.
     """
 
-    def __init__(self, app: ASGIApp, memo: Memo) -> None:
+    def __init__(self, app: ASGIApp, memo: Memo, per_person: PerPerson | None = None) -> None:
         self.app = app
         self.memo = memo
         self.versions = memo.versions
+        self.per_person = per_person
         # Threads of its own: a write does not queue a second time behind the pages.
         self._limiter: anyio.CapacityLimiter | None = None
 
@@ -502,16 +587,23 @@ class TrackWrites:
                         self._limiter = anyio.CapacityLimiter(2)
                     await anyio.to_thread.run_sync(self._settle, limiter=self._limiter)
                 ended = True
-                after = self.versions.end_write(browser)
+                after = self._end(browser, changes)
                 if after != before:
                     self.memo.refresh_ahead(after)
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            if not ended:  # no answer (the browser went away): it is done all the same
-                self.versions.end_write(browser)
+        with collect() as changes:  # whom its writes concern (its worker threads too)
+            try:
+                await self.app(scope, receive, send_wrapper)
+            finally:
+                if not ended:  # no answer (the browser went away): it is done all the same
+                    self._end(browser, changes)
+
+    def _end(self, browser: str, changes: Changes) -> int:
+        after = self.versions.end_write(browser)
+        if self.per_person is not None:
+            self.per_person.changed(changes, after)
+        return after
 
     def _settle(self) -> None:
         try:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -60,6 +61,54 @@ def _hue(value: int | str) -> int:
     return (int(value) * 47) % 360 if str(value).isdigit() else sum(map(ord, str(value))) % 360
 
 
+# The small pieces drawn once per row of a list (50 a page): plain functions rather than
+# Jinja macros, whose calls cost several times as much.
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def avatar(id: int | str, name: str, size: str = "") -> Markup:
+    return Markup(
+        f'<span class="avatar {escape(size)}" style="--h: {_hue(id)}" aria-hidden="true">'
+        f"{escape(_initials(name))}</span>"
+    )
+
+
+def meter(value: float) -> Markup:
+    return Markup(
+        f'<span class="meter" title="tie strength {value:.2f}">'
+        f'<span style="width: {round(value * 100)}%"></span></span>'
+    )
+
+
+def health(mark: Any) -> Markup:
+    """A cadence state other than ok, then each flag, as badges."""
+    state = _field(mark, "health")
+    out = (
+        f'<span class="badge health-{escape(state)}">{escape(state)}</span>'
+        if state and state != "ok"
+        else ""
+    )
+    for f in _field(mark, "flags") or ():
+        out += (
+            f'<span class="badge warn" title="{escape(f.reason)}">'
+            f"{escape(f.kind.replace('_', ' '))}</span>"
+        )
+    return Markup(out)
+
+
+def balance(b: Any) -> Markup:
+    if not (b and (b.gives or b.gets)):
+        return Markup('<span class="muted small">–</span>')
+    side = "pos" if b.balance > 0.05 else ("neg" if b.balance < -0.05 else "")
+    return Markup(
+        f'<span class="balance {side}" title="gave {b.gives} · got {b.gets} '
+        f'(weighted {b.given:.1f} / {b.received:.1f})">{b.balance:+.1f}</span>\n'
+    )
+
+
 def make_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -72,6 +121,7 @@ def make_env() -> jinja2.Environment:
     env.filters["ago"] = _ago
     env.filters["initials"] = _initials
     env.filters["hue"] = _hue
+    env.globals.update(avatar=avatar, meter=meter, health=health, balance=balance)
     return env
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from goodwill.db import Store
-from goodwill.web.memo import Memo
+from goodwill.web.memo import Memo, PerPerson
 from goodwill.web.render import Renderer
 
 T = TypeVar("T")
@@ -56,3 +56,16 @@ async def cached_async(
     figure without holding a worker thread; anything else it computes goes to a thread."""
     m: Memo = request.app.state.memo
     return await m.aget(key, compute, browser=request.state.csrf_seed, heavy=heavy)
+
+
+def per_person(
+    request: Request,
+    key: Hashable,
+    ids: Sequence[int],
+    compute: Callable[[Session, list[int]], Mapping[int, T]],
+) -> dict[int, T]:
+    """Figures of these people under `key` (what and as of when), each kept until a
+    change concerns that person (web/memo.py, `PerPerson`); `compute(session, ids)`
+    computes those missing, for them only."""
+    book: PerPerson = request.app.state.per_person
+    return book.get(key, ids, compute)

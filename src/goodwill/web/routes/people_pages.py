@@ -22,7 +22,7 @@ from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
 from goodwill.web import figures
 from goodwill.web.render import field_errors, is_htmx
-from goodwill.web.routes.deps import cached, minute, now, render, store
+from goodwill.web.routes.deps import cached, minute, now, per_person, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,14 +94,12 @@ def people_list(
     total = 0
     as_of = minute(request)
     only: set[int] | None = None
-    if due:
-        only = set(
-            cached(
-                request,
-                ("due", as_of.date()),
-                partial(figures.due_ids, today=as_of.date()),
-            )
-        )
+    if due:  # kept per person: a write recomputes the cadences of whom it concerns only
+        with store(request).session() as s:
+            everyone = figures.active_ids(s)
+        day = as_of.date()
+        dues = per_person(request, ("due", day), everyone, partial(figures.due_marks, today=day))
+        only = {pid for pid, is_due in dues.items() if is_due}
     if flagged:
         marked = set(cached(request, ("flagged", as_of), partial(figures.flagged_ids, now=as_of)))
         only = marked if only is None else only & marked
@@ -122,7 +120,7 @@ def people_list(
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
     shown = tuple(r.id for r in rows)
-    marks = cached(request, ("badges", as_of, shown), partial(figures.badges, ids=shown, now=as_of))
+    marks = per_person(request, ("badges", as_of), shown, partial(figures.badges, now=as_of))
     params = {
         k: v
         for k, v in {
