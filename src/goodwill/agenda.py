@@ -435,21 +435,24 @@ def _introducers(ctx: _Ctx) -> dict[str, list[tuple[int, str, str]]]:
         if text:
             index.setdefault(text.lower(), []).append((pid, what, text))
 
-    for pid, title, industry, place in s.execute(
+    # Plain rows (tens of thousands at scale; texts and ids need no conversion).
+    for pid, title, industry, place in raw_rows(
+        s,
         select(Person.id, Role.title, Person.industry, Person.location)
         .outerjoin(Role, (Role.person_id == Person.id) & Role.is_current.is_(True))
         .where(Person.circle.in_(INTRODUCER_CIRCLES), people.ACTIVE, Person.is_me.is_(False))
-        .order_by(Person.id, Role.id)
+        .order_by(Person.id, Role.id),
     ):
         add(pid, "title", title)
         add(pid, "industry", industry)
         add(pid, "place", place)
-    for pid, tag in s.execute(
+    for pid, tag in raw_rows(
+        s,
         select(PersonTag.person_id, Tag.name)
         .join(Tag, Tag.id == PersonTag.tag_id)
         .join(Person, Person.id == PersonTag.person_id)
         .where(Person.circle.in_(INTRODUCER_CIRCLES), people.ACTIVE, Person.is_me.is_(False))
-        .order_by(PersonTag.person_id, Tag.name)
+        .order_by(PersonTag.person_id, Tag.name),
     ):
         add(pid, "tag", tag)
     ctx.introducers = index
@@ -552,11 +555,15 @@ def _gives(
 
     out: list[Action] = []
     limit = GIVE_ATTEMPTS if ctx.person_ids is None else len(state)
-    for pid in heapq.nsmallest(limit, state, key=closeness):
-        if pid in skip or state[pid][1] == cadence.DORMANT:
-            continue
+    tried = [
+        pid
+        for pid in heapq.nsmallest(limit, state, key=closeness)
+        if pid not in skip and state[pid][1] != cadence.DORMANT
+    ]
+    texts = _wants(ctx.session, [pid for pid in tried if pid not in kept])
+    for pid in tried:
         if pid not in kept:
-            kept[pid] = _give_match(ctx, pid)
+            kept[pid] = _give_match(ctx, pid, *texts.get(pid, (None, None)))
         match = kept[pid]
         if match is None:
             continue
@@ -594,10 +601,17 @@ def _gives(
     return out if ctx.person_ids is not None else out[:GIVE_KEEP]
 
 
-def _give_match(ctx: _Ctx, pid: int) -> dict[str, Any] | None:
-    looking_for, working_on = ctx.session.execute(
-        select(Person.looking_for, Person.working_on).where(Person.id == pid)
-    ).one()
+def _wants(session: Session, ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+    """What each of `ids` looks for and works on."""
+    if not ids:
+        return {}
+    stmt = select(Person.id, Person.looking_for, Person.working_on).where(Person.id.in_(ids))
+    return {r[0]: (r[1], r[2]) for r in raw_rows(session, stmt)}
+
+
+def _give_match(
+    ctx: _Ctx, pid: int, looking_for: str | None, working_on: str | None
+) -> dict[str, Any] | None:
     offers = ctx.offers
     if looking_for:
         intro = _introduce(ctx, pid, looking_for)
