@@ -214,14 +214,7 @@ async def single(db: Path, data: dict[str, Any], per_page: int) -> dict[str, dic
             for i, (method, url) in enumerate(urls[label]):
                 started = time.process_time()
                 if method == "POST":
-                    form = {
-                        "csrf_token": token.group(1),
-                        "person_id": str(rng.choice(data["ids"])),
-                        "kind": "call",
-                        "summary": "load test",
-                        "gave": "info",
-                    }
-                    r = await http.post(url, data=form)
+                    r = await http.post(url, data=quick_log(token.group(1), rng, data))
                 else:
                     r = await http.get(url)
                 used = (time.process_time() - started) * 1000
@@ -239,6 +232,17 @@ async def single(db: Path, data: dict[str, Any], per_page: int) -> dict[str, dic
                 flush=True,
             )
     return out
+
+
+def quick_log(token: str, rng: random.Random, data: dict[str, Any]) -> dict[str, str]:
+    """The log form's fields for a quick call with someone of the demo."""
+    return {
+        "csrf_token": token,
+        "person_id": str(rng.choice(data["ids"])),
+        "kind": "call",
+        "summary": "load test",
+        "gave": "info",
+    }
 
 
 async def mixed(db: Path, data: dict[str, Any], count: int) -> dict[str, Any]:
@@ -264,13 +268,7 @@ async def mixed(db: Path, data: dict[str, Any], count: int) -> dict[str, Any]:
             label, method, url = make_request(rng, data)
             started = time.process_time()
             if method == "POST":
-                form = {
-                    "csrf_token": token.group(1),
-                    "person_id": str(rng.choice(data["ids"])),
-                    "kind": "call",
-                    "summary": "load test",
-                    "gave": "info",
-                }
+                form = quick_log(token.group(1), rng, data)
                 ok = (await http.post(url, data=form)).status_code == 303
             else:
                 ok = (await http.get(url)).status_code == 200
