@@ -34,6 +34,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -201,20 +203,14 @@ async def single(db: Path, data: dict[str, Any], per_page: int) -> dict[str, dic
         if len(urls.setdefault(label, [])) < per_page + 3:
             urls[label].append((method, url))
     out: dict[str, dict[str, float]] = {}
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http,
-    ):
-        token = TOKEN_RE.search((await http.get("/log")).text)
-        assert token, "no CSRF token on /log"
+    async with in_process(app) as (http, token):
         for label in sorted(urls):
             cpu: list[float] = []
             server: list[float] = []
             for i, (method, url) in enumerate(urls[label]):
                 started = time.process_time()
                 if method == "POST":
-                    r = await http.post(url, data=quick_log(token.group(1), rng, data))
+                    r = await http.post(url, data=quick_log(token, rng, data))
                 else:
                     r = await http.get(url)
                 used = (time.process_time() - started) * 1000
@@ -232,6 +228,19 @@ async def single(db: Path, data: dict[str, Any], per_page: int) -> dict[str, dic
                 flush=True,
             )
     return out
+
+
+@asynccontextmanager
+async def in_process(app: Any) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """A client of the app in this process (its lifespan run), and a CSRF token."""
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http,
+    ):
+        token = TOKEN_RE.search((await http.get("/log")).text)
+        assert token, "no CSRF token on /log"
+        yield http, token.group(1)
 
 
 def quick_log(token: str, rng: random.Random, data: dict[str, Any]) -> dict[str, str]:
@@ -254,13 +263,7 @@ async def mixed(db: Path, data: dict[str, Any], count: int) -> dict[str, Any]:
     app = create_app(str(db), compute_process=True)
     rng = random.Random(7)
     cpu: dict[str, list[float]] = {}
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http,
-    ):
-        token = TOKEN_RE.search((await http.get("/log")).text)
-        assert token, "no CSRF token on /log"
+    async with in_process(app) as (http, token):
         for _ in range(60):  # warm up (reads only)
             _label, method, url = make_request(rng, data)
             await http.get("/people" if method == "POST" else url)
@@ -268,7 +271,7 @@ async def mixed(db: Path, data: dict[str, Any], count: int) -> dict[str, Any]:
             label, method, url = make_request(rng, data)
             started = time.process_time()
             if method == "POST":
-                form = quick_log(token.group(1), rng, data)
+                form = quick_log(token, rng, data)
                 ok = (await http.post(url, data=form)).status_code == 303
             else:
                 ok = (await http.get(url)).status_code == 200

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from goodwill import interactions, introductions, knows, paths, people, requests
+from goodwill.db import CACHE_DIR_ENV
 from goodwill.errors import InvalidInput, NotFound
 from goodwill.models import Knows, Person
 from tests.conftest import Result
@@ -420,7 +421,7 @@ def test_a_caller_with_an_older_graph_leaves_the_kept_ties_to_renew(session: Ses
 def test_the_cache_file_is_extended_by_the_next_process(
     session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
     monkeypatch.setattr(paths, "DISK_CACHE_MIN_EDGES", 0)
     _network(session)
     paths.ties(session, paths.graph(session), NOW)

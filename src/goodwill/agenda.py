@@ -698,9 +698,6 @@ def _asks(ctx: _Ctx) -> list[Action]:
 # -- putting it together ----------------------------------------------------------------
 
 
-PERSONAL = ("thank_you", "request", "follow_up", "ask")
-
-
 @dataclass
 class Parts:
     """What one day's candidates are made of. `personal` actions each depend only on their

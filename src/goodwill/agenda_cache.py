@@ -26,10 +26,10 @@ is JSON and numbers (no pickle): reading it runs no code.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import threading
+import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill import agenda, cadence, changes, vocab
-from goodwill.db import cache_folder
+from goodwill.db import address, cache_file
 from goodwill.models import Interaction, Participant, Person
 
 # Smaller networks are computed faster than a file is read and checked.
@@ -65,7 +65,7 @@ def candidates(session: Session, today: dt.date) -> list[agenda.Action]:
     """`agenda.candidates(session, today)` for everyone, from the kept parts when they
     are that day's and that database's, patched for the people who changed."""
     with _LOCK:
-        key = _url(session)
+        key = address(session)
         kept, changed = _current(session, key, today)
         found_before = (len(kept.parts.peaks), len(kept.parts.matches))
         found = agenda.assemble(session, kept.parts)
@@ -175,17 +175,13 @@ def _circles(board: cadence.Standing, person_ids: set[int]) -> dict[int, str]:
     }
 
 
-def _url(session: Session) -> str:
-    return session.get_bind().engine.url.render_as_string(hide_password=True)
-
-
 def _database(session: Session) -> str:
     first = session.scalar(select(Person.created_at).order_by(Person.id).limit(1))
     return str(first)
 
 
 def _file(key: str) -> Path:
-    return cache_folder() / f"agenda-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+    return cache_file("agenda", key)
 
 
 # -- the file ------------------------------------------------------------------------------
@@ -262,20 +258,20 @@ def _load(path: Path) -> Kept | None:
             seen = data["seen"].astype(bool)
             circles = [vocab.CIRCLES[c] for c in data["circle"].tolist()]
             pool = set(data["pool"].tolist())
-    except (OSError, KeyError, ValueError, IndexError):
-        return None
-    days = today.toordinal() - since
-    board = cadence.Standing(
-        today, ids, circles, ideal, most, since, seen, days,
-        cadence.states_of(days, ideal, most, seen),
-    )  # fmt: skip
-    parts = agenda.Parts(
-        today=today,
-        personal=[_action(a) for a in meta["personal"]],
-        board=board,
-        pool=pool,
-        peaks={int(pid): float(v) for pid, v in meta["peaks"]},
-        matches={int(pid): m for pid, m in meta["matches"]},
-    )
-    mark = changes.Mark(int(meta["seq"]), int(meta["xmin"]))
-    return Kept(str(meta["database"]), mark, parts)
+        days = today.toordinal() - since
+        board = cadence.Standing(
+            today, ids, circles, ideal, most, since, seen, days,
+            cadence.states_of(days, ideal, most, seen),
+        )  # fmt: skip
+        parts = agenda.Parts(
+            today=today,
+            personal=[_action(a) for a in meta["personal"]],
+            board=board,
+            pool=pool,
+            peaks={int(pid): float(v) for pid, v in meta["peaks"]},
+            matches={int(pid): m for pid, m in meta["matches"]},
+        )
+        mark = changes.Mark(int(meta["seq"]), int(meta["xmin"]))
+        return Kept(str(meta["database"]), mark, parts)
+    except (OSError, KeyError, ValueError, IndexError, TypeError, zipfile.BadZipFile):
+        return None  # unreadable, truncated or of another shape: computed afresh

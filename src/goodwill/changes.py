@@ -59,15 +59,15 @@ def mark(session: Session) -> Mark:
 def since(session: Session, after: Mark) -> Changes:
     """Who changed after `after` was taken."""
     now = mark(session)
+    pg = _postgres(session)
     newer = PersonChange.seq > after.seq
-    if _postgres(session):
+    if pg:
         newer = or_(newer, PersonChange.xid >= after.xmin)
     rows = session.execute(
         select(PersonChange.person_id, PersonChange.identity_seq, PersonChange.identity_xid).where(
             newer
         )
     ).all()
-    pg = _postgres(session)
     return Changes(
         mark=now,
         people=frozenset(r[0] for r in rows),

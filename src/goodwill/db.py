@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import os
 import re
 import sqlite3
@@ -64,6 +65,16 @@ def cache_folder() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("goodwill", appauthor=False))
+
+
+def address(session: Session) -> str:
+    """The session's database address (password hidden): what kept figures are keyed by."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def cache_file(kind: str, key: str) -> Path:
+    """The cache file of figures of `kind` kept for the database at address `key`."""
+    return cache_folder() / f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
 
 
 def resolve_url(db: str | None) -> str:

@@ -22,7 +22,6 @@ Python costs more than the whole budget of a command.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import os
 import threading
@@ -39,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import ask_weights as W
 from goodwill import vocab
-from goodwill.db import CACHE_DIR_ENV, cache_folder
+from goodwill.db import address, cache_file
 from goodwill.errors import InvalidInput, NotFound
 from goodwill.models import Organization, Person, Role
 from goodwill.schemas.needs import PathOut, PathStep
@@ -54,7 +53,6 @@ COLLEAGUES = LINK_KINDS.index("colleagues")
 CONTACT = LINK_KINDS.index("contact")
 _INF = np.inf
 DISK_CACHE_MIN_EDGES = 50_000  # smaller graphs load faster than a cache file is checked
-CACHE_ENV = CACHE_DIR_ENV
 VERSION_KEY = "graph.version"  # bumped when a knows-edge changes in place
 
 
@@ -656,8 +654,7 @@ def _activity(session: Session) -> str:
 
 
 def _cache_file(session: Session) -> Path:
-    url = session.get_bind().engine.url.render_as_string(hide_password=True)
-    return cache_folder() / f"graph-{hashlib.sha1(url.encode()).hexdigest()[:16]}.npz"
+    return cache_file("graph", address(session))
 
 
 _DERIVED = frozenset({"fingerprint"})
@@ -724,7 +721,7 @@ def graph(session: Session) -> Graph:
 
 def _entry(session: Session) -> tuple[Graph, dict[str, F64]]:
     fp = fingerprint(session)
-    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    url = address(session)
     held = _MEMORY.get(url)
     if held is not None and held[0].fingerprint == fp:
         return held
@@ -799,7 +796,7 @@ def _ties(session: Session, g: Graph, as_of: dt.datetime | dt.date | None) -> F6
     when, day = _as_of(as_of)
     activity = _activity(session)
     key = f"{day}|{activity}"
-    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    url = address(session)
     held = _MEMORY.get(url)
     pending = _PENDING.get(url, set()) if held and held[0] is g else set()
     if held and held[0] is g and key in held[1] and not pending:

@@ -240,14 +240,14 @@ def test_edit_unknown_person_is_404(web: Web, team: dict[str, int]) -> None:
 def test_badges_and_ledger_filters_come_from_the_domain(
     web: Web, store: Store, team: dict[str, int]
 ) -> None:
-    from goodwill import flags, ledger, strength
-    from goodwill.web import figures
+    from goodwill import cadence, flags, ledger, strength
     from tests.web.conftest import NOW
 
     with store.session() as s:
         b = ledger.balances(s, NOW, [team["dana"]])[team["dana"]]
         score = strength.scores(s, NOW, [team["dana"]])[team["dana"]]
-        due = set(figures.due_ids(s, NOW.date()))
+        states = (cadence.DUE, cadence.OVERDUE)
+        due = {st.person_id for st in cadence.statuses(s, NOW.date(), states=states)}
         flagged = {f.person_id for f in flags.compute(s, NOW) if f.person_id}
     html = web.get("/people?q=dana").text
     assert f"{b.balance:+.1f}</span>" in html and b.gives == 1 and b.gets == 1

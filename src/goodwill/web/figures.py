@@ -77,13 +77,6 @@ def strength_parts(s: Session, person_id: int, now: dt.datetime) -> list[tuple[s
     ]
 
 
-def due_ids(s: Session, today: dt.date) -> list[int]:
-    """People due or overdue on their cadence today."""
-    return [
-        st.person_id for st in cadence.statuses(s, today, states=(cadence.DUE, cadence.OVERDUE))
-    ]
-
-
 def active_ids(s: Session) -> list[int]:
     """Everyone the people list can show (not removed, not you)."""
     return [
@@ -97,8 +90,8 @@ _WHOLE = 1000
 
 
 def due_marks(s: Session, ids: Sequence[int], today: dt.date) -> dict[int, bool]:
-    """Per person: due or overdue on their cadence today (`due_ids`, one person at a time,
-    so that it can be kept per person)."""
+    """Per person: due or overdue on their cadence today (one person at a time, so that it
+    can be kept per person)."""
     scope = None if len(ids) > _WHOLE else list(ids)
     due = {
         st.person_id
