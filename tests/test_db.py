@@ -36,6 +36,8 @@ def test_head_revision_is_alembics_head() -> None:
     assert len(script.get_heads()) == 1, "migrations must form one line"
 
 
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_create_exactly_the_models(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -187,3 +189,32 @@ def test_cli_reports_a_bad_database_without_traceback(tmp_path: Path) -> None:
         == f"error: {bogus} is not a goodwill database (it is not an SQLite file)"
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_a_page_of_the_people_list_is_read_in_name_order_from_an_index(tmp_path: Path) -> None:
+    """Migration 0006: on SQLite (no statistics), the list's page is read from
+    ix_person_sort_name, not sorted from everyone on each request."""
+    from sqlalchemy import event
+
+    store = open_store(str(tmp_path / "g.db"))
+    with store.session() as s:
+        for i in range(30):
+            people.add(s, f"Person {i:02d}")
+    sent: list[tuple[str, object]] = []
+
+    def keep(_conn: object, _cur: object, statement: str, params: object, *_: object) -> None:
+        sent.append((statement, params))
+
+    event.listen(store.engine, "before_cursor_execute", keep)
+    with store.session() as s:
+        rows = people.summaries(s, limit=10, offset=5)
+    event.remove(store.engine, "before_cursor_execute", keep)
+    assert [r.name for r in rows] == [f"Person {i:02d}" for i in range(5, 15)]
+    statement, params = next((q, p) for q, p in sent if "ORDER BY lower(" in q)
+    with store.engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)  # type: ignore[arg-type]
+        )
+    store.dispose()
+    assert "ix_person_sort_name" in plan and "TEMP B-TREE" not in plan, plan

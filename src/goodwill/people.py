@@ -7,10 +7,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
-from sqlalchemy.orm import QueryableAttribute, Session, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from goodwill import orgs, validate, vocab
 from goodwill import search as search_index
@@ -36,6 +36,7 @@ from goodwill.models import (
     SourceRecord,
     Tag,
 )
+from goodwill.schemas.ledger import Balance, Flag
 from goodwill.schemas.people import (
     InteractionBrief,
     KnowsOut,
@@ -491,40 +492,53 @@ def summaries(
 
 
 def interaction_briefs(session: Session, interaction_ids: Sequence[int]) -> list[InteractionBrief]:
-    """Interactions with their people and exchanges, newest first."""
+    """Interactions with their people and exchanges, newest first (plain rows, three
+    queries: a person's page shows 25 of them on every visit)."""
     if not interaction_ids:
         return []
-    items = session.scalars(
-        select(Interaction)
+    conn = session.connection()
+    items = conn.execute(
+        select(
+            Interaction.id,
+            Interaction.occurred_at,
+            Interaction.kind,
+            Interaction.summary,
+            Interaction.initiated_by,
+        )
         .where(Interaction.id.in_(interaction_ids))
-        .options(selectinload(Interaction.exchanges), selectinload(Interaction.participants))
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
     ).all()
-    person_ids = {p.person_id for i in items for p in i.participants}
-    names = dict(
-        session.execute(
-            select(Person.id, Person.display_name).where(Person.id.in_(person_ids))
-        ).all()
-    )
+    who: dict[int, list[str]] = defaultdict(list)
+    for iid, name in conn.execute(
+        select(Participant.interaction_id, Person.display_name)
+        .join(Person, Person.id == Participant.person_id)
+        .where(Participant.interaction_id.in_(interaction_ids))
+    ):
+        who[iid].append(name)
+    said: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for iid, direction, kind, text in conn.execute(
+        select(Exchange.interaction_id, Exchange.direction, Exchange.kind, Exchange.text)
+        .where(Exchange.interaction_id.in_(interaction_ids))
+        .order_by(Exchange.id)
+    ):
+        value = text or kind if direction in ("asked", "they_asked") else kind
+        if value not in said[iid][direction]:
+            said[iid][direction].append(value)
     out = []
-    for i in items:
-        by_dir: dict[str, list[str]] = defaultdict(list)
-        for x in i.exchanges:
-            value = x.text or x.kind if x.direction in ("asked", "they_asked") else x.kind
-            if value not in by_dir[x.direction]:
-                by_dir[x.direction].append(value)
+    for iid, occurred_at, kind, summary, initiated_by in items:
+        by_dir = said.get(iid, {})
         out.append(
             InteractionBrief(
-                id=i.id,
-                date=i.occurred_at.date(),
-                kind=i.kind,
-                summary=i.summary,
-                initiated_by=i.initiated_by,
-                people=sorted(names.get(p.person_id, "?") for p in i.participants),
-                gave=by_dir["gave"],
-                got=by_dir["got"],
-                asked=by_dir["asked"],
-                they_asked=by_dir["they_asked"],
+                id=iid,
+                date=occurred_at.date(),
+                kind=kind,
+                summary=summary,
+                initiated_by=initiated_by,
+                people=sorted(who.get(iid, [])),
+                gave=by_dir.get("gave", []),
+                got=by_dir.get("got", []),
+                asked=by_dir.get("asked", []),
+                they_asked=by_dir.get("they_asked", []),
             )
         )
     return out
@@ -552,33 +566,47 @@ def knows_of(session: Session, person_id: int) -> list[KnowsOut]:
     return sorted(seen.values(), key=lambda k: k.name.lower())
 
 
+class Known(NamedTuple):
+    """A person's figures already computed (kept by the web app): `detail` reuses them."""
+
+    strength: float
+    balance: Balance | None
+    flags: list[Flag]
+
+
 def detail(
-    session: Session, person: Person, *, recent: int = 10, as_of: dt.datetime | None = None
+    session: Session,
+    person: Person,
+    *,
+    recent: int = 10,
+    as_of: dt.datetime | None = None,
+    known: Known | None = None,
 ) -> PersonDetail:
     from goodwill import flags, ledger, strength
 
     when = as_of or dt.datetime.now()
+    if known is None:
+        known = Known(
+            strength.scores(session, when, [person.id]).get(person.id, 0.0),
+            ledger.balances(session, when, [person.id]).get(person.id),
+            flags.compute(session, when, [person.id]),
+        )
+    owed = known.balance or Balance(person_id=person.id)
     summary = summaries(session, ids=[person.id])
     base = (
         summary[0].model_dump()
         if summary
         else {"id": person.id, "name": person.display_name, "circle": person.circle}
     )
-    interaction_ids = session.scalars(
-        select(Participant.interaction_id).where(Participant.person_id == person.id)
+    theirs = Participant.person_id == person.id
+    count = session.scalar(select(func.count()).select_from(Participant).where(theirs)) or 0
+    latest = session.scalars(
+        select(Participant.interaction_id)
+        .join(Interaction, Interaction.id == Participant.interaction_id)
+        .where(theirs)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(recent)
     ).all()
-    latest = (
-        session.scalars(
-            select(Interaction.id)
-            .where(Interaction.id.in_(interaction_ids))
-            .order_by(Interaction.occurred_at.desc())
-            .limit(recent)
-        ).all()
-        if interaction_ids
-        else []
-    )
-    ties = strength.scores(session, when, [person.id])
-    owed = ledger.balances(session, when, [person.id])[person.id]
     return PersonDetail(
         **base,
         given_name=person.given_name,
@@ -605,17 +633,17 @@ def detail(
         notes=person.notes,
         cadence_ideal_days=person.cadence_ideal_days,
         cadence_max_days=person.cadence_max_days,
-        interactions_count=len(interaction_ids),
+        interactions_count=count,
         recent=interaction_briefs(session, latest),
         knows=knows_of(session, person.id),
         removed=person.removed_at is not None,
-        strength=ties.get(person.id, 0.0),
+        strength=known.strength,
         given=owed.given,
         received=owed.received,
         balance=owed.balance,
         last_give=owed.last_give,
         last_get=owed.last_get,
-        flags=flags.compute(session, when, [person.id]),
+        flags=known.flags,
     )
 
 

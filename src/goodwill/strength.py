@@ -367,9 +367,21 @@ def scores(
     model: Model = MODEL,
 ) -> dict[int, float]:
     """Tie strength in [0, 1] per active person, from history strictly before `as_of`."""
+    ids, _parts, values = scored(session, as_of, person_ids, model)
+    return dict(zip(ids, values.tolist(), strict=True))
+
+
+def scored(
+    session: Session,
+    as_of: dt.datetime,
+    person_ids: Sequence[int] | None = None,
+    model: Model = MODEL,
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """(ids, their components (one row each, in COMPONENTS order), their tie strength
+    rounded as shown): the strength with its reasons."""
     f = features(session, as_of, person_ids, model)
-    values = combine(components(f, model), model)
-    return dict(zip(f.ids.tolist(), values.round(4).tolist(), strict=True))
+    parts = components(f, model)
+    return f.ids.tolist(), parts, combine(parts, model).round(4)
 
 
 def rows(

@@ -7,15 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from sqlalchemy import insert, select
 
-from goodwill import cadence, concerns, interactions, people
+from goodwill import cadence, concerns, interactions, people, strength
 from goodwill.db import Store
 from goodwill.models import Exchange, Interaction, Knows, Person
 from goodwill.web import figures
+from goodwill.web.memo import PerPerson, Versions
 from tests.web.conftest import NOW, Web, make_app
 
 YESTERDAY = (NOW - dt.timedelta(days=1)).date().isoformat()
@@ -36,12 +40,13 @@ def balance(html: str, name: str) -> str:
 
 @pytest.fixture
 def computed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[int]]]:
-    """The ids each computation of the list's badges was asked for."""
+    """The ids each computation of the list's badges was asked for (a page at a time)."""
     calls: list[list[int]] = []
     real = figures.badges
 
-    def spy(s: Any, ids: Sequence[int], now: dt.datetime) -> dict[int, figures.Badges]:
-        calls.append(sorted(ids))
+    def spy(s: Any, ids: Sequence[int] | None, now: dt.datetime) -> dict[int, figures.Badges]:
+        if ids is not None:  # not everyone's at once (the whole-network run)
+            calls.append(sorted(ids))
         return real(s, ids, now)
 
     monkeypatch.setattr(figures, "badges", spy)
@@ -214,3 +219,132 @@ def test_the_people_due_follow_writes_through_the_app_for_whom_they_concern(
     assert r.status_code == 303
     assert "Lee Park" not in due()
     assert asked[2:] == [[team["lee"]]]
+
+
+# Kept for everyone at once: the whole-network run (the compute process's, in the app).
+
+
+def run_now(compute: Any, store: Store) -> Future[Any]:
+    """A runner that computes at once, in a session of its own (the compute process's
+    stand-in): its future is done before the book sees it."""
+    done: Future[Any] = Future()
+    with store.session() as s:
+        done.set_result(compute(s))
+    return done
+
+
+def app_write(book: PerPerson, store: Store, pid: int) -> None:
+    """A call logged with `pid` as a write of this app would be (the book told of it)."""
+    book.versions.begin_write("browser")
+    with store.session() as s:
+        person = s.get(Person, pid)
+        assert person is not None
+        interactions.log(s, [person], "call", when=NOW - dt.timedelta(hours=1), gave=["info"])
+    book.changed(concerns.Changes(people={pid}), book.versions.end_write("browser"))
+
+
+def test_the_first_request_of_a_period_fills_everyone_at_once(
+    store: Store, team: dict[str, int], computed: list[list[int]]
+) -> None:
+    book = PerPerson(store, Versions(store), partial(run_now, store=store))
+    wholes: list[str] = []
+
+    def whole(s: Any) -> dict[int, figures.Badges]:
+        wholes.append("everyone")
+        return figures.everyone_badges(s, NOW)
+
+    key = ("badges", NOW.replace(minute=0))
+    each = partial(figures.badges, now=NOW)
+    first = book.get(key, [team["dana"]], each, whole)
+    assert wholes == ["everyone"]
+    later = book.get(key, [team["lee"], team["bo"], team["ana"]], each, whole)
+    assert wholes == ["everyone"]  # once per period
+    assert computed == [[team["dana"]]]  # the first page's own, then none: all were filled
+    with store.session() as s:
+        direct = figures.everyone_badges(s, NOW)
+    assert first[team["dana"]] == direct[team["dana"]]
+    assert all(later[p] == direct[p] for p in later)
+    # A change concerning Bo: his figure is computed again, the others stay kept.
+    app_write(book, store, team["bo"])
+    after = book.get(key, sorted(team.values()), each, whole)
+    assert computed[1:] == [[team["bo"]]]
+    balance = after[team["bo"]].balance
+    assert balance is not None and balance.gives == 1
+
+
+def test_until_the_fill_arrives_the_last_periods_figures_answer(
+    store: Store, team: dict[str, int], computed: list[list[int]]
+) -> None:
+    runs: list[Future[Any]] = []
+
+    def later(compute: Any) -> Future[Any]:  # the test says when each run is done
+        runs.append(Future())
+        runs[-1].compute = compute  # type: ignore[attr-defined]
+        return runs[-1]
+
+    def finish(run: Future[Any]) -> None:
+        with store.session() as s:
+            run.set_result(run.compute(s))  # type: ignore[attr-defined]
+
+    book = PerPerson(store, Versions(store), later)
+    each = partial(figures.badges, now=NOW)
+    whole = partial(figures.everyone_badges, now=NOW)
+    everyone = sorted(team.values())
+    book.get(("badges", 1), everyone[:2], each, whole)
+    assert computed == [everyone[:2]] and len(runs) == 1
+    finish(runs[0])
+    book.get(("badges", 2), everyone, each, whole)  # the next hour: its run is under way
+    assert len(runs) == 2 and computed == [everyone[:2]]  # the last hour's answered
+    app_write(book, store, team["ana"])
+    book.get(("badges", 2), everyone, each, whole)
+    assert computed[1:] == [[team["ana"]]]  # not from before the change concerning her
+    runs[1].set_exception(RuntimeError("the compute process died"))
+    book.get(("badges", 2), everyone, each, whole)  # a page at a time from now on
+    assert computed[2:] == [sorted(set(everyone) - {team["ana"]})]
+
+
+def test_derived_rows_committed_by_a_reader_are_not_a_change(
+    store: Store, team: dict[str, int]
+) -> None:
+    """Readers bring the contact summary up to date and commit it (here, as the compute
+    process does after an app write). That is no new version and no change made elsewhere:
+    else every kept figure would be thrown away after each write. (SQLite sees every
+    commit and then reads the facts; PostgreSQL's version is read from the facts.)"""
+    versions = Versions(store)
+    before = versions.begin_write("browser")
+    with store.session() as s:
+        bo = s.get(Person, team["bo"])
+        assert bo is not None
+        interactions.log(s, [bo], "call", when=NOW - dt.timedelta(days=1), now=NOW)
+    wrote = versions.end_write("browser")
+    assert wrote == before + 1 and versions.outside() < wrote
+    with store.session() as s:
+        assert strength.refresh_summary(s)  # derived rows, committed
+    assert versions.current() == wrote and versions.outside() < wrote
+    with store.session() as s:  # the command line: a change made elsewhere
+        person = s.get(Person, team["lee"])
+        assert person is not None
+        people.edit(s, person, circle="close")
+    assert versions.current() == wrote + 1 == versions.outside()
+    versions.close()
+
+
+def test_an_api_request_waits_for_a_worker_thread_once(
+    browser: Web, team: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI validates a plain endpoint's answer in a second worker thread; the API's
+    routes (deps.InThread) serialise theirs on the event loop instead."""
+    trips: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(func, "__name__", repr(func)))
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    r = browser.get(f"/api/people/{team['dana']}")
+    assert r.status_code == 200 and r.json()["name"] == "Dana Kim"
+    assert len(trips) == 1
+    r = browser.get("/api/people?q=lee")
+    assert [p["name"] for p in r.json()] == ["Lee Park"]
+    assert len(trips) == 2

@@ -30,7 +30,7 @@ from goodwill.web.uploads import Uploads
 STATIC = Path(__file__).parent / "static"
 # SQLAlchemy's default pool holds 5 + 10 connections; CPU-bound pages gain nothing from
 # more threads than a few per core anyway.
-WORKER_THREADS = 8
+WORKER_THREADS = 3
 log = logging.getLogger("goodwill.web")
 
 
@@ -85,7 +85,7 @@ def create_app(
     versions = Versions(store)
     process = ComputeProcess(store.url) if compute_process else None
     app.state.memo = Memo(store, versions, process)
-    app.state.per_person = PerPerson(store, versions)
+    app.state.per_person = PerPerson(store, versions, process.submit if process else None)
     app.add_middleware(TrackWrites, memo=app.state.memo, per_person=app.state.per_person)
     app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

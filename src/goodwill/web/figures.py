@@ -18,7 +18,6 @@ from goodwill import cadence, flags, ledger, people, strength
 from goodwill.db import raw_rows
 from goodwill.models import Person
 from goodwill.schemas.ledger import Balance, Flag
-from goodwill.schemas.people import PersonDetail
 
 
 @dataclass
@@ -28,53 +27,49 @@ class Badges:
     health: str | None = None  # ok | due | overdue | dormant (cadence.Status.state)
     status: cadence.Status | None = None
     flags: list[Flag] = field(default_factory=list)
+    parts: tuple[float, ...] = ()  # the strength's components, in strength.COMPONENTS order
 
 
-def badges(s: Session, ids: Sequence[int], now: dt.datetime) -> dict[int, Badges]:
-    if not ids:
+def badges(s: Session, ids: Sequence[int] | None, now: dt.datetime) -> dict[int, Badges]:
+    """The badges of these people (None: everyone, each figure in one scan)."""
+    if ids is not None and not ids:
         return {}
-    ids = list(ids)
-    scores = strength.scores(s, now, ids)
-    balances = ledger.balances(s, now, ids)
-    states = {st.person_id: st for st in cadence.statuses(s, now.date(), ids)}
+    scope = list(ids) if ids is not None else None
+    found, parts, values = strength.scored(s, now, scope)
+    explained = {
+        pid: (value, tuple(row))
+        for pid, value, row in zip(found, values.tolist(), parts.tolist(), strict=True)
+    }
+    balances = ledger.balances(s, now, scope)
+    states = {st.person_id: st for st in cadence.statuses(s, now.date(), scope)}
     by_person: dict[int, list[Flag]] = defaultdict(list)
-    for flag in flags.compute(s, now, ids):
+    for flag in flags.compute(s, now, scope):
         if flag.person_id is not None:
             by_person[flag.person_id].append(flag)
     return {
         pid: Badges(
-            strength=scores.get(pid, 0.0),
+            strength=explained[pid][0] if pid in explained else 0.0,
             balance=balances.get(pid),
             health=states[pid].state if pid in states else None,
             status=states.get(pid),
             flags=by_person.get(pid, []),
+            parts=explained[pid][1] if pid in explained else (),
         )
-        for pid in ids
+        for pid in (scope if scope is not None else balances)
     }
 
 
-def person_badges(s: Session, p: PersonDetail, now: dt.datetime) -> Badges:
-    """One person's badges, reusing the strength and flags their detail already holds."""
-    status = next(iter(cadence.statuses(s, now.date(), [p.id])), None)
-    return Badges(
-        strength=p.strength,
-        balance=ledger.balances(s, now, [p.id]).get(p.id),
-        health=status.state if status else None,
-        status=status,
-        flags=[f for f in p.flags if f.person_id is not None],
-    )
+def everyone_badges(s: Session, now: dt.datetime) -> dict[int, Badges]:
+    """Everyone's badges at once (what the compute process fills the kept badges with)."""
+    return badges(s, None, now)
 
 
-def strength_parts(s: Session, person_id: int, now: dt.datetime) -> list[tuple[str, float, float]]:
-    """(component, value in [0, 1], weight) of one person's tie strength: its reasons."""
-    f = strength.features(s, now, [person_id])
-    if not len(f.ids):
+def strength_parts(mark: Badges) -> list[tuple[str, float, float]]:
+    """(component, value in [0, 1], weight) of a tie strength: its reasons."""
+    if not mark.parts:
         return []
-    parts = strength.components(f)[0]
     weights = strength.MODEL.weights()
-    return [
-        (name, float(parts[i]), float(weights[i])) for i, name in enumerate(strength.COMPONENTS)
-    ]
+    return [(name, mark.parts[i], float(weights[i])) for i, name in enumerate(strength.COMPONENTS)]
 
 
 def active_ids(s: Session) -> list[int]:

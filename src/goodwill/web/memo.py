@@ -83,27 +83,47 @@ def data_version(session: Session) -> tuple[Any, ...]:
     )
 
 
-def _sqlite_probe(store: Store) -> tuple[Callable[[], Hashable], Callable[[], None]] | None:
+# What the figures are made of, read cheaply: the change log's latest number (people, their
+# history, roles, tags, requests, settings: migration 0005), knows-edges and the daily
+# session's action states. Not the derived rows readers commit (the contact summary).
+_FACTS = (
+    "SELECT (SELECT MAX(seq) FROM person_change), (SELECT MAX(id) FROM knows), "
+    "(SELECT COUNT(*) FROM knows), (SELECT COUNT(*) FROM action_state), "
+    "(SELECT MAX(acted_on) FROM action_state), (SELECT MAX(until) FROM action_state)"
+)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    seen: Callable[[], Hashable]  # moves with every change (on SQLite, derived rows too)
+    facts: Callable[[], Hashable] | None  # moves with the facts only (None: `seen` does)
+    close: Callable[[], None]
+
+
+def _sqlite_probe(store: Store) -> _Probe | None:
     """`PRAGMA data_version` on a connection that never writes: it moves whenever any other
-    connection (of this process or another) commits."""
+    connection (of this process or another) commits, derived rows included."""
     database = make_url(store.url).database if store.is_sqlite else None
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
 
-    def probe() -> Hashable:
+    def seen() -> Hashable:
         row = conn.execute("PRAGMA data_version").fetchone()
         return int(row[0])
 
-    return probe, conn.close
+    def facts() -> Hashable:
+        return tuple(conn.execute(_FACTS).fetchone())
+
+    return _Probe(seen, facts, conn.close)
 
 
-def _query_probe(store: Store) -> tuple[Callable[[], Hashable], Callable[[], None]]:
-    def probe() -> Hashable:
+def _query_probe(store: Store) -> _Probe:
+    def seen() -> Hashable:
         with store.session() as s:
             return data_version(s)
 
-    return probe, lambda: None
+    return _Probe(seen, None, lambda: None)
 
 
 @dataclass(frozen=True)
@@ -123,9 +143,10 @@ class Versions:
     """
 
     def __init__(self, store: Store) -> None:
-        self._probe, self._close = _sqlite_probe(store) or _query_probe(store)
+        self._probe = _sqlite_probe(store) or _query_probe(store)
         self._lock = threading.Lock()  # the SQLite probe's connection is not thread-safe
         self._seen: Hashable = object()
+        self._facts: Hashable = object()  # as of the last write's end or outside change
         self._version = 0
         self._writes: OrderedDict[int, _Write] = OrderedDict()
         self._writing: Counter[str] = Counter()  # browsers with a write request running
@@ -133,9 +154,17 @@ class Versions:
 
     def current(self) -> int:
         with self._lock:
-            seen = self._probe()
+            seen = self._probe.seen()
             if seen != self._seen:
                 self._seen = seen
+                if not self._writing and self._probe.facts is not None:
+                    # No write of this app running: is it a change made elsewhere, or
+                    # a reader (here, the compute process) committing derived rows of
+                    # facts already seen? Only the first is a new version.
+                    facts = self._probe.facts()
+                    if facts == self._facts:
+                        return self._version
+                    self._facts = facts
                 self._version += 1
                 if self._writing:
                     self._record(self._version, frozenset(self._writing))
@@ -158,11 +187,15 @@ class Versions:
 
     def end_write(self, browser: str) -> int:
         """It is done (its answer is about to leave): the version with its changes."""
+        with self._lock:  # the facts first: a change landing after them is seen as new
+            facts = self._probe.facts() if self._probe.facts is not None else None
         version = self.current()
         with self._lock:
             self._writing[browser] -= 1
             if self._writing[browser] <= 0:
                 del self._writing[browser]
+            if not self._writing and facts is not None:
+                self._facts = facts
         return version
 
     def _record(self, version: int, browsers: frozenset[str]) -> None:
@@ -172,7 +205,7 @@ class Versions:
 
     def close(self) -> None:
         with self._lock:
-            self._close()
+            self._probe.close()
 
     def wrote(self, browser: str, before: int, after: int) -> None:
         """A write request of `browser` ran between versions `before` and `after`. Only a
@@ -479,19 +512,31 @@ class PerPerson:
     touched (or, for some writes, everyone) compute again; a change made elsewhere (the
     command line, an import, the compute process's bookkeeping) makes everyone.
 
-    Values are grouped under a key (what they are and as of when: the list's badges per
-    minute, who is due per day); the keys used last are kept. A value is served when it
-    was computed at or after the latest change concerning its person, so never from
-    before a change this app has seen.
+    Values are grouped under a key `(what, period)`: what they are, and the period they
+    are for (the hour for the badges, the day for who is due); the keys used last are
+    kept. A value is served when it was computed at or after the latest change concerning
+    its person, so never from before a change this app has seen.
+
+    With a `runner` (the compute process), a key's first request also starts computing
+    everyone's values at once (`whole`: one scan instead of a page at a time). Until they
+    arrive, people missing are served the previous period's values when those are still
+    valid, else computed for them only.
     """
 
     KEYS_KEPT = 4
 
-    def __init__(self, store: Store, versions: Versions) -> None:
+    def __init__(
+        self,
+        store: Store,
+        versions: Versions,
+        runner: Callable[[Callable[[Session], Any]], Future[Any]] | None = None,
+    ) -> None:
         self.store = store
         self.versions = versions
+        self.runner = runner
         self._lock = threading.Lock()
         self._books: OrderedDict[Hashable, dict[int, tuple[int, Any]]] = OrderedDict()
+        self._filling: set[Hashable] = set()  # keys whose whole-network run is on its way
         self._changed: dict[int, int] = {}  # person -> version of their latest change
         self._everyone = 0  # version of the latest change that concerned everyone
 
@@ -500,38 +545,98 @@ class PerPerson:
         key: Hashable,
         ids: Sequence[int],
         compute: Callable[[Session, list[int]], Mapping[int, T]],
+        whole: Callable[[Session], Mapping[int, T]] | None = None,
     ) -> dict[int, T]:
         """The values of `ids` under `key`: those kept, and the others computed by
         `compute` (in one session, for them only) and kept."""
         version = self.versions.current()
-        floor = max(self.versions.outside(), self._everyone)
         out: dict[int, T] = {}
         missing: list[int] = []
+        fill = False
         with self._lock:
+            floor = max(self.versions.outside(), self._everyone)
             book = self._books.get(key)
-            if book is not None:
+            if book is None:
+                book = self._open(key)
+                fill = whole is not None and self.runner is not None
+                if fill:
+                    self._filling.add(key)
+            else:
                 self._books.move_to_end(key)
+            earlier = self._earlier(key) if key in self._filling else None
             for pid in ids:
-                kept = book.get(pid) if book is not None else None
-                if kept is not None and kept[0] >= max(floor, self._changed.get(pid, 0)):
+                valid = max(floor, self._changed.get(pid, 0))
+                kept = book.get(pid)
+                if kept is None and earlier is not None:
+                    kept = earlier.get(pid)
+                if kept is not None and kept[0] >= valid:
                     out[pid] = kept[1]
                 else:
                     missing.append(pid)
+        if fill:
+            assert whole is not None
+            self._fill(key, whole, version)
         if not missing:
             return out
         with self.store.session() as s:
             found = compute(s, missing)
         with self._lock:
-            book = self._books.get(key)
-            if book is None:
-                book = self._books[key] = {}
-                while len(self._books) > self.KEYS_KEPT:
-                    self._books.popitem(last=False)
+            book = self._books.get(key) or self._open(key)
             for pid in missing:
                 if pid in found:
                     out[pid] = found[pid]
                     book[pid] = (version, found[pid])
         return out
+
+    def _open(self, key: Hashable) -> dict[int, tuple[int, Any]]:
+        """A new book for `key` (the caller holds the lock)."""
+        book: dict[int, tuple[int, Any]] = {}
+        self._books[key] = book
+        while len(self._books) > self.KEYS_KEPT:
+            gone, _ = self._books.popitem(last=False)
+            self._filling.discard(gone)
+        return book
+
+    def _earlier(self, key: Hashable) -> dict[int, tuple[int, Any]] | None:
+        """The newest other book of the same figures (`key[0]`), if any."""
+        what = key[0] if isinstance(key, tuple) and key else None
+        for other in reversed(self._books):
+            if other != key and isinstance(other, tuple) and other and other[0] == what:
+                return self._books[other]
+        return None
+
+    def _fill(
+        self, key: Hashable, whole: Callable[[Session], Mapping[int, T]], version: int
+    ) -> None:
+        """Compute everyone's values under `key` in the background (without the lock: a
+        run already done calls back at once). The run reads the data after `version` was
+        seen: its values count as of it."""
+        assert self.runner is not None
+        try:
+            future = self.runner(whole)
+        except Exception:  # the compute process cannot take it: a page at a time, then
+            log.warning("could not compute the kept figures for everyone", exc_info=True)
+            with self._lock:
+                self._filling.discard(key)
+            return
+        future.add_done_callback(lambda done: self._filled(key, version, done))
+
+    def _filled(self, key: Hashable, version: int, done: Future[Any]) -> None:
+        values: Mapping[int, Any] | None = None
+        if not done.cancelled():
+            if done.exception() is not None:
+                log.warning("computing the kept figures for everyone failed: %s", done.exception())
+            else:
+                values = done.result()
+        with self._lock:
+            self._filling.discard(key)
+            book = self._books.get(key)
+            if book is None or values is None:
+                return
+            for pid, value in values.items():
+                kept = book.get(pid)
+                if kept is None or kept[0] < version:
+                    book[pid] = (version, value)
 
     def changed(self, changes: Changes, version: int) -> None:
         """A write through this app, seen as `version`, made these changes."""
@@ -546,6 +651,7 @@ class PerPerson:
     def clear(self) -> None:
         with self._lock:
             self._books.clear()
+            self._filling.clear()
 
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})

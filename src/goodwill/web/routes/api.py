@@ -23,7 +23,7 @@ from goodwill.schemas.people import (
 )
 from goodwill.schemas.reports import ReportFigures
 from goodwill.schemas.web import LogRequest
-from goodwill.web.routes.deps import now, store
+from goodwill.web.routes.deps import InThread, now, store
 from goodwill.web.routes.people_pages import find_people
 
 ERRORS = {
@@ -31,7 +31,12 @@ ERRORS = {
     403: {"description": "A write without the page's CSRF token or the API token."},
     404: {"description": "No such record."},
 }
-router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    responses=ERRORS,  # type: ignore[arg-type]
+    route_class=InThread,
+)
 
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many first.")]

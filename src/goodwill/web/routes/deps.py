@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import anyio.to_thread
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
@@ -63,9 +67,31 @@ def per_person(
     key: Hashable,
     ids: Sequence[int],
     compute: Callable[[Session, list[int]], Mapping[int, T]],
+    whole: Callable[[Session], Mapping[int, T]] | None = None,
 ) -> dict[int, T]:
-    """Figures of these people under `key` (what and as of when), each kept until a
-    change concerns that person (web/memo.py, `PerPerson`); `compute(session, ids)`
-    computes those missing, for them only."""
+    """Figures of these people under `key` (what, and the period they are for), each kept
+    until a change concerns that person (web/memo.py, `PerPerson`); `compute(session, ids)`
+    computes those missing, for them only; `whole(session)`, when given, everyone's at
+    once in the compute process, the first time `key` is asked for."""
     book: PerPerson = request.app.state.per_person
-    return book.get(key, ids, compute)
+    return book.get(key, ids, compute, whole)
+
+
+class InThread(APIRoute):
+    """A route whose plain (sync) endpoint runs in a worker thread and whose answer is
+    validated and serialised on the event loop: one wait for a worker thread instead of
+    two (FastAPI otherwise validates a sync endpoint's return value in another thread,
+    queueing again behind the pages when the server is busy)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _threaded(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _threaded(endpoint: Callable[..., T]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    async def run(*args: Any, **kwargs: Any) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(endpoint, *args, **kwargs))
+
+    return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from functools import partial
@@ -37,6 +36,21 @@ EDIT_FIELDS = {
     "tag": "tags",
     "link": "linkedin",
 }
+
+
+def badges_of(request: Request, ids: Sequence[int]) -> dict[int, figures.Badges]:
+    """These people's badges, kept per person for the hour (web/memo.py, `PerPerson`):
+    recomputed when a change concerns them, and in the background for everyone each hour
+    (tie strength and balances fade by the day, not by the minute)."""
+    as_of = minute(request)
+    hour = as_of.replace(minute=0)
+    return per_person(
+        request,
+        ("badges", hour),
+        ids,
+        partial(figures.badges, now=as_of),
+        partial(figures.everyone_badges, now=as_of),
+    )
 
 
 def find_people(
@@ -119,8 +133,7 @@ def people_list(
         except GoodwillError as exc:  # an unknown or ambiguous organisation
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
-    shown = tuple(r.id for r in rows)
-    marks = per_person(request, ("badges", as_of), shown, partial(figures.badges, now=as_of))
+    marks = badges_of(request, [r.id for r in rows])
     params = {
         k: v
         for k, v in {
@@ -172,12 +185,22 @@ def bulk_tag(request: Request, form: Annotated[BulkTagForm, Form()]) -> Response
 
 
 def _person_context(
-    s: Session, person: Person, *, show_all: bool, current: dt.datetime
+    request: Request, s: Session, person: Person, *, show_all: bool
 ) -> dict[str, Any]:
-    detail = people.detail(s, person, recent=10_000 if show_all else 25, as_of=current)
+    if request.method == "GET":
+        mark = badges_of(request, [person.id])[person.id]
+    else:  # a write is under way: what it changed is not in the kept badges yet
+        mark = figures.badges(s, [person.id], now(request))[person.id]
+    detail = people.detail(
+        s,
+        person,
+        recent=10_000 if show_all else 25,
+        as_of=now(request),
+        known=people.Known(mark.strength, mark.balance, mark.flags),
+    )
     return {
-        "mark": figures.person_badges(s, detail, current),
-        "parts": figures.strength_parts(s, person.id, current),
+        "mark": mark,
+        "parts": figures.strength_parts(mark),
         "p": detail,
         "current": next((r for r in detail.roles if r.current), None),
         "circles": vocab.CIRCLES,
@@ -185,25 +208,25 @@ def _person_context(
     }
 
 
-def _edit_values(person_ctx: dict[str, Any]) -> dict[str, str]:
-    p = person_ctx["p"]
-    current = person_ctx["current"]
+def _edit_values(person: Person) -> dict[str, str]:
+    """The edit form's fields as they stand (what an edit is compared with)."""
+    current = next((r for r in person.roles if r.is_current), None)
     return {
-        "name": p.name,
-        "circle": p.circle,
-        "org": current.organization if current else "",
+        "name": person.display_name,
+        "circle": person.circle,
+        "org": current.organization.name if current else "",
         "title": (current.title or "") if current else "",
-        "location": p.location or "",
-        "industry": p.industry or "",
-        "how_met": p.how_met or "",
-        "working_on": p.working_on or "",
-        "looking_for": p.looking_for or "",
-        "interests": p.interests or "",
-        "tags": ", ".join(p.tags),
+        "location": person.location or "",
+        "industry": person.industry or "",
+        "how_met": person.how_met or "",
+        "working_on": person.working_on or "",
+        "looking_for": person.looking_for or "",
+        "interests": person.interests or "",
+        "tags": ", ".join(t.name for t in person.tags),
         "add_email": "",
         "add_phone": "",
         "linkedin": "",
-        "cadence": str(p.cadence_ideal_days or ""),
+        "cadence": str(person.cadence_ideal_days or ""),
         "note": "",
     }
 
@@ -218,7 +241,7 @@ def person_page(request: Request, ref: str, all: bool = False) -> Response:
         person = _resolve(s, ref)
         if str(person.id) != ref:  # a name, an email or a merged id: go to the canonical page
             return RedirectResponse(f"/people/{person.id}", status_code=307)
-        ctx = _person_context(s, person, show_all=all, current=now(request))
+        ctx = _person_context(request, s, person, show_all=all)
     ctx["editing"] = False
     return render(request).page(request, "person.html", ctx)
 
@@ -226,8 +249,9 @@ def person_page(request: Request, ref: str, all: bool = False) -> Response:
 @router.get("/people/{person_id}/edit")
 def person_edit_form(request: Request, person_id: PathId) -> Response:
     with store(request).session() as s:
-        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False, current=now(request))
-    ctx.update(editing=True, values=_edit_values(ctx))
+        person = _resolve(s, str(person_id))
+        ctx = _person_context(request, s, person, show_all=False)
+        ctx.update(editing=True, values=_edit_values(person))
     name = "person_body.html" if is_htmx(request) else "person.html"
     return render(request).page(request, name, ctx)
 
@@ -240,14 +264,14 @@ def person_edit(
     try:
         with store(request).session() as s:
             person = _resolve(s, str(person_id))
-            before = _edit_values(_person_context(s, person, show_all=False, current=now(request)))
+            before = _edit_values(person)
             people.edit(s, person, **form.edit_arguments(before))
     except InvalidInput as exc:
         errors = field_errors(exc, EDIT_FIELDS, PersonEditForm.model_fields)
     if not errors and not is_htmx(request):
         return RedirectResponse(f"/people/{person_id}", status_code=303)
     with store(request).session() as s:
-        ctx = _person_context(s, _resolve(s, str(person_id)), show_all=False, current=now(request))
+        ctx = _person_context(request, s, _resolve(s, str(person_id)), show_all=False)
     ctx.update(editing=bool(errors), errors=errors, values=form.model_dump())
     if not errors:
         ctx["notice"] = "Saved."

@@ -3,16 +3,18 @@ self-contained HTML report to download."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from goodwill import opportunities, reports
 from goodwill.schemas.reports import ReportFigures
-from goodwill.web.routes.deps import cached, now, render, store
+from goodwill.web.routes.deps import cached, cached_async, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,17 +30,22 @@ PERIODS = ((4, "4 weeks"), (13, "3 months"), (26, "6 months"), (52, "a year"))
 
 
 def _figures(request: Request, weeks: int) -> ReportFigures:
+    key, compute = _report(request, weeks)
+    return cached(request, key, compute, heavy=True)
+
+
+def _report(request: Request, weeks: int) -> tuple[Hashable, Callable[[Session], ReportFigures]]:
+    """The report's memo key and computation: every week of history, so a heavy figure
+    (in the compute process, not on the pages' core)."""
     today = now(request).date()
-    return cached(
-        request,
-        ("report", today, weeks),
-        partial(reports.figures, weeks=weeks, today=today),
-    )
+    return ("report", today, weeks), partial(reports.figures, weeks=weeks, today=today)
 
 
 @router.get("/report")
-def report_page(request: Request, weeks: Weeks = 26) -> Response:
-    figs = _figures(request, weeks)
+async def report_page(request: Request, weeks: Weeks = 26) -> Response:
+    # On the event loop, like Today: waiting for the figures holds no worker thread.
+    key, compute = _report(request, weeks)
+    figs = await cached_async(request, key, compute, heavy=True)
     t = figs.totals
     ctx = {
         "f": figs,
