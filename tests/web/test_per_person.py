@@ -5,6 +5,7 @@ made through the app or elsewhere."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
@@ -348,3 +349,22 @@ def test_an_api_request_waits_for_a_worker_thread_once(
     r = browser.get("/api/people?q=lee")
     assert [p["name"] for p in r.json()] == ["Lee Park"]
     assert len(trips) == 2
+
+
+def test_what_was_just_logged_counts_on_the_next_pages(store: Store, team: dict[str, int]) -> None:
+    """The badges are kept for the hour but computed as of the moment they are: a call
+    logged a second ago shows on the list and on the person's page (history strictly
+    before "now" counts, so "now" must not be rounded down to the minute or the hour)."""
+    from goodwill.web import create_app
+
+    ticks = itertools.count()
+    web = Web(create_app(store, clock=lambda: NOW + dt.timedelta(seconds=next(ticks))))
+    try:
+        assert balance(web.get("/people").text, "Bo Chen") == "–"
+        r = web.form("/log", {"person_id": str(team["bo"]), "kind": "call", "gave": "info"})
+        assert r.status_code == 303  # no date: now, by the ticking clock
+        assert balance(web.get("/people").text, "Bo Chen") == "gave 1 · got 0"
+        page = web.get(f"/people/{team['bo']}").text
+        assert "you gave 1, got 0" in page and "nothing exchanged yet" not in page
+    finally:
+        web.close()

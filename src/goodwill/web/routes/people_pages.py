@@ -42,8 +42,10 @@ def badges_of(request: Request, ids: Sequence[int]) -> dict[int, figures.Badges]
     """These people's badges, kept per person for the hour (web/memo.py, `PerPerson`):
     recomputed when a change concerns them, and in the background for everyone each hour
     (tie strength and balances fade by the day, not by the minute)."""
-    as_of = minute(request)
-    hour = as_of.replace(minute=0)
+    # Computed as of this very moment (what was logged a second ago counts: history
+    # strictly before it), kept under the hour.
+    as_of = now(request)
+    hour = as_of.replace(minute=0, second=0, microsecond=0)
     return per_person(
         request,
         ("badges", hour),
