@@ -277,15 +277,16 @@ def test_until_the_fill_arrives_the_last_periods_figures_answer(
     store: Store, team: dict[str, int], computed: list[list[int]]
 ) -> None:
     runs: list[Future[Any]] = []
+    asked: list[Any] = []  # what each run computes
 
     def later(compute: Any) -> Future[Any]:  # the test says when each run is done
         runs.append(Future())
-        runs[-1].compute = compute  # type: ignore[attr-defined]
+        asked.append(compute)
         return runs[-1]
 
-    def finish(run: Future[Any]) -> None:
+    def finish(i: int) -> None:
         with store.session() as s:
-            run.set_result(run.compute(s))  # type: ignore[attr-defined]
+            runs[i].set_result(asked[i](s))
 
     book = PerPerson(store, Versions(store), later)
     each = partial(figures.badges, now=NOW)
@@ -293,7 +294,7 @@ def test_until_the_fill_arrives_the_last_periods_figures_answer(
     everyone = sorted(team.values())
     book.get(("badges", 1), everyone[:2], each, whole)
     assert computed == [everyone[:2]] and len(runs) == 1
-    finish(runs[0])
+    finish(0)
     book.get(("badges", 2), everyone, each, whole)  # the next hour: its run is under way
     assert len(runs) == 2 and computed == [everyone[:2]]  # the last hour's answered
     app_write(book, store, team["ana"])
@@ -310,7 +311,7 @@ def test_derived_rows_committed_by_a_reader_are_not_a_change(
     """Readers bring the contact summary up to date and commit it (here, as the compute
     process does after an app write). That is no new version and no change made elsewhere:
     else every kept figure would be thrown away after each write. (SQLite sees every
-    commit and then reads the facts; PostgreSQL's version is read from the facts.)"""
+    commit and then reads the facts; PostgreSQL's version includes the facts.)"""
     versions = Versions(store)
     before = versions.begin_write("browser")
     with store.session() as s:

@@ -33,13 +33,23 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 from sqlalchemy import func, make_url, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goodwill import strength
 from goodwill.concerns import Changes, collect
 from goodwill.db import Store
-from goodwill.models import ActionState, Exchange, Interaction, Knows, Person, Request, Setting
+from goodwill.models import (
+    ActionState,
+    Exchange,
+    Interaction,
+    Knows,
+    Person,
+    PersonChange,
+    Request,
+    Setting,
+)
 
 T = TypeVar("T")
 log = logging.getLogger("goodwill.web")
@@ -53,12 +63,30 @@ WRITES_KEPT = 1000
 REFRESH_AHEAD_SECONDS = 120.0
 
 
+# What the figures are made of, read cheaply (indexed max() and a small count): the change
+# log's latest number (people, their history, roles, tags, requests, settings: migration
+# 0005), the latest knows-edge and the daily session's action states. Not the derived rows
+# readers commit (the contact summary). PostgreSQL's probe reads them on every request.
+_FACT_COLUMNS = (
+    select(func.max(PersonChange.seq)).scalar_subquery(),
+    select(func.max(Knows.id)).scalar_subquery(),  # edges are added (a merge moves people)
+    select(func.count()).select_from(ActionState).scalar_subquery(),
+    select(func.max(ActionState.acted_on)).scalar_subquery(),
+    select(func.max(ActionState.until)).scalar_subquery(),
+)
+# For the SQLite probe's own connection (no parameters to bind).
+_FACTS_SQL = str(select(*_FACT_COLUMNS).compile(dialect=sqlite.dialect()))
+
+
 def data_version(session: Session) -> tuple[Any, ...]:
     """Changes whenever people, interactions, exchanges, requests, action states, knows-edges
-    or settings change (ids only grow; edits touch updated_at; counts catch deletions)."""
+    or settings change: the facts, and (for PostgreSQL, where the change log's numbers are
+    taken at write time, not in commit order) ids that only grow, updated_at that edits
+    touch, and counts that catch deletions."""
     return tuple(
         session.execute(
             select(
+                *_FACT_COLUMNS,
                 select(func.max(Interaction.id)).scalar_subquery(),
                 select(func.count()).select_from(Interaction).scalar_subquery(),
                 select(func.max(Exchange.id)).scalar_subquery(),
@@ -73,24 +101,10 @@ def data_version(session: Session) -> tuple[Any, ...]:
                 .select_from(Request)
                 .where(Request.status == "open")
                 .scalar_subquery(),
-                select(func.count()).select_from(ActionState).scalar_subquery(),
-                select(func.max(ActionState.acted_on)).scalar_subquery(),
-                select(func.max(ActionState.until)).scalar_subquery(),
-                select(func.max(Knows.id)).scalar_subquery(),
                 select(func.count()).select_from(Setting).scalar_subquery(),
             )
         ).one()
     )
-
-
-# What the figures are made of, read cheaply: the change log's latest number (people, their
-# history, roles, tags, requests, settings: migration 0005), knows-edges and the daily
-# session's action states. Not the derived rows readers commit (the contact summary).
-_FACTS = (
-    "SELECT (SELECT MAX(seq) FROM person_change), (SELECT MAX(id) FROM knows), "
-    "(SELECT COUNT(*) FROM knows), (SELECT COUNT(*) FROM action_state), "
-    "(SELECT MAX(acted_on) FROM action_state), (SELECT MAX(until) FROM action_state)"
-)
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ def _sqlite_probe(store: Store) -> _Probe | None:
         return int(row[0])
 
     def facts() -> Hashable:
-        return tuple(conn.execute(_FACTS).fetchone())
+        return tuple(conn.execute(_FACTS_SQL).fetchone())
 
     return _Probe(seen, facts, conn.close)
 
