@@ -191,15 +191,19 @@ def test_cli_reports_a_bad_database_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_a_page_of_the_people_list_is_read_in_name_order_from_an_index(tmp_path: Path) -> None:
-    """Migration 0006: on SQLite (no statistics), the list's page is read from
-    ix_person_sort_name, not sorted from everyone on each request."""
+def test_the_people_lists_page_and_count_are_read_from_the_active_name_index(
+    tmp_path: Path,
+) -> None:
+    """Migrations 0006 and 0007: on SQLite (no statistics), the list's page is read in name
+    order from ix_person_active_name, not sorted from everyone on each request, and counted
+    from it (it holds the active people only: not removed, not you)."""
     from sqlalchemy import event
 
     store = open_store(str(tmp_path / "g.db"))
     with store.session() as s:
         for i in range(30):
             people.add(s, f"Person {i:02d}")
+        people.remove(s, people.resolve(s, "Person 03"))
     sent: list[tuple[str, object]] = []
 
     def keep(_conn: object, _cur: object, statement: str, params: object, *_: object) -> None:
@@ -208,13 +212,20 @@ def test_a_page_of_the_people_list_is_read_in_name_order_from_an_index(tmp_path:
     event.listen(store.engine, "before_cursor_execute", keep)
     with store.session() as s:
         rows = people.summaries(s, limit=10, offset=5)
+        total = people.count(s)
     event.remove(store.engine, "before_cursor_execute", keep)
-    assert [r.name for r in rows] == [f"Person {i:02d}" for i in range(5, 15)]
-    statement, params = next((q, p) for q, p in sent if "ORDER BY lower(" in q)
-    with store.engine.connect() as conn:
-        plan = " ".join(
-            str(row[-1])
-            for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)  # type: ignore[arg-type]
-        )
+    assert [r.name for r in rows] == [f"Person {i:02d}" for i in range(6, 16)]
+    assert total == 29
+
+    def plan_of(marker: str) -> str:
+        statement, params = next((q, p) for q, p in sent if marker in q)
+        with store.engine.connect() as conn:
+            return " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)  # type: ignore[arg-type]
+            )
+
+    page, count = plan_of("ORDER BY lower("), plan_of("count(*) AS count_1 \nFROM person")
     store.dispose()
-    assert "ix_person_sort_name" in plan and "TEMP B-TREE" not in plan, plan
+    assert "ix_person_active_name" in page and "TEMP B-TREE" not in page, page
+    assert "INDEX ix_person_active_name" in count, count

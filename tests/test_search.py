@@ -97,3 +97,17 @@ def test_any_query_text_is_safe(query_store: Store, query: str) -> None:
     assert all(h.kind in {"person", "org", "interaction"} for h in hits)
     if query.strip().lower() == "dana":
         assert [h.title for h in hits] == ['Dana "DK" Kim']
+
+
+def test_hits_without_snippets_rank_the_same(session: Session) -> None:
+    """`snippets=False` (the people list, the log form's suggestions) gives the same hits in
+    the same order, with the snippets left empty."""
+    for i in range(12):
+        people.add(session, f"Sam Rivera {i}", note=f"met Sam at meetup number {i}")
+    people.add(session, "Samira Okafor", note="runs the Lisbon meetup")
+    full = search.search(session, "sam", kinds=["person"], limit=50)
+    bare = search.search(session, "sam", kinds=["person"], limit=50, snippets=False)
+    assert len(full) == 13
+    assert [(h.kind, h.id, h.title) for h in bare] == [(h.kind, h.id, h.title) for h in full]
+    assert all(h.snippet == "" for h in bare)
+    assert any("[" in h.snippet for h in full)

@@ -162,7 +162,8 @@ def relevance(session: Session, g: Graph, spec: NeedSpec) -> Relevance:
         hits: list[tuple[int, object]] = []
         for word in spec.keywords:
             hits += [
-                (h.id, word) for h in search.search(session, word, kinds=["person"], limit=500)
+                (h.id, word)
+                for h in search.search(session, word, kinds=["person"], limit=500, snippets=False)
             ]
         found = _by_node(g, hits)
         words = np.zeros(n)

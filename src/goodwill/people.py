@@ -384,8 +384,13 @@ def count(
     org: str | None = None,
 ) -> int:
     """How many people `summaries` would list with these filters (for paging)."""
+    # count(*): answered from the active people's name index alone (migration 0007).
     stmt = _filtered(
-        session, _active(select(func.count(Person.id))), tag=tag, circle=circle, org=org
+        session,
+        _active(select(func.count()).select_from(Person)),
+        tag=tag,
+        circle=circle,
+        org=org,
     )
     if ids is not None:
         stmt = stmt.where(Person.id.in_(ids))

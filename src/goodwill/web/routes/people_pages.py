@@ -72,7 +72,7 @@ def find_people(
     f_circle, f_tag, f_org = circle or None, tag or None, org or None
     limit = limit or PAGE_SIZE
     if q.strip():
-        hits = search.search(s, q, kinds=["person"], limit=SEARCH_LIMIT)
+        hits = search.search(s, q, kinds=["person"], limit=SEARCH_LIMIT, snippets=False)
         wanted = set(only) if only is not None else None
         ranked = [h.id for h in hits if wanted is None or h.id in wanted]
         # Filter the ranked ids first, then build summaries for the page shown only.
