@@ -172,6 +172,31 @@ def test_summaries_filter_and_report_last_contact(session: Session) -> None:
     assert ann.organization == "Acme"
 
 
+def test_summaries_list_contact_details_in_their_order(session: Session) -> None:
+    """Emails and phones as added, tags by name, the current role's organisation and title
+    (an older role added later does not win), for a page of people and for everyone."""
+    ann = people.add(
+        session,
+        "Ann Lee",
+        emails=["zed@example.com", "abe@example.com"],
+        phones=["+44 20 7946 0958", "+1 212 555 0100"],
+        tags=["mentor", "alumni", "python"],
+        org="Acme",
+        title="CTO",
+    )
+    people.set_role(session, ann, "Initech", "Engineer", current=False)
+    people.add(session, "Bob Ray")
+    session.flush()
+    for rows in (people.summaries(session, ids=[ann.id]), people.summaries(session)[:1]):
+        (row,) = rows
+        assert row.emails == ["zed@example.com", "abe@example.com"]
+        assert row.phones == ["+442079460958", "+12125550100"]
+        assert row.tags == ["alumni", "mentor", "python"]
+        assert (row.organization, row.title) == ("Acme", "CTO")
+    bob = people.summaries(session)[1]
+    assert (bob.emails, bob.phones, bob.tags, bob.organization) == ([], [], [], None)
+
+
 def test_log_refuses_the_future_unless_planned(session: Session) -> None:
     p = people.add(session, "Ann Lee")
     later = NOW + dt.timedelta(days=2)

@@ -9,8 +9,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.elements import BindParameter
 
 from goodwill import orgs, validate, vocab
 from goodwill import search as search_index
@@ -419,6 +435,57 @@ def matching_ids(
     return set(session.scalars(stmt))
 
 
+_EMAIL, _PHONE, _TAG, _ROLE = range(4)
+
+
+def _contact_details(some: bool) -> Select[Any]:
+    """Emails, phones, tags and roles in one statement: rows (kind, person, value, title)
+    in the order a summary lists them (emails and phones as added, tags by name, roles
+    with the current ones last); of the people in the expanding parameter `ids` when
+    `some`, else of everyone."""
+    no_title = cast(null(), String)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+
+    def part(
+        kind: int,
+        person: QueryableAttribute[int],
+        value: Any,
+        title: Any = no_title,
+        seq: Any = None,
+        current: Any = None,
+    ) -> Select[Any]:
+        stmt = select(
+            literal(kind).label("kind"),
+            person.label("person_id"),
+            value.label("value"),
+            title.label("title"),
+            (literal(0) if seq is None else seq).label("seq"),
+            (literal(0) if current is None else current).label("current"),
+        )
+        return stmt.where(person.in_(ids)) if some else stmt
+
+    rows = union_all(
+        part(_EMAIL, Email.person_id, Email.address, seq=Email.id),
+        part(_PHONE, Phone.person_id, Phone.number, seq=Phone.id),
+        part(_TAG, PersonTag.person_id, Tag.name).join_from(PersonTag, Tag),
+        part(
+            _ROLE,
+            Role.person_id,
+            Organization.name,
+            Role.title,
+            seq=Role.id,
+            current=case((Role.is_current, 1), else_=0),
+        ).join_from(Role, Organization),
+    ).subquery()
+    c = rows.c
+    return select(c.kind, c.person_id, c.value, c.title).order_by(c.kind, c.current, c.seq, c.value)
+
+
+# Built once: building the statement and its cache key cost more than running it.
+_DETAILS_OF_SOME = _contact_details(some=True)
+_DETAILS_OF_ALL = _contact_details(some=False)
+
+
 def summaries(
     session: Session,
     *,
@@ -447,36 +514,21 @@ def summaries(
     wanted = [row.id for row in base]
     scope = None if ids is None and not (tag or circle or org or limit or offset) else wanted
 
-    def restrict(s: _S, column: QueryableAttribute[int]) -> _S:
-        return s.where(column.in_(scope)) if scope is not None else s
-
     emails: dict[int, list[str]] = defaultdict(list)
-    for pid, addr in conn.execute(
-        restrict(select(Email.person_id, Email.address), Email.person_id).order_by(Email.id)
-    ):
-        emails[pid].append(addr)
     phones: dict[int, list[str]] = defaultdict(list)
-    for pid, num in conn.execute(
-        restrict(select(Phone.person_id, Phone.number), Phone.person_id).order_by(Phone.id)
-    ):
-        phones[pid].append(num)
     tags: dict[int, list[str]] = defaultdict(list)
-    for pid, name in conn.execute(
-        restrict(select(PersonTag.person_id, Tag.name).join(Tag), PersonTag.person_id).order_by(
-            Tag.name
-        )
-    ):
-        tags[pid].append(name)
     roles: dict[int, tuple[str, str | None]] = {}
-    for pid, org_name, title, _current in conn.execute(
-        restrict(
-            select(Role.person_id, Organization.name, Role.title, Role.is_current).join(
-                Organization
-            ),
-            Role.person_id,
-        ).order_by(Role.is_current, Role.id)
-    ):
-        roles[pid] = (org_name, title)  # current roles sort last and win
+    lists = {_EMAIL: emails, _PHONE: phones, _TAG: tags}
+    details = (
+        conn.execute(_DETAILS_OF_ALL)
+        if scope is None
+        else conn.execute(_DETAILS_OF_SOME, {"ids": scope})
+    )
+    for kind, pid, value, title in details:
+        if kind == _ROLE:
+            roles[pid] = (value, title)  # current roles come last and win
+        else:
+            lists[kind][pid].append(value)
     last = last_contacts(session, scope)
     # Values straight from the database: construct without re-validating each of them.
     return [
