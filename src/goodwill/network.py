@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from goodwill import paths, strength
+from goodwill import kept_strength, paths, strength
 from goodwill.errors import InvalidInput
 from goodwill.models import Knows, Person
 from goodwill.schemas.network import MapEdge, MapNode, NetworkMap
@@ -17,13 +18,22 @@ from goodwill.schemas.network import MapEdge, MapNode, NetworkMap
 MAX_NODES = 1000  # beyond this a browser's layout stops being interactive
 
 
-def network_map(session: Session, as_of: dt.datetime, *, limit: int = 300) -> NetworkMap:
+def network_map(
+    session: Session,
+    as_of: dt.datetime,
+    *,
+    limit: int = 300,
+    strengths: Mapping[int, float] | None = None,
+) -> NetworkMap:
     """The `limit` people with the strongest ties (you excluded), their organisations as
-    clusters (those with two or more people on the map) and the knows-edges among them."""
+    clusters (those with two or more people on the map) and the knows-edges among them.
+    `strengths`: everyone's tie strength as of `as_of`, when the caller has them."""
     if not 1 <= limit <= MAX_NODES:
         raise InvalidInput("limit", limit, f"must be between 1 and {MAX_NODES}")
+    if strengths is None:
+        strengths = strength.scores(session, as_of)
     me = set(session.scalars(select(Person.id).where(Person.is_me.is_(True))))
-    scores = {pid: v for pid, v in strength.scores(session, as_of).items() if pid not in me}
+    scores = {pid: v for pid, v in strengths.items() if pid not in me}
     top = sorted(scores, key=lambda pid: (-scores[pid], pid))[:limit]
     if not top:
         return NetworkMap(people=len(scores))
@@ -59,3 +69,10 @@ def network_map(session: Session, as_of: dt.datetime, *, limit: int = 300) -> Ne
         edges=[MapEdge(a_id=a, b_id=b, how=how) for (a, b), how in edges.items()],
         clusters=clusters,
     )
+
+
+def kept_map(session: Session, as_of: dt.datetime, *, limit: int = 300) -> NetworkMap:
+    """The map with tie strengths kept in this process between writes (`kept_strength`:
+    only the people a write concerned are scored again): the web app's map, computed
+    again after every write."""
+    return network_map(session, as_of, limit=limit, strengths=kept_strength.scores(session, as_of))

@@ -52,7 +52,7 @@ async def network_page(
     m = await cached_async(
         request,
         ("network", as_of.date(), size),
-        partial(network.network_map, as_of=as_of, limit=size),
+        partial(network.kept_map, as_of=as_of, limit=size),
         heavy=True,
     )
     ctx = {
