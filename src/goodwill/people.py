@@ -400,7 +400,11 @@ def count(
     org: str | None = None,
 ) -> int:
     """How many people `summaries` would list with these filters (for paging)."""
-    # count(*): answered from the active people's name index alone (migration 0007).
+    if not (tag or circle or org):
+        conn = session.connection()
+        if ids is None:
+            return int(conn.execute(_COUNT_ACTIVE).scalar_one())
+        return int(conn.execute(_COUNT_ACTIVE_AMONG, {"ids": list(ids)}).scalar_one())
     stmt = _filtered(
         session,
         _active(select(func.count()).select_from(Person)),
@@ -425,6 +429,8 @@ def matching_ids(
     list (search hits) be filtered and paged before the page's summaries are built."""
     if not ids:
         return set()
+    if not (tag or circle or org):
+        return set(session.connection().execute(_ACTIVE_AMONG, {"ids": list(ids)}).scalars())
     stmt = _filtered(
         session,
         _active(select(Person.id)).where(Person.id.in_(ids)),
@@ -435,6 +441,21 @@ def matching_ids(
     return set(session.scalars(stmt))
 
 
+# The statements of the common cases, built once: building a statement and its cache key
+# costs SQLAlchemy more than SQLite takes to run it. `ids` is an expanding parameter.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_PID: BindParameter[int] = bindparam("pid")
+_NAME_ORDER = (func.lower(Person.display_name), Person.id)
+_COUNT_ACTIVE = _active(select(func.count()).select_from(Person))  # from migration 0007's index
+_COUNT_ACTIVE_AMONG = _COUNT_ACTIVE.where(Person.id.in_(_IDS))
+_ACTIVE_AMONG = _active(select(Person.id)).where(Person.id.in_(_IDS))
+_SUMMARY_BASE = _active(select(Person.id, Person.display_name, Person.circle, Person.location))
+_SUMMARY_AMONG = _SUMMARY_BASE.where(Person.id.in_(_IDS)).order_by(*_NAME_ORDER)
+_SUMMARY_PAGE = (
+    _SUMMARY_BASE.order_by(*_NAME_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
+)
+_SUMMARY_ALL = _SUMMARY_BASE.order_by(*_NAME_ORDER).offset(bindparam("offset"))
+
 _EMAIL, _PHONE, _TAG, _ROLE = range(4)
 
 
@@ -444,7 +465,7 @@ def _contact_details(some: bool) -> Select[Any]:
     with the current ones last); of the people in the expanding parameter `ids` when
     `some`, else of everyone."""
     no_title = cast(null(), String)
-    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    ids = _IDS
 
     def part(
         kind: int,
@@ -497,20 +518,27 @@ def summaries(
     offset: int = 0,
 ) -> list[PersonSummary]:
     """People as summary rows, in a fixed number of queries whatever their count."""
-    stmt = _active(select(Person.id, Person.display_name, Person.circle, Person.location))
-    if ids is not None:
-        if not ids:
-            return []
-        stmt = stmt.where(Person.id.in_(ids))
-    stmt = _filtered(session, stmt, tag=tag, circle=circle, org=org)
-    stmt = stmt.order_by(func.lower(Person.display_name), Person.id)
-    if limit:
-        stmt = stmt.limit(limit)
-    if offset:
-        stmt = stmt.offset(offset)
+    if ids is not None and not ids:
+        return []
     # Core rows through the connection: no ORM bookkeeping on 10,000s of plain tuples.
     conn = session.connection()
-    base = conn.execute(stmt).all()
+    if tag or circle or org:
+        stmt = _SUMMARY_BASE
+        if ids is not None:
+            stmt = stmt.where(Person.id.in_(ids))
+        stmt = _filtered(session, stmt, tag=tag, circle=circle, org=org).order_by(*_NAME_ORDER)
+        if limit:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        base = conn.execute(stmt).all()
+    elif ids is not None:
+        base = conn.execute(_SUMMARY_AMONG, {"ids": list(ids)}).all()
+        base = base[offset : offset + limit] if limit else base[offset:]
+    elif limit:
+        base = conn.execute(_SUMMARY_PAGE, {"limit": limit, "offset": offset}).all()
+    else:
+        base = conn.execute(_SUMMARY_ALL, {"offset": offset}).all()
     wanted = [row.id for row in base]
     scope = None if ids is None and not (tag or circle or org or limit or offset) else wanted
 
@@ -548,36 +576,73 @@ def summaries(
     ]
 
 
+# A person's page, in statements built once (see _IDS above).
+_INTERACTIONS_OF = (
+    select(func.count()).select_from(Participant).where(Participant.person_id == _PID)
+)
+_LATEST_OF = (
+    select(Participant.interaction_id)
+    .join(Interaction, Interaction.id == Participant.interaction_id)
+    .where(Participant.person_id == _PID)
+    .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+    .limit(bindparam("n"))
+)
+_LINKS_OF = select(Link.url).where(Link.person_id == _PID).order_by(Link.id)
+_ROLES_OF = (
+    select(
+        Organization.name,
+        Role.org_id,
+        Role.title,
+        Role.start_date,
+        Role.end_date,
+        Role.is_current,
+    )
+    .join_from(Role, Organization)
+    .where(Role.person_id == _PID)
+    .order_by(Role.id)
+)
+_KNOWS_OF = select(Knows.a_id, Knows.b_id, Knows.how, Knows.note).where(
+    or_(Knows.a_id == _PID, Knows.b_id == _PID)
+)
+_NAMES_OF_PRESENT = select(Person.id, Person.display_name).where(
+    Person.id.in_(_IDS), Person.removed_at.is_(None)
+)
+_BRIEF_ITEMS = (
+    select(
+        Interaction.id,
+        Interaction.occurred_at,
+        Interaction.kind,
+        Interaction.summary,
+        Interaction.initiated_by,
+    )
+    .where(Interaction.id.in_(_IDS))
+    .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+)
+_BRIEF_PEOPLE = (
+    select(Participant.interaction_id, Person.display_name)
+    .join(Person, Person.id == Participant.person_id)
+    .where(Participant.interaction_id.in_(_IDS))
+)
+_BRIEF_EXCHANGES = (
+    select(Exchange.interaction_id, Exchange.direction, Exchange.kind, Exchange.text)
+    .where(Exchange.interaction_id.in_(_IDS))
+    .order_by(Exchange.id)
+)
+
+
 def interaction_briefs(session: Session, interaction_ids: Sequence[int]) -> list[InteractionBrief]:
     """Interactions with their people and exchanges, newest first (plain rows, three
     queries: a person's page shows 25 of them on every visit)."""
     if not interaction_ids:
         return []
     conn = session.connection()
-    items = conn.execute(
-        select(
-            Interaction.id,
-            Interaction.occurred_at,
-            Interaction.kind,
-            Interaction.summary,
-            Interaction.initiated_by,
-        )
-        .where(Interaction.id.in_(interaction_ids))
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-    ).all()
+    these = {"ids": list(interaction_ids)}
+    items = conn.execute(_BRIEF_ITEMS, these).all()
     who: dict[int, list[str]] = defaultdict(list)
-    for iid, name in conn.execute(
-        select(Participant.interaction_id, Person.display_name)
-        .join(Person, Person.id == Participant.person_id)
-        .where(Participant.interaction_id.in_(interaction_ids))
-    ):
+    for iid, name in conn.execute(_BRIEF_PEOPLE, these):
         who[iid].append(name)
     said: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for iid, direction, kind, text in conn.execute(
-        select(Exchange.interaction_id, Exchange.direction, Exchange.kind, Exchange.text)
-        .where(Exchange.interaction_id.in_(interaction_ids))
-        .order_by(Exchange.id)
-    ):
+    for iid, direction, kind, text in conn.execute(_BRIEF_EXCHANGES, these):
         value = text or kind if direction in ("asked", "they_asked") else kind
         if value not in said[iid][direction]:
             said[iid][direction].append(value)
@@ -602,19 +667,10 @@ def interaction_briefs(session: Session, interaction_ids: Sequence[int]) -> list
 
 
 def knows_of(session: Session, person_id: int) -> list[KnowsOut]:
-    rows = session.execute(
-        select(Knows.a_id, Knows.b_id, Knows.how, Knows.note).where(
-            or_(Knows.a_id == person_id, Knows.b_id == person_id)
-        )
-    ).all()
-    other_ids = {b if a == person_id else a for a, b, _, _ in rows}
-    names = dict(
-        session.execute(
-            select(Person.id, Person.display_name).where(
-                Person.id.in_(other_ids), Person.removed_at.is_(None)
-            )
-        ).all()
-    )
+    conn = session.connection()
+    rows = conn.execute(_KNOWS_OF, {"pid": person_id}).all()
+    other_ids = list({b if a == person_id else a for a, b, _, _ in rows})
+    names = {pid: name for pid, name in conn.execute(_NAMES_OF_PRESENT, {"ids": other_ids})}
     seen: dict[int, KnowsOut] = {}
     for a, b, how, note in rows:
         other = b if a == person_id else a
@@ -649,38 +705,27 @@ def detail(
             flags.compute(session, when, [person.id]),
         )
     owed = known.balance or Balance(person_id=person.id)
+    session.flush()  # what follows reads through the connection (no autoflush there)
     summary = summaries(session, ids=[person.id])
     base = (
         summary[0].model_dump()
         if summary
         else {"id": person.id, "name": person.display_name, "circle": person.circle}
     )
-    theirs = Participant.person_id == person.id
-    count = session.scalar(select(func.count()).select_from(Participant).where(theirs)) or 0
-    latest = session.scalars(
-        select(Participant.interaction_id)
-        .join(Interaction, Interaction.id == Participant.interaction_id)
-        .where(theirs)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(recent)
-    ).all()
+    conn = session.connection()
+    mine = {"pid": person.id}
+    count = conn.execute(_INTERACTIONS_OF, mine).scalar_one()
+    latest = list(conn.execute(_LATEST_OF, {**mine, "n": recent}).scalars())
     return PersonDetail(
         **base,
         given_name=person.given_name,
         family_name=person.family_name,
         nickname=person.nickname,
         industry=person.industry,
-        links=[link.url for link in person.links],
+        links=list(conn.execute(_LINKS_OF, mine).scalars()),
         roles=[
-            RoleOut(
-                organization=r.organization.name,
-                org_id=r.org_id,
-                title=r.title,
-                start=r.start_date,
-                end=r.end_date,
-                current=r.is_current,
-            )
-            for r in person.roles
+            RoleOut(organization=name, org_id=oid, title=title, start=start, end=end, current=cur)
+            for name, oid, title, start, end, cur in conn.execute(_ROLES_OF, mine)
         ],
         how_met=person.how_met,
         met_on=person.met_on,
