@@ -172,6 +172,31 @@ def test_summaries_filter_and_report_last_contact(session: Session) -> None:
     assert ann.organization == "Acme"
 
 
+def test_summaries_page_through_chosen_people_in_name_order(session: Session) -> None:
+    """The due and flagged filters pass chosen ids: they are paged in name order, counted,
+    and the removed and you are left out, with or without filters."""
+    names = ["dana", "Bea", "carl", "Abe", "Eve", "fay"]
+    crowd = {n: people.add(session, n) for n in names}
+    people.remove(session, crowd["carl"])
+    chosen = [crowd[n].id for n in ("fay", "carl", "Abe", "dana", "Eve")]
+    assert [r.name for r in people.summaries(session, ids=chosen)] == [
+        "Abe",
+        "dana",
+        "Eve",
+        "fay",
+    ]
+    page = people.summaries(session, ids=chosen, limit=2, offset=1)
+    assert [r.name for r in page] == ["dana", "Eve"]
+    assert people.count(session, ids=chosen) == 4
+    assert people.count(session) == 5
+    assert [r.name for r in people.summaries(session, limit=2, offset=4)] == ["fay"]
+    assert people.matching_ids(session, chosen) == {
+        crowd[n].id for n in ("fay", "Abe", "dana", "Eve")
+    }
+    people.add_tags(session, crowd["Eve"], ["mentor"])  # not flushed: summaries does it
+    assert [r.name for r in people.summaries(session, ids=chosen, tag="mentor")] == ["Eve"]
+
+
 def test_summaries_list_contact_details_in_their_order(session: Session) -> None:
     """Emails and phones as added, tags by name, the current role's organisation and title
     (an older role added later does not win), for a page of people and for everyone."""

@@ -401,6 +401,7 @@ def count(
 ) -> int:
     """How many people `summaries` would list with these filters (for paging)."""
     if not (tag or circle or org):
+        session.flush()  # as a query through the session would (the connection does not)
         conn = session.connection()
         if ids is None:
             return int(conn.execute(_COUNT_ACTIVE).scalar_one())
@@ -430,6 +431,7 @@ def matching_ids(
     if not ids:
         return set()
     if not (tag or circle or org):
+        session.flush()  # as a query through the session would (the connection does not)
         return set(session.connection().execute(_ACTIVE_AMONG, {"ids": list(ids)}).scalars())
     stmt = _filtered(
         session,
@@ -450,11 +452,10 @@ _COUNT_ACTIVE = _active(select(func.count()).select_from(Person))  # from migrat
 _COUNT_ACTIVE_AMONG = _COUNT_ACTIVE.where(Person.id.in_(_IDS))
 _ACTIVE_AMONG = _active(select(Person.id)).where(Person.id.in_(_IDS))
 _SUMMARY_BASE = _active(select(Person.id, Person.display_name, Person.circle, Person.location))
-_SUMMARY_AMONG = _SUMMARY_BASE.where(Person.id.in_(_IDS)).order_by(*_NAME_ORDER)
-_SUMMARY_PAGE = (
-    _SUMMARY_BASE.order_by(*_NAME_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
-)
 _SUMMARY_ALL = _SUMMARY_BASE.order_by(*_NAME_ORDER).offset(bindparam("offset"))
+_SUMMARY_PAGE = _SUMMARY_ALL.limit(bindparam("limit"))
+_SUMMARY_AMONG = _SUMMARY_ALL.where(Person.id.in_(_IDS))
+_SUMMARY_AMONG_PAGE = _SUMMARY_AMONG.limit(bindparam("limit"))
 
 _EMAIL, _PHONE, _TAG, _ROLE = range(4)
 
@@ -520,7 +521,9 @@ def summaries(
     """People as summary rows, in a fixed number of queries whatever their count."""
     if ids is not None and not ids:
         return []
-    # Core rows through the connection: no ORM bookkeeping on 10,000s of plain tuples.
+    # Core rows through the connection: no ORM bookkeeping on 10,000s of plain tuples
+    # (and no autoflush: the session's pending changes are written first).
+    session.flush()
     conn = session.connection()
     if tag or circle or org:
         stmt = _SUMMARY_BASE
@@ -533,8 +536,11 @@ def summaries(
             stmt = stmt.offset(offset)
         base = conn.execute(stmt).all()
     elif ids is not None:
-        base = conn.execute(_SUMMARY_AMONG, {"ids": list(ids)}).all()
-        base = base[offset : offset + limit] if limit else base[offset:]
+        these = {"ids": list(ids), "offset": offset}
+        if limit:
+            base = conn.execute(_SUMMARY_AMONG_PAGE, {**these, "limit": limit}).all()
+        else:
+            base = conn.execute(_SUMMARY_AMONG, these).all()
     elif limit:
         base = conn.execute(_SUMMARY_PAGE, {"limit": limit, "offset": offset}).all()
     else:
