@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -100,11 +101,21 @@ def test_pages_load_nothing_from_outside(web: Web, team: dict[str, int]) -> None
 
 def test_names_are_escaped(web: Web, store: Store) -> None:
     with store.session() as s:
-        pid = people.add(s, "<script>alert(1)</script> Evil", location='"><img src=x>').id
+        pid = people.add(
+            s,
+            "<script>alert(1)</script> Evil",
+            location='"><img src=x>',
+            org="<i>Acme</i>",
+            title="<b>CTO</b>",
+            tags=["<u>vip</u>"],
+        ).id
     for path in ("/people", f"/people/{pid}", "/people?q=evil"):
         html = web.get(path).text
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        for raw in ("<i>Acme</i>", "<b>CTO</b>", "<u>vip</u>"):  # the list's row, the page
+            assert raw not in html
+            assert str(escape(raw)) in html, (path, raw)
     assert '"><img src=x>' not in web.get(f"/people/{pid}").text
 
 

@@ -109,6 +109,49 @@ def balance(b: Any) -> Markup:
     )
 
 
+def person_rows(rows: Iterable[Any], marks: Any, today: dt.date) -> Markup:
+    """The people list's rows (50 a page): written here rather than in the template, where
+    each of their dozen lookups and calls per row cost several times as much (half the
+    page's time). The columns are people_results.html's."""
+    out: list[str] = []
+    for r in rows:
+        name = escape(r.name)
+        email = f'<span class="muted small block">{escape(r.emails[0])}</span>' if r.emails else ""
+        org = ""
+        if r.organization:
+            title = f'<span class="muted small">{escape(r.title)}</span>' if r.title else ""
+            org = f'<span class="block">{escape(r.organization)}</span>{title}'
+        circle = escape(r.circle)
+        tags = "".join(f'<span class="tag">{escape(t)}</span>' for t in r.tags[:3])
+        if len(r.tags) > 3:
+            tags += f'<span class="muted small">+{len(r.tags) - 3}</span>'
+        m = marks.get(r.id)
+        last = r.last_contact
+        when = (
+            f'<span title="{escape(last or "never")}" class="{"" if last else "muted"}">'
+            f"{escape(_ago(last, today))}</span>"
+        )
+        if m:
+            when += f'<span class="block">{health(m)}</span>'
+        out.append(
+            "      <tr>\n"
+            f'        <td class="check"><input type="checkbox" name="ids" value="{r.id}" '
+            f'aria-label="Tick {name}"></td>\n'
+            "        <td>\n"
+            f'          <a class="person-link" href="/people/{r.id}">{avatar(r.id, r.name, "sm")}'
+            f'<span><span class="name">{name}</span>{email}</span></a>\n'
+            "        </td>\n"
+            f'        <td class="hide-sm org">{org}</td>\n'
+            f'        <td class="hide-md tags-cell"><span class="badge circle-{circle}">{circle}'
+            f"</span> {tags}</td>\n"
+            f'        <td class="hide-sm">{meter(m.strength) if m else ""}</td>\n'
+            f'        <td class="hide-md">{balance(m.balance) if m else ""}</td>\n'
+            f'        <td class="when">{when}</td>\n'
+            "      </tr>\n"
+        )
+    return Markup("".join(out))
+
+
 def make_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -121,7 +164,9 @@ def make_env() -> jinja2.Environment:
     env.filters["ago"] = _ago
     env.filters["initials"] = _initials
     env.filters["hue"] = _hue
-    env.globals.update(avatar=avatar, meter=meter, health=health, balance=balance)
+    env.globals.update(
+        avatar=avatar, meter=meter, health=health, balance=balance, person_rows=person_rows
+    )
     return env
 
 
