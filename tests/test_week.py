@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from collections.abc import Callable
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from goodwill import habits, interactions, people
@@ -75,3 +77,30 @@ def test_week_cli(cli: Callable[..., Result]) -> None:
     table = cli("week", "--date", "2026-03-15")
     assert "gives vs asks    1 : 0" in table.out
     assert "streak           1 days (longest 1)" in table.out
+
+
+def test_networked_days_are_the_days_something_happened(session: Session) -> None:
+    """The day-by-day index walk (migration 0008) finds exactly the days with an interaction
+    that happened (not planned) up to the day asked, whatever their times."""
+    rng = random.Random(11)
+    ana = people.add(session, "Ana Lima")
+    expected: set[dt.date] = set()
+    for _ in range(60):
+        day = END - dt.timedelta(days=rng.randint(-3, 400))
+        when = dt.datetime.combine(day, dt.time(rng.randint(0, 19), rng.randint(0, 59)))
+        planned = day > END or rng.random() < 0.2
+        interactions.log(session, [ana], "call", when=when, planned=planned, now=NOW)
+        if not planned:
+            expected.add(day)
+    session.flush()
+    assert habits.networked_days(session, END) == sorted(expected)
+    middle = END - dt.timedelta(days=200)
+    assert habits.networked_days(session, middle) == sorted(d for d in expected if d <= middle)
+    if session.get_bind().dialect.name == "sqlite":
+        plan = " ".join(
+            str(row[-1])
+            for row in session.execute(
+                text("EXPLAIN QUERY PLAN " + str(habits._SQLITE_DAYS)), {"until": "2026-01-01"}
+            )
+        )
+        assert "ix_interaction_networked_day" in plan and "SCAN interaction" not in plan, plan

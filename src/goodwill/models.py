@@ -202,6 +202,13 @@ class Interaction(Base):
     __tablename__ = "interaction"
     __table_args__ = (
         Index("ix_interaction_time_facts", "occurred_at", "initiated_by", "need_id", "planned"),
+        # The days something happened, for the streak (habits.networked_days, 0008).
+        Index(
+            "ix_interaction_networked_day",
+            text("date(occurred_at)"),
+            sqlite_where=text("planned = 0"),
+            postgresql_where=text("planned = false"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

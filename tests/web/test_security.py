@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from markupsafe import escape
 from fastapi import FastAPI
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from goodwill import people
