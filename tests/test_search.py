@@ -99,15 +99,25 @@ def test_any_query_text_is_safe(query_store: Store, query: str) -> None:
         assert [h.title for h in hits] == ['Dana "DK" Kim']
 
 
-def test_hits_without_snippets_rank_the_same(session: Session) -> None:
-    """`snippets=False` (the people list, the log form's suggestions) gives the same hits in
-    the same order, with the snippets left empty."""
+def test_ranked_ids_are_the_hits_ids_in_their_order(session: Session) -> None:
+    """`ranked_ids` (the people list, the log form's suggestions, ask) gives the ids of the
+    hits of that kind `search` finds, in the same order."""
     for i in range(12):
         people.add(session, f"Sam Rivera {i}", note=f"met Sam at meetup number {i}")
     people.add(session, "Samira Okafor", note="runs the Lisbon meetup")
+    interactions.log(
+        session,
+        [people.resolve(session, "Samira Okafor")],
+        "call",
+        when=NOW,
+        now=NOW,
+        summary="Sam's intro",
+    )
     full = search.search(session, "sam", kinds=["person"], limit=50)
-    bare = search.search(session, "sam", kinds=["person"], limit=50, snippets=False)
     assert len(full) == 13
-    assert [(h.kind, h.id, h.title) for h in bare] == [(h.kind, h.id, h.title) for h in full]
-    assert all(h.snippet == "" for h in bare)
-    assert any("[" in h.snippet for h in full)
+    assert search.ranked_ids(session, "sam", kind="person", limit=50) == [h.id for h in full]
+    assert search.ranked_ids(session, "sam", kind="person", limit=3) == [h.id for h in full[:3]]
+    assert search.ranked_ids(session, "sam", kind="interaction", limit=5) == [
+        h.id for h in search.search(session, "sam", kinds=["interaction"])
+    ]
+    assert search.ranked_ids(session, "  ", kind="person", limit=5) == []

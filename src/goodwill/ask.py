@@ -162,8 +162,7 @@ def relevance(session: Session, g: Graph, spec: NeedSpec) -> Relevance:
         hits: list[tuple[int, object]] = []
         for word in spec.keywords:
             hits += [
-                (h.id, word)
-                for h in search.search(session, word, kinds=["person"], limit=500, snippets=False)
+                (pid, word) for pid in search.ranked_ids(session, word, kind="person", limit=500)
             ]
         found = _by_node(g, hits)
         words = np.zeros(n)

@@ -11,7 +11,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import TextClause, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from goodwill.models import (
@@ -192,31 +192,52 @@ def _terms(query: str) -> list[str]:
 
 
 def search(
-    session: Session,
-    query: str,
-    *,
-    kinds: Sequence[str] | None = None,
-    limit: int = 20,
-    snippets: bool = True,
+    session: Session, query: str, *, kinds: Sequence[str] | None = None, limit: int = 20
 ) -> list[SearchHit]:
-    """Documents matching every word of `query` (the last word as a prefix), best first.
-    `snippets=False` leaves them empty, for callers that only want the ranked ids (cutting
-    out a snippet costs about as much as ranking hundreds of hits)."""
+    """Documents matching every word of `query` (the last word as a prefix), best first."""
     terms = _terms(query)
     if not terms:
         return []
+    sqlite = _is_sqlite(session)
+    shown = "snippet(search_fts, 1, '[', ']', '…', 12)" if sqlite else "d.body"
+    rows: list[tuple[str, int, str, str]] = [
+        tuple(r)  # type: ignore[misc]
+        for r in session.execute(*_ranked(sqlite, terms, kinds, limit, f"d.title, {shown}"))
+    ]
+    if not sqlite:  # PostgreSQL's ts_headline would need the accents folded too
+        rows = [(k, ref, title, _snippet(body, terms)) for k, ref, title, body in rows]
+    # Straight from the index: constructed without validating each hit.
+    return [
+        SearchHit.model_construct(kind=k, id=ref, title=title, snippet=snip or "")
+        for k, ref, title, snip in rows
+    ]
+
+
+def ranked_ids(session: Session, query: str, *, kind: str, limit: int) -> list[int]:
+    """The ids of the `kind` records `search` would find, best first, and nothing else (the
+    people list ranks up to 500 people on every search: no titles, snippets or hits)."""
+    terms = _terms(query)
+    if not terms:
+        return []
+    stmt, params = _ranked(_is_sqlite(session), terms, [kind], limit, "")
+    return [int(row[1]) for row in session.execute(stmt, params)]
+
+
+def _ranked(
+    sqlite: bool, terms: Sequence[str], kinds: Sequence[str] | None, limit: int, extra: str
+) -> tuple[TextClause, dict[str, object]]:
+    """The ranking query: (kind, ref_id[, `extra` columns]) of the best `limit` documents
+    matching every term (the last as a prefix), and its parameters."""
     kind_filter = ""
     params: dict[str, object] = {"limit": limit}
     if kinds:
         kind_filter = " AND d.kind IN (" + ",".join(f":k{i}" for i in range(len(kinds))) + ")"
         params.update({f"k{i}": k for i, k in enumerate(kinds)})
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
+    columns = "d.kind, d.ref_id" + (f", {extra}" if extra else "")
+    if sqlite:
         params["q"] = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
         sql = (
-            "SELECT d.kind, d.ref_id, d.title, "
-            + ("snippet(search_fts, 1, '[', ']', '…', 12)" if snippets else "''")
-            + " FROM search_fts "
+            f"SELECT {columns} FROM search_fts "
             "JOIN search_doc d ON d.id = search_fts.rowid "
             f"WHERE search_fts MATCH :q{kind_filter} "
             "ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT :limit"
@@ -225,21 +246,12 @@ def search(
         folded = [w for t in terms for w in _WORD.findall(fold_text(t))]
         params["q"] = " & ".join(f"{t}:*" for t in folded)
         sql = (
-            "SELECT d.kind, d.ref_id, d.title, "
-            + ("d.body" if snippets else "''")
-            + " FROM search_doc d "
+            f"SELECT {columns} FROM search_doc d "
             f"WHERE to_tsvector('simple', d.terms) @@ to_tsquery('simple', :q){kind_filter} "
             "ORDER BY ts_rank(to_tsvector('simple', d.terms), to_tsquery('simple', :q)) DESC, "
             "d.id LIMIT :limit"
         )
-    rows: list[tuple[str, int, str, str]] = [tuple(r) for r in session.execute(text(sql), params)]  # type: ignore[misc]
-    if dialect != "sqlite" and snippets:  # ts_headline would need the accents folded too
-        rows = [(k, ref, title, _snippet(body, terms)) for k, ref, title, body in rows]
-    # Straight from the index: constructed without validating each of up to 500 hits.
-    return [
-        SearchHit.model_construct(kind=k, id=ref, title=title, snippet=snip or "")
-        for k, ref, title, snip in rows
-    ]
+    return text(sql), params
 
 
 def _snippet(body: str, terms: Sequence[str], width: int = 12) -> str:

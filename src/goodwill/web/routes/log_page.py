@@ -81,8 +81,8 @@ def suggest(request: Request, who: str = "") -> Response:
     rows: list[PersonSummary] = []
     if term:
         with store(request).session() as s:
-            hits = search.search(s, term, kinds=["person"], limit=8, snippets=False)
-            rank = {h.id: i for i, h in enumerate(hits)}
+            hits = search.ranked_ids(s, term, kind="person", limit=8)
+            rank = {pid: i for i, pid in enumerate(hits)}
             rows = sorted(people.summaries(s, ids=list(rank)), key=lambda r: rank[r.id])
     return render(request).page(request, "log_suggest.html", {"rows": rows, "term": term})
 

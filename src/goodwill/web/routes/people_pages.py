@@ -72,9 +72,9 @@ def find_people(
     f_circle, f_tag, f_org = circle or None, tag or None, org or None
     limit = limit or PAGE_SIZE
     if q.strip():
-        hits = search.search(s, q, kinds=["person"], limit=SEARCH_LIMIT, snippets=False)
+        hits = search.ranked_ids(s, q, kind="person", limit=SEARCH_LIMIT)
         wanted = set(only) if only is not None else None
-        ranked = [h.id for h in hits if wanted is None or h.id in wanted]
+        ranked = [pid for pid in hits if wanted is None or pid in wanted]
         # Filter the ranked ids first, then build summaries for the page shown only.
         keep = people.matching_ids(s, ranked, circle=f_circle, tag=f_tag, org=f_org)
         matched = [pid for pid in ranked if pid in keep]
