@@ -17,6 +17,13 @@ cadences (`CircleSetting`). So:
 - anything else (emails, tags, roles, needs, the search index, the contact summary, which
   is derived from participant rows) concerns nobody's figures.
 
+A person's row in a list (`people.summaries`: name, circle, place, emails, phones, tags,
+current role, last contact) reads more: their `Person`, `Email`, `Phone`, `PersonTag` and
+`Role` rows and their participant rows, and the names of organisations and tags. So
+`Changes.rows` holds whose row changed: everyone whose figures changed, and anyone whose
+emails, phones, tags or roles changed; a renamed organisation or tag, or a bulk statement
+on those tables, changes everyone's (`rows_everyone`).
+
 `collect()` gathers the changes made by the sessions of the current context (a web
 request: contextvars follow it into its worker thread); `install()` registers the
 listeners once per process. Changes made elsewhere (another process, a context with no
@@ -39,13 +46,19 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from goodwill.models import (
     CircleSetting,
+    Email,
     Exchange,
     Interaction,
     Knows,
+    Organization,
     Participant,
     Person,
+    PersonTag,
+    Phone,
     Request,
+    Role,
     Setting,
+    Tag,
 )
 
 # Tables whose rows a person's figures read (see above).
@@ -53,20 +66,32 @@ WATCHED_TABLES = frozenset(
     t.__tablename__
     for t in (Person, Participant, Exchange, Request, Knows, CircleSetting, Setting, Interaction)
 )
+# Tables whose rows only a person's row in a list reads (see above).
+ROW_TABLES = frozenset(t.__tablename__ for t in (Email, Phone, PersonTag, Role, Organization, Tag))
 # Person columns whose change concerns other people too.
 _PERSON_WIDE = ("removed_at", "is_me")
 
 
 @dataclass
 class Changes:
-    """The people whose figures changed (or everyone)."""
+    """The people whose figures changed (or everyone), and whose list rows did."""
 
     people: set[int] = field(default_factory=set)
     everyone: bool = False
+    rows: set[int] = field(default_factory=set)  # includes `people`
+    rows_everyone: bool = False  # set whenever `everyone` is
     _flushing: int = 0
 
     def add(self, *ids: Any) -> None:
-        self.people.update(int(i) for i in ids if i is not None)
+        found = [int(i) for i in ids if i is not None]
+        self.people.update(found)
+        self.rows.update(found)
+
+    def add_rows(self, *ids: Any) -> None:
+        self.rows.update(int(i) for i in ids if i is not None)
+
+    def concern_everyone(self) -> None:
+        self.everyone = self.rows_everyone = True
 
 
 _COLLECTOR: ContextVar[Changes | None] = ContextVar("goodwill_concerns", default=None)
@@ -101,7 +126,7 @@ def _changed(obj: Any, *columns: str) -> bool:
 def concerned(changes: Changes, new: Any, dirty: Any, deleted: Any) -> None:
     """Add to `changes` whom these ORM objects (about to be written) concern."""
     for obj in (*new, *dirty, *deleted):
-        if changes.everyone:
+        if changes.everyone:  # and so every row too
             return
         is_new, is_deleted = obj in new, obj in deleted
         if isinstance(obj, Participant | Exchange | Request):
@@ -110,13 +135,17 @@ def concerned(changes: Changes, new: Any, dirty: Any, deleted: Any) -> None:
             changes.add(*_old_and_new(obj, "a_id", "b_id"))
         elif isinstance(obj, Person):
             if is_deleted or (not is_new and _changed(obj, *_PERSON_WIDE)):
-                changes.everyone = True
+                changes.concern_everyone()
             elif obj.id is not None:
                 changes.add(obj.id)
         elif isinstance(obj, CircleSetting | Setting) or (
             isinstance(obj, Interaction) and not is_new
         ):
-            changes.everyone = True
+            changes.concern_everyone()
+        elif isinstance(obj, Email | Phone | PersonTag | Role):
+            changes.add_rows(*_old_and_new(obj, "person_id"))
+        elif isinstance(obj, Organization | Tag) and not is_new:
+            changes.rows_everyone = True  # a name shown in many rows
 
 
 def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
@@ -168,11 +197,14 @@ def _before_execute(
             "UPDATE",
             "DELETE",
         ):
-            changes.everyone = True  # text: which table is not worth parsing
+            changes.concern_everyone()  # text: which table is not worth parsing
         return
     table = getattr(clause, "table", None)
-    if table is None or getattr(table, "name", None) in WATCHED_TABLES:
-        changes.everyone = True
+    name = getattr(table, "name", None)
+    if table is None or name in WATCHED_TABLES:
+        changes.concern_everyone()
+    elif name in ROW_TABLES:
+        changes.rows_everyone = True
 
 
 _INSTALLED: list[bool] = []

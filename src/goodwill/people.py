@@ -451,11 +451,61 @@ _NAME_ORDER = (func.lower(Person.display_name), Person.id)
 _COUNT_ACTIVE = _active(select(func.count()).select_from(Person))  # from migration 0007's index
 _COUNT_ACTIVE_AMONG = _COUNT_ACTIVE.where(Person.id.in_(_IDS))
 _ACTIVE_AMONG = _active(select(Person.id)).where(Person.id.in_(_IDS))
-_SUMMARY_BASE = _active(select(Person.id, Person.display_name, Person.circle, Person.location))
-_SUMMARY_ALL = _SUMMARY_BASE.order_by(*_NAME_ORDER).offset(bindparam("offset"))
-_SUMMARY_PAGE = _SUMMARY_ALL.limit(bindparam("limit"))
-_SUMMARY_AMONG = _SUMMARY_ALL.where(Person.id.in_(_IDS))
-_SUMMARY_AMONG_PAGE = _SUMMARY_AMONG.limit(bindparam("limit"))
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """A list's query in name order (people not removed, not you), built once per case:
+    everyone, a page of everyone, chosen ids, a page of chosen ids."""
+
+    base: Select[Any]
+    everyone: Select[Any]
+    page: Select[Any]
+    among: Select[Any]
+    among_page: Select[Any]
+
+    @classmethod
+    def of(cls, *columns: Any) -> _Listing:
+        base = _active(select(*columns))
+        everyone = base.order_by(*_NAME_ORDER).offset(bindparam("offset"))
+        among = everyone.where(Person.id.in_(_IDS))
+        limit: BindParameter[int] = bindparam("limit")
+        return cls(base, everyone, everyone.limit(limit), among, among.limit(limit))
+
+    def rows(
+        self,
+        session: Session,
+        *,
+        ids: Sequence[int] | None,
+        tag: str | None,
+        circle: str | None,
+        org: str | None,
+        limit: int | None,
+        offset: int,
+    ) -> list[Any]:
+        conn = session.connection()
+        if tag or circle or org:
+            stmt = self.base
+            if ids is not None:
+                stmt = stmt.where(Person.id.in_(ids))
+            stmt = _filtered(session, stmt, tag=tag, circle=circle, org=org).order_by(*_NAME_ORDER)
+            if limit:
+                stmt = stmt.limit(limit)
+            if offset:
+                stmt = stmt.offset(offset)
+            return list(conn.execute(stmt).all())
+        if ids is not None:
+            these = {"ids": list(ids), "offset": offset}
+            if limit:
+                return list(conn.execute(self.among_page, {**these, "limit": limit}).all())
+            return list(conn.execute(self.among, these).all())
+        if limit:
+            return list(conn.execute(self.page, {"limit": limit, "offset": offset}).all())
+        return list(conn.execute(self.everyone, {"offset": offset}).all())
+
+
+_SUMMARY_ROWS = _Listing.of(Person.id, Person.display_name, Person.circle, Person.location)
+_IDS_ONLY = _Listing.of(Person.id)  # read from the name index alone (migration 0007)
 
 _EMAIL, _PHONE, _TAG, _ROLE = range(4)
 
@@ -525,26 +575,9 @@ def summaries(
     # (and no autoflush: the session's pending changes are written first).
     session.flush()
     conn = session.connection()
-    if tag or circle or org:
-        stmt = _SUMMARY_BASE
-        if ids is not None:
-            stmt = stmt.where(Person.id.in_(ids))
-        stmt = _filtered(session, stmt, tag=tag, circle=circle, org=org).order_by(*_NAME_ORDER)
-        if limit:
-            stmt = stmt.limit(limit)
-        if offset:
-            stmt = stmt.offset(offset)
-        base = conn.execute(stmt).all()
-    elif ids is not None:
-        these = {"ids": list(ids), "offset": offset}
-        if limit:
-            base = conn.execute(_SUMMARY_AMONG_PAGE, {**these, "limit": limit}).all()
-        else:
-            base = conn.execute(_SUMMARY_AMONG, these).all()
-    elif limit:
-        base = conn.execute(_SUMMARY_PAGE, {"limit": limit, "offset": offset}).all()
-    else:
-        base = conn.execute(_SUMMARY_ALL, {"offset": offset}).all()
+    base = _SUMMARY_ROWS.rows(
+        session, ids=ids, tag=tag, circle=circle, org=org, limit=limit, offset=offset
+    )
     wanted = [row.id for row in base]
     scope = None if ids is None and not (tag or circle or org or limit or offset) else wanted
 
@@ -634,6 +667,36 @@ _BRIEF_EXCHANGES = (
     .where(Exchange.interaction_id.in_(_IDS))
     .order_by(Exchange.id)
 )
+
+
+def listed_ids(
+    session: Session,
+    *,
+    ids: Sequence[int] | None = None,
+    tag: str | None = None,
+    circle: str | None = None,
+    org: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[int]:
+    """The ids `summaries` would list with these arguments, in its order (for a caller that
+    keeps the rows themselves)."""
+    if ids is not None and not ids:
+        return []
+    session.flush()
+    found = _IDS_ONLY.rows(
+        session, ids=ids, tag=tag, circle=circle, org=org, limit=limit, offset=offset
+    )
+    return [row[0] for row in found]
+
+
+def summaries_by_id(session: Session, ids: Sequence[int] | None) -> dict[int, PersonSummary]:
+    """`summaries` of these people (None: everyone), by id."""
+    return {row.id: row for row in summaries(session, ids=ids)}
+
+
+def everyones_summaries(session: Session) -> dict[int, PersonSummary]:
+    return summaries_by_id(session, None)
 
 
 def interaction_briefs(session: Session, interaction_ids: Sequence[int]) -> list[InteractionBrief]:

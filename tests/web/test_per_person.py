@@ -14,11 +14,20 @@ from typing import Any
 
 import anyio.to_thread
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from goodwill import cadence, concerns, interactions, people, strength
 from goodwill.db import Store
-from goodwill.models import Exchange, Interaction, Knows, Person
+from goodwill.models import (
+    Email,
+    Exchange,
+    Interaction,
+    Knows,
+    Organization,
+    Person,
+    PersonTag,
+    Phone,
+)
 from goodwill.web import figures
 from goodwill.web.memo import PerPerson, Versions
 from tests.web.conftest import NOW, Web, make_app
@@ -369,3 +378,101 @@ def test_what_was_just_logged_counts_on_the_next_pages(store: Store, team: dict[
         assert "you gave 1, got 0" in page and "nothing exchanged yet" not in page
     finally:
         web.close()
+
+
+# The list's rows (name, emails, tags, role, last contact), kept per person by the
+# concerns' rule for rows.
+
+
+@pytest.fixture
+def rows_computed(monkeypatch: pytest.MonkeyPatch) -> list[list[int] | None]:
+    """The ids each computation of list rows was asked for (None: everyone's)."""
+    calls: list[list[int] | None] = []
+    real = people.summaries_by_id
+
+    def spy(s: Any, ids: Sequence[int] | None) -> dict[int, Any]:
+        calls.append(None if ids is None else sorted(ids))
+        return real(s, ids)
+
+    monkeypatch.setattr(people, "summaries_by_id", spy)
+    return calls
+
+
+def test_what_each_write_changes_in_list_rows(store: Store, team: dict[str, int]) -> None:
+    """Emails, tags and roles change a person's row, not their figures; a renamed
+    organisation or tag changes everyone's rows; whatever changes figures changes rows."""
+    dana, lee, bo = team["dana"], team["lee"], team["bo"]
+    with concerns.collect() as seen, store.session() as s:
+        person = s.get(Person, lee)
+        assert person is not None
+        people.edit(s, person, add_tags_=["friend"], add_emails=["lee2@example.com"])
+        people.set_role(s, person, "Initech", "CTO")
+    assert seen.rows == {lee} and not seen.rows_everyone and not seen.everyone
+    with concerns.collect() as seen, store.session() as s:  # rows of their own (an import)
+        s.add(Email(person_id=bo, address="bo2@example.com"))
+        s.add(Phone(person_id=dana, number="+15550100"))
+    assert seen.rows == {bo, dana} and not seen.people
+    with concerns.collect() as seen, store.session() as s:
+        s.execute(delete(PersonTag).where(PersonTag.person_id == lee))
+    assert seen.rows_everyone and not seen.everyone  # a bulk statement: rows not known
+    with concerns.collect() as seen, store.session() as s:
+        who = [s.get(Person, dana), s.get(Person, bo)]
+        interactions.log(s, [p for p in who if p], "coffee", now=NOW)
+    assert seen.rows == seen.people == {dana, bo}
+    with concerns.collect() as seen, store.session() as s:
+        acme = s.scalars(select(Organization).where(Organization.name == "Acme")).one()
+        acme.name = "Acme Corp"
+    assert seen.rows_everyone and not seen.everyone
+    with concerns.collect() as seen, store.session() as s:
+        cadence.set_circle(s, "close", ideal_days=3, max_days=10)
+    assert seen.everyone and seen.rows_everyone
+
+
+def test_list_rows_are_kept_until_a_write_changes_them(
+    store: Store, browser: Web, team: dict[str, int], rows_computed: list[list[int] | None]
+) -> None:
+    browser.get("/people")
+    assert rows_computed == [sorted(team.values())]
+    browser.get("/people")
+    browser.get("/api/people")
+    assert len(rows_computed) == 1  # all kept
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', browser.get(f"/people/{team['bo']}/edit").text
+    )
+    assert token
+    r = browser.post(
+        f"/people/{team['bo']}/edit",
+        data={
+            "csrf_token": token.group(1),
+            "name": "Bo Chen",
+            "org": "Initech",
+            "title": "CTO",
+            "tags": "angel",
+        },
+    )
+    assert r.status_code == 303
+    bo = row(browser.get("/people").text, "Bo Chen")
+    assert "Initech" in bo and "CTO" in bo and '<span class="tag">angel</span>' in bo
+    assert rows_computed[1:] == [[team["bo"]]]
+    r = browser.form("/log", {"person_id": str(team["ana"]), "kind": "call", "date": YESTERDAY})
+    assert r.status_code == 303
+    assert "yesterday" in row(browser.get("/people").text, "Ana Souza")
+    assert rows_computed[2:] == [[team["ana"]]]
+    listed = {p["name"]: p for p in browser.get("/api/people").json()}
+    assert listed["Bo Chen"]["organization"] == "Initech"
+    assert listed["Ana Souza"]["last_contact"] == YESTERDAY
+
+
+def test_list_rows_changed_elsewhere_are_read_again(
+    store: Store, browser: Web, team: dict[str, int], rows_computed: list[list[int] | None]
+) -> None:
+    browser.get("/people")
+    with store.session() as s:  # the command line: not this app
+        bo = s.get(Person, team["bo"])
+        assert bo is not None
+        people.edit(s, bo, add_emails=["bo.chen@example.org"])
+    assert "bo.chen@example.org" not in row(browser.get("/people").text, "Bo Chen")  # 2nd email
+    assert [p["emails"] for p in browser.get("/api/people").json() if p["name"] == "Bo Chen"] == [
+        ["bo@example.com", "bo.chen@example.org"]
+    ]
+    assert rows_computed[1:] == [sorted(team.values())]

@@ -520,11 +520,28 @@ class Memo:
             self.process.close()
 
 
+@dataclass
+class _Concerned:
+    """When each person's values last changed, by one of `goodwill.concerns`' rules."""
+
+    people: dict[int, int] = field(default_factory=dict)  # person -> version of the change
+    everyone: int = 0  # version of the latest change that concerned everyone
+
+    def note(self, everyone: bool, people: set[int], version: int) -> None:
+        if everyone:
+            self.everyone = max(self.everyone, version)
+            self.people = {p: v for p, v in self.people.items() if v > self.everyone}
+            return
+        for pid in people:
+            self.people[pid] = max(self.people.get(pid, 0), version)
+
+
 class PerPerson:
-    """Figures kept per person (the list's badges) across changes of the data that do not
-    concern them, by `goodwill.concerns`: a write through this app makes only the people it
-    touched (or, for some writes, everyone) compute again; a change made elsewhere (the
-    command line, an import, the compute process's bookkeeping) makes everyone.
+    """Figures kept per person (the list's badges, its rows) across changes of the data
+    that do not concern them, by `goodwill.concerns`: a write through this app makes only
+    the people it touched (or, for some writes, everyone) compute again; a change made
+    elsewhere (the command line, an import) makes everyone. Figures follow the concerns'
+    rule for figures; rows (`rows=True`), the rule for list rows.
 
     Values are grouped under a key `(what, period)`: what they are, and the period they
     are for (the hour for the badges, the day for who is due); the keys used last are
@@ -551,8 +568,8 @@ class PerPerson:
         self._lock = threading.Lock()
         self._books: OrderedDict[Hashable, dict[int, tuple[int, Any]]] = OrderedDict()
         self._filling: set[Hashable] = set()  # keys whose whole-network run is on its way
-        self._changed: dict[int, int] = {}  # person -> version of their latest change
-        self._everyone = 0  # version of the latest change that concerned everyone
+        self._figures = _Concerned()
+        self._rows = _Concerned()
 
     def get(
         self,
@@ -560,6 +577,8 @@ class PerPerson:
         ids: Sequence[int],
         compute: Callable[[Session, list[int]], Mapping[int, T]],
         whole: Callable[[Session], Mapping[int, T]] | None = None,
+        *,
+        rows: bool = False,
     ) -> dict[int, T]:
         """The values of `ids` under `key`: those kept, and the others computed by
         `compute` (in one session, for them only) and kept."""
@@ -568,7 +587,8 @@ class PerPerson:
         missing: list[int] = []
         fill = False
         with self._lock:
-            floor = max(self.versions.outside(), self._everyone)
+            rule = self._rows if rows else self._figures
+            floor = max(self.versions.outside(), rule.everyone)
             book = self._books.get(key)
             if book is None:
                 book = self._open(key)
@@ -579,7 +599,7 @@ class PerPerson:
                 self._books.move_to_end(key)
             earlier = self._earlier(key) if key in self._filling else None
             for pid in ids:
-                valid = max(floor, self._changed.get(pid, 0))
+                valid = max(floor, rule.people.get(pid, 0))
                 kept = book.get(pid)
                 if kept is None and earlier is not None:
                     kept = earlier.get(pid)
@@ -655,12 +675,8 @@ class PerPerson:
     def changed(self, changes: Changes, version: int) -> None:
         """A write through this app, seen as `version`, made these changes."""
         with self._lock:
-            if changes.everyone:
-                self._everyone = max(self._everyone, version)
-                self._changed = {p: v for p, v in self._changed.items() if v > self._everyone}
-                return
-            for pid in changes.people:
-                self._changed[pid] = max(self._changed.get(pid, 0), version)
+            self._figures.note(changes.everyone, changes.people, version)
+            self._rows.note(changes.rows_everyone, changes.rows, version)
 
     def clear(self) -> None:
         with self._lock:

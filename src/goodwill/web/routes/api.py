@@ -24,7 +24,7 @@ from goodwill.schemas.people import (
 from goodwill.schemas.reports import ReportFigures
 from goodwill.schemas.web import LogRequest
 from goodwill.web.routes.deps import InThread, now, store
-from goodwill.web.routes.people_pages import find_people
+from goodwill.web.routes.people_pages import find_people, rows_of
 
 ERRORS = {
     400: {"description": "A value is not acceptable (`detail` says which and why)."},
@@ -57,10 +57,10 @@ def api_people(
 ) -> list[PersonSummary]:
     """People (like `goodwill person list --format json`), best search match first."""
     with store(request).session() as s:
-        rows, _total = find_people(
+        shown, _total = find_people(
             s, q=q, circle=circle, tag=tag, org=org, limit=limit, offset=offset
         )
-    return rows
+    return rows_of(request, shown)
 
 
 @router.get("/people/{person_id}", response_model=PersonDetail)

@@ -68,13 +68,16 @@ def per_person(
     ids: Sequence[int],
     compute: Callable[[Session, list[int]], Mapping[int, T]],
     whole: Callable[[Session], Mapping[int, T]] | None = None,
+    *,
+    rows: bool = False,
 ) -> dict[int, T]:
     """Figures of these people under `key` (what, and the period they are for), each kept
-    until a change concerns that person (web/memo.py, `PerPerson`); `compute(session, ids)`
-    computes those missing, for them only; `whole(session)`, when given, everyone's at
-    once in the compute process, the first time `key` is asked for."""
+    until a change concerns that person (web/memo.py, `PerPerson`; `rows`: by the rule for
+    list rows); `compute(session, ids)` computes those missing, for them only;
+    `whole(session)`, when given, everyone's at once in the compute process, the first
+    time `key` is asked for."""
     book: PerPerson = request.app.state.per_person
-    return book.get(key, ids, compute, whole)
+    return book.get(key, ids, compute, whole, rows=rows)
 
 
 class InThread(APIRoute):

@@ -17,6 +17,7 @@ from goodwill.schemas.people import InteractionBrief, PersonSummary
 from goodwill.schemas.web import LogForm, RecordId, split_list
 from goodwill.web.render import field_errors
 from goodwill.web.routes.deps import now, render, store
+from goodwill.web.routes.people_pages import rows_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,8 +83,8 @@ def suggest(request: Request, who: str = "") -> Response:
     if term:
         with store(request).session() as s:
             hits = search.ranked_ids(s, term, kind="person", limit=8)
-            rank = {pid: i for i, pid in enumerate(hits)}
-            rows = sorted(people.summaries(s, ids=list(rank)), key=lambda r: rank[r.id])
+            shown = people.matching_ids(s, hits)  # the index holds the active people only
+        rows = rows_of(request, [pid for pid in hits if pid in shown])
     return render(request).page(request, "log_suggest.html", {"rows": rows, "term": term})
 
 

@@ -65,31 +65,41 @@ def find_people(
     only: Sequence[int] | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> tuple[list[PersonSummary], int]:
-    """People matching the search and filters (best match first, else by name), one page of
-    them, and how many match in all. Search ranks; the filters and paging are the domain's.
-    `only` restricts to these ids (the due and flagged filters)."""
+) -> tuple[list[int], int]:
+    """The ids of the people matching the search and filters (best match first, else by
+    name) on one page, and how many match in all. Search ranks; the filters and paging are
+    the domain's. `only` restricts to these ids (the due and flagged filters)."""
     f_circle, f_tag, f_org = circle or None, tag or None, org or None
     limit = limit or PAGE_SIZE
     if q.strip():
         hits = search.ranked_ids(s, q, kind="person", limit=SEARCH_LIMIT)
         wanted = set(only) if only is not None else None
         ranked = [pid for pid in hits if wanted is None or pid in wanted]
-        # Filter the ranked ids first, then build summaries for the page shown only.
         keep = people.matching_ids(s, ranked, circle=f_circle, tag=f_tag, org=f_org)
         matched = [pid for pid in ranked if pid in keep]
-        shown = matched[offset : offset + limit]
-        rank = {pid: i for i, pid in enumerate(shown)}
-        rows = people.summaries(s, ids=shown)
-        rows.sort(key=lambda r: rank[r.id])
-        return rows, len(matched)
+        return matched[offset : offset + limit], len(matched)
     if only is not None and not only:
         return [], 0
     total = people.count(s, ids=only, circle=f_circle, tag=f_tag, org=f_org)
-    rows = people.summaries(
+    shown = people.listed_ids(
         s, ids=only, limit=limit, offset=offset, circle=f_circle, tag=f_tag, org=f_org
     )
-    return rows, total
+    return shown, total
+
+
+def rows_of(request: Request, ids: Sequence[int]) -> list[PersonSummary]:
+    """These people's list rows, in this order, kept per person for the day (web/memo.py,
+    `PerPerson`, by the concerns' rule for rows: a change to someone's emails, tags, roles
+    or history recomputes theirs), filled for everyone in the compute process."""
+    kept = per_person(
+        request,
+        ("rows", now(request).date()),
+        ids,
+        people.summaries_by_id,
+        people.everyones_summaries,
+        rows=True,
+    )
+    return [kept[pid] for pid in ids if pid in kept]
 
 
 @router.get("/people")
@@ -106,7 +116,6 @@ def people_list(
     as_: Annotated[str | None, Query(alias="as")] = None,
 ) -> Response:
     errors: dict[str, str] = {}
-    rows: list[PersonSummary] = []
     total = 0
     as_of = minute(request)
     only: set[int] | None = None
@@ -119,9 +128,10 @@ def people_list(
     if flagged:
         marked = set(cached(request, ("flagged", as_of), partial(figures.flagged_ids, now=as_of)))
         only = marked if only is None else only & marked
+    shown: list[int] = []
     with store(request).session() as s:
         try:
-            rows, total = find_people(
+            shown, total = find_people(
                 s,
                 q=q,
                 circle=circle,
@@ -135,7 +145,8 @@ def people_list(
         except GoodwillError as exc:  # an unknown or ambiguous organisation
             errors = {"org": str(exc)}
         all_tags = list(s.scalars(select(Tag.name).order_by(Tag.name)))
-    marks = badges_of(request, [r.id for r in rows])
+    rows = rows_of(request, shown)
+    marks = badges_of(request, shown)
     params = {
         k: v
         for k, v in {
