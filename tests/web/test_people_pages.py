@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from goodwill import people
+from goodwill import cadence, people
 from goodwill.db import Store
 from goodwill.models import Person
 from goodwill.web.routes import people_pages
@@ -60,6 +60,9 @@ def test_unknown_filter_values_are_shown_beside_the_field(web: Web, team: dict[s
     assert 'id="circle-error">Choose one of close, active, network, wider.' in r.text
 
 
+_NAMES = {"dana": "Dana Kim", "lee": "Lee Park", "ana": "Ana Souza", "bo": "Bo Chen"}
+
+
 def test_paging(web: Web, team: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(people_pages, "PAGE_SIZE", 3)
     first = web.get("/people")
@@ -69,6 +72,34 @@ def test_paging(web: Web, team: dict[str, int], monkeypatch: pytest.MonkeyPatch)
     assert names(second.text) == ["Lee Park"]
     assert 'href="/people?page=1"' in second.text
     assert names(web.get("/people?tag=mentor&page=2").text) == []
+
+
+def test_the_due_list_pages_and_counts_in_name_order(
+    web: Web, store: Store, team: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The due filter pages its people itself (in the list's order); with another filter
+    the database does."""
+    from tests.web.conftest import NOW
+
+    with store.session() as s:
+        for key in ("dana", "lee", "bo"):  # a cadence of a day or two: all overdue
+            person = s.get(Person, team[key])
+            assert person is not None
+            cadence.set_person(s, person, ideal_days=1, max_days=2)
+    with store.session() as s:
+        due = {
+            st.person_id
+            for st in cadence.statuses(s, NOW.date(), states=(cadence.DUE, cadence.OVERDUE))
+        }
+    expected = sorted((n for k, n in _NAMES.items() if team[k] in due), key=str.lower)
+    assert len(expected) >= 2, "the fixture's network should have people due"
+    monkeypatch.setattr(people_pages, "PAGE_SIZE", 1)
+    pages = [web.get(f"/people?due=1&page={i}") for i in range(1, len(expected) + 1)]
+    assert [names(p.text) for p in pages] == [[n] for n in expected]
+    assert f"page 1 of {len(expected)}" in pages[0].text
+    mentors = [n for n in expected if n in ("Dana Kim", "Lee Park")]
+    monkeypatch.setattr(people_pages, "PAGE_SIZE", 50)
+    assert names(web.get("/people?due=1&tag=mentor").text) == mentors
 
 
 def test_search_pages_filter_first_and_summarise_the_page_only(

@@ -11,12 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from goodwill import cadence, flags, ledger, people, strength
-from goodwill.db import raw_rows
-from goodwill.models import Person
+from goodwill import cadence, flags, ledger, strength
 from goodwill.schemas.ledger import Balance, Flag
 
 
@@ -70,13 +67,6 @@ def strength_parts(mark: Badges) -> list[tuple[str, float, float]]:
         return []
     weights = strength.MODEL.weights()
     return [(name, mark.parts[i], float(weights[i])) for i, name in enumerate(strength.COMPONENTS)]
-
-
-def active_ids(s: Session) -> list[int]:
-    """Everyone the people list can show (not removed, not you)."""
-    return [
-        row[0] for row in raw_rows(s, select(Person.id).where(people.ACTIVE).order_by(Person.id))
-    ]
 
 
 # More people than this: their cadences are computed for everyone at once (one scan)
