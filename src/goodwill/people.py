@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import BindParameter
 from goodwill import orgs, validate, vocab
 from goodwill import search as search_index
 from goodwill.days import day_number, from_day_number
+from goodwill.db import raw_rows
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
 from goodwill.models import (
     Email,
@@ -482,8 +483,9 @@ class _Listing:
         org: str | None,
         limit: int | None,
         offset: int,
-    ) -> list[Any]:
-        conn = session.connection()
+    ) -> list[tuple[Any, ...]]:
+        """The rows as the driver gives them (plain tuples: no Row object for each of
+        thousands of people)."""
         if tag or circle or org:
             stmt = self.base
             if ids is not None:
@@ -493,15 +495,15 @@ class _Listing:
                 stmt = stmt.limit(limit)
             if offset:
                 stmt = stmt.offset(offset)
-            return list(conn.execute(stmt).all())
+            return raw_rows(session, stmt)
         if ids is not None:
             these = {"ids": list(ids), "offset": offset}
             if limit:
-                return list(conn.execute(self.among_page, {**these, "limit": limit}).all())
-            return list(conn.execute(self.among, these).all())
+                return raw_rows(session, self.among_page, {**these, "limit": limit})
+            return raw_rows(session, self.among, these)
         if limit:
-            return list(conn.execute(self.page, {"limit": limit, "offset": offset}).all())
-        return list(conn.execute(self.everyone, {"offset": offset}).all())
+            return raw_rows(session, self.page, {"limit": limit, "offset": offset})
+        return raw_rows(session, self.everyone, {"offset": offset})
 
 
 _SUMMARY_ROWS = _Listing.of(Person.id, Person.display_name, Person.circle, Person.location)
@@ -578,7 +580,7 @@ def summaries(
     base = _SUMMARY_ROWS.rows(
         session, ids=ids, tag=tag, circle=circle, org=org, limit=limit, offset=offset
     )
-    wanted = [row.id for row in base]
+    wanted = [row[0] for row in base]
     scope = None if ids is None and not (tag or circle or org or limit or offset) else wanted
 
     emails: dict[int, list[str]] = defaultdict(list)
@@ -600,18 +602,18 @@ def summaries(
     # Values straight from the database: construct without re-validating each of them.
     return [
         PersonSummary.model_construct(
-            id=row.id,
-            name=row.display_name,
-            emails=emails.get(row.id, []),
-            phones=phones.get(row.id, []),
-            organization=roles.get(row.id, (None, None))[0],
-            title=roles.get(row.id, (None, None))[1],
-            circle=row.circle,
-            tags=tags.get(row.id, []),
-            location=row.location,
-            last_contact=last[row.id].date() if row.id in last else None,
+            id=pid,
+            name=name,
+            emails=emails.get(pid, []),
+            phones=phones.get(pid, []),
+            organization=roles.get(pid, (None, None))[0],
+            title=roles.get(pid, (None, None))[1],
+            circle=circle,
+            tags=tags.get(pid, []),
+            location=location,
+            last_contact=last[pid].date() if pid in last else None,
         )
-        for row in base
+        for pid, name, circle, location in base
     ]
 
 
