@@ -598,12 +598,13 @@ class PerPerson:
             else:
                 self._books.move_to_end(key)
             earlier = self._earlier(key) if key in self._filling else None
+            # Up to 10,000 people a request (the due list): the loop kept lean.
+            changed, find = rule.people, book.get
             for pid in ids:
-                valid = max(floor, rule.people.get(pid, 0))
-                kept = book.get(pid)
+                kept = find(pid)
                 if kept is None and earlier is not None:
                     kept = earlier.get(pid)
-                if kept is not None and kept[0] >= valid:
+                if kept is not None and kept[0] >= floor and kept[0] >= changed.get(pid, 0):
                     out[pid] = kept[1]
                 else:
                     missing.append(pid)
