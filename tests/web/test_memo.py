@@ -234,6 +234,30 @@ def test_a_write_recomputes_the_heavy_figures_in_use_ahead_of_the_next_page(
     assert cache.get("heavy", heavy, "writer", heavy=True) == 2
 
 
+def test_a_figure_nobody_read_since_it_was_computed_is_not_recomputed_ahead(
+    store: Store, cache: Memo
+) -> None:
+    """Under a stream of writes, a heavy figure is recomputed ahead once, then only after a
+    page has read it again (else every write would recompute what nobody looks at)."""
+    calls: list[str] = []
+
+    def counted(s: Session) -> int:
+        calls.append("heavy")
+        return len(calls) - 1
+
+    assert cache.get("heavy", counted, heavy=True) == 0
+    log_one(store)
+    assert cache.refresh_ahead() == 1
+    assert wait_for(lambda: len(calls) == 2)
+    log_one(store)
+    assert cache.refresh_ahead() == 0  # its last value was not read: left for a page
+    assert cache.get("heavy", counted, "writer", heavy=True) == 2  # computed for the page
+    log_one(store)
+    assert cache.refresh_ahead() == 1  # read since: ahead again
+    assert wait_for(lambda: len(calls) == 4)
+    assert cache.get("heavy", counted, "writer", heavy=True) == 3
+
+
 def test_the_app_recomputes_ahead_after_its_own_writes_only(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

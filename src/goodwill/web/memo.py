@@ -13,6 +13,8 @@
 - After a write through this app, the heavy figures pages asked for lately are recomputed
   at once (`Memo.refresh_ahead`), not when the next page asks: the writer's next Today or
   map is usually ready by the time it is requested instead of waiting for the whole run.
+  Only those a page has read since they were last computed: under a stream of writes, a
+  figure nobody looks at is not recomputed after each of them.
 """
 
 from __future__ import annotations
@@ -248,6 +250,7 @@ class _Entry:
     value: Any
     compute: Callable[[Session], Any] | None = None  # set for heavy figures (refresh-ahead)
     used: float = field(default_factory=time.monotonic)  # when a page last asked for it
+    read: bool = True  # a page has had this value (not only a run ahead of any page)
 
 
 # The compute process's own store (one per process: spawned, it shares nothing).
@@ -310,6 +313,7 @@ class ComputeProcess:
 class _Job:
     compute: Callable[[Session], Any]
     heavy: bool = False
+    waited: bool = False  # a page waits for its value
     future: Future[Any] = field(default_factory=Future)
     version: int = -1  # read when it starts, just before its session: the value is that new
 
@@ -398,8 +402,10 @@ class Memo:
                 if heavy:
                     entry.compute = compute
                 if entry.version == version:
+                    entry.read = True
                     return version, (entry.value,), None
                 if self.versions.may_serve_stale(entry.version, version, browser):
+                    entry.read = True
                     self._refresh(key, compute, version)
                     return version, (entry.value,), None
             running = self._running.get(key)
@@ -412,6 +418,8 @@ class Memo:
                     self._queued.move_to_end(key, last=False)
             else:
                 job = None
+            if job is not None:
+                job.waited = True
         return version, (), job
 
     def refresh_ahead(self, version: int | None = None) -> int:
@@ -427,7 +435,12 @@ class Memo:
             if self._closed:
                 return 0
             for key, entry in self._items.items():
-                if entry.compute is not None and entry.version < version and entry.used >= since:
+                if (
+                    entry.compute is not None
+                    and entry.version < version
+                    and entry.used >= since
+                    and entry.read
+                ):
                     self._refresh(key, entry.compute, version, heavy=True)
                     queued += 1
         return queued
@@ -471,7 +484,8 @@ class Memo:
                 self._forget(key, job)
                 job.future.set_exception(exc)
             else:
-                self._keep(key, job.version, value, job.compute if job.heavy else None)
+                compute = job.compute if job.heavy else None
+                self._keep(key, job.version, value, compute, read=job.waited)
                 self._forget(key, job)
                 job.future.set_result(value)
 
@@ -487,11 +501,14 @@ class Memo:
         version: int,
         value: Any,
         compute: Callable[[Session], Any] | None = None,
+        *,
+        read: bool = True,
     ) -> None:
         with self._lock:
             entry = self._items.get(key)
             if entry is None or entry.version <= version:
                 new = _Entry(version, value, compute or (entry.compute if entry else None))
+                new.read = read
                 if entry is not None:
                     new.used = entry.used  # a background run is not a page asking
                 self._items[key] = new
