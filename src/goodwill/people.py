@@ -698,6 +698,8 @@ def summaries_by_id(session: Session, ids: Sequence[int] | None) -> dict[int, Pe
 
 
 def everyones_summaries(session: Session) -> dict[int, PersonSummary]:
+    """Everyone's summary rows by id (what the web app's compute process fills its kept
+    rows with, once a day)."""
     return summaries_by_id(session, None)
 
 
