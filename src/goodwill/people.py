@@ -485,7 +485,11 @@ class _Listing:
         offset: int,
     ) -> list[tuple[Any, ...]]:
         """The rows as the driver gives them (plain tuples: no Row object for each of
-        thousands of people)."""
+        thousands of people). Reads through the connection, so the session's pending
+        changes are written first, as a query through the session would."""
+        if ids is not None and not ids:
+            return []
+        session.flush()
         if tag or circle or org:
             stmt = self.base
             if ids is not None:
@@ -571,15 +575,13 @@ def summaries(
     offset: int = 0,
 ) -> list[PersonSummary]:
     """People as summary rows, in a fixed number of queries whatever their count."""
-    if ids is not None and not ids:
-        return []
-    # Core rows through the connection: no ORM bookkeeping on 10,000s of plain tuples
-    # (and no autoflush: the session's pending changes are written first).
-    session.flush()
-    conn = session.connection()
+    # Core rows through the connection: no ORM bookkeeping on 10,000s of plain tuples.
     base = _SUMMARY_ROWS.rows(
         session, ids=ids, tag=tag, circle=circle, org=org, limit=limit, offset=offset
     )
+    if not base:
+        return []
+    conn = session.connection()
     wanted = [row[0] for row in base]
     scope = None if ids is None and not (tag or circle or org or limit or offset) else wanted
 
@@ -683,9 +685,6 @@ def listed_ids(
 ) -> list[int]:
     """The ids `summaries` would list with these arguments, in its order (for a caller that
     keeps the rows themselves)."""
-    if ids is not None and not ids:
-        return []
-    session.flush()
     found = _IDS_ONLY.rows(
         session, ids=ids, tag=tag, circle=circle, org=org, limit=limit, offset=offset
     )

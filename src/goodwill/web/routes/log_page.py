@@ -83,7 +83,7 @@ def suggest(request: Request, who: str = "") -> Response:
     if term:
         with store(request).session() as s:
             hits = search.ranked_ids(s, term, kind="person", limit=8)
-            shown = people.matching_ids(s, hits)  # the index holds the active people only
+            shown = people.matching_ids(s, hits)  # as the list: the people it may show
         rows = rows_of(request, [pid for pid in hits if pid in shown])
     return render(request).page(request, "log_suggest.html", {"rows": rows, "term": term})
 
