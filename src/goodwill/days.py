@@ -37,6 +37,11 @@ def ordinals(days: Any) -> Any:
 
 def day_expr(session: Session, column: Any) -> ColumnElement[Any]:
     """SQL for the day number of a datetime column (see `day_number`)."""
-    if session.get_bind().dialect.name == "sqlite":
+    return day_expr_for(session.get_bind().dialect.name, column)
+
+
+def day_expr_for(dialect: str, column: Any) -> ColumnElement[Any]:
+    """`day_expr` for a database kind ("sqlite", "postgresql"): for statements built once."""
+    if dialect == "sqlite":
         return func.julianday(column)
     return func.extract("epoch", column) / 86400.0 + UNIX_JD

@@ -19,9 +19,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Engine,
+    Select,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -273,6 +282,26 @@ def bulk_insert(session: Session, model: type[Any], rows: Sequence[dict[str, Any
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(table.insert(), list(rows[start : start + 5000]))
+
+
+# The people a prebuilt statement is narrowed to (an expanding parameter: one statement
+# whatever their number). Statements of common reads are built once, at import or on first
+# use: building a statement and its cache key costs SQLAlchemy more than SQLite takes to
+# run a small one.
+IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+# A statement or result of any columns (SQLAlchemy types them by their columns).
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+AnyResult: TypeAlias = CursorResult[*tuple[Any, ...]]
+
+
+def run_read(
+    session: Session, stmt: Executable, params: Mapping[str, Any] | None = None
+) -> AnyResult:
+    """Run a prebuilt read on the session's connection: the session's pending changes are
+    written first (a connection does not autoflush), and the ORM's own layer, which costs
+    more than a small query, is skipped."""
+    session.flush()
+    return session.connection().execute(stmt, params)
 
 
 def raw_rows(

@@ -19,11 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, DateTime, and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from goodwill.db import IDS, AnySelect, run_read
 from goodwill.models import Exchange, Interaction, Person, Request
 from goodwill.schemas.ledger import FLAG_KINDS, Flag
 
@@ -51,6 +53,12 @@ TAKER_MIN_ASKS = 3
 _GOT_BACK, _GRANTED_BACK = aliased(Exchange), aliased(Exchange)
 _SNUB, _SNUB_INNER = aliased(Exchange), aliased(Exchange)
 _OWED, _THANKS = aliased(Exchange), aliased(Exchange)
+
+# The statements below are built once per shape (everyone, or the people in `IDS`) with
+# the dates as parameters: for one person's page, building them cost five times running.
+_AS_OF = bindparam("as_of", type_=DateTime())
+_START = bindparam("start", type_=DateTime())  # the start of the rule's window
+_UPTO = bindparam("upto", type_=DateTime())  # the end of a grace period
 
 
 def when(value: dt.date | dt.datetime) -> str:
@@ -119,19 +127,18 @@ def _name(session: Session, found: list[tuple[str, int, str, dt.date]]) -> list[
     """Attach names; drop flags about removed people and about you."""
     if not found:
         return []
-    wanted = {pid for _, pid, _, _ in found}
-    people = dict(
-        session.execute(
-            select(Person.id, Person.display_name).where(
-                Person.id.in_(wanted), Person.removed_at.is_(None), Person.is_me.is_(False)
-            )
-        ).all()
-    )
+    wanted = sorted({pid for _, pid, _, _ in found})
+    people: dict[int, str] = dict(run_read(session, _NAMES, {"ids": wanted}).all())
     return [
         Named(kind, people[pid], pid, reason.replace("{name}", people[pid]), since)
         for kind, pid, reason, since in found
         if pid in people
     ]
+
+
+_NAMES = select(Person.id, Person.display_name).where(
+    Person.id.in_(IDS), Person.removed_at.is_(None), Person.is_me.is_(False)
+)
 
 
 def _gave(x: Any) -> ColumnElement[bool]:
@@ -178,21 +185,22 @@ def one_way_gives(
     return _name(session, [("one_way", pid, why, since.date()) for pid, why, since in found])
 
 
-def _one_way_window(x: Any, as_of: dt.datetime) -> tuple[ColumnElement[bool], ...]:
-    return (x.occurred_at >= as_of - dt.timedelta(days=ONE_WAY_WINDOW_DAYS), x.occurred_at < as_of)
+def _one_way_window(x: Any) -> tuple[ColumnElement[bool], ...]:
+    return (x.occurred_at >= _START, x.occurred_at < _AS_OF)
 
 
-def _one_way_gives(
-    session: Session, as_of: dt.datetime, ids: list[int] | None
-) -> list[tuple[int, str, dt.datetime]]:
-    """(person, reason, since) of ONE_WAY_MIN_GIVES gives or more and nothing back."""
+def _one_way_dates(as_of: dt.datetime, ids: list[int] | None) -> dict[str, Any]:
+    dates = {"start": as_of - dt.timedelta(days=ONE_WAY_WINDOW_DAYS), "as_of": as_of}
+    return dates if ids is None else {**dates, "ids": ids}
+
+
+@cache
+def _one_way_gives_stmt(some: bool) -> AnySelect:
     x, got, granted = Exchange, _GOT_BACK, _GRANTED_BACK
 
     def none_back(back: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         """Nothing of this kind came back from them in the window (an index seek)."""
-        return ~exists().where(
-            back.person_id == x.person_id, condition, *_one_way_window(back, as_of)
-        )
+        return ~exists().where(back.person_id == x.person_id, condition, *_one_way_window(back))
 
     # One pass over the window's gives (a covering index), then, for whoever gave three
     # times or more, whether anything came back.
@@ -203,7 +211,7 @@ def _one_way_gives(
             func.min(x.occurred_at),
             func.aggregate_strings(x.kind, ","),
         )
-        .where(*_one_way_window(x, as_of), _gave(x))
+        .where(*_one_way_window(x), _gave(x))
         .group_by(x.person_id)
         .having(
             func.count() >= ONE_WAY_MIN_GIVES,
@@ -211,10 +219,16 @@ def _one_way_gives(
             none_back(granted, _granted(granted)),
         )
     )
-    if ids is not None:
-        stmt = stmt.where(x.person_id.in_(ids))
+    return stmt.where(x.person_id.in_(IDS)) if some else stmt
+
+
+def _one_way_gives(
+    session: Session, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[int, str, dt.datetime]]:
+    """(person, reason, since) of ONE_WAY_MIN_GIVES gives or more and nothing back."""
+    stmt = _one_way_gives_stmt(ids is not None)
     out = []
-    for pid, gives, first_give, kinds in session.execute(stmt):
+    for pid, gives, first_give, kinds in run_read(session, stmt, _one_way_dates(as_of, ids)):
         first = _dt(first_give)
         reason = (
             f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
@@ -224,38 +238,47 @@ def _one_way_gives(
     return out
 
 
+@cache
+def _snubs_stmt(some: bool) -> tuple[AnySelect, AnySelect]:
+    """The snubs, and the last thing back from each of their people."""
+    x, inner = _SNUB, _SNUB_INNER
+    # The snubs: found in the covering index, then only they are read from the table.
+    snub_ids = select(inner.id).where(snubbed(inner), *_one_way_window(inner))
+    if some:
+        snub_ids = snub_ids.where(inner.person_id.in_(IDS))
+    snubs = (
+        select(x.person_id, x.occurred_at, x.outcome, x.text)
+        .where(x.id.in_(snub_ids))
+        .order_by(x.occurred_at, x.id)
+    )
+    # For everyone: one pass over the window's covering index ("+ 0": with an indexable
+    # person_id, SQLite would rather seek each person's whole history, far slower over many
+    # people with many exchanges). For a few people (a page, a person), the snubbed
+    # people's own rows (`ids`): far less than the window.
+    if some:
+        whose = x.person_id.in_(IDS)
+    else:
+        whose = (x.person_id + 0).in_(select(inner.person_id).where(inner.id.in_(snub_ids)))
+    last_back = (
+        select(x.person_id, func.max(x.occurred_at))
+        .where(*_one_way_window(x), _got(x) | _granted(x), whose)
+        .group_by(x.person_id)
+    )
+    return snubs, last_back
+
+
 def _one_way_snubs(
     session: Session, as_of: dt.datetime, ids: list[int] | None
 ) -> list[tuple[int, str, dt.datetime]]:
     """(person, reason, when) of each refused or ignored ask that nothing came back after."""
-    x, inner = _SNUB, _SNUB_INNER
-    # The snubs: found in the covering index, then only they are read from the table.
-    snub_ids = select(inner.id).where(snubbed(inner), *_one_way_window(inner, as_of))
-    if ids is not None:
-        snub_ids = snub_ids.where(inner.person_id.in_(ids))
-    snubs = session.execute(
-        select(x.person_id, x.occurred_at, x.outcome, x.text)
-        .where(x.id.in_(snub_ids))
-        .order_by(x.occurred_at, x.id)
-    ).all()
+    snubs_stmt, last_back_stmt = _snubs_stmt(ids is not None)
+    params = _one_way_dates(as_of, ids)
+    snubs = run_read(session, snubs_stmt, params).all()
     if not snubs:  # most people: no need to read what came back
         return []
-    # The last thing back from each of their people. For everyone: one pass over the
-    # window's covering index ("+ 0": with an indexable person_id, SQLite would rather seek
-    # each person's whole history, far slower over many people with many exchanges). For
-    # a few people (a page, a person), those people's own rows: far less than the window.
-    if ids is None:
-        whose = (x.person_id + 0).in_(select(inner.person_id).where(inner.id.in_(snub_ids)))
-    else:
-        whose = x.person_id.in_(sorted({pid for pid, *_ in snubs}))
-    last_back = {
-        pid: _dt(last)
-        for pid, last in session.execute(
-            select(x.person_id, func.max(x.occurred_at))
-            .where(*_one_way_window(x, as_of), _got(x) | _granted(x), whose)
-            .group_by(x.person_id)
-        )
-    }
+    if ids is not None:
+        params["ids"] = sorted({pid for pid, *_ in snubs})
+    last_back = {pid: _dt(last) for pid, last in run_read(session, last_back_stmt, params)}
     out = []
     for pid, occurred, outcome, text in snubs:
         if pid in last_back and last_back[pid] >= occurred:
@@ -288,6 +311,30 @@ def thank_yous_due(
     )
 
 
+@cache
+def _thanks_owed_stmt(kinds: tuple[str, ...], some: bool) -> AnySelect:
+    got, thanks = _OWED, _THANKS
+    thanked = exists().where(
+        thanks.person_id == got.person_id,
+        thanks.direction == "gave",
+        thanks.kind == "thanks",
+        thanks.occurred_at >= got.occurred_at,
+        thanks.occurred_at < _AS_OF,
+    )
+    stmt = (
+        select(got.person_id, got.kind, got.occurred_at)
+        .where(
+            got.direction == "got",
+            got.kind.in_(kinds),
+            got.occurred_at >= _START,
+            got.occurred_at <= _UPTO,
+            ~thanked,
+        )
+        .order_by(got.occurred_at)
+    )
+    return stmt.where(got.person_id.in_(IDS)) if some else stmt
+
+
 def thanks_owed(
     session: Session,
     as_of: dt.datetime,
@@ -297,29 +344,17 @@ def thanks_owed(
     grace_days: int = THANKS_GRACE_DAYS,
     lookback_days: int = THANKS_LOOKBACK_DAYS,
 ) -> list[tuple[str, int, str, dt.date]]:
-    got, thanks = _OWED, _THANKS
-    thanked = exists().where(
-        thanks.person_id == got.person_id,
-        thanks.direction == "gave",
-        thanks.kind == "thanks",
-        thanks.occurred_at >= got.occurred_at,
-        thanks.occurred_at < as_of,
-    )
-    stmt = (
-        select(got.person_id, got.kind, got.occurred_at)
-        .where(
-            got.direction == "got",
-            got.kind.in_(kinds),
-            got.occurred_at >= as_of - dt.timedelta(days=lookback_days),
-            got.occurred_at <= as_of - dt.timedelta(days=grace_days),
-            ~thanked,
-        )
-        .order_by(got.occurred_at)
-    )
+    params: dict[str, Any] = {
+        "as_of": as_of,
+        "start": as_of - dt.timedelta(days=lookback_days),
+        "upto": as_of - dt.timedelta(days=grace_days),
+    }
     if ids is not None:
-        stmt = stmt.where(got.person_id.in_(ids))
+        params["ids"] = ids
     owed: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    for pid, kind, occurred in session.execute(stmt):
+    for pid, kind, occurred in run_read(
+        session, _thanks_owed_stmt(tuple(kinds), ids is not None), params
+    ):
         owed[pid].append((kind, occurred))
     words = {
         "help": "help",
@@ -338,18 +373,21 @@ def thanks_owed(
     return out
 
 
+_REQUESTS_OPEN = (
+    select(Request.person_id, Request.text, Request.created_at, Request.due)
+    .where(Request.status == "open", Request.created_at < _AS_OF)
+    .order_by(Request.created_at, Request.id)
+)
+_REQUESTS_OPEN_OF = _REQUESTS_OPEN.where(Request.person_id.in_(IDS))
+
+
 def unanswered_requests(
     session: Session, as_of: dt.datetime, ids: list[int] | None
 ) -> list[tuple[str, int, str, dt.date]]:
-    stmt = (
-        select(Request.person_id, Request.text, Request.created_at, Request.due)
-        .where(Request.status == "open", Request.created_at < as_of)
-        .order_by(Request.created_at, Request.id)
-    )
-    if ids is not None:
-        stmt = stmt.where(Request.person_id.in_(ids))
+    stmt = _REQUESTS_OPEN if ids is None else _REQUESTS_OPEN_OF
+    params = {"as_of": as_of} if ids is None else {"as_of": as_of, "ids": ids}
     out = []
-    for pid, text, created, due in session.execute(stmt):
+    for pid, text, created, due in run_read(session, stmt, params):
         reason = f"{{name}} asked you for {text} on {when(created)}; still unanswered"
         if due is not None:
             late = due < as_of.date()

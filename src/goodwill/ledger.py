@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, DateTime, Float, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from goodwill import contact_summary, days, validate
+from goodwill.db import IDS, AnySelect, run_read
 from goodwill.errors import NotFound
 from goodwill.models import Exchange, Person
 from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
@@ -37,11 +40,41 @@ BALANCE_HALF_LIFE_DAYS = 365.0
 ASK_RESULTS: tuple[str, ...] = ("granted", "refused", "ignored")
 
 
-def _weighted(session: Session, as_of: dt.datetime, direction: str) -> ColumnElement[float]:
-    age = literal(days.day_number(as_of)) - days.day_expr(session, Exchange.occurred_at)
+# The day number of `as_of` (see `balances`).
+_DAY = bindparam("day", type_=Float())
+
+
+def _weighted(day: ColumnElement[float], direction: str) -> ColumnElement[float]:
+    age = _DAY - day
     decay = func.exp(age * (-math.log(2) / BALANCE_HALF_LIFE_DAYS))
     weight = case(KIND_WEIGHTS, value=Exchange.kind, else_=DEFAULT_KIND_WEIGHT)
     return func.sum(case((Exchange.direction == direction, weight * decay), else_=0.0))
+
+
+@cache
+def _balances_stmt(dialect: str, some: bool) -> AnySelect:
+    """Per person: weighted given and received, counts and last dates before `as_of` (the
+    day number `day`); built once per database kind and shape (everyone, or `IDS`)."""
+    gave = Exchange.direction == "gave"
+    got = Exchange.direction == "got"
+    day = days.day_expr_for(dialect, Exchange.occurred_at)
+    stmt = (
+        select(
+            Exchange.person_id,
+            _weighted(day, "gave"),
+            _weighted(day, "got"),
+            func.sum(case((gave, 1), else_=0)),
+            func.sum(case((got, 1), else_=0)),
+            func.max(case((gave, Exchange.occurred_at), else_=None)),
+            func.max(case((got, Exchange.occurred_at), else_=None)),
+        )
+        .where(
+            Exchange.occurred_at < bindparam("as_of", type_=DateTime()),
+            Exchange.direction.in_(("gave", "got")),
+        )
+        .group_by(Exchange.person_id)
+    )
+    return stmt.where(Exchange.person_id.in_(IDS)) if some else stmt
 
 
 def _day(value: dt.datetime | str | None) -> dt.date | None:
@@ -69,24 +102,12 @@ def balances(
     else:
         ids = list(dict.fromkeys(person_ids))
     result = {pid: Balance(person_id=pid) for pid in ids}
-    gave = Exchange.direction == "gave"
-    got = Exchange.direction == "got"
-    stmt = (
-        select(
-            Exchange.person_id,
-            _weighted(session, as_of, "gave"),
-            _weighted(session, as_of, "got"),
-            func.sum(case((gave, 1), else_=0)),
-            func.sum(case((got, 1), else_=0)),
-            func.max(case((gave, Exchange.occurred_at), else_=None)),
-            func.max(case((got, Exchange.occurred_at), else_=None)),
-        )
-        .where(Exchange.occurred_at < as_of, Exchange.direction.in_(("gave", "got")))
-        .group_by(Exchange.person_id)
-    )
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"as_of": as_of, "day": days.day_number(as_of)}
     if person_ids is not None:
-        stmt = stmt.where(Exchange.person_id.in_(ids))
-    for pid, given, received, gives, gets, last_give, last_get in session.execute(stmt):
+        params["ids"] = ids
+    found = run_read(session, _balances_stmt(dialect, person_ids is not None), params)
+    for pid, given, received, gives, gets, last_give, last_get in found:
         if pid not in result:
             continue
         given, received = round(float(given or 0), 3), round(float(received or 0), 3)

@@ -24,16 +24,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import DateTime, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from goodwill import contact_summary
 from goodwill.days import UNIX_JD as _UNIX_JD
 from goodwill.days import day_number
-from goodwill.db import number_matrix, raw_rows
+from goodwill.db import IDS, AnySelect, number_matrix, raw_rows, run_read
 from goodwill.models import Email, Knows, Participant, Person
 
 
@@ -150,11 +151,16 @@ class Features:
     mutual: np.ndarray  # sum of knows-edge confidences to other people
 
 
+_ACTIVE = select(Person.id).where(Person.removed_at.is_(None), Person.is_me.is_(False))
+_ACTIVE_AMONG = _ACTIVE.where(Person.id.in_(IDS))
+
+
 def _people(session: Session, person_ids: Sequence[int] | None) -> np.ndarray:
-    stmt = select(Person.id).where(Person.removed_at.is_(None), Person.is_me.is_(False))
-    if person_ids is not None:
-        stmt = stmt.where(Person.id.in_(list(person_ids)))
-    return np.array(sorted(session.connection().execute(stmt).scalars()), dtype=np.int64)
+    if person_ids is None:
+        found = run_read(session, _ACTIVE)
+    else:
+        found = run_read(session, _ACTIVE_AMONG, {"ids": list(person_ids)})
+    return np.array(sorted(found.scalars()), dtype=np.int64)
 
 
 def features(
@@ -272,6 +278,40 @@ def _slots(ids: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pos[ok], ok
 
 
+_CREATED_BEFORE = bindparam("as_of", type_=DateTime())
+
+
+@cache
+def _mutual_stmts(restrict: bool) -> list[tuple[AnySelect, AnySelect]]:
+    """Per end of an edge: the confidences summed per person, and the edges to take back
+    out (to removed people or you); of the people in `IDS` when `restrict`."""
+    out = []
+    for mine, other in ((Knows.a_id, Knows.b_id), (Knows.b_id, Knows.a_id)):
+        total = (
+            select(mine, func.sum(Knows.confidence))
+            .where(Knows.created_at < _CREATED_BEFORE)
+            .group_by(mine)
+        )
+        if restrict:  # a few people's edges: look each other end up (no scan of everyone)
+            total = total.where(mine.in_(IDS))
+            stale = (
+                select(mine, Knows.confidence)
+                .join(Person, Person.id == other)
+                .where(
+                    mine.in_(IDS),
+                    Knows.created_at < _CREATED_BEFORE,
+                    or_(Person.removed_at.is_not(None), Person.is_me),
+                )
+            )
+        else:
+            gone = select(Person.id).where(or_(Person.removed_at.is_not(None), Person.is_me))
+            stale = select(mine, Knows.confidence).where(
+                Knows.created_at < _CREATED_BEFORE, other.in_(gone)
+            )
+        out.append((total, stale))
+    return out
+
+
 def _mutual(session: Session, as_of: dt.datetime, ids: np.ndarray, restrict: bool) -> np.ndarray:
     """Per person, the knows-edge confidences summed over the other people you know.
 
@@ -279,30 +319,15 @@ def _mutual(session: Session, as_of: dt.datetime, ids: np.ndarray, restrict: boo
     touch removed people or you are taken back out: they are not mutual contacts.
     """
     result = np.zeros(len(ids))
-    for mine, other in ((Knows.a_id, Knows.b_id), (Knows.b_id, Knows.a_id)):
-        stmt = (
-            select(mine, func.sum(Knows.confidence)).where(Knows.created_at < as_of).group_by(mine)
-        )
-        if restrict:
-            stmt = stmt.where(mine.in_(ids.tolist()))
-        data = number_matrix(session, stmt, 2)
+    params: dict[str, Any] = {"as_of": as_of}
+    if restrict:
+        params["ids"] = ids.tolist()
+    for total, stale in _mutual_stmts(restrict):
+        data = number_matrix(session, total, 2, params)
         if len(data):
             pos, ok = _slots(ids, data[:, 0])
             result[pos] += data[ok, 1]
-        if restrict:  # a few people's edges: look each other end up (no scan of everyone)
-            stale = (
-                select(mine, Knows.confidence)
-                .join(Person, Person.id == other)
-                .where(
-                    mine.in_(ids.tolist()),
-                    Knows.created_at < as_of,
-                    or_(Person.removed_at.is_not(None), Person.is_me),
-                )
-            )
-        else:
-            gone = select(Person.id).where(or_(Person.removed_at.is_not(None), Person.is_me))
-            stale = select(mine, Knows.confidence).where(Knows.created_at < as_of, other.in_(gone))
-        data = number_matrix(session, stale, 2)
+        data = number_matrix(session, stale, 2, params)
         if len(data):
             pos, ok = _slots(ids, data[:, 0])
             np.subtract.at(result, pos, data[ok, 1])
