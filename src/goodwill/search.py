@@ -1,7 +1,9 @@
 """Full-text search over people, organisations and interaction summaries.
 
 The domain modules call `index_*` after each write; `rebuild` redoes everything after a
-bulk load. SQLite answers with FTS5 (bm25 ranking), PostgreSQL with a tsvector GIN index.
+bulk load. SQLite answers with FTS5 (bm25 ranking), PostgreSQL with a tsvector GIN index;
+each has a second index of the person documents alone (migration 0009), which a search of
+people reads: it ranks people, not every interaction summary its words also match.
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+# On SQLite, the person documents are also in an index of their own (migration 0009): a
+# search of people alone ranks only them, not every interaction its words match.
+_FTS, _PERSON_FTS = "search_fts", "search_fts_person"
+
+
+def _fts_tables(kind: str) -> tuple[str, ...]:
+    """The FTS5 tables a document of this kind is indexed in."""
+    return (_FTS, _PERSON_FTS) if kind == "person" else (_FTS,)
+
+
 def drop(session: Session, kind: str, ids: Sequence[int]) -> None:
     """Remove the documents of these records (and, on SQLite, their FTS5 entries)."""
     for chunk in _chunks(list(ids)):
@@ -48,10 +60,9 @@ def drop(session: Session, kind: str, ids: Sequence[int]) -> None:
             old = session.execute(
                 select(SearchDoc.id, SearchDoc.title, SearchDoc.body).where(where)
             ).all()
-            if old:
+            for table in _fts_tables(kind) if old else ():
                 session.connection().exec_driver_sql(
-                    "INSERT INTO search_fts(search_fts, rowid, title, body) "
-                    "VALUES ('delete', ?, ?, ?)",
+                    f"INSERT INTO {table}({table}, rowid, title, body) VALUES ('delete', ?, ?, ?)",
                     [tuple(row) for row in old],
                 )
         session.execute(delete(SearchDoc).where(where))
@@ -79,11 +90,12 @@ def _write(
     if replace and _is_sqlite(session):
         for chunk in _chunks(list(docs)):
             marks = ",".join("?" * len(chunk))
-            conn.exec_driver_sql(
-                "INSERT INTO search_fts(rowid, title, body) SELECT id, title, body "
-                f"FROM search_doc WHERE kind = ? AND ref_id IN ({marks})",
-                (kind, *chunk),
-            )
+            for table in _fts_tables(kind):
+                conn.exec_driver_sql(
+                    f"INSERT INTO {table}(rowid, title, body) SELECT id, title, body "
+                    f"FROM search_doc WHERE kind = ? AND ref_id IN ({marks})",
+                    (kind, *chunk),
+                )
 
 
 def person_docs(session: Session, ids: Sequence[int] | None) -> dict[int, tuple[str, str]]:
@@ -176,9 +188,8 @@ def rebuild(session: Session) -> None:
     ).all()
     _write(session, "interaction", {i: (k, s or "") for i, k, s in rows}, replace=False)
     if _is_sqlite(session):
-        session.connection().exec_driver_sql(
-            "INSERT INTO search_fts(search_fts) VALUES ('rebuild')"
-        )
+        for table in _fts_tables("person"):
+            session.connection().exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
 
 
 def fold_text(value: str) -> str:
@@ -199,7 +210,7 @@ def search(
     if not terms:
         return []
     sqlite = _is_sqlite(session)
-    shown = "snippet(search_fts, 1, '[', ']', '…', 12)" if sqlite else "d.body"
+    shown = f"snippet({_fts_of(kinds)}, 1, '[', ']', '…', 12)" if sqlite else "d.body"
     rows: list[tuple[str, int, str, str]] = [
         tuple(r)  # type: ignore[misc]
         for r in session.execute(*_ranked(sqlite, terms, kinds, limit, f"d.title, {shown}"))
@@ -223,6 +234,11 @@ def ranked_ids(session: Session, query: str, *, kind: str, limit: int) -> list[i
     return [int(row[1]) for row in session.execute(stmt, params)]
 
 
+def _fts_of(kinds: Sequence[str] | None) -> str:
+    """The FTS5 table to search for documents of these kinds (None: all)."""
+    return _PERSON_FTS if kinds is not None and list(kinds) == ["person"] else _FTS
+
+
 def _ranked(
     sqlite: bool, terms: Sequence[str], kinds: Sequence[str] | None, limit: int, extra: str
 ) -> tuple[TextClause, dict[str, object]]:
@@ -230,17 +246,18 @@ def _ranked(
     matching every term (the last as a prefix), and its parameters."""
     kind_filter = ""
     params: dict[str, object] = {"limit": limit}
-    if kinds:
+    fts = _fts_of(kinds)
+    if kinds and not (sqlite and fts == _PERSON_FTS):  # that index holds people alone
         kind_filter = " AND d.kind IN (" + ",".join(f":k{i}" for i in range(len(kinds))) + ")"
         params.update({f"k{i}": k for i, k in enumerate(kinds)})
     columns = "d.kind, d.ref_id" + (f", {extra}" if extra else "")
     if sqlite:
         params["q"] = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
         sql = (
-            f"SELECT {columns} FROM search_fts "
-            "JOIN search_doc d ON d.id = search_fts.rowid "
-            f"WHERE search_fts MATCH :q{kind_filter} "
-            "ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT :limit"
+            f"SELECT {columns} FROM {fts} "
+            f"JOIN search_doc d ON d.id = {fts}.rowid "
+            f"WHERE {fts} MATCH :q{kind_filter} "
+            f"ORDER BY bm25({fts}, 10.0, 1.0) LIMIT :limit"
         )
     else:
         folded = [w for t in terms for w in _WORD.findall(fold_text(t))]
