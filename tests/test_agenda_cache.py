@@ -408,3 +408,36 @@ def test_history_dated_between_two_days_moves_the_clock(store: Store, kept: Path
     with store.session() as s:
         found = _same_as_fresh(s, TODAY + dt.timedelta(days=14))
     assert not any(a.kind == "keep_in_touch" and a.person_id in ids for a in found)
+
+
+def test_the_file_is_written_when_the_parts_first_move_then_at_most_every_save_every(
+    store: Store, kept: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a stream of writes (the web app) the file is not rewritten after each; a file
+    left behind the data still gives the fresh agenda to the next process."""
+    with store.session() as s:
+        demo.generate(s, people=40, seed=6, today=TODAY)
+    saved: list[int] = []
+    real_save = agenda_cache._save
+    clock = [1000.0]
+    monkeypatch.setattr(agenda_cache.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(
+        agenda_cache, "_save", lambda path, k: (saved.append(k.mark.seq), real_save(path, k))
+    )
+    with store.session() as s:
+        _same_as_fresh(s)
+    assert len(saved) == 1  # the first: right away
+    for i in range(3):
+        clock[0] += 1.0
+        with store.session() as s:
+            interactions.log(s, [_people(s)[i]], "call", when=NOON, now=NOON)
+        with store.session() as s:
+            _same_as_fresh(s)
+    assert len(saved) == 1  # moved three times within SAVE_EVERY: not written
+    agenda_cache._MEMORY.clear()  # the next process reads the file, three writes behind
+    with store.session() as s:
+        _same_as_fresh(s)
+    clock[0] += agenda_cache.SAVE_EVERY
+    with store.session() as s:
+        _same_as_fresh(s)
+    assert len(saved) == 2 and saved[1] > saved[0]  # then written, with its later mark

@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -58,6 +59,13 @@ class Kept:
 
 
 _MEMORY: dict[str, Kept] = {}
+# The file is for the next process (a command after the web app): written when the parts
+# first move, then at most every SAVE_EVERY seconds while they keep moving (the web app
+# patches them after each write; writing cost a fifth of the patch). A file behind the
+# data is still right: it carries its own change-log mark and is patched from there.
+SAVE_EVERY = 30.0
+_SAVED: dict[str, float] = {}  # when each database's file was last written (monotonic)
+_UNSAVED: set[str] = set()  # databases whose kept parts moved since their file was written
 _ACTION_FIELDS = tuple(f.name for f in fields(agenda.Action))
 
 
@@ -73,7 +81,11 @@ def candidates(session: Session, today: dt.date) -> list[agenda.Action]:
         if len(kept.parts.board.ids) >= KEEP_MIN_PEOPLE:
             _MEMORY[key] = kept
             if changed:
+                _UNSAVED.add(key)
+            if key in _UNSAVED and time.monotonic() - _SAVED.get(key, -SAVE_EVERY) >= SAVE_EVERY:
                 _save(_file(key), kept)
+                _SAVED[key] = time.monotonic()
+                _UNSAVED.discard(key)
         return found
 
 
