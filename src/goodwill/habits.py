@@ -15,6 +15,7 @@ from sqlalchemy import distinct, func, select, text
 from sqlalchemy.orm import Session
 
 from goodwill import actions
+from goodwill.db import raw_rows
 from goodwill.errors import InvalidInput
 from goodwill.models import ActionState, Exchange, Interaction, Participant
 from goodwill.schemas.agenda import WeekOut
@@ -52,9 +53,13 @@ def networked_days(session: Session, until: dt.date) -> list[dt.date]:
     """Every day with an interaction, up to `until`, oldest first."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     stmt = _SQLITE_DAYS if sqlite else _POSTGRES_DAYS
-    # SQLite's date() is text: compare it with text.
-    rows = session.scalars(stmt, {"until": until.isoformat() if sqlite else until})
-    return sorted({_as_date(d) for d in rows})
+    # SQLite's date() is text: compare it with text. Thousands of days: read as the driver
+    # gives them (no result row objects), distinct and in order already.
+    session.flush()  # as a query through the session would
+    rows = raw_rows(session, stmt, {"until": until.isoformat() if sqlite else until})
+    if sqlite:
+        return [dt.date.fromisoformat(d) for (d,) in rows]
+    return [_as_date(d) for (d,) in rows]
 
 
 def streaks(days: list[dt.date], today: dt.date) -> tuple[int, int]:
