@@ -23,7 +23,14 @@ from goodwill import __version__
 from goodwill.db import Store, open_store
 from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
 from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
-from goodwill.web.memo import ComputeProcess, Memo, PerPerson, TrackWrites, Versions
+from goodwill.web.memo import (
+    ComputeProcess,
+    Memo,
+    PerPerson,
+    TrackWrites,
+    Versions,
+    freeze_survivors,
+)
 from goodwill.web.render import Renderer
 from goodwill.web.uploads import Uploads
 
@@ -61,8 +68,9 @@ def create_app(
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-        if process is not None:
+        if process is not None:  # the served app (`goodwill serve`): long-lived
             await anyio.to_thread.run_sync(process.start)
+            freeze_survivors()  # what start-up made lives as long as the app
         yield
         app.state.memo.close()
         app.state.uploads.close()
