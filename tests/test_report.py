@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections import Counter
 
 import pytest
+from sqlalchemy import false, func, select, text
 from sqlalchemy.orm import Session
 
 from goodwill import interactions, interviews, opportunities, people, reports
 from goodwill.errors import InvalidInput
+from goodwill.models import Interaction
 
 TODAY = dt.date(2024, 3, 13)  # a Wednesday
 NOW = dt.datetime(2024, 3, 13, 18)
@@ -134,3 +138,37 @@ def test_an_empty_database_gives_zeros(session: Session) -> None:
 def test_weeks_out_of_range(weeks: int) -> None:
     with pytest.raises(InvalidInput, match="weeks"):
         reports.period(weeks, TODAY)
+
+
+def test_interactions_by_day_counts_what_happened_each_day(session: Session) -> None:
+    """Read from the index of the days something happened (migration 0008): every
+    interaction that happened (not planned) counted on its day, the first and last days of
+    the period included whatever the time, nothing outside it."""
+    rng = random.Random(5)
+    ana = people.add(session, "Ana Lima")
+    start, end = TODAY - dt.timedelta(days=30), TODAY
+    expected: Counter[dt.date] = Counter()
+    times = [dt.time(0, 0), dt.time(23, 59, 59, 999999), dt.time(12, 30)]
+    for _ in range(120):
+        day = end - dt.timedelta(days=rng.randint(-2, 33))
+        when = dt.datetime.combine(day, rng.choice(times))
+        planned = rng.random() < 0.2
+        later = NOW + dt.timedelta(days=3)  # days after the period happened too
+        interactions.log(session, [ana], "call", when=when, planned=planned, now=later)
+        if not planned and start <= day <= end:
+            expected[day] += 1
+    session.flush()
+    assert reports.interactions_by_day(session, start, end) == dict(expected)
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = select(func.date(Interaction.occurred_at), func.count()).where(
+            Interaction.planned == false(),
+            func.date(Interaction.occurred_at) >= "2024-01-01",
+            func.date(Interaction.occurred_at) <= "2024-02-01",
+        )
+        sql = str(
+            stmt.group_by(func.date(Interaction.occurred_at)).compile(
+                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        plan = " ".join(str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert "ix_interaction_networked_day" in plan, plan
