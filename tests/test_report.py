@@ -104,6 +104,11 @@ def test_figures_on_a_hand_built_history(session: Session) -> None:
     assert f.leads_by_origin == {"via a referral": 1, "from a contact": 1, "on your own": 1}
     assert f.gave_by_kind == {"info": 2, "thanks": 1}
     assert f.got_by_kind == {"advice": 2, "help": 1, "referral": 1}
+    # The most frequent kind first, then by name (the charts' order).
+    assert (list(f.gave_by_kind), list(f.got_by_kind)) == (
+        ["info", "thanks"],
+        ["advice", "help", "referral"],
+    )
     assert [(s.name, s.referrals, s.leads) for s in f.top_sources] == [
         ("Bob Chen", 0, 1),
         ("Dee Fox", 0, 1),

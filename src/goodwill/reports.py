@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,40 +160,32 @@ def leads_by_day(session: Session, start: dt.date, end: dt.date) -> dict[dt.date
     )
 
 
-def exchanges_by_day(
+def exchanges_by_day_and_kind(
     session: Session, start: dt.date, end: dt.date
-) -> dict[str, dict[dt.date, int]]:
+) -> tuple[dict[str, dict[dt.date, int]], dict[str, dict[str, int]]]:
+    """What you gave and got in the period, per day and per kind (the most frequent kind
+    first): one pass over the period's exchanges for both."""
     lo, hi = _bounds(start, end)
     day = _day(Exchange.occurred_at)
-    out: dict[str, dict[dt.date, int]] = {"gave": {}, "got": {}}
-    for direction, d, n in session.execute(
-        select(Exchange.direction, day, func.count(Exchange.id))
+    by_day: dict[str, dict[dt.date, int]] = {"gave": {}, "got": {}}
+    kinds: dict[str, Counter[str]] = {"gave": Counter(), "got": Counter()}
+    for direction, d, kind, n in session.execute(
+        select(Exchange.direction, day, Exchange.kind, func.count())
         .where(
             Exchange.direction.in_(("gave", "got")),
             Exchange.occurred_at >= lo,
             Exchange.occurred_at < hi,
         )
-        .group_by(Exchange.direction, day)
+        .group_by(Exchange.direction, day, Exchange.kind)
     ):
-        out[direction][_as_date(d)] = int(n)
-    return out
-
-
-def exchanges_by_kind(session: Session, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
-    lo, hi = _bounds(start, end)
-    out: dict[str, dict[str, int]] = {"gave": {}, "got": {}}
-    for direction, kind, n in session.execute(
-        select(Exchange.direction, Exchange.kind, func.count(Exchange.id))
-        .where(
-            Exchange.direction.in_(("gave", "got")),
-            Exchange.occurred_at >= lo,
-            Exchange.occurred_at < hi,
-        )
-        .group_by(Exchange.direction, Exchange.kind)
-        .order_by(Exchange.direction, func.count(Exchange.id).desc(), Exchange.kind)
-    ):
-        out[direction][kind] = int(n)
-    return out
+        date = _as_date(d)
+        by_day[direction][date] = by_day[direction].get(date, 0) + int(n)
+        kinds[direction][kind] += int(n)
+    by_kind = {
+        direction: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        for direction, counts in kinds.items()
+    }
+    return by_day, by_kind
 
 
 def leads_by(
@@ -272,8 +264,9 @@ def figures(session: Session, *, weeks: int = 26, today: dt.date | None = None) 
         "interviews": interviews_by_day(session, start, end),
         "referrals": referrals_by_day(session, start, end),
         "leads": leads_by_day(session, start, end),
-        **exchanges_by_day(session, start, end),
     }
+    exchanged, kinds = exchanges_by_day_and_kind(session, start, end)
+    series.update(exchanged)
     rows = [WeekRow(week=start + dt.timedelta(weeks=i)) for i in range(weeks)]
     for d, n in daily.items():
         row = rows[(d - start).days // 7]
@@ -284,7 +277,6 @@ def figures(session: Session, *, weeks: int = 26, today: dt.date | None = None) 
             row = rows[(d - start).days // 7]
             setattr(row, field, getattr(row, field) + n)
     stages, origins = leads_by(session, start, end)
-    kinds = exchanges_by_kind(session, start, end)
     current, longest = habits.streaks(sorted(daily), end)
     planned = session.scalar(select(func.count(Meeting.id)).where(Meeting.status == "planned"))
 
