@@ -14,13 +14,14 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from goodwill.db import IDS, AnySelect, run_read
 from goodwill.errors import InvalidInput
 from goodwill.models import Exchange, Interaction, Organization, Participant, Person, Role
 
@@ -194,14 +195,14 @@ def _first_name(given: str | None, nickname: str | None, display: str) -> str:
     return nickname or given or display.split()[0]
 
 
-def _latest(
-    session: Session,
-    person_ids: Sequence[int],
-    until: dt.datetime,
-    *,
-    with_summary: bool,
-) -> dict[int, tuple[dt.datetime, str, str | None]]:
-    """Each person's latest interaction (optionally: latest with a summary), one query."""
+# The statements of `facts`, built once (the daily session drafts a score of messages
+# after every write: building them cost more than running them). `ids` and `until` are
+# parameters.
+_UNTIL = bindparam("until", type_=DateTime())
+
+
+@cache
+def _latest_stmt(with_summary: bool) -> AnySelect:
     ranked = (
         select(
             Participant.person_id.label("pid"),
@@ -217,24 +218,30 @@ def _latest(
         )
         .join(Interaction, Interaction.id == Participant.interaction_id)
         .where(
-            Participant.person_id.in_(person_ids),
+            Participant.person_id.in_(IDS),
             Interaction.planned.is_(False),
-            Interaction.occurred_at <= until,
+            Interaction.occurred_at <= _UNTIL,
         )
     )
     if with_summary:
         ranked = ranked.where(Interaction.summary.is_not(None))
     sub = ranked.subquery()
-    rows = session.execute(
-        select(sub.c.pid, sub.c.at, sub.c.kind, sub.c.summary).where(sub.c.rn == 1)
-    )
+    return select(sub.c.pid, sub.c.at, sub.c.kind, sub.c.summary).where(sub.c.rn == 1)
+
+
+def _latest(
+    session: Session,
+    person_ids: Sequence[int],
+    until: dt.datetime,
+    *,
+    with_summary: bool,
+) -> dict[int, tuple[dt.datetime, str, str | None]]:
+    """Each person's latest interaction (optionally: latest with a summary), one query."""
+    rows = run_read(session, _latest_stmt(with_summary), {"ids": list(person_ids), "until": until})
     return {pid: (at, kind, summary) for pid, at, kind, summary in rows}
 
 
-def _exchanges(
-    session: Session, person_ids: Sequence[int], until: dt.datetime, direction: str, limit: int = 3
-) -> dict[int, list[str]]:
-    """The latest distinct kinds given or received with each person (thanks excluded)."""
+def _exchanges_stmt() -> AnySelect:
     ranked = (
         select(
             Exchange.person_id.label("pid"),
@@ -247,20 +254,45 @@ def _exchanges(
             .label("rn"),
         )
         .where(
-            Exchange.person_id.in_(person_ids),
-            Exchange.direction == direction,
+            Exchange.person_id.in_(IDS),
+            Exchange.direction == bindparam("direction"),
             Exchange.kind != "thanks",
-            Exchange.occurred_at <= until,
+            Exchange.occurred_at <= _UNTIL,
         )
         .subquery()
     )
-    out: dict[int, list[str]] = {}
-    rows = session.execute(
+    return (
         select(ranked.c.pid, ranked.c.kind)
         .where(ranked.c.rn <= 6)
         .order_by(ranked.c.pid, ranked.c.rn)
     )
-    for pid, kind in rows:
+
+
+_EXCHANGES = _exchanges_stmt()
+_FACTS = select(
+    Person.id,
+    Person.display_name,
+    Person.given_name,
+    Person.nickname,
+    Person.looking_for,
+    Person.working_on,
+    Person.interests,
+).where(Person.id.in_(IDS))
+_ROLES = (
+    select(Role.person_id, Organization.name, Role.title)
+    .join(Organization, Organization.id == Role.org_id)
+    .where(Role.person_id.in_(IDS))
+    .order_by(Role.is_current, Role.id)
+)
+
+
+def _exchanges(
+    session: Session, person_ids: Sequence[int], until: dt.datetime, direction: str, limit: int = 3
+) -> dict[int, list[str]]:
+    """The latest distinct kinds given or received with each person (thanks excluded)."""
+    out: dict[int, list[str]] = {}
+    these = {"ids": list(person_ids), "until": until, "direction": direction}
+    for pid, kind in run_read(session, _EXCHANGES, these):
         words = out.setdefault(pid, [])
         phrase = KIND_WORDS.get(kind, kind)
         if phrase not in words and len(words) < limit:
@@ -274,24 +306,9 @@ def facts(session: Session, person_ids: Sequence[int], today: dt.date) -> dict[i
     if not ids:
         return {}
     until = dt.datetime.combine(today, dt.time.max)
-    rows = session.execute(
-        select(
-            Person.id,
-            Person.display_name,
-            Person.given_name,
-            Person.nickname,
-            Person.looking_for,
-            Person.working_on,
-            Person.interests,
-        ).where(Person.id.in_(ids))
-    ).all()
+    rows = run_read(session, _FACTS, {"ids": ids}).all()
     roles: dict[int, tuple[str, str | None]] = {}
-    for pid, org, title in session.execute(
-        select(Role.person_id, Organization.name, Role.title)
-        .join(Organization, Organization.id == Role.org_id)
-        .where(Role.person_id.in_(ids))
-        .order_by(Role.is_current, Role.id)
-    ):
+    for pid, org, title in run_read(session, _ROLES, {"ids": ids}):
         roles[pid] = (org, title)  # current roles sort last and win
     last = _latest(session, ids, until, with_summary=False)
     described = _latest(session, ids, until, with_summary=True)
