@@ -190,7 +190,7 @@ async def client(
             except httpx.HTTPError as exc:
                 ok, server_ms, status = False, None, repr(exc)
             client_ms = (time.perf_counter() - started) * 1000
-            out.append((label, ok, status, server_ms, client_ms, url))
+            out.append((label, ok, status, server_ms, client_ms, url, started, n))
 
 
 async def single(db: Path, data: dict[str, Any], per_page: int) -> dict[str, dict[str, float]]:
@@ -372,7 +372,11 @@ def main() -> None:
             proc.kill()  # busy worker threads: do not wait for them
             proc.wait()
 
-    errors = [(label, status, url) for label, ok, status, _s, _c, url in out if not ok]
+    # Every request (page, server ms, client ms, seconds into the run, client), to study
+    # the tails: which requests waited, and what the same client did just before.
+    samples = [(o[0], o[3], round(o[4], 1), round(o[6] - started, 3), o[7]) for o in out]
+    (WORK / "web_load_samples.json").write_text(json.dumps(samples))
+    errors = [(label, status, url) for label, ok, status, _s, _c, url, *_ in out if not ok]
     by_page: dict[str, dict[str, Any]] = {}
     for label in sorted({o[0] for o in out}):
         server = [o[3] for o in out if o[0] == label and o[3] is not None]

@@ -11,11 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill import kept_strength, paths, strength
+from goodwill.db import IDS, run_read
 from goodwill.errors import InvalidInput
 from goodwill.models import Knows, Person
 from goodwill.schemas.network import MapEdge, MapNode, NetworkMap
 
 MAX_NODES = 1000  # beyond this a browser's layout stops being interactive
+
+# The knows-edges among the people shown. `b_id + 0` keeps SQLite from probing the unique
+# (a_id, b_id, how) index once per pair of the two lists (90,000 probes for 300 people,
+# 12 ms): it seeks each a_id's edges and tests b_id against the list (1 ms).
+_EDGES_AMONG = (
+    select(Knows.a_id, Knows.b_id, Knows.how)
+    .where(Knows.a_id.in_(IDS), (Knows.b_id + 0).in_(IDS))
+    .order_by(Knows.id)
+)
 
 
 def network_map(
@@ -44,16 +54,7 @@ def network_map(
     counts = Counter(where[pid] for pid in top if pid in where)
     clusters = [org for org, n in sorted(counts.items(), key=lambda i: (-i[1], i[0])) if n >= 2]
     index = {org: i for i, org in enumerate(clusters)}
-    shown = set(top)
-    edges = {
-        (a, b): how
-        for a, b, how in session.execute(
-            select(Knows.a_id, Knows.b_id, Knows.how)
-            .where(Knows.a_id.in_(top), Knows.b_id.in_(top))
-            .order_by(Knows.id)
-        )
-        if a in shown and b in shown and a != b
-    }
+    edges = {(a, b): how for a, b, how in run_read(session, _EDGES_AMONG, {"ids": top}) if a != b}
     return NetworkMap(
         people=len(scores),
         nodes=[
