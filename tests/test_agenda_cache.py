@@ -441,3 +441,31 @@ def test_the_file_is_written_when_the_parts_first_move_then_at_most_every_save_e
     with store.session() as s:
         _same_as_fresh(s)
     assert len(saved) == 2 and saved[1] > saved[0]  # then written, with its later mark
+
+
+def test_someone_still_due_after_a_write_is_told_as_they_are_now(store: Store, kept: Path) -> None:
+    """The kept keep-in-touch actions: an earlier contact logged late, or a closer circle,
+    leaves the person due but changes the reason."""
+    with store.session() as s:
+        nia = people.add(s, "Nia Network", circle="network")  # every 90 days, 180 at most
+        s.flush()
+        nid = nia.id
+        interactions.log(s, [nia], "call", when=NOON - dt.timedelta(days=120), now=NOON)
+
+    def reasons(found: list[agenda.Action]) -> list[str]:
+        return [a.reason for a in found if a.person_id == nid and a.kind == "keep_in_touch"]
+
+    def later_call(s: Session) -> None:
+        interactions.log(s, [_person(s, nid)], "email", when=NOON - dt.timedelta(days=100))
+
+    before, after = _keep_then_write(store, later_call)
+    assert reasons(before) == [
+        "network circle: last contact 120 days ago (every 90 days ideally, 180 at most)"
+    ]
+    assert reasons(after) == [
+        "network circle: last contact 100 days ago (every 90 days ideally, 180 at most)"
+    ]
+    _, after = _keep_then_write(store, lambda s: people.edit(s, _person(s, nid), circle="active"))
+    assert reasons(after) == [
+        "overdue: active circle: last contact 100 days ago (every 30 days ideally, 90 at most)"
+    ]

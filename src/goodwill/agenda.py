@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -328,47 +329,52 @@ def _referrals(ctx: _Ctx) -> list[Action]:
     return out
 
 
-def _cadence_actions(ctx: _Ctx, statuses: list[cadence.Status]) -> list[Action]:
+def _cadence_actions(board: cadence.Standing, kept: dict[int, Action]) -> list[Action]:
+    """A keep-in-touch action for each person due or overdue, in board order; `kept`
+    holds those already built (valid while the person's row of the board is), and the
+    new ones are added to it."""
+    due = np.flatnonzero(np.isin(board.state, (cadence.DUE, cadence.OVERDUE)))
+    ids = board.ids[due].tolist()
+    missing = [i for i, pid in zip(due.tolist(), ids, strict=True) if pid not in kept]
+    for st in board.at(np.asarray(missing, dtype=np.int64)):
+        kept[st.person_id] = _keep_in_touch(st)
+    return [kept[pid] for pid in ids]
+
+
+def _keep_in_touch(st: cadence.Status) -> Action:
     circles = vocab.CIRCLES
-    out = []
-    for st in statuses:
-        if st.state not in (cadence.DUE, cadence.OVERDUE):
-            continue
-        if st.last_contact is None:
-            reason = f"{st.circle} circle: not in touch since you added them {st.days} days ago"
-        else:
-            reason = f"{st.circle} circle: last contact {st.days} days ago"
-        reason += f" (every {st.ideal_days} days ideally, {st.max_days} at most)"
-        if st.state == cadence.OVERDUE:
-            reason = "overdue: " + reason
-        out.append(
-            Action(
-                id=actions.make_id("keep_in_touch", st.person_id, f"d{st.since:%Y%m%d}"),
-                kind="keep_in_touch",
-                person_id=st.person_id,
-                reason=reason,
-                template="keep_in_touch.j2",
-                order=(
-                    0 if st.state == cadence.OVERDUE else 1,
-                    circles.index(st.circle) if st.circle in circles else len(circles),
-                    -round(st.lateness, 6),
-                ),
-                due=st.due_on,
-                summary="Checked in",
-            )
-        )
-    return out
+    if st.last_contact is None:
+        reason = f"{st.circle} circle: not in touch since you added them {st.days} days ago"
+    else:
+        reason = f"{st.circle} circle: last contact {st.days} days ago"
+    reason += f" (every {st.ideal_days} days ideally, {st.max_days} at most)"
+    if st.state == cadence.OVERDUE:
+        reason = "overdue: " + reason
+    return Action(
+        id=actions.make_id("keep_in_touch", st.person_id, f"d{st.since:%Y%m%d}"),
+        kind="keep_in_touch",
+        person_id=st.person_id,
+        reason=reason,
+        template="keep_in_touch.j2",
+        order=(
+            0 if st.state == cadence.OVERDUE else 1,
+            circles.index(st.circle) if st.circle in circles else len(circles),
+            -round(st.lateness, 6),
+        ),
+        due=st.due_on,
+        summary="Checked in",
+    )
 
 
-def _reconnects(ctx: _Ctx, statuses: list[cadence.Status], peaks: dict[int, float]) -> list[Action]:
+def _reconnects(ctx: _Ctx, board: cadence.Standing, peaks: dict[int, float]) -> list[Action]:
     """The strongest dormant ties, among the closest circles and most recently lapsed.
     `peaks` holds the peak strengths already known; the missing ones are added to it."""
     order = {c: i for i, c in enumerate(vocab.CIRCLES)}
-    lapsed = sorted(
-        (st for st in statuses if st.state == cadence.DORMANT),
-        key=lambda st: (order.get(st.circle, 9), st.days, st.person_id),
-    )
-    dormant = {st.person_id: st for st in lapsed[:DORMANT_SHORTLIST]}
+    at = np.flatnonzero(board.state == cadence.DORMANT)
+    circle = np.array([order.get(board.circles[i], 9) for i in at.tolist()], dtype=np.int64)
+    # By circle, then days, then id (the board is in id order: a stable sort keeps it).
+    first = at[np.lexsort((board.days[at], circle))][:DORMANT_SHORTLIST]
+    dormant = {st.person_id: st for st in board.at(first)}
     missing = sorted(pid for pid in dormant if pid not in peaks)
     found = cadence.peak_strength(ctx.session, ctx.today, missing)
     peaks.update({pid: found.get(pid, 0.0) for pid in missing})
@@ -711,6 +717,9 @@ class Parts:
     pool: set[int]
     peaks: dict[int, float] = field(default_factory=dict)
     matches: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    # The keep-in-touch action of each person due, built from their row of the board:
+    # kept while that row is (after a write, thousands are the same; only in memory).
+    in_touch: dict[int, Action] = field(default_factory=dict)
 
 
 def personal_actions(ctx: _Ctx) -> list[Action]:
@@ -733,10 +742,9 @@ def assemble(session: Session, p: Parts, person_ids: Sequence[int] | None = None
     """Every action the parts call for, in priority order (peaks and matches found on the
     way are added to `p`)."""
     ctx = _Ctx(session, p.today, person_ids)
-    statuses = p.board.statuses((cadence.DUE, cadence.OVERDUE, cadence.DORMANT))
     found = list(p.personal)
-    found += _cadence_actions(ctx, statuses)
-    found += _reconnects(ctx, statuses, p.peaks)
+    found += _cadence_actions(p.board, p.in_touch)
+    found += _reconnects(ctx, p.board, p.peaks)
     busy = {a.person_id for a in found if a.kind in ("thank_you", "request", "follow_up")}
     found += _gives(ctx, p.board, busy, p.pool, p.matches)
     return sorted(found, key=Action.sort_key)

@@ -163,6 +163,7 @@ def _patch(session: Session, parts: agenda.Parts, who: set[int], identity: set[i
     parts.board = parts.board.replaced(ids, cadence.standing(session, parts.today, ids))
     for pid in who:
         parts.peaks.pop(pid, None)
+        parts.in_touch.pop(pid, None)
     if not identity:
         return
     parts.pool -= identity

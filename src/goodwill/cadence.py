@@ -201,10 +201,15 @@ class Standing:
             if states is not None
             else np.ones(len(self.ids), bool)
         )
+        return self.at(np.flatnonzero(keep))
+
+    def at(self, positions: np.ndarray) -> list[Status]:
+        """Status objects of the people at these positions of the board, in that order."""
+        keep = np.asarray(positions, dtype=np.int64)
         dates = {o: dt.date.fromordinal(o) for o in set(self.since[keep].tolist())}
         out = []
         for i, pid, ideal, most, o, ok, d, st in zip(
-            np.flatnonzero(keep).tolist(),
+            keep.tolist(),
             self.ids[keep].tolist(),
             self.ideal[keep].tolist(),
             self.most[keep].tolist(),
