@@ -351,3 +351,33 @@ def test_the_compute_process_gives_the_same_pages(tmp_path: Path) -> None:
         plain.close()
         forked.close()
         store.dispose()
+
+
+def test_of_the_runs_pages_wait_for_the_quickest_goes_first(cache: Memo) -> None:
+    """Each kind of figure's last runs are timed: when several pages wait, the quick
+    figure (the map) is not held up behind the slow one (the daily session)."""
+    order: list[str] = []
+    gate = threading.Event()
+
+    def run(name: str, seconds: float, s: Session) -> str:
+        if name == "gate":
+            gate.wait(5)
+        time.sleep(seconds)
+        order.append(name)
+        return name
+
+    slow, quick = partial(run, "slow", 0.1), partial(run, "quick", 0.0)
+    assert cache.get(("slow", 1), slow, heavy=True) == "slow"  # timed once each
+    assert cache.get(("quick", 1), quick, heavy=True) == "quick"
+    runs = ((("gate", 1), partial(run, "gate", 0.0)), (("quick", 2), quick), (("slow", 2), slow))
+    waiting = [
+        threading.Thread(target=cache.get, args=(key, compute), kwargs={"heavy": True})
+        for key, compute in runs
+    ]
+    for t in waiting:  # the gate runs; the quick figure, then the slow one, queue behind
+        t.start()
+        time.sleep(0.1)
+    gate.set()
+    for t in waiting:
+        t.join(5)
+    assert order == ["slow", "quick", "gate", "quick", "slow"]

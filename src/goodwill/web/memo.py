@@ -342,6 +342,7 @@ class Memo:
         self._items: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._running: dict[Hashable, _Job] = {}
         self._queued: OrderedDict[Hashable, _Job] = OrderedDict()
+        self._took: dict[Hashable, float] = {}  # seconds a run of each kind of figure took
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closed = False
@@ -476,19 +477,36 @@ class Memo:
                     self._wake.wait()
                 if self._closed:
                     return
-                key, job = self._queued.popitem(last=False)
+                key, job = self._next_job()
                 job.version = self.versions.current()
                 self._running[key] = job
+            started = time.monotonic()
             try:
                 value = self._call(job.compute)
             except BaseException as exc:  # the waiting requests show it as a friendly error
                 self._forget(key, job)
                 job.future.set_exception(exc)
             else:
+                self._timed(key, time.monotonic() - started)
                 compute = job.compute if job.heavy else None
                 self._keep(key, job.version, value, compute, read=job.waited)
                 self._forget(key, job)
                 job.future.set_result(value)
+
+    def _next_job(self) -> tuple[Hashable, _Job]:
+        """The next run (the caller holds the lock): of those a page waits for, the
+        quickest (the map before the daily session: most pages wait less), else the
+        oldest background refresh."""
+        waited = [key for key, job in self._queued.items() if job.waited]
+        if not waited:
+            return self._queued.popitem(last=False)
+        key = min(waited, key=lambda k: self._took.get(_kind(k), 0.0))
+        return key, self._queued.pop(key)
+
+    def _timed(self, key: Hashable, seconds: float) -> None:
+        with self._lock:
+            before = self._took.get(_kind(key))
+            self._took[_kind(key)] = seconds if before is None else (before + seconds) / 2
 
     def _call(self, compute: Callable[[Session], T]) -> T:
         if self.process is not None:
@@ -536,6 +554,11 @@ class Memo:
             self._wake.notify_all()
         if self.process is not None:
             self.process.close()
+
+
+def _kind(key: Hashable) -> Hashable:
+    """What a key is a figure of (its first part: "today", "map"...), whatever its period."""
+    return key[0] if isinstance(key, tuple) and key else key
 
 
 @dataclass
