@@ -91,7 +91,7 @@ def candidates(session: Session, today: dt.date) -> list[agenda.Action]:
 
 def _current(session: Session, key: str, today: dt.date) -> tuple[Kept, bool]:
     """The kept parts brought up to date (or computed afresh), and whether they moved."""
-    database = _database(session)
+    database = changes.database(session)
     now = changes.mark(session)  # before anything is read: later changes come again
     kept = _MEMORY.get(key) or _load(_file(key))
     if kept is None or kept.database != database or kept.mark.seq > now.seq:
@@ -186,11 +186,6 @@ def _circles(board: cadence.Standing, person_ids: set[int]) -> dict[int, str]:
         for p in pos.tolist()
         if p < len(board.ids) and int(board.ids[p]) in person_ids
     }
-
-
-def _database(session: Session) -> str:
-    first = session.scalar(select(Person.created_at).order_by(Person.id).limit(1))
-    return str(first)
 
 
 def _file(key: str) -> Path:

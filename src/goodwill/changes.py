@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from goodwill.models import PersonChange
+from goodwill.models import Person, PersonChange
 
 EVERYONE = 0
 
@@ -54,6 +54,13 @@ def mark(session: Session) -> Mark:
         select(literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
     )
     return Mark(seq, int(xmin or 0))
+
+
+def database(session: Session) -> str:
+    """Which database this is (when its first person was added): a mark of one database
+    means nothing for another one found at the same address."""
+    first = session.scalar(select(Person.created_at).order_by(Person.id).limit(1))
+    return str(first)
 
 
 def since(session: Session, after: Mark) -> Changes:

@@ -298,3 +298,38 @@ def test_badges_and_ledger_filters_come_from_the_domain(
     page = web.get(f"/people/{team['dana']}").text
     assert "Relationship" in page and f"{score:.2f}</strong>" in page
     assert "recency" in page and "reciprocity" in page  # the reasons of the strength
+
+
+def test_the_lists_order_is_kept_until_someone_is_added_renamed_or_removed(
+    store: Store, team: dict[str, int]
+) -> None:
+    """`figures.listed_order`, what the due list pages from: the same as reading it afresh
+    after every change, and not read again after a change that cannot move it."""
+    from goodwill import interactions
+    from goodwill.web import figures
+    from tests.web.conftest import NOW
+
+    def kept_and_fresh() -> tuple[list[int], list[int]]:
+        with store.session() as s:
+            return figures.listed_order(s), people.listed_ids(s)
+
+    first, fresh = kept_and_fresh()
+    assert first == fresh and len(first) == len(team)
+    with store.session() as s:
+        interactions.log(s, [people.resolve(s, "Ana Souza")], "call", when=NOW, now=NOW)
+    kept, fresh = kept_and_fresh()
+    assert kept is first and kept == fresh  # a call moves nobody in the list
+    with store.session() as s:
+        aaron = people.add(s, "Aaron Early")
+        s.flush()
+        aaron_id = aaron.id
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh and len(kept) == len(first) + 1
+    with store.session() as s:
+        people.edit(s, people.resolve(s, "Aaron Early"), name="Zed Late")
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh and kept[-1] == aaron_id  # moved to the end by name
+    with store.session() as s:
+        people.remove(s, people.resolve(s, "Zed Late"))
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh == first

@@ -129,7 +129,7 @@ def people_list(
     in_order: list[int] | None = None  # everyone listed, in the list's order
     if due:  # kept per person: a write recomputes the cadences of whom it concerns only
         with store(request).session() as s:
-            in_order = people.listed_ids(s)
+            in_order = figures.listed_order(s)
         day = as_of.date()
         dues = per_person(request, ("due", day), in_order, partial(figures.due_marks, today=day))
         only = {pid for pid, is_due in dues.items() if is_due}
