@@ -7,11 +7,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from goodwill import cadence, people
+from goodwill import cadence, interactions, people
 from goodwill.db import Store
 from goodwill.models import Person
+from goodwill.web import figures
 from goodwill.web.routes import people_pages
-from tests.web.conftest import Web
+from tests.web.conftest import NOW, Web
 
 
 def names(html: str) -> list[str]:
@@ -305,9 +306,6 @@ def test_the_lists_order_is_kept_until_someone_is_added_renamed_or_removed(
 ) -> None:
     """`figures.listed_order`, what the due list pages from: the same as reading it afresh
     after every change, and not read again after a change that cannot move it."""
-    from goodwill import interactions
-    from goodwill.web import figures
-    from tests.web.conftest import NOW
 
     def kept_and_fresh() -> tuple[list[int], list[int]]:
         with store.session() as s:

@@ -500,6 +500,7 @@ class Memo:
         waited = [key for key, job in self._queued.items() if job.waited]
         if not waited:
             return self._queued.popitem(last=False)
+        # A kind never run yet counts as quick: it is timed by that first run.
         key = min(waited, key=lambda k: self._took.get(_kind(k), 0.0))
         return key, self._queued.pop(key)
 
@@ -674,10 +675,9 @@ class PerPerson:
         return book
 
     def _earlier(self, key: Hashable) -> dict[int, tuple[int, Any]] | None:
-        """The newest other book of the same figures (`key[0]`), if any."""
-        what = key[0] if isinstance(key, tuple) and key else None
+        """The newest other book of the same figures (`_kind`: another period), if any."""
         for other in reversed(self._books):
-            if other != key and isinstance(other, tuple) and other and other[0] == what:
+            if other != key and _kind(other) == _kind(key):
                 return self._books[other]
         return None
 
