@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
 from sqlalchemy import false, func, select, text
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, interviews, opportunities, people, reports
+from goodwill import interactions, interviews, opportunities, people, reports, vocab
 from goodwill.errors import InvalidInput
-from goodwill.models import Interaction
+from goodwill.models import Interaction, Person
 
 TODAY = dt.date(2024, 3, 13)  # a Wednesday
 NOW = dt.datetime(2024, 3, 13, 18)
@@ -177,3 +178,96 @@ def test_interactions_by_day_counts_what_happened_each_day(session: Session) -> 
         )
         plan = " ".join(str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
         assert "ix_interaction_networked_day" in plan, plan
+
+
+def _plan(session: Session, stmt: Any) -> str:
+    """SQLite's plan for a statement (its parameters do not change it: no statistics)."""
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    args = (0,) * len(compiled.positiontup or ())
+    rows = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), args)
+    return " ".join(str(r[-1]) for r in rows)
+
+
+def test_what_was_given_and_got_is_counted_on_its_day_and_by_kind(session: Session) -> None:
+    """Read grouped from the exchanges' index of day, direction and kind (migration 0010):
+    every exchange given or got counted on its day, the period's first and last days
+    included whatever the time, asks and anything outside the period left out."""
+    rng = random.Random(8)
+    ana = people.add(session, "Ana Lima")
+    start, end = TODAY - dt.timedelta(days=20), TODAY
+    days: dict[str, Counter[dt.date]] = {"gave": Counter(), "got": Counter()}
+    kinds: dict[str, Counter[str]] = {"gave": Counter(), "got": Counter()}
+    times = [dt.time(0, 0), dt.time(23, 59, 59, 999999), dt.time(9, 15)]
+    for _ in range(80):
+        day = end - dt.timedelta(days=rng.randint(-2, 23))
+        when = dt.datetime.combine(day, rng.choice(times))
+        gave = rng.sample(vocab.EXCHANGE_KINDS, rng.randint(0, 2))
+        got = rng.sample(vocab.EXCHANGE_KINDS, rng.randint(0, 2))
+        later = NOW + dt.timedelta(days=3)
+        interactions.log(
+            session, [ana], "call", when=when, gave=gave, got=got, asked=["a tip"], now=later
+        )
+        if start <= day <= end:
+            for direction, given in (("gave", gave), ("got", got)):
+                days[direction][day] += len(given)
+                kinds[direction].update(given)
+    session.flush()
+    by_day, by_kind = reports.exchanges_by_day_and_kind(session, start, end)
+    assert by_day == {d: dict(+c) for d, c in days.items()}
+    for direction, counts in kinds.items():
+        assert by_kind[direction] == dict(counts)
+        assert list(by_kind[direction].values()) == sorted(counts.values(), reverse=True)
+    if session.get_bind().dialect.name == "sqlite":
+        plan = _plan(session, reports._EXCHANGES_BY_DAY.params(first="", last=""))
+        assert "COVERING INDEX ix_exchange_day_direction_kind" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+
+
+def test_new_contacts_and_referrals_are_counted_on_the_day_met(session: Session) -> None:
+    """New contacts: the meeting date, else the first interaction that happened, else the
+    day added; referrals: people someone introduced, on the same day. Each read from an
+    index of its own (migration 0010) rather than a day computed for everyone."""
+    rng = random.Random(9)
+    start, end = TODAY - dt.timedelta(days=20), TODAY
+    added = dt.datetime.now().date()  # people.add stamps the real time
+    referrer = people.add(session, "Rae Ref", met_on=dt.date(2020, 1, 1))
+    new: Counter[dt.date] = Counter()
+    referred: Counter[dt.date] = Counter()
+    for i in range(60):
+        met_on = end - dt.timedelta(days=rng.randint(-3, 25)) if rng.random() < 0.7 else None
+        person = people.add(session, f"Person {i}", met_on=met_on)
+        if rng.random() < 0.3:
+            person.met_through_id = referrer.id
+        first: dt.date | None = None
+        for _ in range(rng.randint(0, 2)):
+            day = end - dt.timedelta(days=rng.randint(-3, 25))
+            planned = rng.random() < 0.3
+            later = NOW + dt.timedelta(days=5)
+            interactions.log(
+                session,
+                [person],
+                "call",
+                when=_at(1).replace(year=day.year, month=day.month, day=day.day),
+                planned=planned,
+                now=later,
+            )
+            if not planned:
+                first = day if first is None else min(first, day)
+        if rng.random() < 0.1:
+            person.removed_at = NOW  # removed people are not counted
+            continue
+        day = met_on or first or added
+        if start <= day <= end:
+            new[day] += 1
+        if person.met_through_id is not None and start <= (met_on or added) <= end:
+            referred[met_on or added] += 1
+    session.flush()
+    assert reports.new_contacts_by_day(session, start, end) == dict(new)
+    assert reports.referrals_by_day(session, start, end) == dict(referred)
+    if session.get_bind().dialect.name == "sqlite":
+        dated = select(Person.id).where(people.ACTIVE, Person.met_on >= start)
+        assert "ix_person_met_on" in _plan(session, dated)
+        referrals = select(Person.id).where(people.ACTIVE, reports._REFERRED)
+        assert "ix_person_met_through_id" in _plan(session, referrals)

@@ -61,8 +61,11 @@ class Person(Base):
     cadence_ideal_days: Mapped[int | None] = mapped_column(Integer)
     cadence_max_days: Mapped[int | None] = mapped_column(Integer)
     how_met: Mapped[str | None] = mapped_column(Text)
-    met_on: Mapped[dt.date | None] = mapped_column(Date)
-    met_through_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # Indexed for the period figures: new contacts and referrals by day (0010).
+    met_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    met_through_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
     working_on: Mapped[str | None] = mapped_column(Text)
     looking_for: Mapped[str | None] = mapped_column(Text)
     interests: Mapped[str | None] = mapped_column(Text)
@@ -280,6 +283,14 @@ class Exchange(Base):
         Index("ix_exchange_person_direction", "person_id", "direction"),
         Index("ix_exchange_time_facts", "occurred_at", "person_id", "direction", "kind", "outcome"),
         Index("ix_exchange_person_kind_time", "person_id", "direction", "kind", "occurred_at"),
+        # What you gave and got per day and kind, read grouped from the index (reports, 0010).
+        Index(
+            "ix_exchange_day_direction_kind",
+            text("date(occurred_at)"),
+            "direction",
+            "kind",
+            "occurred_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
