@@ -128,8 +128,13 @@ class Action:
     request_id: int | None = None
     summary: str = ""
 
+    # Computed once: a kept action (agenda.Parts.in_touch) is sorted again at every build.
+    _key: tuple[Any, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
     def sort_key(self) -> tuple[Any, ...]:
-        return (actions.KINDS.index(self.kind), *self.order, self.person_id, self.id)
+        if self._key is None:
+            self._key = (actions.KINDS.index(self.kind), *self.order, self.person_id, self.id)
+        return self._key
 
 
 @dataclass
@@ -232,10 +237,16 @@ def _requests(ctx: _Ctx) -> list[Action]:
     return out
 
 
+# Aliases made once: SQLAlchemy adapts an alias's columns on first use and keeps them,
+# work that a new alias per daily session (thousands of times a day) repeated each time.
+_MINE = aliased(Participant)
+_REFERRER = aliased(Person)
+
+
 def _follow_ups(ctx: _Ctx) -> list[Action]:
     """Promises due by today that no later interaction of yours has kept."""
     # A later contact you started keeps it (read from the participant copies, one seek).
-    mine = aliased(Participant)
+    mine = _MINE
     kept = exists(
         select(mine.interaction_id).where(
             mine.person_id == Participant.person_id,
@@ -295,7 +306,7 @@ def _follow_ups(ctx: _Ctx) -> list[Action]:
 
 def _referrals(ctx: _Ctx) -> list[Action]:
     """People a friend referred you to, added but never contacted: reach out."""
-    referrer = aliased(Person)
+    referrer = _REFERRER
     contacted = exists(select(Participant.interaction_id).where(Participant.person_id == Person.id))
     stmt = _scope(
         select(

@@ -66,7 +66,8 @@ _MEMORY: dict[str, Kept] = {}
 SAVE_EVERY = 30.0
 _SAVED: dict[str, float] = {}  # when each database's file was last written (monotonic)
 _UNSAVED: set[str] = set()  # databases whose kept parts moved since their file was written
-_ACTION_FIELDS = tuple(f.name for f in fields(agenda.Action))
+# What an action is made of (not the sort key it computes from them).
+_ACTION_FIELDS = tuple(f.name for f in fields(agenda.Action) if f.init)
 
 
 def candidates(session: Session, today: dt.date) -> list[agenda.Action]:

@@ -206,11 +206,15 @@ def _close_ask(session: Session, request: Request) -> None:
         ask.outcome = "granted"
 
 
+# Made once: an alias's columns are adapted on first use and kept (a new alias per call
+# repeated that work on every daily session).
+_ASKER, _REFERRED = aliased(Person), aliased(Person)
+
+
 def _rows(
     session: Session, stmt_filter: Sequence[object], as_of: dt.datetime | None
 ) -> list[RequestOut]:
-    asker = aliased(Person)
-    referred = aliased(Person)
+    asker, referred = _ASKER, _REFERRED
     stmt = (
         select(Request, asker.display_name, referred.display_name)
         .join(asker, asker.id == Request.person_id)
