@@ -64,12 +64,14 @@ def networked_days(session: Session, until: dt.date) -> list[dt.date]:
 
 def streaks(days: list[dt.date], today: dt.date) -> tuple[int, int]:
     """(current, longest) runs of consecutive days in `days` (sorted, none after today)."""
+    # On day numbers: thousands of days after every write (date arithmetic was 2 ms).
     longest = run = 0
-    previous: dt.date | None = None
-    for d in days:
-        run = run + 1 if previous is not None and (d - previous).days == 1 else 1
-        longest = max(longest, run)
-        previous = d
+    previous = -2
+    for n in map(dt.date.toordinal, days):
+        run = run + 1 if n - previous == 1 else 1
+        if run > longest:
+            longest = run
+        previous = n
     have = set(days)
     start = today if today in have else today - dt.timedelta(days=1)
     current = 0
