@@ -276,6 +276,47 @@ def test_network_map(site: Page, server: ServerThread) -> None:
     expect(site.locator("h1")).to_contain_text(name)
 
 
+def test_network_map_layout_fills_its_box_without_overlaps(
+    site: Page, server: ServerThread
+) -> None:
+    """The README's demo has one organisation of 70 people: the clusters must still fill
+    the map's box (one ring per cluster stacked them in a thin column) and never overlap."""
+    site.goto(server.url + "/network")
+    expect(site.locator("#network-map")).to_have_attribute("data-ready", "true")
+    sizes = [70, 37, 26, 24, 23, 21, 16, 14, 13, 9, 9, 8, 1]
+    nodes = [
+        {"id": f"p{c}-{i}", "href": "/people/1", "cluster": c, "strength": (i % 10) / 10}
+        for c, size in enumerate(sizes)
+        for i in range(size)
+    ] + [{"id": f"n{i}", "href": "/people/1", "cluster": -1, "strength": 0.5} for i in range(30)]
+    nodes.append({"id": "o0", "label": "an organisation", "cluster": 0})  # a parent: no href
+    aspect = 800 / 680
+    positions = site.evaluate(
+        "([nodes, aspect]) => window.goodwillClusterPositions(nodes, aspect)", [nodes, aspect]
+    )
+    assert set(positions) == {n["id"] for n in nodes if "href" in n}
+    xs = [p["x"] for p in positions.values()]
+    ys = [p["y"] for p in positions.values()]
+    shape = (max(xs) - min(xs)) / (max(ys) - min(ys))
+    assert aspect / 2 < shape < aspect * 2, shape
+    boxes = []
+    for key in [*range(len(sizes)), -1]:
+        prefix = f"p{key}-" if key >= 0 else "n"
+        members = [p for name, p in positions.items() if name.startswith(prefix)]
+        boxes.append(
+            (
+                min(p["x"] for p in members),
+                min(p["y"] for p in members),
+                max(p["x"] for p in members),
+                max(p["y"] for p in members),
+            )
+        )
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]
+            assert apart, (a, b)
+
+
 def test_report_page(site: Page, server: ServerThread) -> None:
     site.goto(server.url + "/report")
     expect(site.locator("h1")).to_have_text("Your networking")

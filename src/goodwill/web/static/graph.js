@@ -50,9 +50,18 @@
     { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } }
   ];
 
-  // Each organisation's people on a circle (strongest first), the circles in rows, the
-  // people without a shared organisation last: clusters never overlap, and it is instant.
-  function clusterPositions(nodes) {
+  // Each organisation's people on a circle (strongest first; a large organisation, and the
+  // people without a shared one, fill a disc instead: one ring of 70 would be 1,200 px
+  // across), the clusters packed in rows as wide as the box's shape asks for: clusters
+  // never overlap, the map fills its box rather than a thin column, and it is instant.
+  var RING_MAX = 16;
+
+  function clusterRadius(count, disc) {
+    if (count === 1) return 0;
+    return disc ? Math.max(40, Math.sqrt(count) * 34) : Math.max(40, count * 52 / (2 * Math.PI));
+  }
+
+  function clusterPositions(nodes, aspect) {
     var groups = {}, order = [];
     nodes.forEach(function (n) {
       if (!n.href) return;
@@ -65,26 +74,35 @@
       if (b === "none") return -1;
       return groups[b].length - groups[a].length;
     });
-    var out = {}, x = 0, y = 0, rowHeight = 0, width = 1100;
-    order.forEach(function (key) {
+    var shapes = order.map(function (key) {
       var members = groups[key].sort(function (a, b) { return b.strength - a.strength; });
-      var radius = members.length === 1 ? 0 : Math.max(40, members.length * 52 / (2 * Math.PI));
-      if (key === "none") radius = Math.max(60, Math.sqrt(members.length) * 34);
-      var size = 2 * radius + 90;
-      if (x > 0 && x + size > width) { x = 0; y += rowHeight; rowHeight = 0; }
-      var cx = x + size / 2, cy = y + size / 2;
-      members.forEach(function (n, i) {
-        var angle = 2 * Math.PI * i / members.length - Math.PI / 2;
-        // The unaffiliated fill a disc (sunflower spiral) rather than one thin ring.
-        var r = key === "none" ? radius * Math.sqrt((i + 0.5) / members.length) : radius;
-        if (key === "none") angle = i * 2.39996;
+      var disc = key === "none" || members.length > RING_MAX;
+      var radius = clusterRadius(members.length, disc);
+      return { members: members, disc: disc, radius: radius, size: 2 * radius + 90 };
+    });
+    // Rows as wide as a rectangle of the box's shape holding every cluster's square would
+    // be (a little wider: rows leave gaps), and never narrower than the widest cluster.
+    var area = 0, widest = 0;
+    shapes.forEach(function (s) { area += s.size * s.size; widest = Math.max(widest, s.size); });
+    var width = Math.max(widest, 1.15 * Math.sqrt(area * (aspect || 1.2)));
+    var out = {}, x = 0, y = 0, rowHeight = 0;
+    shapes.forEach(function (s) {
+      if (x > 0 && x + s.size > width) { x = 0; y += rowHeight; rowHeight = 0; }
+      var cx = x + s.size / 2, cy = y + s.size / 2;
+      s.members.forEach(function (n, i) {
+        var angle = 2 * Math.PI * i / s.members.length - Math.PI / 2;
+        // A disc is a sunflower spiral: the strongest at the centre, evenly spread.
+        var r = s.disc ? s.radius * Math.sqrt((i + 0.5) / s.members.length) : s.radius;
+        if (s.disc) angle = i * 2.39996;
         out[n.id] = { x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
       });
-      x += size;
-      rowHeight = Math.max(rowHeight, size);
+      x += s.size;
+      rowHeight = Math.max(rowHeight, s.size);
     });
     return out;
   }
+  // For the browser tests, which check the layout on networks of any shape.
+  window.goodwillClusterPositions = clusterPositions;
 
   function draw(box) {
     var source = document.getElementById(box.getAttribute("data-graph"));
@@ -98,7 +116,8 @@
       elements: elements,
       style: network ? networkStyle : needStyle,
       layout: network
-        ? { name: "preset", positions: clusterPositions(data.nodes), padding: 16 }
+        ? { name: "preset", positions: clusterPositions(data.nodes, box.clientWidth / Math.max(1, box.clientHeight)),
+            padding: 16 }
         : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 0.9,
             padding: 12, avoidOverlap: true },
       minZoom: 0.2,
