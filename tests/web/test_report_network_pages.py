@@ -8,7 +8,7 @@ import re
 
 from goodwill import interactions, network, people, reports, strength
 from goodwill.db import Store
-from goodwill.models import Knows
+from goodwill.models import Knows, Person
 from tests.web.conftest import NOW, Web
 
 
@@ -130,3 +130,11 @@ def test_the_maps_edges_are_those_among_its_people_read_by_one_side(store: Store
                 str(r[-1]) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
             )
             assert "(a_id=?)" in plan and "b_id=?" not in plan, plan
+
+
+def test_network_page_says_how_many_people_the_map_leaves_out(web: Web, store: Store) -> None:
+    with store.session() as s:
+        s.add_all(Person(display_name=f"Person {i}") for i in range(1_200))
+    r = web.get("/network?size=100")
+    assert r.status_code == 200
+    assert "Your 100 strongest ties of 1,200 people" in r.text
