@@ -84,7 +84,7 @@
     // be (a little wider: rows leave gaps), and never narrower than the widest cluster.
     var area = 0, widest = 0;
     shapes.forEach(function (s) { area += s.size * s.size; widest = Math.max(widest, s.size); });
-    var width = Math.max(widest, 1.15 * Math.sqrt(area * (aspect || 1.2)));
+    var width = Math.max(widest, 1.15 * Math.sqrt(area * aspect));
     var out = {}, x = 0, y = 0, rowHeight = 0;
     shapes.forEach(function (s) {
       if (x > 0 && x + s.size > width) { x = 0; y += rowHeight; rowHeight = 0; }
@@ -104,6 +104,13 @@
   // For the browser tests, which check the layout on networks of any shape.
   window.goodwillClusterPositions = clusterPositions;
 
+  // The box's width over its height; a box not laid out yet (hidden, no size) gets the
+  // large map's usual shape rather than one endless row.
+  function boxAspect(box) {
+    var w = box.clientWidth, h = box.clientHeight;
+    return w > 0 && h > 0 ? w / h : 1.2;
+  }
+
   function draw(box) {
     var source = document.getElementById(box.getAttribute("data-graph"));
     if (!source || typeof window.cytoscape !== "function") return;
@@ -116,8 +123,7 @@
       elements: elements,
       style: network ? networkStyle : needStyle,
       layout: network
-        ? { name: "preset", positions: clusterPositions(data.nodes, box.clientWidth / Math.max(1, box.clientHeight)),
-            padding: 16 }
+        ? { name: "preset", positions: clusterPositions(data.nodes, boxAspect(box)), padding: 16 }
         : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 0.9,
             padding: 12, avoidOverlap: true },
       minZoom: 0.2,
