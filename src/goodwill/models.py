@@ -559,3 +559,24 @@ class PersonChange(Base):
     # PostgreSQL: the writing transaction (0 on SQLite, whose numbers follow commits).
     xid: Mapped[int] = mapped_column(BigInteger, index=True, server_default="0")
     identity_xid: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class SyncSource(Base):
+    """A source goodwill syncs with (a contacts or calendar vdir, an IMAP folder): where it
+    stands (its own state as JSON, e.g. UIDVALIDITY and the last UID, or each card's last
+    written fingerprint) and how its last run ended, for `goodwill doctor` and the daily
+    session's warning about a source that keeps failing."""
+
+    __tablename__ = "sync_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # contacts | calendar | mail
+    # The folder's absolute path or the IMAP URL without its password.
+    location: Mapped[str] = mapped_column(String(1000), unique=True)
+    state: Mapped[str] = mapped_column(Text, default="{}")
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_ok_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The first error of an unbroken run of failures: the daily session warns after a day.
+    failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
