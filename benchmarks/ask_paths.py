@@ -43,9 +43,9 @@ AS_OF = "2025-06-01"
 def build(db: Path) -> dict[str, int]:
     from sqlalchemy import func, insert, select
 
-    from goodwill import demo
-    from goodwill.db import open_store
-    from goodwill.models import Knows, Person
+    from goodwill.demo import fill as demo
+    from goodwill.store.db import open_store
+    from goodwill.store.models import Knows, Person
 
     store = open_store(str(db))
     with store.session() as s:
@@ -92,8 +92,8 @@ def run(db: Path, cache: Path, *args: str) -> tuple[float, float]:
 def targets(db: Path) -> dict[str, str]:
     from sqlalchemy import func, select
 
-    from goodwill.db import open_store
-    from goodwill.models import Organization, Role
+    from goodwill.store.db import open_store
+    from goodwill.store.models import Organization, Role
 
     store = open_store(str(db))
     with store.session() as s:
@@ -193,8 +193,8 @@ def in_process(
     db: Path, cache: Path, t: dict[str, str], repeats: int = 7
 ) -> dict[str, dict[str, float]]:
     os.environ["GOODWILL_CACHE_DIR"] = str(cache)
-    from goodwill import ask, paths
-    from goodwill.db import open_store
+    from goodwill.asking import ask, paths
+    from goodwill.store.db import open_store
 
     as_of = dt.datetime.fromisoformat(AS_OF)
     calls = {
@@ -233,8 +233,8 @@ def library_comparison(db: Path) -> dict[str, float]:
     """What it costs only to build a graph object of the same links in networkx."""
     import networkx as nx
 
-    from goodwill import paths
-    from goodwill.db import open_store
+    from goodwill.asking import paths
+    from goodwill.store.db import open_store
 
     store = open_store(str(db))
     with store.session() as s:

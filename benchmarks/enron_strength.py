@@ -37,8 +37,9 @@ import numpy as np
 from sqlalchemy import create_engine, insert
 from sqlalchemy.orm import Session
 
-from goodwill import days, strength
-from goodwill.models import Base, Email, Interaction, Knows, Participant, Person
+from goodwill.scoring import strength
+from goodwill.store import days
+from goodwill.store.models import Base, Email, Interaction, Knows, Participant, Person
 
 HERE = Path(__file__).resolve().parent
 HORIZON = dt.timedelta(days=90)

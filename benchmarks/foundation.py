@@ -43,8 +43,8 @@ def bench_demo(people: int) -> tuple[Path, float]:
 
 
 def bench_search(db: Path) -> dict[str, float]:
-    from goodwill import search
-    from goodwill.db import open_store
+    from goodwill.store import search
+    from goodwill.store.db import open_store
 
     store = open_store(str(db))
     timings = []

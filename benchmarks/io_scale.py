@@ -24,7 +24,7 @@ from pathlib import Path
 
 from common import run_goodwill
 
-from goodwill import demo_data as words
+from goodwill.demo import words
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"

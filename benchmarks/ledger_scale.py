@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from common import run_goodwill
 
-from goodwill.db import open_store
+from goodwill.store.db import open_store
 
 HERE = Path(__file__).resolve().parent
 END = dt.datetime(2025, 6, 1, 18, 0)

@@ -1,6 +1,6 @@
 """Scale run: `goodwill today` on 50,000 people and about 2,000,000 interactions.
 
-Builds the database once with goodwill's own demo generator (`goodwill.demo.generate`),
+Builds the database once with goodwill's own demo generator (`goodwill.demo.fill.generate`),
 its contact rates scaled so that 50,000 people make about two million interactions, and
 caches it under benchmarks/.work/. Then it times the whole CLI process (`python -m
 goodwill today`) with subprocess, several runs each, wall and CPU time:
@@ -38,8 +38,10 @@ from typing import Any
 
 from common import run_goodwill
 
-from goodwill import agenda, agenda_cache, cadence, demo, flags
-from goodwill.db import CACHE_DIR_ENV, open_store
+from goodwill.daily import agenda, agenda_cache
+from goodwill.demo import fill as demo
+from goodwill.scoring import cadence, flags
+from goodwill.store.db import CACHE_DIR_ENV, open_store
 
 HERE = Path(__file__).resolve().parent
 TODAY = dt.date(2026, 11, 20)

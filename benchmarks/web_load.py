@@ -55,9 +55,9 @@ FILL_SECONDS = 5.0
 def build_db(path: Path, people: int, seed: int, reuse: bool = False) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from goodwill import demo
-    from goodwill.db import open_store
-    from goodwill.models import Organization, Person, Tag
+    from goodwill.demo import fill as demo
+    from goodwill.store.db import open_store
+    from goodwill.store.models import Organization, Person, Tag
 
     started = time.perf_counter()
     if not (reuse and path.exists()):

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from goodwill.db import Store, open_store, resolve_url
+from goodwill.store.db import Store, open_store, resolve_url
 
 PG_URL = os.environ.get("GOODWILL_TEST_POSTGRES_URL")
 SHARED = os.environ.get("GOODWILL_SHARED_DIR")  # ../shared: real-world fixtures and datasets
@@ -39,7 +39,7 @@ def shared_dir() -> Path:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database location on each backend."""
     if request.param == "sqlite":
-        yield str(tmp_path / "goodwill.db")
+        yield str(tmp_path / "goodwill.store.db")
         return
     if not PG_URL:
         pytest.skip("set GOODWILL_TEST_POSTGRES_URL to run the PostgreSQL variant")

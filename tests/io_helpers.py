@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from goodwill import people
-from goodwill.db import Store
 from goodwill.io import backup, importer
 from goodwill.io.records import ImportOptions
-from goodwill.models import Person
 from goodwill.schemas.io import ImportReport
 from goodwill.schemas.people import PersonDetail
+from goodwill.store.db import Store
+from goodwill.store.models import Person
+from goodwill.views import person_page
 from tests.conftest import DATA, shared_dir
 
 SUBDIRS = {".vcf": "vcard", ".csv": "csv", ".ics": "ics"}
@@ -38,7 +38,7 @@ def run(store: Store, fmt: str, path: Path, **options: object) -> ImportReport:
 def everyone(store: Store) -> dict[str, PersonDetail]:
     with store.session() as s:
         found = s.scalars(select(Person).where(Person.removed_at.is_(None))).all()
-        return {p.display_name: people.detail(s, p) for p in found}
+        return {p.display_name: person_page.detail(s, p) for p in found}
 
 
 def count_people(store: Store) -> int:

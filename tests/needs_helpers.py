@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from goodwill import interactions
-from goodwill.models import Person
+from goodwill.records import interactions
+from goodwill.store.models import Person
 
 NOW = dt.datetime(2025, 3, 10, 12, 0)
 

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import actions, agenda, interactions, people, requests
+from goodwill.daily import actions, agenda, sources
 from goodwill.errors import InvalidInput, NotFound
-from goodwill.models import ActionState, Exchange, Person, Request
+from goodwill.records import interactions, people, requests
+from goodwill.store.models import ActionState, Exchange, Person, Request
 from tests.conftest import Result
 
 TODAY = dt.date(2026, 3, 15)
@@ -119,7 +120,7 @@ def test_every_kind_in_priority_order(session: Session) -> None:
     assert "overdue: close circle: last contact 40 days ago" in plan.actions[4].reason
     assert "Bea Berlin is based in Berlin" in by_kind["give"].reason
     assert "referred by Fay Follow" in plan.actions[2].reason
-    assert all(a.minutes == agenda.MINUTES[a.kind][a.channel] for a in plan.actions)
+    assert all(a.minutes == actions.MINUTES[a.kind][a.channel] for a in plan.actions)
     assert plan.planned_minutes == sum(a.minutes for a in plan.actions)
 
 
@@ -328,7 +329,7 @@ def test_today_done_snooze_skip_cli(cli: Callable[..., Result]) -> None:
 
 
 def test_give_first_with_your_offer(session: Session) -> None:
-    from goodwill import profile
+    from goodwill.career import profile
 
     p = people.add(session, "Kim Kode")
     people.edit(session, p, working_on="a Rust rewrite of their API")
@@ -379,7 +380,7 @@ def test_a_small_ask_only_of_whom_you_gave_and_who_never_refused_lately(
     session: Session,
 ) -> None:
     """The ask is for the one-way gives; a refused or ignored ask in the year rules it out."""
-    from goodwill import ledger
+    from goodwill.scoring import ledger
 
     w = build_world(session)
 
@@ -395,7 +396,7 @@ def test_a_small_ask_only_of_whom_you_gave_and_who_never_refused_lately(
         ledger.record_ask_outcome(session, p, outcome)
     interactions.log(session, [answered], "email", when=ago(10), now=NOW, asked=["a chat"])
     ledger.record_ask_outcome(session, answered, "granted")  # something came back
-    found = agenda.candidates(session, TODAY)
+    found = sources.candidates(session, TODAY)
     asks = [(a.person_id, a.reason) for a in found if a.kind == "ask"]
     assert asks == [
         (
@@ -409,4 +410,4 @@ def test_a_small_ask_only_of_whom_you_gave_and_who_never_refused_lately(
             "nothing came back: a small ask lets them give back",
         ),
     ]
-    assert [a.kind for a in agenda.candidates(session, TODAY, [snubbed.id])] == []
+    assert [a.kind for a in sources.candidates(session, TODAY, [snubbed.id])] == []

@@ -14,19 +14,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from goodwill import (
-    agenda,
-    agenda_cache,
-    cadence,
-    changes,
-    demo,
-    interactions,
-    needs,
-    people,
-    requests,
-)
-from goodwill.db import CACHE_DIR_ENV, Store
-from goodwill.models import Interaction, Person, Request
+from goodwill.asking import needs
+from goodwill.daily import agenda, agenda_cache, sources
+from goodwill.demo import fill as demo
+from goodwill.records import interactions, people, requests
+from goodwill.scoring import cadence
+from goodwill.store import changes
+from goodwill.store.db import CACHE_DIR_ENV, Store
+from goodwill.store.models import Interaction, Person, Request
 
 TODAY = dt.date(2026, 3, 2)
 NOON = dt.datetime(2026, 3, 2, 12, 0)
@@ -43,16 +38,16 @@ def kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     agenda_cache._MEMORY.clear()
 
 
-def _shape(found: list[agenda.Action]) -> list[tuple[Any, ...]]:
+def _shape(found: list[sources.Action]) -> list[tuple[Any, ...]]:
     return [
         (a.id, a.kind, a.person_id, a.reason, a.order, a.context, a.due, a.gave, a.asked)
         for a in found
     ]
 
 
-def _same_as_fresh(s: Session, today: dt.date = TODAY) -> list[agenda.Action]:
+def _same_as_fresh(s: Session, today: dt.date = TODAY) -> list[sources.Action]:
     got = agenda_cache.candidates(s, today)
-    assert _shape(got) == _shape(agenda.candidates(s, today))
+    assert _shape(got) == _shape(sources.candidates(s, today))
     return got
 
 
@@ -193,17 +188,17 @@ def test_unchanged_data_is_not_recomputed(
         demo.generate(s, people=40, seed=5, today=TODAY)
     computed: list[int] = []
     patched: list[frozenset[int]] = []
-    real_parts, real_patch = agenda.parts, agenda_cache._patch
+    real_parts, real_patch = sources.parts, agenda_cache._patch
 
-    def parts(*args: Any, **kw: Any) -> agenda.Parts:
+    def parts(*args: Any, **kw: Any) -> sources.Parts:
         computed.append(1)
         return real_parts(*args, **kw)
 
-    def patch(s: Session, p: agenda.Parts, who: set[int], identity: set[int]) -> None:
+    def patch(s: Session, p: sources.Parts, who: set[int], identity: set[int]) -> None:
         patched.append(frozenset(who))
         real_patch(s, p, who, identity)
 
-    monkeypatch.setattr(agenda, "parts", parts)
+    monkeypatch.setattr(sources, "parts", parts)
     monkeypatch.setattr(agenda_cache, "_patch", patch)
     with store.session() as s:
         first = agenda_cache.candidates(s, TODAY)
@@ -295,7 +290,7 @@ def test_the_change_log_marks_whom_each_write_concerns(store: Store) -> None:
 
 def _keep_then_write(
     store: Store, write: Callable[[Session], object]
-) -> tuple[list[agenda.Action], list[agenda.Action]]:
+) -> tuple[list[sources.Action], list[sources.Action]]:
     """Today's candidates kept, then after `write` (checked against a fresh computation)."""
     with store.session() as s:
         before = agenda_cache.candidates(s, TODAY)
@@ -305,7 +300,7 @@ def _keep_then_write(
         return before, _same_as_fresh(s)
 
 
-def _gives(found: list[agenda.Action]) -> list[tuple[int, str]]:
+def _gives(found: list[sources.Action]) -> list[tuple[int, str]]:
     return [(a.person_id, a.reason) for a in found if a.kind == "give"]
 
 
@@ -452,7 +447,7 @@ def test_someone_still_due_after_a_write_is_told_as_they_are_now(store: Store, k
         nid = nia.id
         interactions.log(s, [nia], "call", when=NOON - dt.timedelta(days=120), now=NOON)
 
-    def reasons(found: list[agenda.Action]) -> list[str]:
+    def reasons(found: list[sources.Action]) -> list[str]:
         return [a.reason for a in found if a.person_id == nid and a.kind == "keep_in_touch"]
 
     def later_call(s: Session) -> None:

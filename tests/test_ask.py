@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from goodwill import ask, ask_weights, interactions, knows, needs, people
+from goodwill import ask_weights
+from goodwill.asking import ask, needs
+from goodwill.records import interactions, knows, people
 from tests.conftest import Result
 from tests.needs_helpers import NOW, moderate, strong, weak
 
@@ -171,7 +173,7 @@ def test_ask_cli(cli: Callable[..., Result]) -> None:
 
 
 def test_names_in_reasons_read_as_a_sentence() -> None:
-    from goodwill.ask import _names
+    from goodwill.asking.ask import _names
 
     assert _names(["Ann"]) == "Ann"
     assert _names(["Ann", "Bea"]) == "Ann and Bea"

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import cadence, interactions, people
 from goodwill.errors import InvalidInput
-from goodwill.models import CircleSetting
+from goodwill.records import interactions, people
+from goodwill.scoring import cadence
+from goodwill.store.models import CircleSetting
 from tests.conftest import Result
 
 TODAY = dt.date(2026, 3, 15)

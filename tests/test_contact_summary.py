@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from goodwill import contact_summary, interactions, people, strength
-from goodwill.models import ContactDirty, ContactSummary, Interaction, Person
+from goodwill.records import interactions, people
+from goodwill.scoring import contact_summary, strength
+from goodwill.store.models import ContactDirty, ContactSummary, Interaction, Person
 
 AS_OF = dt.datetime(2024, 6, 1)
 KINDS = ("email", "call", "meeting", "coffee", "message", "note")
@@ -96,10 +97,10 @@ def test_last_contacts_agree_with_the_rows(session: Session) -> None:
     crowd = [people.add(session, f"Person {i}") for i in range(8)]
     _history(session, rng, crowd, 40)
     for as_of in (None, AS_OF, AS_OF - dt.timedelta(days=300)):
-        want = people._seek_last_contacts(session, None, as_of)
-        assert people.last_contacts(session, None, as_of) == want
+        want = strength._seek_last_contacts(session, None, as_of)
+        assert strength.last_contacts(session, None, as_of) == want
         ids = [p.id for p in crowd[:3]]
-        assert people.last_contacts(session, ids, as_of) == {
+        assert strength.last_contacts(session, ids, as_of) == {
             k: v for k, v in want.items() if k in ids
         }
 

@@ -16,10 +16,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
 
-from goodwill import people
-from goodwill.db import MIGRATIONS_DIR, Store, head_revision, known_revisions, open_store
 from goodwill.errors import StoreError
-from goodwill.models import Base, Person
+from goodwill.records import people
+from goodwill.scoring import strength
+from goodwill.store.db import MIGRATIONS_DIR, Store, head_revision, known_revisions, open_store
+from goodwill.store.models import Base, Person
+from goodwill.views import people_list
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -63,7 +65,7 @@ def test_default_location_follows_env(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.delenv("GOODWILL_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     store = open_store()
-    assert store.url.endswith(str(tmp_path / "xdg" / "goodwill" / "goodwill.db"))
+    assert store.url.endswith(str(tmp_path / "xdg" / "goodwill" / "goodwill.store.db"))
     store.dispose()
     monkeypatch.setenv("GOODWILL_DB", str(tmp_path / "env.db"))
     store = open_store()
@@ -88,9 +90,9 @@ def test_a_read_only_folder_is_refused() -> None:
     # /sys is mounted read-only on our machines, even for root.
     if Path("/sys").exists() and not _writable("/sys"):
         with pytest.raises(StoreError, match=r"read-only|cannot create"):
-            open_store("/sys/goodwill.db")
+            open_store("/sys/goodwill.store.db")
         with pytest.raises(StoreError, match="cannot create the folder"):
-            open_store("/sys/goodwill-data/goodwill.db")
+            open_store("/sys/goodwill-data/goodwill.store.db")
     else:
         pytest.fail("this test needs a read-only folder such as /sys")
 
@@ -107,7 +109,7 @@ def _writable(path: str) -> bool:
 def test_a_folder_under_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     with pytest.raises(StoreError, match="cannot create the folder"):
-        open_store(str(tmp_path / "afile" / "goodwill.db"))
+        open_store(str(tmp_path / "afile" / "goodwill.store.db"))
 
 
 def test_an_unreachable_postgres_is_one_sentence() -> None:
@@ -155,7 +157,7 @@ def test_an_old_sqlite_database_is_backed_up_then_migrated(tmp_path: Path) -> No
     store = open_store(str(path))
     with store.session() as s:
         assert s.scalar(select(Person.display_name)) == "Old Friend"
-        assert people.last_contacts(s) == {1: dt.datetime(2020, 2, 3, 10, 0)}
+        assert strength.last_contacts(s) == {1: dt.datetime(2020, 2, 3, 10, 0)}
     store.dispose()
     backups = list(tmp_path.glob(f"old.db.bak-{revisions[0]}-*"))
     assert len(backups) == 1
@@ -211,8 +213,8 @@ def test_the_people_lists_page_and_count_are_read_from_the_active_name_index(
 
     event.listen(store.engine, "before_cursor_execute", keep)
     with store.session() as s:
-        rows = people.summaries(s, limit=10, offset=5)
-        total = people.count(s)
+        rows = people_list.summaries(s, limit=10, offset=5)
+        total = people_list.count(s)
     event.remove(store.engine, "before_cursor_execute", keep)
     assert [r.name for r in rows] == [f"Person {i:02d}" for i in range(6, 16)]
     assert total == 29

@@ -14,22 +14,15 @@ from hypothesis import strategies as st
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from goodwill import (
-    agenda,
-    cadence,
-    db,
-    demo,
-    flags,
-    habits,
-    interactions,
-    ledger,
-    network,
-    people,
-    reports,
-    strength,
-)
-from goodwill.db import IDS, Store, open_store, raw_rows, run_read
-from goodwill.models import Interaction, Person
+from goodwill.daily import agenda
+from goodwill.demo import fill as demo
+from goodwill.records import interactions, people
+from goodwill.report import habits, network, reports
+from goodwill.scoring import cadence, flags, ledger, strength
+from goodwill.store import db
+from goodwill.store.db import IDS, Store, open_store, raw_rows, run_read
+from goodwill.store.models import Interaction, Person
+from goodwill.views import people_list, person_page
 
 TODAY = dt.date(2026, 3, 2)
 NOW = dt.datetime(2026, 3, 2, 18, 30)
@@ -51,10 +44,10 @@ def _through_sqlalchemy(monkeypatch: pytest.MonkeyPatch) -> None:
 # Whole figures made of prebuilt reads: what the pages show.
 FIGURES: dict[str, Callable[[Session], Any]] = {
     "details": lambda s: [
-        people.detail(s, p, as_of=NOW).model_dump()
+        person_page.detail(s, p, as_of=NOW).model_dump()
         for p in s.scalars(select(Person).order_by(Person.id)).all()
     ],
-    "summaries": lambda s: [p.model_dump() for p in people.summaries(s)],
+    "summaries": lambda s: [p.model_dump() for p in people_list.summaries(s)],
     "scores": lambda s: strength.scores(s, NOW),
     "balances": lambda s: ledger.balances(s, NOW),
     "flags": lambda s: flags.compute(s, NOW),

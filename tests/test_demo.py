@@ -8,8 +8,11 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import demo, people
-from goodwill.models import Exchange, Interaction, Knows, Participant, Person, Request
+from goodwill.demo import fill as demo
+from goodwill.records import people
+from goodwill.scoring import strength
+from goodwill.store.models import Exchange, Interaction, Knows, Participant, Person, Request
+from goodwill.views import people_list
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -17,7 +20,7 @@ TODAY = dt.date(2026, 6, 1)
 def test_demo_has_the_shape_of_a_real_network(session: Session) -> None:
     stats = demo.generate(session, people=200, seed=11, today=TODAY)
     # 200 people in all, 20 of them met through the demo's job search
-    assert stats.people == len(people.summaries(session)) == 200
+    assert stats.people == len(people_list.summaries(session)) == 200
     referred = select(func.count()).where(Person.met_through_id.is_not(None))
     assert stats.extra["referrals"] == session.scalar(referred) == 20
     circles = Counter(session.scalars(select(Person.circle)))
@@ -36,7 +39,7 @@ def test_demo_has_the_shape_of_a_real_network(session: Session) -> None:
     # Nothing happens after "today", and dormant ties exist.
     latest = session.scalar(select(func.max(Interaction.occurred_at)))
     assert latest is not None and latest.date() <= TODAY
-    last = people.last_contacts(session)
+    last = strength.last_contacts(session)
     dormant = [pid for pid, when in last.items() if (TODAY - when.date()).days > 365]
     assert dormant
     # Colleagues know each other.
@@ -74,12 +77,12 @@ def test_demo_contains_the_open_loops(session: Session) -> None:
 def test_demo_adds_to_an_existing_database(session: Session) -> None:
     people.add(session, "Dana Kim", emails=["dana.kim@mail.example.org"])
     demo.generate(session, people=50, seed=2, today=TODAY)
-    first = len(people.summaries(session))
+    first = len(people_list.summaries(session))
     demo.generate(session, people=50, seed=3, today=TODAY)
-    assert first == 51 and len(people.summaries(session)) == first + 50
+    assert first == 51 and len(people_list.summaries(session)) == first + 50
     # Ids keep working after bulk inserts (sequences moved on PostgreSQL).
     later = people.add(session, "Omar Haddad")
-    assert later.id > len(people.summaries(session)) - 1
+    assert later.id > len(people_list.summaries(session)) - 1
 
 
 def test_the_number_of_people_asked_for_is_the_total(session: Session) -> None:
@@ -89,5 +92,5 @@ def test_the_number_of_people_asked_for_is_the_total(session: Session) -> None:
         stats = demo.generate(session, people=n, seed=seed, today=TODAY)
         total += n
         assert stats.people == n and stats.extra["referrals"] == demo.referral_count(n)
-        assert len(people.summaries(session)) == total
+        assert len(people_list.summaries(session)) == total
     assert [demo.referral_count(n) for n in (1, 9, 10, 300, 10_000)] == [0, 0, 1, 30, 40]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goodwill import drafts
+from goodwill.daily import drafts
 from goodwill.errors import InvalidInput
 
 TODAY = dt.date(2026, 3, 15)

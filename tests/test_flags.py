@@ -6,8 +6,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from goodwill import flags, interactions, ledger, people
-from goodwill.models import Person
+from goodwill.records import interactions, people
+from goodwill.scoring import flags, ledger
+from goodwill.store.models import Person
 
 AS_OF = dt.datetime(2024, 6, 1, 9, 0)
 
@@ -109,7 +110,7 @@ def test_unanswered_request_until_answered(session: Session) -> None:
         "Dana Kim asked you for feedback on her deck on 29 May 2024; still unanswered"
     )
     assert _kinds(session, _day(4)) == []  # not asked yet then
-    from goodwill.models import Request
+    from goodwill.store.models import Request
 
     for r in session.query(Request):
         r.status = "answered"
@@ -132,7 +133,7 @@ def test_taker_asks_outnumber_gives(session: Session) -> None:
 
 
 def test_taker_contact_mostly_for_your_needs(session: Session) -> None:
-    from goodwill.models import Need
+    from goodwill.store.models import Need
 
     need = Need(text="a job in data")
     session.add(need)

@@ -6,8 +6,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from goodwill import demo, flags
+from goodwill.demo import fill as demo
 from goodwill.schemas.ledger import FLAG_KINDS
+from goodwill.scoring import flags
 
 
 def test_demo_shows_all_four_flags(session: Session) -> None:

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, interviews, people, profile
+from goodwill.career import interviews, profile
 from goodwill.errors import InvalidInput
-from goodwill.models import Knows, Meeting, Organization, Setting
+from goodwill.records import interactions, people
+from goodwill.store.models import Knows, Meeting, Organization, Setting
 from tests.conftest import Result
 
 NOW = dt.datetime(2024, 3, 13, 9, 0)

@@ -6,7 +6,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from goodwill import agenda, interactions, interviews, people
+from goodwill.career import interviews
+from goodwill.daily import agenda
+from goodwill.records import interactions, people
 
 HELD = dt.datetime(2024, 3, 12, 10)
 AFTER = dt.datetime(2024, 3, 12, 15)

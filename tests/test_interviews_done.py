@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import flags, interviews, people
+from goodwill.career import interviews
+from goodwill.career.interviews import Referral, parse_referral
 from goodwill.errors import Ambiguous, InvalidInput
-from goodwill.interviews import Referral, parse_referral
-from goodwill.models import Interaction, Knows, Meeting, Person
+from goodwill.records import people
+from goodwill.scoring import flags
+from goodwill.store.models import Interaction, Knows, Meeting, Person
 from tests.conftest import Result
 
 PLANNED_AT = dt.datetime(2024, 3, 1, 9)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goodwill import questions
+from goodwill.career import questions
+from goodwill.career.questions import Category
 from goodwill.errors import InvalidInput
-from goodwill.questions import Category
 
 
 def test_shipped_bank_has_the_core_categories_and_no_job_asks(tmp_path: Path) -> None:

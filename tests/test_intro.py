@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import introductions, people
 from goodwill.errors import InvalidInput
-from goodwill.models import Exchange, Introduction, Knows
+from goodwill.records import introductions, people
+from goodwill.store.models import Exchange, Introduction, Knows
 from tests.conftest import Result
 from tests.needs_helpers import NOW
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from goodwill.db import Store
 from goodwill.errors import ImportFailed
+from goodwill.store.db import Store
 from tests.conftest import Result
 from tests.io_helpers import run, snapshot
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from goodwill import people
-from goodwill.db import Store
 from goodwill.io import matcher, writer
 from goodwill.io.records import InteractionRecord, PersonRecord
-from goodwill.models import Interaction, MergeSuggestion, Person, SourceRecord
+from goodwill.records import people
+from goodwill.store.db import Store
+from goodwill.store.models import Interaction, MergeSuggestion, Person, SourceRecord
 from tests.io_helpers import everyone, names, run, snapshot, tables_of
 
 CONNECTIONS = """Notes:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from goodwill.db import Store, open_store
 from goodwill.schemas.io import ImportReport
 from goodwill.schemas.people import PersonDetail
+from goodwill.store.db import Store, open_store
 from tests.io_helpers import everyone, fixture, run
 
 

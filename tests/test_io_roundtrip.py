@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goodwill import interactions, people
-from goodwill.db import Store, open_store
 from goodwill.io import export
+from goodwill.records import interactions, people
+from goodwill.store.db import Store, open_store
 from tests.conftest import DATA, Result
 from tests.io_helpers import run
 

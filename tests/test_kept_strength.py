@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 from sqlalchemy.orm import Session
 
-from goodwill import cadence, interactions, kept_strength, knows, network, people, strength
-from goodwill.db import Store
-from goodwill.models import Person
+from goodwill.records import interactions, knows, people
+from goodwill.report import network
 from goodwill.schemas.network import NetworkMap
+from goodwill.scoring import cadence, kept_strength, strength
+from goodwill.store.db import Store
+from goodwill.store.models import Person
 
 # Later than anything the tests write (knows-edges are stamped with the real clock), and
 # mid-hour, so that every call falls in the same hour.

@@ -9,9 +9,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, interviews, opportunities, people
+from goodwill.career import interviews, opportunities
 from goodwill.errors import InvalidInput
-from goodwill.models import Knows, Lead
+from goodwill.records import interactions, people
+from goodwill.store.models import Knows, Lead
 from tests.conftest import Result
 
 T0 = dt.datetime(2024, 1, 5, 9)

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, ledger, people
 from goodwill.errors import InvalidInput, NotFound
-from goodwill.models import Exchange
+from goodwill.records import interactions, people
+from goodwill.scoring import ledger
+from goodwill.store.models import Exchange
 
 AS_OF = dt.datetime(2024, 6, 1)
 

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import announce, needs, orgs, people
+from goodwill.asking import announce, needs
 from goodwill.errors import InvalidInput, NotFound
-from goodwill.models import Need, NeedTarget, Organization
+from goodwill.records import orgs, people
+from goodwill.store.models import Need, NeedTarget, Organization
 from tests.conftest import Result
 
 

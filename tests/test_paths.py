@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, introductions, knows, paths, people, requests
-from goodwill.db import CACHE_DIR_ENV
+from goodwill.asking import paths
 from goodwill.errors import InvalidInput, NotFound
-from goodwill.models import Knows, Person
+from goodwill.records import interactions, introductions, knows, people, requests
+from goodwill.store.db import CACHE_DIR_ENV
+from goodwill.store.models import Knows, Person
 from tests.conftest import Result
 from tests.needs_helpers import NOW, moderate, strong, weak
 
@@ -343,7 +344,7 @@ def test_random_changes_extend_the_graph_exactly(
     meetings: the extended graph is the rebuilt one, array for array."""
     import random
 
-    from goodwill.db import open_store
+    from goodwill.store.db import open_store
 
     rng = random.Random(seed)
     monkeypatch.setattr(paths.W, "COLLEAGUE_CIRCLE", 2)  # small organisations dilute too
@@ -491,7 +492,7 @@ def test_threads_share_the_kept_graph_safely(tmp_path: Path) -> None:
     error, and what is kept at the end is what a rebuild gives."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from goodwill.db import open_store
+    from goodwill.store.db import open_store
 
     store = open_store(str(tmp_path / "t.db"))
     try:

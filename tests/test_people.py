@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, people
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
-from goodwill.models import Knows, Participant, Person
+from goodwill.records import interactions, people
+from goodwill.scoring import strength
+from goodwill.store.models import Knows, Participant, Person
+from goodwill.views import people_list, person_page
 
 NOW = dt.datetime(2026, 6, 1, 12, 0)
 
@@ -114,7 +116,7 @@ def test_edit_changes_fields_and_roles(session: Session) -> None:
 def test_removed_people_leave_lists_but_are_named_clearly(session: Session) -> None:
     p = people.add(session, "Dana Kim", emails=["dana@example.com"])
     people.remove(session, p)
-    assert people.summaries(session) == []
+    assert people_list.summaries(session) == []
     with pytest.raises(NotFound, match=r"Dana Kim \(#\d+\) was removed on"):
         people.resolve(session, "dana@example.com")
     with pytest.raises(InvalidInput, match="was removed"):
@@ -151,7 +153,7 @@ def test_merge_moves_everything_once(session: Session) -> None:
         )
         == 1
     )
-    detail = people.detail(session, merged)
+    detail = person_page.detail(session, merged)
     assert detail.interactions_count == 2
     assert [k.name for k in detail.knows] == ["Omar Haddad"]
     assert people.resolve(session, str(dup.id)).id == keep.id  # the old id leads to the survivor
@@ -163,11 +165,11 @@ def test_summaries_filter_and_report_last_contact(session: Session) -> None:
     people.add(session, "Bob Ray", org="Globex")
     interactions.log(session, [a], "coffee", when=NOW - dt.timedelta(days=3), now=NOW)
     interactions.log(session, [a], "call", when=NOW - dt.timedelta(days=1), now=NOW)
-    assert [p.name for p in people.summaries(session)] == ["Ann Lee", "Bob Ray"]
-    assert [p.name for p in people.summaries(session, tag="mentor")] == ["Ann Lee"]
-    assert [p.name for p in people.summaries(session, circle="close")] == ["Ann Lee"]
-    assert [p.name for p in people.summaries(session, org="globex")] == ["Bob Ray"]
-    (ann,) = people.summaries(session, ids=[a.id])
+    assert [p.name for p in people_list.summaries(session)] == ["Ann Lee", "Bob Ray"]
+    assert [p.name for p in people_list.summaries(session, tag="mentor")] == ["Ann Lee"]
+    assert [p.name for p in people_list.summaries(session, circle="close")] == ["Ann Lee"]
+    assert [p.name for p in people_list.summaries(session, org="globex")] == ["Bob Ray"]
+    (ann,) = people_list.summaries(session, ids=[a.id])
     assert ann.last_contact == (NOW - dt.timedelta(days=1)).date()
     assert ann.organization == "Acme"
 
@@ -179,22 +181,22 @@ def test_summaries_page_through_chosen_people_in_name_order(session: Session) ->
     crowd = {n: people.add(session, n) for n in names}
     people.remove(session, crowd["carl"])
     chosen = [crowd[n].id for n in ("fay", "carl", "Abe", "dana", "Eve")]
-    assert [r.name for r in people.summaries(session, ids=chosen)] == [
+    assert [r.name for r in people_list.summaries(session, ids=chosen)] == [
         "Abe",
         "dana",
         "Eve",
         "fay",
     ]
-    page = people.summaries(session, ids=chosen, limit=2, offset=1)
+    page = people_list.summaries(session, ids=chosen, limit=2, offset=1)
     assert [r.name for r in page] == ["dana", "Eve"]
-    assert people.count(session, ids=chosen) == 4
-    assert people.count(session) == 5
-    assert [r.name for r in people.summaries(session, limit=2, offset=4)] == ["fay"]
-    assert people.matching_ids(session, chosen) == {
+    assert people_list.count(session, ids=chosen) == 4
+    assert people_list.count(session) == 5
+    assert [r.name for r in people_list.summaries(session, limit=2, offset=4)] == ["fay"]
+    assert people_list.matching_ids(session, chosen) == {
         crowd[n].id for n in ("fay", "Abe", "dana", "Eve")
     }
     people.add_tags(session, crowd["Eve"], ["mentor"])  # not flushed: summaries does it
-    assert [r.name for r in people.summaries(session, ids=chosen, tag="mentor")] == ["Eve"]
+    assert [r.name for r in people_list.summaries(session, ids=chosen, tag="mentor")] == ["Eve"]
 
 
 def test_summaries_list_contact_details_in_their_order(session: Session) -> None:
@@ -212,13 +214,13 @@ def test_summaries_list_contact_details_in_their_order(session: Session) -> None
     people.set_role(session, ann, "Initech", "Engineer", current=False)
     people.add(session, "Bob Ray")
     session.flush()
-    for rows in (people.summaries(session, ids=[ann.id]), people.summaries(session)[:1]):
+    for rows in (people_list.summaries(session, ids=[ann.id]), people_list.summaries(session)[:1]):
         (row,) = rows
         assert row.emails == ["zed@example.com", "abe@example.com"]
         assert row.phones == ["+442079460958", "+12125550100"]
         assert row.tags == ["alumni", "mentor", "python"]
         assert (row.organization, row.title) == ("Acme", "CTO")
-    bob = people.summaries(session)[1]
+    bob = people_list.summaries(session)[1]
     assert (bob.emails, bob.phones, bob.tags, bob.organization) == ([], [], [], None)
 
 
@@ -254,8 +256,8 @@ def test_last_contact_ignores_planned_and_follows_moves(session: Session) -> Non
     p = people.add(session, "Ann Lee")
     past = interactions.log(session, [p], "call", when=NOW - dt.timedelta(days=9), now=NOW)
     interactions.log(session, [p], "coffee", when=NOW + dt.timedelta(days=2), now=NOW, planned=True)
-    assert people.last_contacts(session) == {p.id: NOW - dt.timedelta(days=9)}
+    assert strength.last_contacts(session) == {p.id: NOW - dt.timedelta(days=9)}
     past.occurred_at = NOW - dt.timedelta(days=4)
     session.flush()
-    assert people.last_contacts(session) == {p.id: NOW - dt.timedelta(days=4)}
-    assert people.last_contacts(session, as_of=NOW - dt.timedelta(days=5)) == {}
+    assert strength.last_contacts(session) == {p.id: NOW - dt.timedelta(days=4)}
+    assert strength.last_contacts(session, as_of=NOW - dt.timedelta(days=5)) == {}

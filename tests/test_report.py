@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import false, func, select, text
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, interviews, opportunities, people, reports, vocab
+from goodwill import vocab
+from goodwill.career import interviews, opportunities
 from goodwill.errors import InvalidInput
-from goodwill.models import Interaction, Person
+from goodwill.records import interactions, people
+from goodwill.report import periods, reports
+from goodwill.store.models import Interaction, Person
 
 TODAY = dt.date(2024, 3, 13)  # a Wednesday
 NOW = dt.datetime(2024, 3, 13, 18)
@@ -143,7 +146,7 @@ def test_an_empty_database_gives_zeros(session: Session) -> None:
 @pytest.mark.parametrize("weeks", [0, -1, 521])
 def test_weeks_out_of_range(weeks: int) -> None:
     with pytest.raises(InvalidInput, match="weeks"):
-        reports.period(weeks, TODAY)
+        periods.period(weeks, TODAY)
 
 
 def test_interactions_by_day_counts_what_happened_each_day(session: Session) -> None:
@@ -164,7 +167,7 @@ def test_interactions_by_day_counts_what_happened_each_day(session: Session) -> 
         if not planned and start <= day <= end:
             expected[day] += 1
     session.flush()
-    assert reports.interactions_by_day(session, start, end) == dict(expected)
+    assert periods.interactions_by_day(session, start, end) == dict(expected)
     if session.get_bind().dialect.name == "sqlite":
         stmt = select(func.date(Interaction.occurred_at), func.count()).where(
             Interaction.planned == false(),
@@ -214,13 +217,13 @@ def test_what_was_given_and_got_is_counted_on_its_day_and_by_kind(session: Sessi
                 days[direction][day] += len(given)
                 kinds[direction].update(given)
     session.flush()
-    by_day, by_kind = reports.exchanges_by_day_and_kind(session, start, end)
+    by_day, by_kind = periods.exchanges_by_day_and_kind(session, start, end)
     assert by_day == {d: dict(+c) for d, c in days.items()}
     for direction, counts in kinds.items():
         assert by_kind[direction] == dict(counts)
         assert list(by_kind[direction].values()) == sorted(counts.values(), reverse=True)
     if session.get_bind().dialect.name == "sqlite":
-        plan = _plan(session, reports._EXCHANGES_BY_DAY.params(first="", last=""))
+        plan = _plan(session, periods._EXCHANGES_BY_DAY.params(first="", last=""))
         assert "COVERING INDEX ix_exchange_day_direction_kind" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
 
@@ -264,10 +267,10 @@ def test_new_contacts_and_referrals_are_counted_on_the_day_met(session: Session)
         if person.met_through_id is not None and start <= (met_on or added) <= end:
             referred[met_on or added] += 1
     session.flush()
-    assert reports.new_contacts_by_day(session, start, end) == dict(new)
-    assert reports.referrals_by_day(session, start, end) == dict(referred)
+    assert periods.new_contacts_by_day(session, start, end) == dict(new)
+    assert periods.referrals_by_day(session, start, end) == dict(referred)
     if session.get_bind().dialect.name == "sqlite":
         dated = select(Person.id).where(people.ACTIVE, Person.met_on >= start)
         assert "ix_person_met_on" in _plan(session, dated)
-        referrals = select(Person.id).where(people.ACTIVE, reports._REFERRED)
+        referrals = select(Person.id).where(people.ACTIVE, periods._REFERRED)
         assert "ix_person_met_through_id" in _plan(session, referrals)

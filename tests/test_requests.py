@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import people, requests
 from goodwill.errors import InvalidInput, NotFound
-from goodwill.models import Exchange, Interaction, Knows, Request
+from goodwill.records import people, requests
+from goodwill.store.models import Exchange, Interaction, Knows, Request
 from tests.conftest import Result
 
 NOW = dt.datetime(2025, 3, 10, 12, 0)
@@ -140,7 +140,7 @@ def test_open_requests_due_first_and_overdue(session: Session) -> None:
 
 
 def test_logging_they_asked_opens_a_request_answerable_here(session: Session) -> None:
-    from goodwill import interactions
+    from goodwill.records import interactions
 
     ana = people.add(session, "Ana Lima")
     interactions.log(session, [ana], "call", they_asked=["a reference"], when=NOW, now=NOW)

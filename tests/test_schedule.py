@@ -11,9 +11,10 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, people, schedule
+from goodwill.daily import schedule
 from goodwill.errors import InvalidInput
-from goodwill.models import Setting
+from goodwill.records import interactions, people
+from goodwill.store.models import Setting
 from tests.conftest import Result
 
 TODAY = dt.date(2026, 3, 15)

@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from goodwill import demo, interactions, orgs, people, search
-from goodwill.db import Store, open_store
+from goodwill.demo import fill as demo
+from goodwill.records import interactions, orgs, people
+from goodwill.store import search
+from goodwill.store.db import Store, open_store
+from goodwill.views import people_list
 
 NOW = dt.datetime(2026, 6, 1, 12, 0)
 
@@ -77,7 +80,7 @@ def test_interaction_summaries_are_searchable(session: Session) -> None:
 def test_rebuild_after_a_bulk_load(session: Session) -> None:
     stats = demo.generate(session, people=30, seed=1, today=dt.date(2026, 6, 1))
     assert stats.people == 30
-    some = people.summaries(session, limit=1)[0]
+    some = people_list.summaries(session, limit=1)[0]
     assert ("person", some.name) in _found(session, some.name)
     search.rebuild(session)
     assert ("person", some.name) in _found(session, some.name)

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
-from goodwill import days, interactions, people, strength
-from goodwill.models import Knows, Person
+from goodwill.records import interactions, people
 from goodwill.schemas.ledger import StrengthRow
+from goodwill.scoring import strength
+from goodwill.store import days
+from goodwill.store.models import Knows, Person
 
 AS_OF = dt.datetime(2024, 6, 1)
 
@@ -165,7 +167,7 @@ def test_participant_copies_follow_their_interaction(session: Session) -> None:
     """Migration 0002's triggers fill the copies for any writer and follow later edits."""
     from sqlalchemy import insert, select, update
 
-    from goodwill.models import Interaction, Participant
+    from goodwill.store.models import Interaction, Participant
 
     a, b = _pair(session)
     item = interactions.log(session, [a], "call", when=_day(10), now=AS_OF, initiated_by="them")

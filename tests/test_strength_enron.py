@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from goodwill import strength
+from goodwill.scoring import strength
 from tests.conftest import shared_dir
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from goodwill import validate
 from goodwill.errors import InvalidInput
-from goodwill.orgs import org_key
+from goodwill.records.orgs import org_key
 
 
 @given(st.emails())

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from goodwill import habits, interactions, people
+from goodwill.records import interactions, people
+from goodwill.report import habits
 from tests.conftest import Result
 
 END = dt.date(2026, 3, 15)  # a Sunday

@@ -17,8 +17,8 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 
-from goodwill import interactions, people
-from goodwill.db import Store
+from goodwill.records import interactions, people
+from goodwill.store.db import Store
 
 NOW = dt.datetime(2025, 3, 14, 16, 30)
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -111,7 +111,7 @@ def team(store: Store) -> dict[str, int]:
         interactions.log(
             s, [dana, lee], "meeting", when=NOW - dt.timedelta(days=40), summary="Demo day", now=NOW
         )
-        from goodwill.models import Knows
+        from goodwill.store.models import Knows
 
         s.add(Knows(a_id=dana.id, b_id=lee.id, how="employer"))
         return {"dana": dana.id, "lee": lee.id, "ana": ana.id, "bo": bo.id}

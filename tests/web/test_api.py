@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
-from goodwill.db import Store
+from goodwill.store.db import Store
 from tests.conftest import Result
 from tests.web.conftest import Web
 

@@ -18,9 +18,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from goodwill import demo, people
-from goodwill.db import open_store
-from goodwill.models import Person
+from goodwill.demo import fill as demo
+from goodwill.records import people
+from goodwill.store.db import open_store
+from goodwill.store.models import Person
+from goodwill.views import people_list
 from goodwill.web import create_app
 from tests.web.conftest import NOW, ServerThread
 
@@ -57,7 +59,7 @@ def browser_context_args() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    store = open_store(str(tmp_path_factory.mktemp("browser") / "goodwill.db"))
+    store = open_store(str(tmp_path_factory.mktemp("browser") / "goodwill.store.db"))
     with store.session() as s:
         demo.generate(s, people=60, seed=11, today=NOW.date())
         people.add(
@@ -70,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
             circle="active",
             location="Lisbon",
         )
-        running_total = len(people.summaries(s))
+        running_total = len(people_list.summaries(s))
     # A clock that starts at NOW and ticks, as a real one does: what you log is in the past
     # a moment later, when the next page reads it.
     start = time.monotonic()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from goodwill.db import Store
-from goodwill.models import Person
+from goodwill.store.db import Store
+from goodwill.store.models import Person
 from tests.web.conftest import Web
 
 CARDS = (

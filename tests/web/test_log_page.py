@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from goodwill import people
-from goodwill.db import Store
-from goodwill.models import Exchange, Interaction, Request
+from goodwill.store.db import Store
+from goodwill.store.models import Exchange, Interaction, Request
+from goodwill.views import person_page
 from tests.web.conftest import NOW, Web
 
 
@@ -57,7 +57,7 @@ def test_log_an_interaction(web: Web, store: Store, team: dict[str, int]) -> Non
     page = web.get(location).text
     assert "Logged call with Dana Kim, Lee Park on 2025-03-10." in page
     with store.session() as s:
-        brief = people.interaction_briefs(s, [new_id])[0]
+        brief = person_page.interaction_briefs(s, [new_id])[0]
         item = s.get(Interaction, new_id)
         assert item is not None and item.occurred_at == dt.datetime(2025, 3, 10, 12, 0)
         assert s.scalar(select(func.count(Request.id))) == 1

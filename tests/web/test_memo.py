@@ -17,9 +17,9 @@ from anyio.from_thread import start_blocking_portal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill import interactions, people
-from goodwill.db import Store, open_store
-from goodwill.models import ContactDirty, Interaction, Person
+from goodwill.records import interactions, people
+from goodwill.store.db import Store, open_store
+from goodwill.store.models import ContactDirty, Interaction, Person
 from goodwill.web import memo
 from goodwill.web.guard import CSRF_COOKIE
 from goodwill.web.memo import Memo, Versions

@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import func, select
 
-from goodwill import ask, needs
-from goodwill.db import Store
-from goodwill.models import Need
+from goodwill.asking import ask, needs
+from goodwill.store.db import Store
+from goodwill.store.models import Need
 from goodwill.web.routes.needs_page import warm_graph
 from tests.web.conftest import NOW, Web
 

@@ -7,9 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from goodwill import cadence, interactions, people
-from goodwill.db import Store
-from goodwill.models import Person
+from goodwill.records import interactions, people
+from goodwill.scoring import cadence
+from goodwill.store.db import Store
+from goodwill.store.models import Person
+from goodwill.views import people_list, person_page
 from goodwill.web import figures
 from goodwill.web.routes import people_pages
 from tests.web.conftest import NOW, Web
@@ -117,14 +119,14 @@ def test_search_pages_filter_first_and_summarise_the_page_only(
         people.add(s, "Robin Other", org="Elsewhere")
     monkeypatch.setattr(people_pages, "PAGE_SIZE", 2)
     built: list[int] = []
-    summaries = people.summaries
+    summaries = people_list.summaries
 
     def counting(*args: object, **kwargs: object) -> list[object]:
         rows = summaries(*args, **kwargs)  # type: ignore[arg-type]
         built.append(len(rows))
         return rows  # type: ignore[return-value]
 
-    monkeypatch.setattr(people, "summaries", counting)
+    monkeypatch.setattr(people_list, "summaries", counting)
     everyone = names(web.get("/people?q=robin").text)
     assert len(everyone) == 2 and built == [2]
     tagged = [names(web.get(f"/people?q=robin&tag=ops&page={n}").text) for n in (1, 2, 3)]
@@ -137,9 +139,9 @@ def test_search_pages_filter_first_and_summarise_the_page_only(
         by_name = {name: pid for name, pid in s.execute(select(Person.display_name, Person.id))}
         robins = [pid for name, pid in by_name.items() if name.startswith("Robin")]
         ops = {by_name[f"Robin Vale{i}"] for i in (0, 2, 4, 6)}
-        assert people.matching_ids(s, robins, tag="ops") == ops
-        assert people.matching_ids(s, robins, org="Elsewhere") == {by_name["Robin Other"]}
-        assert people.matching_ids(s, [], tag="ops") == set()
+        assert people_list.matching_ids(s, robins, tag="ops") == ops
+        assert people_list.matching_ids(s, robins, org="Elsewhere") == {by_name["Robin Other"]}
+        assert people_list.matching_ids(s, [], tag="ops") == set()
 
 
 def test_bulk_tag(web: Web, store: Store, team: dict[str, int]) -> None:
@@ -162,7 +164,7 @@ def test_bulk_tag_without_people_or_tag_writes_nothing(
     r = web.form("/people/tag", {"ids": [team["ana"]], "tag": "  "}, page="/people")
     assert r.status_code == 400 and "must not be empty" in r.text
     with store.session() as s:
-        assert people.summaries(s, ids=[team["ana"]])[0].tags == []
+        assert people_list.summaries(s, ids=[team["ana"]])[0].tags == []
 
 
 def test_person_page(web: Web, team: dict[str, int]) -> None:
@@ -214,7 +216,7 @@ def test_edit_in_place(web: Web, store: Store, team: dict[str, int]) -> None:
     r = web.form(f"/people/{team['dana']}/edit", values, page="/people")
     assert r.status_code == 303 and r.headers["location"] == f"/people/{team['dana']}"
     with store.session() as s:
-        d = people.detail(s, s.get(Person, team["dana"]))  # type: ignore[arg-type]
+        d = person_page.detail(s, s.get(Person, team["dana"]))  # type: ignore[arg-type]
     assert (d.location, d.tags, d.working_on, d.cadence_ideal_days) == (
         "Porto",
         ["climbing", "mentor"],
@@ -273,7 +275,7 @@ def test_edit_unknown_person_is_404(web: Web, team: dict[str, int]) -> None:
 def test_badges_and_ledger_filters_come_from_the_domain(
     web: Web, store: Store, team: dict[str, int]
 ) -> None:
-    from goodwill import cadence, flags, ledger, strength
+    from goodwill.scoring import cadence, flags, ledger, strength
     from tests.web.conftest import NOW
 
     with store.session() as s:
@@ -309,7 +311,7 @@ def test_the_lists_order_is_kept_until_someone_is_added_renamed_or_removed(
 
     def kept_and_fresh() -> tuple[list[int], list[int]]:
         with store.session() as s:
-            return figures.listed_order(s), people.listed_ids(s)
+            return figures.listed_order(s), people_list.listed_ids(s)
 
     first, fresh = kept_and_fresh()
     assert first == fresh and len(first) == len(team)

@@ -17,9 +17,11 @@ import anyio.to_thread
 import pytest
 from sqlalchemy import delete, insert, select
 
-from goodwill import cadence, concerns, interactions, people, strength
-from goodwill.db import Store
-from goodwill.models import (
+from goodwill.records import interactions, people
+from goodwill.scoring import cadence, strength
+from goodwill.store import concerns
+from goodwill.store.db import Store
+from goodwill.store.models import (
     Email,
     Exchange,
     Interaction,
@@ -29,6 +31,7 @@ from goodwill.models import (
     PersonTag,
     Phone,
 )
+from goodwill.views import people_list
 from goodwill.web import figures
 from goodwill.web.memo import PerPerson, Versions
 from tests.web.conftest import NOW, Web, make_app
@@ -413,13 +416,13 @@ def test_what_was_just_logged_counts_on_the_next_pages(store: Store, team: dict[
 def rows_computed(monkeypatch: pytest.MonkeyPatch) -> list[list[int] | None]:
     """The ids each computation of list rows was asked for (None: everyone's)."""
     calls: list[list[int] | None] = []
-    real = people.summaries_by_id
+    real = people_list.summaries_by_id
 
     def spy(s: Any, ids: Sequence[int] | None) -> dict[int, Any]:
         calls.append(None if ids is None else sorted(ids))
         return real(s, ids)
 
-    monkeypatch.setattr(people, "summaries_by_id", spy)
+    monkeypatch.setattr(people_list, "summaries_by_id", spy)
     return calls
 
 

@@ -6,9 +6,11 @@ import datetime as dt
 import json
 import re
 
-from goodwill import interactions, network, people, reports, strength
-from goodwill.db import Store
-from goodwill.models import Knows, Person
+from goodwill.records import interactions, people
+from goodwill.report import network, reports
+from goodwill.scoring import strength
+from goodwill.store.db import Store
+from goodwill.store.models import Knows, Person
 from tests.web.conftest import NOW, Web
 
 

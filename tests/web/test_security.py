@@ -7,9 +7,10 @@ from fastapi import FastAPI
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from goodwill import people
-from goodwill.db import Store
-from goodwill.models import Interaction
+from goodwill.records import people
+from goodwill.store.db import Store
+from goodwill.store.models import Interaction
+from goodwill.views import people_list
 from tests.web.conftest import Web, make_app
 
 
@@ -160,7 +161,7 @@ def test_unexpected_error_shows_a_friendly_page_without_traceback(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(people, "count", boom)
+    monkeypatch.setattr(people_list, "count", boom)
     r = web.get("/people")
     assert r.status_code == 500
     assert "Something went wrong" in r.text

@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import func, select
 
-from goodwill import interactions, people
-from goodwill.db import Store
-from goodwill.models import ActionState, Interaction
+from goodwill.records import interactions, people
+from goodwill.store.db import Store
+from goodwill.store.models import ActionState, Interaction
 from tests.web.conftest import NOW, Web
 
 

@@ -99,7 +99,7 @@ def today(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Today's networking session: thank, answer, follow up, keep in touch, give, ask."""
-    from goodwill import agenda, schedule
+    from goodwill.daily import agenda, schedule
 
     day = _day(date)
     with state.session() as s:
@@ -133,7 +133,8 @@ def done_(
     date: DateOption = None,
 ) -> None:
     """Mark an action done: logs the interaction (and the thanks, answer or give)."""
-    from goodwill import agenda, people
+    from goodwill.daily import agenda
+    from goodwill.records import people
 
     day = _day(date)
     with state.session() as s:
@@ -154,7 +155,8 @@ def snooze(
     date: DateOption = None,
 ) -> None:
     """Put an action off until a later day."""
-    from goodwill import agenda, validate
+    from goodwill import validate
+    from goodwill.daily import agenda
 
     day = _day(date)
     with state.session() as s:
@@ -172,7 +174,7 @@ def skip(
     date: DateOption = None,
 ) -> None:
     """Drop an action for good (remembered, so it does not come back)."""
-    from goodwill import agenda
+    from goodwill.daily import agenda
 
     day = _day(date)
     with state.session() as s:
@@ -197,7 +199,7 @@ def schedule_(
     date: DateOption = None,
 ) -> None:
     """Write an iCalendar file: a daily networking block and the next cadence dates."""
-    from goodwill import schedule
+    from goodwill.daily import schedule
 
     day = _day(date)
     with state.session() as s:
@@ -247,7 +249,7 @@ def week(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Your week: days you networked, people touched, gives vs asks, streaks."""
-    from goodwill import habits
+    from goodwill.report import habits
 
     with state.session() as s:
         item = habits.week(s, _day(date))
@@ -257,8 +259,8 @@ def week(
 @circle_app.command("list")
 def circle_list(date: DateOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Each circle's cadence, with how many people are due and overdue."""
-    from goodwill import cadence
     from goodwill.schemas.agenda import CircleOut
+    from goodwill.scoring import cadence
 
     with state.session() as s:
         settings = cadence.circles(s)
@@ -290,7 +292,7 @@ def circle_set(
     reset: Annotated[bool, typer.Option("--reset", help="Back to the default cadence.")] = False,
 ) -> None:
     """Change how often you want to be in touch with a circle."""
-    from goodwill import cadence
+    from goodwill.scoring import cadence
 
     with state.session() as s:
         cad = cadence.set_circle(s, circle, ideal_days=ideal, max_days=max_, reset=reset)

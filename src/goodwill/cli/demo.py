@@ -28,8 +28,8 @@ def demo(
     ] = False,
 ) -> None:
     """Fill the database with a realistic network to try goodwill on (same seed, same data)."""
-    from goodwill import demo as demo_mod
     from goodwill import validate
+    from goodwill.demo import fill as demo_mod
 
     end = validate.date(today, "today") if today else None
     with state.session() as s:

@@ -85,7 +85,7 @@ def me(
 ) -> None:
     """Show your profile, or change it: who you are, your pitch, your targets, what you can
     offer."""
-    from goodwill import profile
+    from goodwill.career import profile
 
     changing = (
         name is not None or pitch is not None or any((email, role, org, place, offer, remove))
@@ -141,7 +141,7 @@ def _write(text: str, path: Path) -> None:
 
 
 def _show_sheet(sheet: BaseModel, fmt: OutputFormat, output: Path | None) -> None:
-    from goodwill import interviews
+    from goodwill.career import interviews
     from goodwill.cli.output import print_json, to_jsonable
     from goodwill.schemas.interviews import PrepSheet
 
@@ -176,7 +176,9 @@ def plan(
     fmt: SheetFormat = OutputFormat.table,
 ) -> None:
     """Plan an informational interview and print its prep sheet (Markdown)."""
-    from goodwill import interviews, people, validate
+    from goodwill import validate
+    from goodwill.career import interviews
+    from goodwill.records import people
 
     with state.session() as s:
         who = people.resolve(s, person)
@@ -199,7 +201,7 @@ def prep(
     fmt: SheetFormat = OutputFormat.table,
 ) -> None:
     """Print a planned meeting's prep sheet again (with what you know today)."""
-    from goodwill import interviews
+    from goodwill.career import interviews
 
     with state.session() as s:
         sheet = interviews.prep_sheet(s, interviews.get(s, meeting))
@@ -214,7 +216,7 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List meetings: planned ones first (soonest first), then the ones held."""
-    from goodwill import interviews
+    from goodwill.career import interviews
 
     with state.session() as s:
         rows = interviews.list_meetings(s, status)
@@ -254,7 +256,8 @@ def done_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Record an informational interview: exchanges, what you learned, the names you got."""
-    from goodwill import interviews, validate
+    from goodwill import validate
+    from goodwill.career import interviews
 
     with state.session() as s:
         item = interviews.get(s, meeting)
@@ -286,7 +289,7 @@ def cancel(
     meeting: Annotated[str, typer.Argument(help="The meeting number (see 'meet list').")],
 ) -> None:
     """Cancel a planned meeting."""
-    from goodwill import interviews
+    from goodwill.career import interviews
 
     with state.session() as s:
         item = interviews.cancel(s, interviews.get(s, meeting))
@@ -312,7 +315,8 @@ def lead_add(
     note: Annotated[str | None, typer.Option(help="A note.")] = None,
 ) -> None:
     """Record a lead (job posting, project, client) and whom it came from."""
-    from goodwill import opportunities, people
+    from goodwill.career import opportunities
+    from goodwill.records import people
 
     with state.session() as s:
         source = people.resolve(s, from_) if from_ else None
@@ -331,7 +335,7 @@ def lead_list(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List leads, the most advanced first, with where each came from."""
-    from goodwill import opportunities
+    from goodwill.career import opportunities
 
     with state.session() as s:
         rows = opportunities.list_leads(s, stage)
@@ -344,7 +348,7 @@ def lead_show(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show a lead with its origin chain: whom you met, who referred whom, who sent it."""
-    from goodwill import opportunities
+    from goodwill.career import opportunities
 
     with state.session() as s:
         item = opportunities.detail(s, opportunities.get(s, lead))
@@ -385,7 +389,7 @@ def lead_stage(
     note: Annotated[str | None, typer.Option(help="A note about the change.")] = None,
 ) -> None:
     """Move a lead to another stage."""
-    from goodwill import opportunities
+    from goodwill.career import opportunities
 
     with state.session() as s:
         item = opportunities.set_stage(s, opportunities.get(s, lead), stage, note=note)

@@ -56,8 +56,8 @@ def strength(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Tie strength (0..1) of every person, strongest first."""
-    from goodwill import strength as strength_mod
     from goodwill.schemas.ledger import StrengthRow
+    from goodwill.scoring import strength as strength_mod
 
     when = _as_of(as_of)
     with state.session() as s:
@@ -80,7 +80,8 @@ def balance(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """What you gave and received per person (weighted by kind, decayed by age)."""
-    from goodwill import ledger, people
+    from goodwill.records import people
+    from goodwill.scoring import ledger
 
     when = _as_of(as_of)
     with state.session() as s:
@@ -100,7 +101,7 @@ def flags(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Red flags: one-way ties, thank-yous owed, unanswered requests, your taker pattern."""
-    from goodwill import flags as flags_mod
+    from goodwill.scoring import flags as flags_mod
 
     when = _as_of(as_of)
     with state.session() as s:
@@ -122,7 +123,8 @@ def asked(
     ] = None,
 ) -> None:
     """Record how an ask you made ended (a refused or ignored ask is a one-way flag)."""
-    from goodwill import ledger, people
+    from goodwill.records import people
+    from goodwill.scoring import ledger
 
     with state.session() as s:
         result = ledger.record_ask_outcome(s, people.resolve(s, person), outcome, text=ask)

@@ -51,7 +51,8 @@ def log(
     ] = False,
 ) -> None:
     """Record an interaction: who, what kind, when, and what was given, received or asked."""
-    from goodwill import interactions, people, validate
+    from goodwill import validate
+    from goodwill.records import interactions, people
 
     with state.session() as s:
         who = [people.resolve(s, ref) for ref in people_]

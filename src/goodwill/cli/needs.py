@@ -44,7 +44,7 @@ def need_add(
     ] = None,
 ) -> None:
     """Record a need: something you are looking for."""
-    from goodwill import needs
+    from goodwill.asking import needs
 
     with state.session() as s:
         need = needs.add(s, text, orgs_=org or [], role=role, place=place, tags=tag or [])
@@ -57,7 +57,7 @@ def need_list(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List your needs, newest first."""
-    from goodwill import needs
+    from goodwill.asking import needs
 
     with state.session() as s:
         rows = needs.summaries(s, status=status)
@@ -75,7 +75,7 @@ def need_close(
     outcome: Annotated[str | None, typer.Option(help="How it ended.")] = None,
 ) -> None:
     """Close a need (found it, or gave up), with its outcome."""
-    from goodwill import needs
+    from goodwill.asking import needs
 
     with state.session() as s:
         item = needs.close(s, needs.get(s, need), outcome=outcome)
@@ -89,7 +89,7 @@ def need_announce(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Draft a post or an email that tells your network what you need (nothing is sent)."""
-    from goodwill import announce, needs
+    from goodwill.asking import announce, needs
 
     with state.session() as s:
         draft = announce.draft(s, needs.get(s, need), channel)
@@ -115,7 +115,7 @@ def ask(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Whom to ask: people ranked by how likely and willing they are to help, with reasons."""
-    from goodwill import ask as ask_mod
+    from goodwill.asking import ask as ask_mod
 
     with state.session() as s:
         rows = ask_mod.ask(s, need, limit=limit, as_of=_as_of(as_of))
@@ -147,7 +147,7 @@ def path(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The best warm introduction paths from you to a person or an organisation."""
-    from goodwill import paths
+    from goodwill.asking import paths
 
     with state.session() as s:
         rows = paths.paths_to(s, to, max_hops=max_hops, limit=limit, as_of=_as_of(as_of))
@@ -186,13 +186,14 @@ def knows(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Record that A knows B, or list whom A knows (entered and derived)."""
-    from goodwill import knows as knows_mod
-    from goodwill import people
+    from goodwill.asking import paths
+    from goodwill.records import knows as knows_mod
+    from goodwill.records import people
 
     with state.session() as s:
         pa = people.resolve(s, a)
         if b is None:
-            rows = knows_mod.edges_of(s, pa)
+            rows = paths.edges_of(s, pa)
         else:
             pb = people.resolve(s, b)
             edge = knows_mod.add(s, pa, pb, how=how, confidence=confidence)
@@ -209,7 +210,8 @@ def request_add(
     due: Annotated[str | None, typer.Option(help="When they need it (a date).")] = None,
 ) -> None:
     """Record something someone asked of you (it stays open until you answer)."""
-    from goodwill import people, requests, validate
+    from goodwill import validate
+    from goodwill.records import people, requests
 
     with state.session() as s:
         who = people.resolve(s, person)
@@ -225,7 +227,7 @@ def request_list(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List requests, due first."""
-    from goodwill import people, requests
+    from goodwill.records import people, requests
 
     with state.session() as s:
         who = people.resolve(s, person) if person else None
@@ -247,7 +249,7 @@ def request_answer(
     note: Annotated[str | None, typer.Option(help="A note about your answer.")] = None,
 ) -> None:
     """Answer a request: --helped, --offered TEXT or --referred PERSON (never a bare no)."""
-    from goodwill import people, requests
+    from goodwill.records import people, requests
 
     with state.session() as s:
         to = people.resolve(s, referred) if referred else None
@@ -270,8 +272,8 @@ def intro(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Introduce A to B, double opt-in; without people, list introductions in progress."""
-    from goodwill import introductions, people
     from goodwill.errors import InvalidInput
+    from goodwill.records import introductions, people
 
     if a is None or b is None:
         if a is not None:

@@ -30,7 +30,7 @@ def add(
     note: Annotated[str | None, typer.Option(help="A note.")] = None,
 ) -> None:
     """Add an organisation (or update the one with that name)."""
-    from goodwill import orgs
+    from goodwill.records import orgs
 
     with state.session() as s:
         org = orgs.add(
@@ -52,10 +52,10 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List organisations with how many of your people are there."""
-    from goodwill import orgs
+    from goodwill.views import org_page
 
     with state.session() as s:
-        rows = [o for o in orgs.summaries(s) if o.target or not target]
+        rows = [o for o in org_page.summaries(s) if o.target or not target]
     emit(
         rows,
         fmt,
@@ -92,10 +92,11 @@ def show(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show an organisation and the people you know there, now and before."""
-    from goodwill import orgs
+    from goodwill.records import orgs
+    from goodwill.views import org_page
 
     with state.session() as s:
-        detail = orgs.detail(s, orgs.resolve(s, org))
+        detail = org_page.detail(s, orgs.resolve(s, org))
     emit_one(detail, fmt, _render)
 
 

@@ -46,7 +46,8 @@ def add(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Add a person to your network."""
-    from goodwill import people
+    from goodwill.records import people
+    from goodwill.views import person_page
 
     with state.session() as s:
         person = people.add(
@@ -64,7 +65,7 @@ def add(
             location=location,
             industry=industry,
         )
-        detail = people.detail(s, person)
+        detail = person_page.detail(s, person)
     if fmt is OutputFormat.table:
         done(f"added {detail.name} (#{detail.id})")
     else:
@@ -80,10 +81,10 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List people, alphabetically."""
-    from goodwill import people
+    from goodwill.views import people_list
 
     with state.session() as s:
-        rows = people.summaries(s, tag=tag, circle=circle, org=org, limit=limit)
+        rows = people_list.summaries(s, tag=tag, circle=circle, org=org, limit=limit)
     emit(
         rows, fmt, LIST_COLUMNS, empty="no people yet: try 'goodwill person add' or 'goodwill demo'"
     )
@@ -165,10 +166,11 @@ def show(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show everything about a person."""
-    from goodwill import people
+    from goodwill.records import people
+    from goodwill.views import person_page
 
     with state.session() as s:
-        detail = people.detail(s, people.resolve(s, person))
+        detail = person_page.detail(s, people.resolve(s, person))
     emit_one(detail, fmt, _render_detail)
 
 
@@ -197,7 +199,7 @@ def edit(
     ] = None,
 ) -> None:
     """Change a person's details."""
-    from goodwill import people
+    from goodwill.records import people
 
     texts = {
         "location": location,
@@ -232,7 +234,7 @@ def edit(
 @person_app.command("remove")
 def remove(person: Annotated[str, typer.Argument(help="Id, email or name.")]) -> None:
     """Remove a person from your lists (their history stays in the ledger)."""
-    from goodwill import people
+    from goodwill.records import people
 
     with state.session() as s:
         target = people.resolve(s, person)
@@ -261,8 +263,8 @@ def merge(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Merge a duplicate into a person: every fact, interaction and edge moves over."""
-    from goodwill import people
     from goodwill.errors import InvalidInput
+    from goodwill.records import people
 
     if sum((suggest, dismiss is not None, bool(keep or other))) > 1:
         raise typer.BadParameter("give two people to merge, --suggest or --dismiss N: one of them")

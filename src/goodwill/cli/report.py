@@ -30,8 +30,10 @@ def report(
 ) -> None:
     """Your networking over time: days networked, new contacts, interviews, referrals,
     leads and where they came from, gives vs gets. HTML with charts, or --format json."""
-    from goodwill import opportunities, reports, validate
+    from goodwill import validate
+    from goodwill.career import opportunities
     from goodwill.cli.output import emit, print_json, to_jsonable
+    from goodwill.report import reports
 
     today = validate.date(as_of, "as-of") if as_of else None
     if output is not None:

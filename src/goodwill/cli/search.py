@@ -20,8 +20,8 @@ def search(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Search people, organisations and interaction summaries."""
-    from goodwill import search as search_mod
     from goodwill import validate
+    from goodwill.store import search as search_mod
 
     kinds = [validate.choice(k, ("person", "org", "interaction"), "kind") for k in kind or []]
     with state.session() as s:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from goodwill.db import Store
+    from goodwill.store.db import Store
 
 _db: str | None = None
 _store: Store | None = None
@@ -23,7 +23,7 @@ def set_db(value: str | None) -> None:
 def store() -> Store:
     global _store
     if _store is None:
-        from goodwill.db import open_store
+        from goodwill.store.db import open_store
 
         _store = open_store(_db)
     return _store

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from goodwill import search as search_index
-from goodwill.db import head_revision, known_revisions
 from goodwill.errors import ImportFailed
 from goodwill.io import files
 from goodwill.io.records import ImportOptions
-from goodwill.models import Base, Interaction, Person
 from goodwill.schemas.io import ImportReport
+from goodwill.store import search as search_index
+from goodwill.store.db import head_revision, known_revisions
+from goodwill.store.models import Base, Interaction, Person
 
 FORMAT = "goodwill-backup"
 VERSION = 1

@@ -19,11 +19,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from goodwill.daily import schedule
 from goodwill.errors import GoodwillError, InvalidInput
-from goodwill.io import vcard
+from goodwill.io import backup, vcard
 from goodwill.io.facts import Facts, normalise
 from goodwill.io.matcher import default_region
-from goodwill.models import (
+from goodwill.store.models import (
     Email,
     Link,
     Organization,
@@ -290,8 +291,6 @@ def contacts_csv(session: Session) -> bytes:
 
 def calendar(session: Session) -> bytes:
     """The daily networking block and the next cadence dates (the schedule module's file)."""
-    from goodwill import schedule
-
     return schedule.calendar_bytes(session)
 
 
@@ -301,8 +300,6 @@ def export_bytes(session: Session, fmt: str) -> bytes:
     if fmt == "csv":
         return contacts_csv(session)
     if fmt == "json":
-        from goodwill.io import backup
-
         return backup.dump(session)
     if fmt == "ics":
         return calendar(session)

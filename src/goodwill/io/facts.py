@@ -15,10 +15,11 @@ import unicodedata
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
-from goodwill import people, validate
+from goodwill import validate
 from goodwill.errors import InvalidInput
 from goodwill.io.records import PersonRecord
-from goodwill.orgs import org_key
+from goodwill.records import people
+from goodwill.records.orgs import org_key
 
 
 @dataclass(frozen=True)

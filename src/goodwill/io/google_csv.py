@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from goodwill.errors import ImportFailed
-from goodwill.io import files, tables
+from goodwill.io import files, linkedin, outlook_csv, tables
 from goodwill.io.contact_csv import Layout, parse_file, parse_rows
 from goodwill.io.records import ImportOptions, ParseResult
 
@@ -63,8 +63,6 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
 
 def parse_any(path: Path, options: ImportOptions) -> ParseResult:
     """A contacts CSV in any layout goodwill knows: LinkedIn, Google or Outlook/Thunderbird."""
-    from goodwill.io import linkedin, outlook_csv
-
     text, _ = files.read_text(path, options.max_bytes, "a CSV file")
     if tables.read(text, lambda h: linkedin._kind(h) is not None) is not None:
         return linkedin.parse_text(text, str(path), options)

@@ -12,11 +12,12 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from goodwill.db import Store
 from goodwill.errors import GoodwillError, ImportFailed
-from goodwill.io import formats, matcher, writer
+from goodwill.io import backup, formats, matcher, writer
 from goodwill.io.records import ImportOptions, ParseIssue, ParseResult
+from goodwill.records import people
 from goodwill.schemas.io import ImportIssue, ImportReport
+from goodwill.store.db import Store
 
 
 class Progress(Protocol):
@@ -76,13 +77,9 @@ def run(
 ) -> ImportReport:
     """Import one file into the session's transaction and describe what happened."""
     if not options.me:
-        from goodwill import people
-
         # Your addresses from your profile tell your messages from theirs.
         options = dataclasses.replace(options, me=people.me_emails(session))
     if fmt == formats.RESTORE:
-        from goodwill.io import backup
-
         return backup.restore(session, path, options)
     if progress:
         progress.start(f"reading {path.name}", None)

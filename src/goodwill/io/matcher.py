@@ -25,7 +25,16 @@ from sqlalchemy.orm import Session
 
 from goodwill.io.facts import Facts, fingerprint, name_key, normalise
 from goodwill.io.records import ParseIssue, PersonRecord
-from goodwill.models import Email, Link, Organization, Person, Phone, Role, Setting, SourceRecord
+from goodwill.store.models import (
+    Email,
+    Link,
+    Organization,
+    Person,
+    Phone,
+    Role,
+    Setting,
+    SourceRecord,
+)
 
 # A person is an existing id (> 0) or a person this import will create (< 0).
 Ref = int

@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.errors import InvalidInput, NotFound
-from goodwill.models import MergeSuggestion, Person
 from goodwill.schemas.io import MergeSuggestionOut
+from goodwill.store.models import MergeSuggestion, Person
 
 
 def open_suggestions(session: Session) -> list[MergeSuggestionOut]:

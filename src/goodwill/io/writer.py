@@ -18,13 +18,15 @@ from typing import Any, TypeVar
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from goodwill import people, validate, vocab
-from goodwill import search as search_index
-from goodwill.db import bulk_insert
+from goodwill import validate, vocab
 from goodwill.io.facts import Facts
 from goodwill.io.matcher import Decision, Plan, Ref
 from goodwill.io.records import InteractionRecord, ParseIssue
-from goodwill.models import (
+from goodwill.records import people
+from goodwill.records.orgs import org_key
+from goodwill.store import search as search_index
+from goodwill.store.db import bulk_insert
+from goodwill.store.models import (
     Email,
     Interaction,
     Link,
@@ -37,7 +39,6 @@ from goodwill.models import (
     Role,
     SourceRecord,
 )
-from goodwill.orgs import org_key
 
 _CHUNK = 500
 _T = TypeVar("_T")

@@ -70,7 +70,7 @@ class PersonDetail(PersonSummary):
     recent: list[InteractionBrief] = Field(default_factory=list)
     knows: list[KnowsOut] = Field(default_factory=list)
     removed: bool = False
-    # The reciprocity ledger and tie strength (goodwill.strength, goodwill.ledger).
+    # The reciprocity ledger and tie strength (goodwill.scoring.strength, goodwill.scoring.ledger).
     strength: float = 0.0
     given: float = 0.0
     received: float = 0.0

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from goodwill import __version__
-from goodwill.db import Store, open_store
 from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
+from goodwill.store.db import Store, open_store
 from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
 from goodwill.web.memo import (
     ComputeProcess,

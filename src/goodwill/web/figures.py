@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from goodwill import cadence, changes, flags, ledger, people, strength
-from goodwill.db import address
 from goodwill.schemas.ledger import Balance, Flag
+from goodwill.scoring import cadence, flags, ledger, strength
+from goodwill.store import changes
+from goodwill.store.db import address
+from goodwill.views import people_list
 
 
 @dataclass
@@ -99,7 +101,7 @@ _ORDER_LOCK = threading.Lock()
 
 
 def listed_order(s: Session) -> list[int]:
-    """`people.listed_ids(s)` (everyone, in the list's order), kept between changes that
+    """`people_list.listed_ids(s)` (everyone, in the list's order), kept between changes that
     cannot move it (3 ms of reading 10,000 ids, against one read of the change log).
     The list is shared: do not change it."""
     key, database = address(s), changes.database(s)
@@ -112,7 +114,7 @@ def listed_order(s: Session) -> list[int]:
                 _ORDER[key] = (database, news.mark, kept[2])
             return kept[2]
     mark = changes.mark(s)  # before reading: a change made meanwhile comes again
-    ids = people.listed_ids(s)
+    ids = people_list.listed_ids(s)
     with _ORDER_LOCK:
         _ORDER[key] = (database, mark, ids)
     return ids

@@ -40,10 +40,10 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from goodwill import strength
-from goodwill.concerns import Changes, collect
-from goodwill.db import Store
-from goodwill.models import (
+from goodwill.scoring import strength
+from goodwill.store.concerns import Changes, collect
+from goodwill.store.db import Store, open_store
+from goodwill.store.models import (
     ActionState,
     Exchange,
     Interaction,
@@ -259,8 +259,6 @@ _PROCESS_STORE: Store | None = None
 
 
 def _open_process_store(url: str) -> None:
-    from goodwill.db import open_store
-
     global _PROCESS_STORE
     _PROCESS_STORE = open_store(url, migrate_schema=False)
 
@@ -564,7 +562,7 @@ def _kind(key: Hashable) -> Hashable:
 
 @dataclass
 class _Concerned:
-    """When each person's values last changed, by one of `goodwill.concerns`' rules."""
+    """When each person's values last changed, by one of `goodwill.store.concerns`' rules."""
 
     people: dict[int, int] = field(default_factory=dict)  # person -> version of the change
     everyone: int = 0  # version of the latest change that concerned everyone
@@ -580,7 +578,7 @@ class _Concerned:
 
 class PerPerson:
     """Figures kept per person (the list's badges, its rows) across changes of the data
-    that do not concern them, by `goodwill.concerns`: a write through this app makes only
+    that do not concern them, by `goodwill.store.concerns`: a write through this app makes only
     the people it touched (or, for some writes, everyone) compute again; a change made
     elsewhere (the command line, an import) makes everyone. Figures follow the concerns'
     rule for figures; rows (`rows=True`), the rule for list rows.

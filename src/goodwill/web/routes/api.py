@@ -8,9 +8,11 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 from starlette.requests import Request
 
-from goodwill import interactions, orgs, people, search, validate
+from goodwill import validate
+from goodwill.asking import ask, needs
 from goodwill.errors import NotFound
-from goodwill.models import Interaction, Organization
+from goodwill.records import interactions, people
+from goodwill.report import network, reports
 from goodwill.schemas.needs import AskOut, NeedOut
 from goodwill.schemas.network import NetworkMap
 from goodwill.schemas.people import (
@@ -23,6 +25,9 @@ from goodwill.schemas.people import (
 )
 from goodwill.schemas.reports import ReportFigures
 from goodwill.schemas.web import LogRequest
+from goodwill.store import search
+from goodwill.store.models import Interaction, Organization
+from goodwill.views import org_page, person_page
 from goodwill.web.routes.deps import InThread, now, store
 from goodwill.web.routes.people_pages import find_people, rows_of
 
@@ -67,7 +72,7 @@ def api_people(
 def api_person(request: Request, person_id: Id) -> PersonDetail:
     """Everything about a person (like `goodwill person show ID --format json`)."""
     with store(request).session() as s:
-        return people.detail(s, people.resolve(s, str(person_id)))
+        return person_page.detail(s, people.resolve(s, str(person_id)))
 
 
 @router.get("/orgs", response_model=list[OrgSummary])
@@ -77,7 +82,7 @@ def api_orgs(request: Request, limit: Limit = 100, offset: Offset = 0) -> list[O
         chosen = s.scalars(
             select(Organization).order_by(Organization.name).limit(limit).offset(offset)
         ).all()
-        return orgs.summaries(s, chosen)
+        return org_page.summaries(s, chosen)
 
 
 @router.get("/orgs/{org_id}", response_model=OrgDetail)
@@ -87,7 +92,7 @@ def api_org(request: Request, org_id: Id) -> OrgDetail:
         org = s.get(Organization, org_id)
         if org is None:
             raise NotFound(f"no organisation #{org_id}")
-        return orgs.detail(s, org)
+        return org_page.detail(s, org)
 
 
 @router.get("/search", response_model=list[SearchHit])
@@ -111,7 +116,7 @@ def api_interactions(request: Request, limit: Limit = 20) -> list[InteractionBri
             .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
             .limit(limit)
         ).all()
-        return people.interaction_briefs(s, list(ids))
+        return person_page.interaction_briefs(s, list(ids))
 
 
 @router.post("/interactions", response_model=InteractionBrief, status_code=201)
@@ -135,7 +140,7 @@ def api_log(request: Request, body: LogRequest) -> InteractionBrief:
             they_asked=body.they_asked,
             now=current,
         )
-        return people.interaction_briefs(s, [item.id])[0]
+        return person_page.interaction_briefs(s, [item.id])[0]
 
 
 @router.get("/needs", response_model=list[NeedOut])
@@ -144,8 +149,6 @@ def api_needs(
     status: Annotated[str, Query(max_length=10, description="open, closed or all.")] = "open",
 ) -> list[NeedOut]:
     """Needs (like `goodwill need list --format json`), newest first."""
-    from goodwill import needs
-
     with store(request).session() as s:
         return needs.summaries(s, status=status)
 
@@ -155,8 +158,6 @@ def api_ask(
     request: Request, need_id: Id, limit: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> list[AskOut]:
     """Whom to ask for a need, with reasons (like `goodwill ask N --format json`)."""
-    from goodwill import ask
-
     with store(request).session() as s:
         return ask.ask(s, str(need_id), limit=limit, as_of=now(request))
 
@@ -164,8 +165,6 @@ def api_ask(
 @router.get("/report", response_model=ReportFigures)
 def api_report(request: Request, weeks: Annotated[int, Query(ge=1, le=520)] = 26) -> ReportFigures:
     """The report's figures (like `goodwill report --format json`)."""
-    from goodwill import reports
-
     with store(request).session() as s:
         return reports.figures(s, weeks=weeks, today=now(request).date())
 
@@ -173,7 +172,5 @@ def api_report(request: Request, weeks: Annotated[int, Query(ge=1, le=520)] = 26
 @router.get("/network", response_model=NetworkMap)
 def api_network(request: Request, size: Annotated[int, Query(ge=1, le=1000)] = 300) -> NetworkMap:
     """The strongest ties, their organisations and who knows whom among them."""
-    from goodwill import network
-
     with store(request).session() as s:
         return network.network_map(s, now(request), limit=size)

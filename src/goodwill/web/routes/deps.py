@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from goodwill.db import Store
+from goodwill.store.db import Store
 from goodwill.web.memo import Memo, PerPerson
 from goodwill.web.render import Renderer
 

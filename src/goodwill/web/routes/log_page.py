@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from goodwill import interactions, people, search, validate, vocab
+from goodwill import validate, vocab
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
-from goodwill.models import Interaction, Person
+from goodwill.records import interactions, people
 from goodwill.schemas.people import InteractionBrief, PersonSummary
 from goodwill.schemas.web import LogForm, RecordId, split_list
+from goodwill.store import search
+from goodwill.store.models import Interaction, Person
+from goodwill.views import people_list, person_page
 from goodwill.web.render import field_errors
 from goodwill.web.routes.deps import now, render, store
 from goodwill.web.routes.people_pages import rows_of
@@ -38,11 +41,11 @@ def recent_briefs(s: Session, limit: int = 8) -> list[InteractionBrief]:
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
         .limit(limit)
     ).all()
-    return people.interaction_briefs(s, list(ids))
+    return person_page.interaction_briefs(s, list(ids))
 
 
 def _chosen(s: Session, ids: list[int]) -> list[PersonSummary]:
-    return people.summaries(s, ids=ids) if ids else []
+    return people_list.summaries(s, ids=ids) if ids else []
 
 
 def _page(request: Request, s: Session, extra: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def log_form(
     with store(request).session() as s:
         extra["chosen"] = _chosen(s, person[:20])
         if logged is not None:
-            brief = people.interaction_briefs(s, [logged])
+            brief = person_page.interaction_briefs(s, [logged])
             if brief:
                 b = brief[0]
                 extra["notice"] = f"Logged {b.kind} with {', '.join(b.people)} on {b.date}."
@@ -83,7 +86,7 @@ def suggest(request: Request, who: str = "") -> Response:
     if term:
         with store(request).session() as s:
             hits = search.ranked_ids(s, term, kind="person", limit=8)
-            shown = people.matching_ids(s, hits)  # as the list: the people it may show
+            shown = people_list.matching_ids(s, hits)  # as the list: the people it may show
         rows = rows_of(request, [pid for pid in hits if pid in shown])
     return render(request).page(request, "log_suggest.html", {"rows": rows, "term": term})
 

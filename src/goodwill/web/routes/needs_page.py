@@ -1,7 +1,8 @@
 """Needs and Ask: open needs, a form to add one, and for a need whom to ask (with the
 reasons) and the warm paths to its target organisations, drawn as a small graph.
 
-The ranking is goodwill.ask's, the paths goodwill.paths'; this module only arranges them.
+The ranking is goodwill.asking.ask's, the paths goodwill.asking.paths'; this module only
+arranges them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from goodwill import ask, needs, paths
+from goodwill.asking import ask, needs, paths
 from goodwill.errors import GoodwillError, InvalidInput
-from goodwill.models import Need
 from goodwill.schemas.needs import AskOut, NeedOut, PathOut
 from goodwill.schemas.web import PathId, split_list
+from goodwill.store.models import Need
 from goodwill.web.render import field_errors
 from goodwill.web.routes.deps import now, render, store
 

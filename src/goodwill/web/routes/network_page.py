@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from goodwill import network
+from goodwill.report import network
 from goodwill.schemas.network import NetworkMap
 from goodwill.web.routes.deps import cached_async, now, render
 

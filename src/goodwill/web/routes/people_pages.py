@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from goodwill import people, search, vocab
+from goodwill import vocab
 from goodwill.errors import GoodwillError, InvalidInput
-from goodwill.models import Person, Tag
+from goodwill.records import people
 from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
+from goodwill.store import search
+from goodwill.store.models import Person, Tag
+from goodwill.views import people_list as listing
+from goodwill.views import person_page as page_of
 from goodwill.web import figures
 from goodwill.web.render import field_errors, is_htmx
 from goodwill.web.routes.deps import cached, minute, now, per_person, render, store
@@ -70,7 +74,7 @@ def find_people(
     """The ids of the people matching the search and filters (best match first, else by
     name) on one page, and how many match in all. Search ranks; the filters and paging are
     the domain's. `only` restricts to these ids (the due and flagged filters); `in_order`,
-    when the caller has it, is everyone listed in the list's order (`people.listed_ids`):
+    when the caller has it, is everyone listed in the list's order (`listing.listed_ids`):
     thousands of ids are then paged here rather than sent to the database twice."""
     f_circle, f_tag, f_org = circle or None, tag or None, org or None
     limit = limit or PAGE_SIZE
@@ -82,13 +86,13 @@ def find_people(
         hits = search.ranked_ids(s, q, kind="person", limit=SEARCH_LIMIT)
         wanted = set(only) if only is not None else None
         ranked = [pid for pid in hits if wanted is None or pid in wanted]
-        keep = people.matching_ids(s, ranked, circle=f_circle, tag=f_tag, org=f_org)
+        keep = listing.matching_ids(s, ranked, circle=f_circle, tag=f_tag, org=f_org)
         matched = [pid for pid in ranked if pid in keep]
         return matched[offset : offset + limit], len(matched)
     if only is not None and not only:
         return [], 0
-    total = people.count(s, ids=only, circle=f_circle, tag=f_tag, org=f_org)
-    shown = people.listed_ids(
+    total = listing.count(s, ids=only, circle=f_circle, tag=f_tag, org=f_org)
+    shown = listing.listed_ids(
         s, ids=only, limit=limit, offset=offset, circle=f_circle, tag=f_tag, org=f_org
     )
     return shown, total
@@ -102,8 +106,8 @@ def rows_of(request: Request, ids: Sequence[int]) -> list[PersonSummary]:
         request,
         ("rows", now(request).date()),
         ids,
-        people.summaries_by_id,
-        people.everyones_summaries,
+        listing.summaries_by_id,
+        listing.everyones_summaries,
         rows=True,
     )
     return [kept[pid] for pid in ids if pid in kept]
@@ -213,12 +217,12 @@ def _person_context(
         mark = badges_of(request, [person.id])[person.id]
     else:  # a write is under way: what it changed is not in the kept badges yet
         mark = figures.badges(s, [person.id], now(request))[person.id]
-    detail = people.detail(
+    detail = page_of.detail(
         s,
         person,
         recent=10_000 if show_all else 25,
         as_of=now(request),
-        known=people.Known(mark.strength, mark.balance, mark.flags),
+        known=page_of.Known(mark.strength, mark.balance, mark.flags),
     )
     return {
         "mark": mark,

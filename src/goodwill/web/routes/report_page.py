@@ -1,4 +1,4 @@
-"""Report: your networking over time (goodwill.reports' figures and charts), and the
+"""Report: your networking over time (goodwill.report.reports' figures and charts), and the
 self-contained HTML report to download."""
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from goodwill import opportunities, reports
+from goodwill.career import opportunities
+from goodwill.report import periods, reports
 from goodwill.schemas.reports import ReportFigures
 from goodwill.web.routes.deps import cached, cached_async, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
-Weeks = Annotated[int, Query(ge=1, le=reports.MAX_WEEKS)]
+Weeks = Annotated[int, Query(ge=1, le=periods.MAX_WEEKS)]
 CHART_TITLES = {
     "networked": "Days you networked",
     "contacts": "New contacts and interactions",

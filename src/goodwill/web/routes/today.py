@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from goodwill import actions, agenda, habits, schedule, validate
+from goodwill import validate
+from goodwill.daily import actions, agenda, schedule
 from goodwill.errors import GoodwillError
+from goodwill.report import habits
 from goodwill.schemas.agenda import AgendaOut
 from goodwill.schemas.web import ActionForm
 from goodwill.web.render import is_htmx

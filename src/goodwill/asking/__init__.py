@@ -1,0 +1,1 @@
+"""Asking your network: needs, whom to ask, warm introduction paths, announcements."""

@@ -1,0 +1,1 @@
+"""A realistic synthetic network for demos and benchmarks (`goodwill demo`)."""

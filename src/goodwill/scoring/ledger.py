@@ -1,0 +1,182 @@
+"""The reciprocity ledger: what you gave and received, per relationship, and your asks.
+
+A balance weighs each exchange by its kind (an introduction or a referral weighs more than
+a piece of information) and by its age (half-life `BALANCE_HALF_LIFE_DAYS`): what you did
+for someone five years ago counts less than last month's help. Computed in one grouped
+query, whatever the number of people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, DateTime, Float, bindparam, case, func, select
+from sqlalchemy.orm import Session
+
+from goodwill import validate
+from goodwill.errors import NotFound
+from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
+from goodwill.scoring import contact_summary
+from goodwill.store import days
+from goodwill.store.db import IDS, AnySelect, run_read
+from goodwill.store.models import Exchange, Person
+
+# What one exchange of each kind is worth in the ledger, in "pieces of information".
+KIND_WEIGHTS: dict[str, float] = {
+    "info": 1.0,
+    "idea": 1.0,
+    "advice": 1.5,
+    "help": 2.0,
+    "intro": 3.0,
+    "referral": 4.0,
+    "thanks": 0.25,  # acknowledges, does not repay
+}
+DEFAULT_KIND_WEIGHT = 1.0
+BALANCE_HALF_LIFE_DAYS = 365.0
+
+# How an ask you made can end (besides "open").
+ASK_RESULTS: tuple[str, ...] = ("granted", "refused", "ignored")
+
+
+# The day number of `as_of` (see `balances`).
+_DAY = bindparam("day", type_=Float())
+
+
+def _weighted(day: ColumnElement[float], direction: str) -> ColumnElement[float]:
+    age = _DAY - day
+    decay = func.exp(age * (-math.log(2) / BALANCE_HALF_LIFE_DAYS))
+    weight = case(KIND_WEIGHTS, value=Exchange.kind, else_=DEFAULT_KIND_WEIGHT)
+    return func.sum(case((Exchange.direction == direction, weight * decay), else_=0.0))
+
+
+@cache
+def _balances_stmt(dialect: str, some: bool) -> AnySelect:
+    """Per person: weighted given and received, counts and last dates before `as_of` (the
+    day number `day`); built once per database kind and shape (everyone, or `IDS`)."""
+    gave = Exchange.direction == "gave"
+    got = Exchange.direction == "got"
+    day = days.day_expr_for(dialect, Exchange.occurred_at)
+    stmt = (
+        select(
+            Exchange.person_id,
+            _weighted(day, "gave"),
+            _weighted(day, "got"),
+            func.sum(case((gave, 1), else_=0)),
+            func.sum(case((got, 1), else_=0)),
+            func.max(case((gave, Exchange.occurred_at), else_=None)),
+            func.max(case((got, Exchange.occurred_at), else_=None)),
+        )
+        .where(
+            Exchange.occurred_at < bindparam("as_of", type_=DateTime()),
+            Exchange.direction.in_(("gave", "got")),
+        )
+        .group_by(Exchange.person_id)
+    )
+    return stmt.where(Exchange.person_id.in_(IDS)) if some else stmt
+
+
+def _day(value: dt.datetime | str | None) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MAX() over a CASE as text
+        return dt.datetime.fromisoformat(value).date()
+    return value.date()
+
+
+def balances(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, Balance]:
+    """Given, received and balance per person, from exchanges strictly before `as_of`.
+
+    Without `person_ids`: every active person (zeros for those with no exchange).
+    """
+    contact_summary.ensure_exp(session)
+    if person_ids is None:
+        ids = list(
+            session.scalars(
+                select(Person.id).where(Person.removed_at.is_(None), Person.is_me.is_(False))
+            )
+        )
+    else:
+        ids = list(dict.fromkeys(person_ids))
+    result = {pid: Balance(person_id=pid) for pid in ids}
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"as_of": as_of, "day": days.day_number(as_of)}
+    if person_ids is not None:
+        params["ids"] = ids
+    found = run_read(session, _balances_stmt(dialect, person_ids is not None), params)
+    for pid, given, received, gives, gets, last_give, last_get in found:
+        if pid not in result:
+            continue
+        given, received = round(float(given or 0), 3), round(float(received or 0), 3)
+        result[pid] = Balance(
+            person_id=pid,
+            given=given,
+            received=received,
+            balance=round(given - received, 3),
+            gives=int(gives or 0),
+            gets=int(gets or 0),
+            last_give=_day(last_give),
+            last_get=_day(last_get),
+        )
+    return result
+
+
+def balance_rows(
+    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+) -> list[BalanceRow]:
+    """Balances with names, the most one-sided first (you gave most, then you owe most)."""
+    found = balances(session, as_of, person_ids)
+    names = dict(
+        session.execute(
+            select(Person.id, Person.display_name).where(Person.id.in_(list(found)))
+        ).all()
+    )
+    rows = [
+        BalanceRow(name=names.get(pid, "?"), **b.model_dump())
+        for pid, b in found.items()
+        if person_ids is not None or b.gives or b.gets
+    ]
+    rows.sort(key=lambda r: (-abs(r.balance), r.name.lower(), r.person_id))
+    return rows
+
+
+def record_ask_outcome(
+    session: Session, person: Person, outcome: str, *, text: str | None = None
+) -> AskOutcome:
+    """Mark how an ask you made of `person` ended: granted, refused or ignored.
+
+    Without `text`, the latest open ask; with it, the latest ask whose text contains it.
+    """
+    result = validate.choice(outcome, ASK_RESULTS, "outcome")
+    stmt = (
+        select(Exchange)
+        .where(Exchange.person_id == person.id, Exchange.direction == "asked")
+        .order_by(Exchange.occurred_at.desc(), Exchange.id.desc())
+    )
+    if text and text.strip():
+        needle = text.strip().lower()
+        ask = next((x for x in session.scalars(stmt) if needle in (x.text or "").lower()), None)
+        if ask is None:
+            raise NotFound(f"you made no ask of {person.display_name} that mentions '{text}'")
+    else:
+        ask = session.scalars(stmt.where(Exchange.outcome == "open")).first()
+        if ask is None:
+            raise NotFound(
+                f"you have no open ask of {person.display_name}; "
+                "log one with 'goodwill log ... --asked TEXT'"
+            )
+    ask.outcome = result
+    session.flush()
+    return AskOutcome(
+        id=ask.id,
+        person_id=person.id,
+        person=person.display_name,
+        text=ask.text,
+        asked_on=ask.occurred_at.date(),
+        outcome=result,
+    )

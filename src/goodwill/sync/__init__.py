@@ -1,0 +1,1 @@
+"""Sync with the outside: contact and calendar folders (vdirs) and mail by IMAP."""
