@@ -32,6 +32,17 @@ from goodwill.web.memo import (
     freeze_survivors,
 )
 from goodwill.web.render import Renderer
+from goodwill.web.routes import (
+    api,
+    auth,
+    import_page,
+    log_page,
+    needs_page,
+    network_page,
+    people_pages,
+    report_page,
+    today,
+)
 from goodwill.web.uploads import Uploads
 
 STATIC = Path(__file__).parent / "static"
@@ -100,17 +111,6 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
 
-    from goodwill.web.routes import (
-        api,
-        auth,
-        import_page,
-        log_page,
-        needs_page,
-        network_page,
-        people_pages,
-        report_page,
-        today,
-    )
 
     pages = (today, people_pages, log_page, needs_page, network_page, report_page, import_page)
     for module in (auth, *pages, api):
