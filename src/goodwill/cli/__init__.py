@@ -40,7 +40,7 @@ def root(
             "--db",
             envvar="GOODWILL_DB",
             metavar="PATH_OR_URL",
-            help="SQLite file or database URL (default: goodwill.store.db in your data folder).",
+            help="SQLite file or database URL (default: goodwill.db in your data folder).",
         ),
     ] = None,
     version: Annotated[

@@ -58,7 +58,7 @@ def head_revision() -> str:
 def default_path() -> Path:
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.store.db"
+    return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.db"
 
 
 CACHE_DIR_ENV = "GOODWILL_CACHE_DIR"
