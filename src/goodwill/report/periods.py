@@ -53,7 +53,7 @@ def _per_day(session: Session, stmt: Any) -> dict[dt.date, int]:
 def interactions_by_day(session: Session, start: dt.date, end: dt.date) -> dict[dt.date, int]:
     # Read from the index of the days something happened (migration 0008), whose terms
     # these are (`planned = false`, `date(occurred_at)`): in day order, no date computed
-    # per interaction and no sort (14 -> 3 ms over 26 weeks at 250,000 interactions).
+    # per interaction and no sort.
     day = func.date(Interaction.occurred_at)
     first, last = (start.isoformat(), end.isoformat()) if _is_sqlite(session) else (start, end)
     return _per_day(
