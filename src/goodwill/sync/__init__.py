@@ -1,0 +1,1 @@
+"""Sync with the outside: vdir folders for contacts and calendars, IMAP for mail."""
