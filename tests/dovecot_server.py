@@ -10,6 +10,8 @@ gives, per IMAP session, how many messages' headers and bodies it sent.
 from __future__ import annotations
 
 import contextlib
+import functools
+import datetime as dt
 import grp
 import os
 import pwd
@@ -19,11 +21,15 @@ import signal
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import format_datetime
 from pathlib import Path
 
-DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+DOVECOT = shutil.which("dovecot") or (
+    "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
+)
 USER = "robin@example.org"
 PASSWORD = "correct horse battery staple"
 
@@ -99,6 +105,7 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+auth_failure_delay = 0
 first_valid_uid = {uid}
 mail_location = maildir:{root}/mail/%u
 default_internal_user = {user}
@@ -204,3 +211,54 @@ def running(root: Path, password: str = PASSWORD) -> Iterator[Dovecot]:
         yield server
     finally:
         server.stop()
+
+
+def message(
+    sender: tuple[str, str],
+    to: list[tuple[str, str]],
+    when: dt.datetime,
+    msgid: str,
+    *,
+    cc: list[str] | None = None,
+    subject: str = "topic",
+    in_reply_to: str | None = None,
+    extra: list[str] | None = None,
+) -> bytes:
+    """One RFC 5322 message with a short body (bodies must never be fetched)."""
+    lines = [
+        f"Message-ID: <{msgid}>",
+        f"Date: {format_datetime(when.replace(tzinfo=dt.UTC))}",
+        f'From: "{sender[1]}" <{sender[0]}>',
+        "To: " + ", ".join(f'"{n}" <{a}>' for a, n in to),
+    ]
+    if cc:
+        lines.append("Cc: " + ", ".join(cc))
+    if in_reply_to:
+        lines.append(f"In-Reply-To: <{in_reply_to}>")
+    lines += [f"Subject: {subject}", *(extra or []), "MIME-Version: 1.0"]
+    lines += ["Content-Type: text/plain; charset=us-ascii", "", "BODY-MARKER a body line", ""]
+    return "\r\n".join(lines).encode()
+
+
+@functools.lru_cache(maxsize=8)
+def enron_mail(limit: int, offset: int = 0) -> tuple[list[bytes], str]:
+    """Messages replayed from the Enron metadata (shared/datasets/enron) in or out of the
+    busiest address's mailbox, and that address ("me"); ([], "") without the data set."""
+    from benchmarks.mbox_scale import enron_dir, load_enron
+
+    folder = enron_dir()
+    if folder is None:
+        return [], ""
+    people, base = load_enron(folder)
+    activity: Counter[int] = Counter()
+    for _, sender, rcpts in base:
+        activity[sender] += 1
+        activity.update(r for r, _ in rcpts)
+    me = activity.most_common(1)[0][0]
+    mine = [m for m in base if m[1] == me or any(r == me for r, _ in m[2])]
+    out = []
+    for i, (when, sender, rcpts) in enumerate(mine[offset : offset + limit], start=offset):
+        to = [people[r] for r, k in rcpts if k == "to"] or [people[rcpts[0][0]]]
+        cc = [people[r][0] for r, k in rcpts if k == "cc"]
+        out.append(message(people[sender], to, when, f"enron.{i}@imap.test.invalid", cc=cc))
+    return out, people[me][0]

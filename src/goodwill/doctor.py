@@ -59,3 +59,14 @@ def report(session: Session, now: dt.datetime | None = None) -> DoctorReport:
         counts={k: int(v or 0) for k, v in counts.items()},
         sources=sources,
     )
+
+
+def failing_warnings(session: Session, now: dt.datetime | None = None) -> list[str]:
+    """One sentence per sync source failing for more than a day (the daily session's
+    warning): capture that stopped quietly would let "last in touch" go stale."""
+    return [
+        f"the {s.kind} sync of {s.location} has been failing since "
+        f"{s.failing_since:%Y-%m-%d %H:%M} UTC: {s.last_error or 'no error recorded'} "
+        "(see goodwill doctor)"
+        for s in sync_sources.failing(session, now)
+    ]

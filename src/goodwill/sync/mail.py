@@ -70,6 +70,7 @@ FIELDS = (
     "LIST-ID", "LIST-UNSUBSCRIBE", "PRECEDENCE", "AUTO-SUBMITTED",
 )  # fmt: skip
 _UID = re.compile(rb"UID (\d+)")
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _SKIPPED = re.compile(r"^skipped (\d+) messages?: (.*)$")
 _DEFAULT_PORT = {"imaps": 993, "imap": 143}
 
@@ -302,28 +303,46 @@ def _uid_set(uids: Sequence[int]) -> str:
     return ",".join(out)
 
 
-def _fetch(conn: imaplib.IMAP4, uids: Sequence[int], subjects: bool) -> list[tuple[int, bytes]]:
-    """(UID, header block) of each message, in UID order: headers only, never marked read."""
+def _fetch(
+    conn: imaplib.IMAP4, uids: Sequence[int], subjects: bool
+) -> list[tuple[int, bytes, dt.datetime | None]]:
+    """(UID, header block, arrival time) of each message, in UID order: headers only,
+    never marked read."""
     fields = " ".join((*FIELDS, "SUBJECT") if subjects else FIELDS)
-    typ, data = conn.uid("FETCH", _uid_set(uids), f"(UID BODY.PEEK[HEADER.FIELDS ({fields})])")
+    typ, data = conn.uid(
+        "FETCH", _uid_set(uids), f"(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS ({fields})])"
+    )
     if typ != "OK":
         raise imaplib.IMAP4.error("FETCH failed")
-    found: list[tuple[int, bytes]] = []
-    pending: bytes | None = None  # a header block whose UID comes after it
+    found: list[tuple[int, bytes, dt.datetime | None]] = []
+    pending: tuple[bytes, bytes] | None = None  # a block whose UID comes after it
     for item in data:
         if isinstance(item, tuple):
             meta, block = item[0], item[1]
-            m = _UID.search(meta)
-            if m:
-                found.append((int(m.group(1)), block))
+            if m := _UID.search(meta):
+                found.append((int(m.group(1)), block, _arrived(meta)))
                 pending = None
             else:
-                pending = block
+                pending = (meta, block)
         elif isinstance(item, bytes) and pending is not None and (m := _UID.search(item)):
-            found.append((int(m.group(1)), pending))
+            found.append((int(m.group(1)), pending[1], _arrived(pending[0] + item)))
             pending = None
     found.sort(key=lambda f: f[0])
     return found
+
+
+def _arrived(meta: bytes) -> dt.datetime | None:
+    """The INTERNALDATE in a FETCH response, in naive UTC."""
+    m = _INTERNALDATE.search(meta)
+    if m is None:
+        return None
+    with contextlib.suppress(ValueError, OverflowError):
+        return (
+            dt.datetime.strptime(m.group(1).decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z")
+            .astimezone(dt.UTC)
+            .replace(tzinfo=None)
+        )
+    return None
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -450,10 +469,12 @@ def _me(
     return []
 
 
-def _write_batch(store: Store, run: _Run, blocks: list[tuple[int, bytes]], last_uid: int) -> None:
+def _write_batch(
+    store: Store, run: _Run, blocks: list[tuple[int, bytes, dt.datetime | None]], last_uid: int
+) -> None:
     """One transaction: the batch's people and interactions, and the UID it reached."""
     options = ImportOptions(me=list(run.state.get("me") or []), now=run.options.now)
-    named = [(f"UID {uid}", block) for uid, block in blocks]
+    named = [(f"UID {uid}", block, arrived) for uid, block, arrived in blocks]
     result, me = mail.parse_fetched(
         named, options, file=run.target.location, subjects=run.options.subjects
     )
