@@ -10,8 +10,8 @@ gives, per IMAP session, how many messages' headers and bodies it sent.
 from __future__ import annotations
 
 import contextlib
-import functools
 import datetime as dt
+import functools
 import grp
 import os
 import pwd
