@@ -113,32 +113,36 @@ class MailSyncOptions:
 
 
 def parse_url(url: str) -> Target:
-    """`imaps://USER@HOST[:PORT]/FOLDER` (folder INBOX when left out); one clear error else."""
+    """`imaps://USER@HOST[:PORT]/FOLDER` (folder INBOX when left out); one clear error else.
+
+    An error shows the URL with any password in it masked, never the parser's own words
+    (which can quote a password mistaken for a port).
+    """
     raw = url.strip()
+    shown = _shown(raw)
+    scheme, _, rest = raw.partition("://")
+    authority = rest.split("/", 1)[0]
+    if "@" in authority and ":" in authority[: authority.rindex("@")]:
+        raise InvalidInput("IMAP URL", shown, _NO_PASSWORD)
     try:
         parts = urlsplit(raw)
         port = parts.port
-    except ValueError as exc:
-        raise InvalidInput("IMAP URL", _without_password(raw), str(exc)) from None
+    except ValueError:
+        raise InvalidInput("IMAP URL", shown, "is not a valid URL") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORT:
-        raise InvalidInput(
-            "IMAP URL", _without_password(raw), "must start with imaps:// (or imap:// for STARTTLS)"
-        )
+        raise InvalidInput("IMAP URL", shown, "must start with imaps:// (or imap:// for STARTTLS)")
     if parts.password is not None:
-        raise InvalidInput(
-            "IMAP URL",
-            _without_password(raw),
-            f"must not hold a password: put it in {PASSWORD_ENV}, a --password-file or "
-            "the system keyring",
-        )
+        raise InvalidInput("IMAP URL", shown, _NO_PASSWORD)
     user = unquote(parts.username or "")
     if not user:
-        raise InvalidInput("IMAP URL", raw, "names no user: write it as imaps://USER@HOST/FOLDER")
+        raise InvalidInput("IMAP URL", shown, "names no user: write it as imaps://USER@HOST/FOLDER")
     if not parts.hostname:
-        raise InvalidInput("IMAP URL", raw, "names no server: write it as imaps://USER@HOST/FOLDER")
+        raise InvalidInput(
+            "IMAP URL", shown, "names no server: write it as imaps://USER@HOST/FOLDER"
+        )
     if parts.query or parts.fragment:
-        raise InvalidInput("IMAP URL", raw, "takes no ?query or #fragment")
+        raise InvalidInput("IMAP URL", shown, "takes no ?query or #fragment")
     folder = unquote(parts.path.lstrip("/")).rstrip("/") or "INBOX"
     if not folder.isascii() or any(c in folder for c in "\r\n\x00"):
         raise InvalidInput(
@@ -147,9 +151,19 @@ def parse_url(url: str) -> Target:
     return Target(scheme, user, parts.hostname, port or _DEFAULT_PORT[scheme], folder)
 
 
-def _without_password(url: str) -> str:
-    """The URL with any password in it replaced, for an error message."""
-    return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", url)
+_NO_PASSWORD = (
+    f"must not hold a password: put it in {PASSWORD_ENV}, a --password-file or the system keyring"
+)
+
+
+def _shown(url: str) -> str:
+    """The URL for an error message: whatever stands between 'USER:' and the last '@'
+    (a password, when there is one) masked."""
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0 or ":" not in rest[:at]:
+        return url
+    return f"{scheme}{sep}{rest[:at].split(':', 1)[0]}:***@{rest[at + 1 :]}"
 
 
 def find_password(target: Target, password_file: Path | None = None) -> str:
