@@ -131,15 +131,15 @@ def parse_maildir(path: Path, options: ImportOptions) -> ParseResult:
 
 
 def parse_fetched(
-    blocks: Iterable[tuple[str, bytes, dt.datetime | None]],
+    blocks: Iterable[tuple[str, bytes, Callable[[], dt.datetime | None]]],
     options: ImportOptions,
     *,
     file: str = "imap",
     subjects: bool = False,
 ) -> tuple[ParseResult, frozenset[str]]:
     """Header blocks fetched from a server (IMAP), each named by how an issue names it and
-    with the date to use when its Date header is missing or unreadable (the server's
-    arrival date, as an mbox has its "From " line's).
+    with what gives the date to use when its Date header is missing or unreadable (the
+    server's arrival date, as an mbox has its "From " line's).
 
     The same rules as an mbox (the module docstring); returns the result and the addresses
     taken as yours, so that a sync in batches keeps one guess for all of them. With
@@ -149,7 +149,7 @@ def parse_fetched(
     messages: list[_Message] = []
     titles: dict[str, str] = {}
     for number, (where, block, arrived) in enumerate(blocks, start=1):
-        msg = _read_one(block, number, None, where, functools.partial(_given, arrived), reader)
+        msg = _read_one(block, number, None, where, arrived, reader)
         if msg is None:
             continue
         messages.append(msg)
@@ -160,10 +160,6 @@ def parse_fetched(
     for record in result.interactions:
         record.summary = titles.get(record.source_key)
     return result, me
-
-
-def _given(value: dt.datetime | None) -> dt.datetime | None:
-    return value
 
 
 def _subject(block: bytes) -> str | None:

@@ -23,6 +23,9 @@ class MailSyncReport(BaseModel):
     interactions_created: int = 0
     interactions_unchanged: int = 0
     subjects: bool = False
+    # Where the run's time went: waiting for the server, and reading and writing the batches.
+    fetch_seconds: float = 0.0
+    write_seconds: float = 0.0
     issues: list[ImportIssue] = Field(default_factory=list)
 
 
