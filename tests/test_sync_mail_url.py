@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goodwill.errors import GoodwillError, InvalidInput
@@ -15,6 +15,8 @@ from goodwill.sync import mail as capture
 
 users = st.text(st.sampled_from("abcxyz019._-+@"), min_size=1, max_size=20)
 hosts = st.from_regex(r"\A[a-z][a-z0-9-]{0,10}(\.[a-z]{2,5}){0,2}\Z")
+# A busy shared machine makes single examples slow: no deadline.
+PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 folders = st.text(
     st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters="/%"),
     min_size=1,
@@ -22,6 +24,7 @@ folders = st.text(
 ).filter(lambda f: f.strip() == f)
 
 
+@PROPERTY
 @given(users, hosts, st.integers(1, 65535), folders, st.sampled_from(["imap", "imaps"]))
 def test_a_url_gives_back_its_parts_and_its_location_round_trips(
     user: str, host: str, port: int, folder: str, scheme: str
@@ -38,6 +41,7 @@ def test_a_url_gives_back_its_parts_and_its_location_round_trips(
     assert capture.parse_url(target.location) == target
 
 
+@PROPERTY
 @given(users, hosts, st.text(st.sampled_from("#$!^*QWERTY"), min_size=4, max_size=20))
 def test_a_password_in_the_url_is_refused_without_showing_it(
     user: str, host: str, password: str
@@ -48,6 +52,7 @@ def test_a_password_in_the_url_is_refused_without_showing_it(
     assert "must not hold a password" in str(caught.value)
 
 
+@PROPERTY
 @given(st.text(max_size=80))
 def test_any_text_is_a_url_or_one_clear_error(text: str) -> None:
     try:
@@ -73,6 +78,7 @@ def test_defaults_and_refusals() -> None:
             capture.parse_url(bad)
 
 
+@PROPERTY
 @given(st.sets(st.integers(1, 5000), min_size=1, max_size=200))
 def test_uid_sets_hold_exactly_the_uids(uids: set[int]) -> None:
     text = capture._uid_set(sorted(uids))
@@ -94,6 +100,7 @@ class _FakeAnswer:
         return "OK", self.data
 
 
+@PROPERTY
 @given(
     st.lists(st.integers(1, 10**6), min_size=1, max_size=30, unique=True),
     st.booleans(),

@@ -42,12 +42,14 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from goodwill import sync_sources, validate
@@ -374,6 +376,9 @@ class _Run:
     state: dict[str, Any]
     issues: list[ParseIssue] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    # The people this run has matched already, by address: (person id, named). A batch
+    # matches only those it has not seen, or seen without the name it now has.
+    people: dict[str, tuple[int, bool]] = field(default_factory=dict)
 
 
 def sync(
@@ -392,6 +397,13 @@ def sync(
             raise
         except GoodwillError:
             raise
+        except SQLAlchemyError:
+            message = (
+                f"the database refused a batch from {target.location}: the next run goes on "
+                "from the last message written"
+            )
+            _record_failure(store, target.location, message)
+            raise MailSyncFailed(message) from None
         except (imaplib.IMAP4.error, OSError) as exc:
             message = (
                 f"the connection to the IMAP server {target.host}:{target.port} broke off "
@@ -452,16 +464,24 @@ def _sync(
             uids = sorted(u for u in (int(x) for x in b" ".join(found).split()) if u > last)
         if progress:
             progress.start(f"fetching headers from {target.folder}", len(uids))
-        for start in range(0, len(uids), max(options.batch, 1)):
-            chunk = uids[start : start + max(options.batch, 1)]
-            t0 = time.perf_counter()
-            blocks = _fetch(conn, chunk, options.subjects)
-            t1 = time.perf_counter()
-            _write_batch(store, run, blocks, chunk[-1])
-            report.fetch_seconds += t1 - t0
-            report.write_seconds += time.perf_counter() - t1
-            if progress:
-                progress.advance(len(chunk))
+        size = max(options.batch, 1)
+        chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
+        # The next batch is fetched while this one is written: the server's answer and
+        # the database work overlap instead of adding up.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = pool.submit(_fetch, conn, chunks[0], options.subjects) if chunks else None
+            for i, chunk in enumerate(chunks):
+                t0 = time.perf_counter()
+                assert ahead is not None
+                blocks = ahead.result()
+                t1 = time.perf_counter()
+                if i + 1 < len(chunks):
+                    ahead = pool.submit(_fetch, conn, chunks[i + 1], options.subjects)
+                _write_batch(store, run, blocks, chunk[-1])
+                report.fetch_seconds += t1 - t0
+                report.write_seconds += time.perf_counter() - t1
+                if progress:
+                    progress.advance(len(chunk))
     finally:
         _close(conn)
     with store.session() as session:
@@ -507,9 +527,22 @@ def _write_batch(
     result, me = mail.parse_fetched(
         named, options, file=run.target.location, subjects=run.options.subjects
     )
+    seen = run.people
+    fresh = [
+        p
+        for p in result.people
+        if p.source_key not in seen or (p.name and not seen[p.source_key][1])
+    ]
     with store.session() as session:
-        plan = matcher.match(session, result.people)
+        plan = matcher.match(session, fresh)
+        for key, (known, _named) in seen.items():
+            plan.by_key.setdefault(key, known)
         stats = writer.write(session, plan, result.interactions, now=run.options.now)
+        for d in plan.decisions:
+            found = stats.ids.get(d.target, d.target) if d.target is not None else None
+            if found is not None and found > 0:
+                key = d.record.source_key
+                seen[key] = (found, bool(d.record.name) or seen.get(key, (0, False))[1])
         source = sync_sources.get(session, KIND, run.target.location)
         run.state["last_uid"] = last_uid
         if me and not run.state.get("me"):
@@ -524,7 +557,7 @@ def _write_batch(
     report.created += stats.created
     report.updated += stats.updated
     report.merged += stats.merged
-    report.unchanged += stats.unchanged
+    report.unchanged += stats.unchanged + len(result.people) - len(fresh)
     report.interactions_created += stats.interactions_created
     report.interactions_unchanged += stats.interactions_unchanged
     for issue in result.issues + plan.issues + stats.issues:
