@@ -7,6 +7,7 @@ that a second run fetches nothing. Skipped where Dovecot is not installed, excep
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import imaplib
 import mailbox
@@ -20,9 +21,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import func, select
 
-from goodwill.db import Store
+from goodwill.db import Store, open_store
 from goodwill.models import Base, Interaction, Participant, Person, SyncSource
 from goodwill.sync import mail as capture
 from tests.conftest import DATA, Result
@@ -351,3 +360,93 @@ def test_doctor_and_the_daily_warning(
     assert "warning" not in cli("today").err
     data = cli("doctor", "--format", "json").out
     assert '"up_to_date": true' in data and '"failing": false' in data
+
+
+class _MailboxMachine(RuleBasedStateMachine):
+    """Whatever happens to the folder between runs (new mail, copies of a message, the
+    folder recreated with a new UIDVALIDITY), after a sync the database holds exactly one
+    interaction per message ever synced: nothing twice, nothing lost."""
+
+    server: Dovecot
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="goodwill-sync-state-"))
+        self.store = open_store(str(self.root / "goodwill.db"))
+        self.imap = imaplib.IMAP4_SSL(
+            "127.0.0.1",
+            self.server.port,
+            ssl_context=ssl.create_default_context(cafile=str(self.server.cafile)),
+        )
+        self.imap.login(USER, PASSWORD)
+        self.folder = f"s{uuid.uuid4().hex[:12]}"
+        assert self.imap.create(self.folder)[0] == "OK"
+        self.in_folder: list[str] = []  # Message-IDs, in UID order
+        self.captured: set[str] = set()
+        self.serial = 0
+
+    def _message(self, msgid: str, other: int, mine: bool) -> bytes:
+        them = (f"p{other}@example.net", f"Person {other}")
+        when = NOW - dt.timedelta(days=1 + other)
+        if mine:
+            return message((ME, "Me"), [them], when, msgid)
+        return message(them, [(ME, "Me")], when, msgid)
+
+    @rule(others=st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=1, max_size=4))
+    def new_mail(self, others: list[tuple[int, bool]]) -> None:
+        for other, mine in others:
+            self.serial += 1
+            msgid = f"m{self.serial}@state.test"
+            append(self.imap, self.folder, [self._message(msgid, other, mine)])
+            self.in_folder.append(msgid)
+
+    @precondition(lambda self: bool(self.in_folder))
+    @rule(pick=st.integers(0, 1000))
+    def a_copy_of_a_message(self, pick: int) -> None:
+        msgid = self.in_folder[pick % len(self.in_folder)]
+        append(self.imap, self.folder, [self._message(msgid, 1, False)])
+        self.in_folder.append(msgid)
+
+    @rule(keep=st.lists(st.booleans(), max_size=20), new=st.integers(0, 2))
+    def folder_recreated(self, keep: list[bool], new: int) -> None:
+        kept = [m for m, k in zip(self.in_folder, keep, strict=False) if k]
+        assert self.imap.delete(self.folder)[0] == "OK"
+        time.sleep(1.05)  # a new UIDVALIDITY (Dovecot's is a time in seconds)
+        assert self.imap.create(self.folder)[0] == "OK"
+        self.in_folder = []
+        self.new_mail([(3, False)] * new)  # new mail first: UIDs below the last one read
+        append(self.imap, self.folder, [self._message(m, 2, True) for m in kept])
+        self.in_folder += kept
+
+    @rule(batch=st.integers(1, 5))
+    def sync(self, batch: int) -> None:
+        capture.sync(
+            self.store,
+            self.server.url(self.folder),
+            capture.MailSyncOptions(me=[ME], now=NOW, batch=batch),
+        )
+        self.captured |= set(self.in_folder)
+        with self.store.session() as s:
+            keys = list(s.scalars(select(Interaction.source_key)))
+        assert sorted(keys) == sorted(f"email:{m}" for m in self.captured)
+
+    def teardown(self) -> None:
+        with contextlib.suppress(Exception):
+            self.imap.logout()
+        self.store.dispose()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def test_any_history_of_the_folder_syncs_to_one_interaction_per_message(
+    dovecot: Dovecot, env: None
+) -> None:
+    _MailboxMachine.server = dovecot
+    run_state_machine_as_test(
+        _MailboxMachine,
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
