@@ -140,3 +140,18 @@ def test_the_password_comes_from_the_environment_then_the_file(
         capture.find_password(target, secret)
     with pytest.raises(capture.MailSyncFailed, match="cannot read the password file"):
         capture.find_password(target, tmp_path / "missing")
+
+
+def test_doctor_masks_the_database_password(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import run_cli
+
+    if "://" not in db_url or "@" not in db_url:
+        pytest.skip("a PostgreSQL URL is needed: its password must never be shown")
+    scheme, rest = db_url.split("://", 1)
+    user, host = rest.split("@", 1)
+    # Trust authentication lets any password in: it must still never be shown.
+    monkeypatch.setenv("GOODWILL_DB", f"{scheme}://{user.split(':')[0]}:hunter2-secret@{host}")
+    result = run_cli("doctor", "--format", "json")
+    assert result.code == 0, result.err
+    assert "hunter2-secret" not in result.out + result.err
+    assert "***" in result.out
