@@ -411,6 +411,11 @@ def sync(
             )
             _record_failure(store, target.location, message)
             raise MailSyncFailed(message) from None
+        except Exception as exc:  # a bug: doctor still says the source failed (no details)
+            _record_failure(
+                store, target.location, f"stopped on an unexpected {type(exc).__name__}"
+            )
+            raise
 
 
 def _record_failure(store: Store, location: str, message: str) -> None:
