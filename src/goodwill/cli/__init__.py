@@ -59,6 +59,7 @@ def _register() -> None:
     from goodwill.cli import (
         agenda,
         demo,
+        doctor,
         interviews,
         ledger,
         log,
@@ -67,6 +68,7 @@ def _register() -> None:
         people,
         report,
         search,
+        sync,
         transfer,
         web,
     )
@@ -84,6 +86,8 @@ def _register() -> None:
         report,
         transfer,
         web,
+        sync,
+        doctor,
     ):
         module.register(app)
 
