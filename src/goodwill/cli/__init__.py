@@ -67,6 +67,7 @@ def _register() -> None:
         people,
         report,
         search,
+        sync,
         transfer,
         web,
     )
@@ -83,6 +84,7 @@ def _register() -> None:
         interviews,
         report,
         transfer,
+        sync,
         web,
     ):
         module.register(app)
