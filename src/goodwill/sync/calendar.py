@@ -165,11 +165,13 @@ def read_events(
         occurrences = list(recurring_ical_events.of(cal).between(now - PAST, now + AHEAD))
     except Exception as exc:
         return [], {}, [f"{name}: cannot expand its events ({exc})"]
-    by_uid: dict[str, int] = {}
-    for occ in occurrences:
-        uid = str(occ.get("UID", "")).strip()
-        if uid:
-            by_uid[uid] = by_uid.get(uid, 0) + 1
+    # A series (RRULE, RDATE, or moved occurrences) is keyed per occurrence; a single event
+    # by its UID alone, so that moving it moves its interaction.
+    series = {
+        str(ev.get("UID", "")).strip()
+        for ev in cal.walk("VEVENT")
+        if ev.get("RRULE") or ev.get("RDATE") or ev.get("RECURRENCE-ID")
+    }
     for occ in occurrences:
         uid = str(occ.get("UID", "")).strip() or name
         if uid.endswith(f"@{UID_DOMAIN}"):
@@ -183,8 +185,9 @@ def read_events(
         start = occ.decoded("DTSTART")
         when = ics._when(start, None)
         key = f"{SOURCE}:{uid}"
-        if by_uid.get(uid, 0) > 1 or occ.get("RECURRENCE-ID") is not None or occ.get("RRULE"):
-            key += "/" + ics._rid_text(start)
+        if uid in series:
+            rid = occ.get("RECURRENCE-ID")
+            key += "/" + ics._rid_text(rid.dt if rid is not None else start)
         for addr, who in others:
             ics._person(addr, who, None, state)
         summary = " ".join(str(occ.get("SUMMARY", "")).split()) or None
