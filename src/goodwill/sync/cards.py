@@ -14,12 +14,16 @@ import hashlib
 import json
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from goodwill import validate
 from goodwill.errors import InvalidInput
 from goodwill.io import vcard
-from goodwill.io.facts import Facts, normalise
 from goodwill.io.records import PersonRecord
+
+if TYPE_CHECKING:
+    # goodwill.io.facts loads the people module and its search index: only when needed.
+    from goodwill.io.facts import Facts
 
 # What a sync card carries; NOTE is never written (notes are private), CATEGORIES only as
 # the phone wrote it (goodwill's tags stay home).
@@ -29,6 +33,13 @@ _WRITTEN = frozenset(
 # goodwill's labels in the vCard 3.0 types phones know.
 _PHONE_TYPES = {"mobile": "cell", "main": "pref"}
 _DROPPED = frozenset({"NOTE", "UID", "VERSION", "PRODID", "REV"})
+
+
+def _fold(line: str) -> str:
+    """vcard.fold, without its per-character walk for the usual short ASCII line."""
+    if len(line) <= 75 and line.isascii():
+        return line + "\r\n"
+    return vcard.fold(line)
 
 
 def view(f: Facts) -> tuple[object, ...]:
@@ -83,6 +94,8 @@ def read(data: bytes, name: str) -> tuple[vcard.Card | None, PersonRecord | None
 
 
 def facts_of(record: PersonRecord, region: str | None) -> Facts | None:
+    from goodwill.io.facts import normalise
+
     facts, _warnings = normalise(record, region)
     return facts
 
@@ -120,16 +133,16 @@ def render(uid: str, facts: Facts, original: vcard.Card | None, region: str | No
                 return p
         return None
 
-    out = ["BEGIN:VCARD\r\n", "VERSION:3.0\r\n", vcard.fold(f"UID:{e(uid)}")]
-    out.append(vcard.fold(f"FN:{e(facts.name)}"))
+    out = ["BEGIN:VCARD\r\n", "VERSION:3.0\r\n", _fold(f"UID:{e(uid)}")]
+    out.append(_fold(f"FN:{e(facts.name)}"))
     n = ";".join(e(x or "") for x in (facts.family, facts.given, facts.middle, facts.prefix))
-    out.append(vcard.fold(f"N:{n};{e(facts.suffix or '')}"))
+    out.append(_fold(f"N:{n};{e(facts.suffix or '')}"))
     if facts.nickname:
-        out.append(vcard.fold(f"NICKNAME:{e(facts.nickname)}"))
+        out.append(_fold(f"NICKNAME:{e(facts.nickname)}"))
     if facts.org:
-        out.append(vcard.fold(f"ORG:{e(facts.org)}"))
+        out.append(_fold(f"ORG:{e(facts.org)}"))
         if facts.title:
-            out.append(vcard.fold(f"TITLE:{e(facts.title)}"))
+            out.append(_fold(f"TITLE:{e(facts.title)}"))
     kept_groups: set[str] = set()
     for address, label in facts.emails:
         prop = take("EMAIL", lambda p, a=address: _same_email(p, a))
@@ -137,7 +150,7 @@ def render(uid: str, facts: Facts, original: vcard.Card | None, region: str | No
             out.append(vcard.prop_line(prop))
             kept_groups.add(prop.group or "")
         else:
-            out.append(vcard.fold(f"EMAIL{_types(label, 'internet')}:{address}"))
+            out.append(_fold(f"EMAIL{_types(label, 'internet')}:{address}"))
     for number, _raw, label in facts.phones:
         prop = take("TEL", lambda p, n=number: _same_phone(p, n, region))
         if prop is not None:
@@ -147,7 +160,7 @@ def render(uid: str, facts: Facts, original: vcard.Card | None, region: str | No
             kept_groups.add(prop.group or "")
         else:
             kind = _PHONE_TYPES.get((label or "").lower(), label)
-            out.append(vcard.fold(f"TEL{_types(kind)}:{number}"))
+            out.append(_fold(f"TEL{_types(kind)}:{number}"))
     for _kind, url in facts.links:
         prop = take(
             "URL", lambda p, u=url: vcard.unescape(p.value).strip().rstrip("/") == u.rstrip("/")
@@ -159,7 +172,7 @@ def render(uid: str, facts: Facts, original: vcard.Card | None, region: str | No
             out.append(vcard.prop_line(prop))
             kept_groups.add(prop.group or "")
         else:
-            out.append(vcard.fold(f"URL:{url}"))
+            out.append(_fold(f"URL:{url}"))
     if facts.birthday:
         out.append(f"BDAY:{facts.birthday.isoformat()}\r\n")
     # Groups whose managed line went away (a number removed) lose their label too.

@@ -7,6 +7,7 @@ through a temporary file renamed into place, so vdirsyncer never reads half a ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -79,15 +80,20 @@ def read(folder: Path, name: str) -> bytes:
 
 
 def write(folder: Path, name: str, data: bytes) -> Seen:
-    """Write a file atomically; what it looks like now."""
-    path = folder / name
-    tmp = folder / f".{name}.goodwill-tmp"
+    """Write a file atomically (a temporary file renamed over it); what it looks like now."""
+    path = os.path.join(folder, name)
+    tmp = os.path.join(folder, f".{name}.goodwill-tmp")
     try:
-        tmp.write_bytes(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, data)
+            st = os.fstat(fd)  # a rename keeps the time and size
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
-        st = path.stat()
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise GoodwillError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return Seen(st.st_size, st.st_mtime_ns, digest(data))
 
