@@ -374,3 +374,15 @@ def test_photos_and_apple_labels_survive(store: Store, tmp_path: Path, name: str
         assert "PHOTO" in text
     if "X-ABLabel" in original:
         assert "X-ABLABEL" in text.upper()
+
+
+def test_the_daily_session_mentions_open_sync_events(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    assert cli("person", "add", "Ana Lima", "--email", "ana@example.com").code == 0
+    folder = tmp_path / "c"
+    assert cli("sync", "contacts", str(folder)).code == 0
+    assert "goodwill sync events" not in cli("today").out
+    next(folder.glob("*.vcf")).unlink()
+    assert cli("sync", "contacts", str(folder)).code == 0
+    assert "1 from your phone's sync to look at: goodwill sync events" in cli("today").out

@@ -105,6 +105,9 @@ def today(
     with state.session() as s:
         budget = minutes if minutes is not None else schedule.preferences(s)[1]
         plan = agenda.build(s, day, budget)
+        from goodwill.sync import events as sync_events
+
+        waiting = sync_events.open_count(s)
     if fmt is OutputFormat.csv:
         emit(
             plan.actions + plan.next,
@@ -113,6 +116,9 @@ def today(
         )
         return
     emit_one(plan, fmt, _render_agenda)
+    if waiting and fmt is OutputFormat.table:
+        # Cards deleted on the phone and edits made on both sides wait for you here.
+        typer.echo(f"{waiting} from your phone's sync to look at: goodwill sync events")
 
 
 def done_(
