@@ -216,7 +216,8 @@ class _Run:
         session.flush()
         old = sync_sources.state(self.source)
         self.database = changes.database(session)
-        fresh = old.get("v") == STATE_VERSION and old.get("db") == self.database
+        same_db = old.get("db") in (self.database, "None")  # "None": it had nobody yet
+        fresh = old.get("v") == STATE_VERSION and same_db
         self.files: dict[str, dict[str, Any]] = dict(old["files"]) if fresh else {}
         self.ops = _Ops()
         self.report = CalendarSyncReport(folder=str(folder), dry_run=dry_run)

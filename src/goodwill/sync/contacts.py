@@ -58,6 +58,8 @@ SUFFIX = ".vcf"
 STATE_VERSION = 1
 _UID_NAMESPACE = uuid.UUID("6f0c2a8e-5d1b-4c3e-9a57-2b8f4e61d0a9")  # the same as export's
 _CHUNK = 500
+# changes.database() of a database with nobody in it yet: a state made then is still ours.
+_NO_PEOPLE = "None"
 
 
 @dataclass
@@ -228,7 +230,9 @@ class _Run:
         self.ops = _Ops()
         old = sync_sources.state(self.source)
         self.database = changes.database(session)
-        self.first = not (old.get("v") == STATE_VERSION and old.get("db") == self.database)
+        # The state belongs to this database (an empty one had no identity yet).
+        same_db = old.get("db") in (self.database, _NO_PEOPLE)
+        self.first = not (old.get("v") == STATE_VERSION and same_db)
         self.entries: dict[str, dict[str, Any]] = {} if self.first else dict(old["cards"])
         self.filter = {"circle": options.circle, "tag": options.tag}
         self.everyone = self.first or old.get("filter") != self.filter
