@@ -53,6 +53,7 @@ def _free_port() -> int:
 class Server:
     url: str  # the address book's URL
     storage: Path
+    calendar_url: str = ""
 
     def client(self) -> httpx.Client:
         return httpx.Client(auth=(USER, PASSWORD), timeout=30)
@@ -99,10 +100,19 @@ def radicale(tmp_path: Path) -> Iterator[Server]:
             "<resourcetype><collection/><CR:addressbook/></resourcetype>"
             "<displayname>Contacts</displayname></prop></set></mkcol>"
         )
+        calendar_url = f"http://127.0.0.1:{port}/{USER}/calendar/"
+        calendar_body = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<mkcol xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><set><prop>'
+            "<resourcetype><collection/><C:calendar/></resourcetype>"
+            "<displayname>Calendar</displayname></prop></set></mkcol>"
+        )
         with httpx.Client(auth=(USER, PASSWORD), timeout=30) as c:
             r = c.request("MKCOL", url, content=body)
             assert r.status_code in (200, 201), r.text
-        yield Server(url, storage)
+            r = c.request("MKCOL", calendar_url, content=calendar_body)
+            assert r.status_code in (200, 201), r.text
+        yield Server(url, storage, calendar_url)
     finally:
         proc.terminate()
         try:
@@ -112,31 +122,25 @@ def radicale(tmp_path: Path) -> Iterator[Server]:
 
 
 class Vdirsyncer:
-    def __init__(self, tmp: Path, folder: Path, url: str) -> None:
+    """The real vdirsyncer, with the configuration `goodwill sync config` prints."""
+
+    def __init__(self, tmp: Path, folder: Path, server: Server) -> None:
+        from goodwill.sync.config import vdirsyncer_config
+
         self.config = tmp / "vdirsyncer.conf"
+        self.calendar = tmp / "calendar"
         self.config.write_text(
-            f"""[general]
-status_path = "{tmp / "status"}"
-
-[pair contacts]
-a = "local"
-b = "remote"
-collections = null
-conflict_resolution = "b wins"
-
-[storage local]
-type = "filesystem"
-path = "{folder}"
-fileext = ".vcf"
-
-[storage remote]
-type = "carddav"
-url = "{url}"
-username = "{USER}"
-password = "{PASSWORD}"
-"""
+            vdirsyncer_config(
+                server.url,
+                USER,
+                caldav=server.calendar_url,
+                contacts=folder,
+                calendar=self.calendar,
+                status=tmp / "status",
+                password_command=f"echo {PASSWORD}",
+            )
         )
-        self._run("discover", stdin="y\n")
+        self._run("discover", stdin="y\n" * 4)
 
     def _run(self, *args: str, stdin: str = "") -> None:
         done = subprocess.run(
@@ -148,8 +152,8 @@ password = "{PASSWORD}"
         )
         assert done.returncode == 0, done.stderr + done.stdout
 
-    def sync(self) -> None:
-        self._run("sync")
+    def sync(self, pair: str = "goodwill_contacts") -> None:
+        self._run("sync", pair)
 
 
 class PhoneClient:
@@ -260,7 +264,7 @@ def test_five_round_trips_through_radicale_and_vdirsyncer(
             )
     report = sync.sync_contacts(store, folder, sync.Options())
     assert report.written == 8 and report.first_run
-    dav = Vdirsyncer(tmp_path, folder, radicale.url)
+    dav = Vdirsyncer(tmp_path, folder, radicale)
     dav.sync()
     phone = PhoneClient(radicale)
     assert len(phone.cards()) == 8
@@ -373,3 +377,72 @@ def test_five_round_trips_through_radicale_and_vdirsyncer(
         if path.is_file():
             data = path.read_bytes()
             assert SECRET.encode() not in data and b"secret-tag" not in data, path
+
+
+def test_calendar_round_trip_through_radicale(
+    store: Store, radicale: Server, tmp_path: Path
+) -> None:
+    """goodwill's events reach the server; a meeting the phone puts there becomes an
+    interaction, moves with the event and goes away when it is cancelled."""
+    import datetime as dt
+
+    from goodwill import interviews
+    from goodwill.models import Interaction
+    from goodwill.sync import calendar
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    with store.session() as s:
+        people.set_me(s, name="Me Myself", add_emails=["me@example.com"])
+        ana = people.add(s, "Ana Lima", emails=["ana@example.com"], note=SECRET)
+        interviews.plan(s, ana, when=now + dt.timedelta(days=2), now=now)
+    folder = tmp_path / "contacts"
+    dav = Vdirsyncer(tmp_path, folder, radicale)
+    first = calendar.sync_calendar(store, dav.calendar, now=now)
+    assert first.written == 2
+    dav.sync("goodwill_calendar")
+    http = radicale.client()
+    listing = http.request("PROPFIND", radicale.calendar_url, headers={"Depth": "1"}).text
+    hrefs = re.findall(r"<href>([^<]+\.ics)</href>", listing)
+    texts = [http.get(radicale.url.split(f"/{USER}")[0] + h).text for h in hrefs]
+    assert len(texts) == 2
+    assert any("SUMMARY:Informational interview: Ana Lima" in t for t in texts)
+
+    def put_meeting(start: dt.datetime, status: str = "") -> None:
+        ics = (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:phone-meeting\r\nDTSTAMP:{start:%Y%m%dT%H%M%S}Z\r\n"
+            f"DTSTART:{start:%Y%m%dT%H%M%S}Z\r\nDURATION:PT1H\r\nSUMMARY:Lunch with Ana\r\n"
+            "ORGANIZER:mailto:me@example.com\r\n"
+            "ATTENDEE;CN=Ana Lima:mailto:ana@example.com\r\n"
+            f"{status}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+        r = http.put(
+            radicale.calendar_url + "phone-meeting.ics",
+            content=ics.encode(),
+            headers={"Content-Type": "text/calendar"},
+        )
+        assert r.status_code in (201, 204), r.text
+
+    def meetings() -> list[tuple[dt.datetime, bool]]:
+        with store.session() as s:
+            return [
+                (i.occurred_at, i.planned)
+                for i in s.scalars(select(Interaction).where(Interaction.source == "calendar"))
+            ]
+
+    start = now + dt.timedelta(days=3)
+    put_meeting(start)
+    dav.sync("goodwill_calendar")
+    report = calendar.sync_calendar(store, dav.calendar, now=now)
+    assert report.interactions_created == 1 and meetings() == [(start, True)]
+    put_meeting(start + dt.timedelta(hours=2))
+    dav.sync("goodwill_calendar")
+    assert calendar.sync_calendar(store, dav.calendar, now=now).interactions_updated == 1
+    assert meetings() == [(start + dt.timedelta(hours=2), True)]
+    put_meeting(start + dt.timedelta(hours=2), "STATUS:CANCELLED\r\n")
+    dav.sync("goodwill_calendar")
+    assert calendar.sync_calendar(store, dav.calendar, now=now).interactions_cancelled == 1
+    assert meetings() == []
+    for path in radicale.storage.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes()
