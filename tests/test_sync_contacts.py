@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from goodwill import people
 from goodwill.db import Store
+from goodwill.errors import GoodwillError
 from goodwill.io import vcard
 from goodwill.io.facts import Facts
 from goodwill.models import Email, Person, Phone, SyncEvent, SyncSource
@@ -386,3 +387,53 @@ def test_the_daily_session_mentions_open_sync_events(
     next(folder.glob("*.vcf")).unlink()
     assert cli("sync", "contacts", str(folder)).code == 0
     assert "1 from your phone's sync to look at: goodwill sync events" in cli("today").out
+
+
+def test_a_filter_nobody_passes_changes_nothing(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    _person(store, "Ana Lima", "ana@example.com", tags=["phone"])
+    _sync(store, folder)
+    before = _files(folder)
+    with pytest.raises(GoodwillError, match=r"nobody has the tag 'phnoe'.*nothing was changed"):
+        _sync(store, folder, tag="phnoe")
+    assert _files(folder) == before
+    assert _sync(store, folder, tag="phone").written == 0
+
+
+def test_one_folder_is_contacts_or_calendar(store: Store, tmp_path: Path) -> None:
+    from goodwill.sync import calendar
+
+    folder = tmp_path / "c"
+    _sync(store, folder)
+    with pytest.raises(GoodwillError, match="is synced as a contacts folder"):
+        calendar.sync_calendar(store, folder)
+    with store.session() as s:
+        source = s.scalars(select(SyncSource)).one()
+        assert source.last_error is None  # the refusal is not the folder failing
+
+
+def test_a_failed_run_is_recorded_and_changes_nothing(store: Store, tmp_path: Path) -> None:
+    from goodwill.models import SourceRecord
+    from goodwill.sync import vdir
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    ana = _person(store, "Ana Lima", "ana@example.com")
+    name = vdir.filename(contacts._uid_of(ana, None), contacts.SUFFIX)
+    (folder / f".{name}.goodwill-tmp").mkdir()  # the card cannot be written
+    (folder / "phone.vcf").write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:p\r\nFN:Cy Dee\r\nEMAIL:cy@example.com\r\nEND:VCARD\r\n"
+    )
+    with pytest.raises(GoodwillError, match=r"^cannot write .*\.vcf: Is a directory$"):
+        _sync(store, folder)
+    assert _count(store) == 1  # the phone's new card was not kept either
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(SourceRecord)) == 0
+        source = s.scalars(select(SyncSource)).one()
+        assert source.last_error and source.failing_since and source.last_ok_at is None
+    (folder / f".{name}.goodwill-tmp").rmdir()
+    report = _sync(store, folder)
+    assert (report.created, report.written) == (1, 1)
+    with store.session() as s:
+        source = s.scalars(select(SyncSource)).one()
+        assert source.failing_since is None and source.last_ok_at is not None

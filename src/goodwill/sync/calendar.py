@@ -213,6 +213,11 @@ class _Run:
         self.folder = folder
         self.now = now
         self.source = sync_sources.get(session, KIND, str(folder))
+        if self.source.kind != KIND:
+            raise vdir.Refused(
+                f"{folder} is synced as a {self.source.kind} folder; "
+                "give the calendar a folder of its own"
+            )
         session.flush()
         old = sync_sources.state(self.source)
         self.database = changes.database(session)
@@ -362,6 +367,9 @@ def sync_calendar(
             assert source is not None
             sync_sources.succeeded(source, new_state)
             transaction.commit()
+        except vdir.Refused:
+            transaction.rollback()
+            raise
         except GoodwillError as exc:
             transaction.rollback()
             with store.session() as s:

@@ -226,6 +226,11 @@ class _Run:
         self.options = options
         self.region = _region(session)
         self.source = sync_sources.get(session, KIND, str(folder))
+        if self.source.kind != KIND:
+            raise vdir.Refused(
+                f"{folder} is synced as a {self.source.kind} folder; "
+                "give contacts a folder of their own"
+            )
         session.flush()
         self.ops = _Ops()
         old = sync_sources.state(self.source)
@@ -582,6 +587,8 @@ class _Run:
                 ids.discard(changes.EVERYONE)
                 wanted = load(self.session, ids)
                 candidates = ids
+        if self.everyone and (self.options.circle or self.options.tag):
+            self._check_filter(wanted)
         owner = self.by_person()
         raws = _imported_raws(self.session, sorted(p for p in candidates if p not in owner))
         taken = set(self.entries)
@@ -625,6 +632,22 @@ class _Run:
             self._agreed(pid, uid, text)
         on_phone = sum(1 for e in self.entries.values() if e.get("person") and not e.get("off"))
         self.report.untouched = max(0, on_phone - self.report.written)
+
+    def _check_filter(self, wanted: dict[int, _Person]) -> None:
+        """A filter nobody passes is a typing mistake, not a wish to empty the phone."""
+        if any(self._passes(p) for p in wanted.values()):
+            return
+        if not any(e.get("person") and not e.get("phone") for e in self.entries.values()):
+            return
+        what = (
+            f"circle {self.options.circle!r}"
+            if self.options.circle
+            else f"tag {self.options.tag!r}"
+        )
+        raise vdir.Refused(
+            f"nobody has the {what}: syncing would take every card off the phone, "
+            "so nothing was changed"
+        )
 
     def _passes(self, person: _Person) -> bool:
         if self.options.circle and person.circle != self.options.circle:
@@ -747,6 +770,9 @@ def sync_contacts(store: Store, folder: Path, options: Options) -> ContactsSyncR
             same = sync_sources.state(source) == new_state
             sync_sources.succeeded(source, None if same else new_state)
             transaction.commit()
+        except vdir.Refused:
+            transaction.rollback()
+            raise
         except GoodwillError as exc:
             transaction.rollback()
             _record_failure(store, where, str(exc))

@@ -17,6 +17,11 @@ from pathlib import Path
 from goodwill.errors import GoodwillError
 
 
+class Refused(GoodwillError):
+    """A run refused before it did anything (a mistake in what was asked, not the folder
+    failing): not recorded as a failure of the source."""
+
+
 @dataclass(frozen=True)
 class Seen:
     """What a file looked like: its size, its modification time and a digest of its bytes."""
