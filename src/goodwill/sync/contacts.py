@@ -31,7 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from goodwill import changes, sync_sources
-from goodwill.db import Store, bulk_insert
+from goodwill.db import Store, bulk_insert, raw_rows
 from goodwill.errors import GoodwillError
 from goodwill.io import vcard
 from goodwill.io.records import ParseIssue, PersonRecord
@@ -126,38 +126,43 @@ def _load_chunk(session: Session, ids: list[int] | None) -> dict[int, _Person]:
     ).all()
     if not rows:
         return {}
+    # Plain text and numbers below: read without building a row object per row.
     emails: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    for pid, address, label in session.execute(
+    for pid, address, label in raw_rows(
+        session,
         only(select(Email.person_id, Email.address, Email.label), Email.person_id).order_by(
             Email.id
-        )
+        ),
     ):
         emails[pid].append((address, label))
     phones: dict[int, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for pid, number, raw, label in session.execute(
+    for pid, number, raw, label in raw_rows(
+        session,
         only(
             select(Phone.person_id, Phone.number, Phone.raw, Phone.label), Phone.person_id
-        ).order_by(Phone.id)
+        ).order_by(Phone.id),
     ):
         phones[pid].append((number, raw or number, label))
     links: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for pid, kind, url in session.execute(
-        only(select(Link.person_id, Link.kind, Link.url), Link.person_id).order_by(Link.id)
+    for pid, kind, url in raw_rows(
+        session,
+        only(select(Link.person_id, Link.kind, Link.url), Link.person_id).order_by(Link.id),
     ):
         links[pid].append((kind, url))
     current: dict[int, tuple[str, str | None]] = {}
-    for pid, org_name, title in session.execute(
+    for pid, org_name, title in raw_rows(
+        session,
         only(
             select(Role.person_id, Organization.name, Role.title)
             .join(Organization, Organization.id == Role.org_id)
             .where(Role.is_current.is_(True)),
             Role.person_id,
-        ).order_by(Role.id)
+        ).order_by(Role.id),
     ):
         current[pid] = (org_name, title)  # the newest current role, as the export does
     tags: dict[int, set[str]] = defaultdict(set)
-    for pid, name in session.execute(
-        only(select(PersonTag.person_id, Tag.name).join(Tag), PersonTag.person_id)
+    for pid, name in raw_rows(
+        session, only(select(PersonTag.person_id, Tag.name).join(Tag), PersonTag.person_id)
     ):
         tags[pid].add(name)
     out = {}
