@@ -31,6 +31,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.store = open_store(str(self.tmp / "g.db"))
         self.folder = self.tmp / "contacts"
         self.count = 0  # people made, on either side
+        self.serial = 0  # for names, addresses and files: never reused
         self.emails: set[str] = set()  # every address ever given to anyone
         self.synced = False
         self.off: set[str] = set()  # emails of people whose card was deleted on the phone
@@ -47,9 +48,10 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(name=st.sampled_from(NAMES))
     def add_in_goodwill(self, name: str) -> None:
         self.count += 1
-        email = f"p{self.count}@example.com"
+        self.serial += 1
+        email = f"p{self.serial}@example.com"
         with self.store.session() as s:
-            people.add(s, f"{name} {self.count}", emails=[email], note="PRIVATE")
+            people.add(s, f"{name} {self.serial}", emails=[email], note="PRIVATE")
         self.emails.add(email)
 
     @precondition(lambda self: self.count > 0)
@@ -61,7 +63,8 @@ class SyncMachine(RuleBasedStateMachine):
                 return
             person = s.get(Person, ids[which % len(ids)])
             assert person is not None
-            extra = f"g{self.count}-{which}@example.org"
+            self.serial += 1
+            extra = f"g{self.serial}-{which}@example.org"
             people.edit(s, person, org="Acme", title=title, add_emails=[extra])
             self.emails.add(extra)
 
@@ -88,6 +91,7 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(name=st.sampled_from(NAMES), known=st.booleans(), n=st.integers(0, 10_000))
     def new_card_on_phone(self, name: str, known: bool, n: int) -> None:
         made = 0
+        self.serial += 1
         pending = {e for added, _ in self.pending.values() for e in added}
         usable = sorted(self.emails - self.off - pending)
         if known and usable:
@@ -95,13 +99,13 @@ class SyncMachine(RuleBasedStateMachine):
         else:
             self.count += 1
             made = 1
-            email = f"new{n}-{self.count}@example.net"
-            name = f"{name} Phone{self.count}"
+            email = f"new{n}-{self.serial}@example.net"
+            name = f"{name} Phone{self.serial}"
             self.emails.add(email)
-        fname = f"phone-{n}-{self.count}.vcf"
+        fname = f"phone-{n}-{self.serial}.vcf"
         self.pending[fname] = ({email} if made else set(), made)
         (self.folder / fname).write_bytes(
-            f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:phone-{n}-{self.count}\r\nFN:{name}\r\n"
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:phone-{n}-{self.serial}\r\nFN:{name}\r\n"
             f"EMAIL:{email}\r\nEND:VCARD\r\n".encode()
         )
 
