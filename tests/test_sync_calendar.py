@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from goodwill import interviews, people
 from goodwill.db import Store
 from goodwill.models import Interaction, Participant, Person
 from goodwill.sync import calendar
+from tests.conftest import Result
 
 NOW = dt.datetime(2026, 3, 2, 9, 0)
 
@@ -142,3 +145,15 @@ def test_unreadable_files_are_issues(store: Store, tmp_path: Path) -> None:
     (folder / "bad.ics").write_bytes(b"BEGIN:VCALENDAR\r\nthis is not\r\n")
     report = calendar.sync_calendar(store, folder, now=NOW)
     assert len(report.issues) == 1 and "bad.ics" in report.issues[0]
+
+
+def test_cli_calendar_json_and_dry_run(cli: Callable[..., Result], tmp_path: Path) -> None:
+    folder = tmp_path / "cal"
+    dry = cli("sync", "calendar", str(folder), "--dry-run")
+    assert dry.code == 0 and "would write 1" in dry.out and "dry run" in dry.out
+    assert not folder.exists()
+    result = cli("sync", "calendar", str(folder), "--format", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["written"] == 1
+    assert len(list(folder.glob("*.ics"))) == 1
+    assert "--dry-run" in cli("sync", "calendar", "--help").out
