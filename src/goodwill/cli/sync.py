@@ -67,8 +67,10 @@ def contacts(
     )
     if fmt is OutputFormat.table:
         _contacts_text(report)
-    else:
+    elif fmt is OutputFormat.json:
         print_json(to_jsonable(report))
+    else:
+        emit([report], fmt, list(type(report).model_fields))
 
 
 def _calendar_text(r: CalendarSyncReport) -> None:
@@ -100,8 +102,10 @@ def calendar(
     report = sync.sync_calendar(state.store(), folder, dry_run=dry_run)
     if fmt is OutputFormat.table:
         _calendar_text(report)
-    else:
+    elif fmt is OutputFormat.json:
         print_json(to_jsonable(report))
+    else:
+        emit([report], fmt, list(type(report).model_fields))
 
 
 @sync_app.command("config")
