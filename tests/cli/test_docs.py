@@ -59,6 +59,9 @@ def _doc_lines() -> list[tuple[str, int, str]]:
             candidates += re.findall(r"`(goodwill [^`]+)`", line)
             for text in candidates:
                 text = text.split(" #")[0].split(" | ")[0].split(" && ")[0].strip()
+                after = text.removeprefix("goodwill ").lstrip()
+                if not re.match(r"(--)?[a-z]", after):  # a diagram or prose, not a command
+                    continue
                 if text.startswith("goodwill ") and "\\|" not in text and "..." not in text:
                     found.append((path.name, n, text))
     return found

@@ -85,9 +85,9 @@ def _register() -> None:
         interviews,
         report,
         transfer,
-        web,
         sync,
         doctor,
+        web,
     ):
         module.register(app)
 

@@ -100,6 +100,7 @@ def today(
 ) -> None:
     """Today's networking session: thank, answer, follow up, keep in touch, give, ask."""
     from goodwill.daily import agenda, schedule
+    from goodwill.sync import events as sync_events
     from goodwill.views import doctor
 
     day = _day(date)
@@ -107,6 +108,7 @@ def today(
         budget = minutes if minutes is not None else schedule.preferences(s)[1]
         plan = agenda.build(s, day, budget)
         warnings = doctor.failing_warnings(s)
+        waiting = sync_events.open_count(s)
     for warning in warnings:  # on stderr: stdout stays the session's table, JSON or CSV
         typer.echo(f"warning: {warning}", err=True)
     if fmt is OutputFormat.csv:
@@ -117,6 +119,9 @@ def today(
         )
         return
     emit_one(plan, fmt, _render_agenda)
+    if waiting and fmt is OutputFormat.table:
+        # Cards deleted on the phone and edits made on both sides wait for you here.
+        typer.echo(f"{waiting} from your phone's sync to look at: goodwill sync events")
 
 
 def done_(

@@ -580,3 +580,26 @@ class SyncSource(Base):
     last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # The first error of an unbroken run of failures: the daily session warns after a day.
     failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SyncEvent(Base):
+    """What a sync did to a person or asks of you (migration 0012). `kind`: created, merged,
+    edited (a field changed on the phone and was applied), conflict (changed on both sides:
+    goodwill's value kept, the phone's in `theirs`), kept (a value the phone removed that
+    goodwill keeps), deleted (a card deleted on the phone: the person is kept). `status`:
+    done for the record of what happened, open for what asks you to decide, closed after."""
+
+    __tablename__ = "sync_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sync_source.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    uid: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(40))
+    ours: Mapped[str | None] = mapped_column(Text)
+    theirs: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="done", index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
