@@ -107,8 +107,13 @@ def import_(
         typer.Option(help="Country code for phone numbers without one, e.g. US, GB, DE."),
     ] = None,
     max_size: Annotated[
-        int, typer.Option(min=1, help="Refuse files larger than this many megabytes.")
-    ] = 512,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Refuse files larger than this many megabytes "
+            "(default 64; 512 for mbox and maildir, which are read message by message).",
+        ),
+    ] = None,
     fmt_out: FormatOption = OutputFormat.table,
 ) -> None:
     """Import people (and interactions) from a file; duplicates are merged or suggested."""
@@ -120,7 +125,7 @@ def import_(
         region=region,
         strict=strict,
         dry_run=dry_run,
-        max_bytes=max_size * 1024 * 1024,
+        max_bytes=max_size * 1024 * 1024 if max_size is not None else None,
     )
     kind = fmt.strip().lower()
     if sys.stderr.isatty() and fmt_out is OutputFormat.table:

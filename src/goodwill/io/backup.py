@@ -75,7 +75,7 @@ def _convert(table: Table, columns: list[str], row: list[Any]) -> dict[str, Any]
 
 
 def _load(path: Path, options: ImportOptions) -> dict[str, Any]:
-    text, _ = files.read_text(path, options.max_bytes, "a goodwill JSON backup", legacy=None)
+    text, _ = files.read_text(path, options.limit(), "a goodwill JSON backup", legacy=None)
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:

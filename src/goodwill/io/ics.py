@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,13 @@ from goodwill.io.records import (
 SOURCE = "ics"
 # A series keeps at most this many past occurrences (the most recent ones).
 MAX_OCCURRENCES = 5000
+# Expansion is lazy and stops after this many occurrences of one series, and of one file:
+# a few hundred bytes of rules must never cost more than a few seconds and megabytes.
+MAX_EXPANDED_PER_SERIES = 20_000
+MAX_EXPANDED_PER_FILE = 100_000
+# A series keeps at most this many overrides (VEVENTs sharing its UID); more is not a
+# calendar but a file built to make the recurrence library slow.
+MAX_OVERRIDES = 1000
 # A series repeating more often than this is not meetings (a minutely alarm...).
 MAX_PER_YEAR = 3000
 
@@ -82,6 +89,7 @@ class _State:
     keys: set[str] = field(default_factory=set)
     skipped: Counter[str] = field(default_factory=Counter)
     timezones: list[Any] = field(default_factory=list)  # of the calendar being read
+    expanded: int = 0  # occurrences expanded so far in this file (MAX_EXPANDED_PER_FILE)
 
     def issue(self, line: int | None, message: str, skipped: bool = True) -> None:
         self.result.issues.append(ParseIssue(self.file, line, message, skipped))
@@ -90,7 +98,8 @@ class _State:
 def parse_ics(path: Path, options: ImportOptions) -> ParseResult:
     """Read an .ics file into people and past meetings (see the module docstring)."""
     text, issues = _read(path, options)
-    lines = _repair(_unfold(text))
+    lines, nested = _drop_nested(_repair(_unfold(text)), path.name)
+    issues.extend(nested)
     if not any(ln.text.upper().startswith("BEGIN:VCALENDAR") for ln in lines):
         raise ImportFailed(f"{path} is not an iCalendar file (no BEGIN:VCALENDAR line)")
     state = _State(path.name, frozenset(), messaging.now_utc(options))
@@ -191,7 +200,7 @@ def _salvage(lines: list[_Line], path: Path, state: _State) -> list[tuple[Any, l
 
 def _read(path: Path, options: ImportOptions) -> tuple[str, list[ParseIssue]]:
     """The file's text, through io.files (size, binary and encoding checks)."""
-    text, encoding = files.read_text(path, options.max_bytes, "an iCalendar file")
+    text, encoding = files.read_text(path, options.limit(), "an iCalendar file")
     if encoding != "cp1252":
         return text, []
     raw = text.encode("cp1252")  # the bytes again, to say where the first odd one is
@@ -204,14 +213,51 @@ def _read(path: Path, options: ImportOptions) -> tuple[str, list[ParseIssue]]:
 
 
 def _unfold(text: str) -> list[_Line]:
-    """Logical lines, continuation lines (leading space or tab) joined, any line ending."""
+    """Logical lines, continuation lines (leading space or tab) joined, any line ending.
+
+    The pieces of a logical line are joined once at its end, so that a line folded a
+    million times costs linear time, not a string rebuilt per continuation.
+    """
     out: list[_Line] = []
+    pieces: list[str] = []
     for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         if raw[:1] in (" ", "\t") and out:
-            out[-1].text += raw[1:]
+            pieces.append(raw[1:])
         elif raw.strip():
+            if pieces:
+                out[-1].text = "".join(pieces)
             out.append(_Line(number, raw))
+            pieces = [raw]
+    if pieces:
+        out[-1].text = "".join(pieces)
     return out
+
+
+def _drop_nested(lines: list[_Line], file: str) -> tuple[list[_Line], list[ParseIssue]]:
+    """Drop VEVENTs nested inside a VEVENT (RFC 5545 does not allow them; with one UID
+    they make the recurrence library quadratic), with one issue for all of them."""
+    out: list[_Line] = []
+    depth = 0  # VEVENTs open
+    dropped, first = 0, 0
+    for ln in lines:
+        upper = ln.text.upper()
+        if upper == "BEGIN:VEVENT":
+            depth += 1
+            if depth > 1:
+                dropped += 1
+                first = first or ln.number
+                continue
+        elif upper == "END:VEVENT" and depth:
+            depth -= 1
+            if depth >= 1:
+                continue
+        elif depth > 1:
+            continue
+        out.append(ln)
+    if not dropped:
+        return out, []
+    message = f"{dropped} event(s) nested inside another event (not allowed by RFC 5545) skipped"
+    return out, [ParseIssue(file, first, message, True)]
 
 
 def _split(line: str) -> tuple[str, str, str] | None:
@@ -372,6 +418,14 @@ def _import_calendar(cal: Any, events: list[_Event], state: _State) -> None:
             uid = _made_up_uid(ev.component)
             ev.component["UID"] = uid
         groups.setdefault(uid, []).append(ev)
+    for uid, group in groups.items():
+        if len(group) > MAX_OVERRIDES:
+            state.issue(
+                group[MAX_OVERRIDES].line,
+                f"event {_title(group[0].component, uid)!r} has {len(group)} versions with "
+                f"one UID: only the first {MAX_OVERRIDES} are read",
+            )
+            del group[MAX_OVERRIDES:]
     zone = _calendar_zone(cal)
     state.timezones = list(cal.walk("VTIMEZONE"))  # once: walking is slow on big calendars
     for uid, group in groups.items():
@@ -474,8 +528,25 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
             f"{start:%Y-%m-%d} are imported",
             skipped=False,
         )
+    budget = min(MAX_EXPANDED_PER_SERIES, MAX_EXPANDED_PER_FILE - state.expanded)
+    # Only the past counts, and the latest past occurrences are the ones to keep: the
+    # expansion is lazy, in time order, and stops at the present or at the budget.
+    kept: deque[Any] = deque(maxlen=MAX_OCCURRENCES)
+    past = 0
     try:
-        occurrences = recurring_ical_events.of(sub).between(start, state.now + dt.timedelta(1))
+        for occ in recurring_ical_events.of(sub).after(start):
+            if _sort_key(occ) >= state.now:
+                break
+            if past >= budget:
+                state.issue(
+                    line,
+                    f"event {title!r} repeats too often: stopped after {past} occurrences "
+                    "(the latest ones may be missing)",
+                    skipped=False,
+                )
+                break
+            past += 1
+            kept.append(occ)
     except Exception as exc:  # a rule the library cannot expand: keep the dates given
         state.issue(
             line,
@@ -483,17 +554,18 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
             "only its own dates are imported",
             skipped=False,
         )
-        occurrences = [ev.component for ev in group]
-    # Only the past counts: the latest past occurrences are the ones to keep.
-    occurrences = sorted((o for o in occurrences if _sort_key(o) < state.now), key=_sort_key)
-    if len(occurrences) > MAX_OCCURRENCES:
+        kept = deque(o for o in (ev.component for ev in group) if _sort_key(o) < state.now)
+        past = len(kept)
+    state.expanded += past
+    occurrences = sorted(kept, key=_sort_key)
+    if past > MAX_OCCURRENCES:
         state.issue(
             line,
-            f"event {title!r} has {len(occurrences)} occurrences: only the latest "
+            f"event {title!r} has {past} occurrences: only the latest "
             f"{MAX_OCCURRENCES} are imported",
             skipped=False,
         )
-    yield from occurrences[-MAX_OCCURRENCES:]
+    yield from occurrences
 
 
 def _title(component: Any, uid: str) -> str:
@@ -524,27 +596,38 @@ def _window_start(group: list[_Event], state: _State) -> dt.datetime | None:
     first = min((_sort_key(ev.component) for ev in group), default=floor)
     total = 0.0
     per_year = 0.0
+    last = max(first, floor)  # where the series ends, at the latest (estimated)
     for ev in group:
         value = ev.component.get("RRULE")
         for rule in value if isinstance(value, list) else [value] if value is not None else []:
             rate = _rate(rule)
             count = _first(rule, "COUNT")
+            end = state.now
             if isinstance(count, int) and count >= 0:
                 total += count
+                if count > MAX_OCCURRENCES:  # a long series: its rate sets the window too
+                    per_year += rate
+                # The rate is an upper bound, so this end is early: more is expanded.
+                years = count / max(rate, 1e-9)
+                if years < (state.now - last).days / 365.25:
+                    end = max(first, floor) + dt.timedelta(days=365.25 * years)
+                last = max(last, min(end, state.now))
                 continue
             per_year += rate
             until = _first(rule, "UNTIL")
-            end = state.now
             if isinstance(until, dt.date):
                 end = min(end, _when(until, None))
+            last = max(last, end)
             years = max((end - max(first, floor)).days / 365.25, 0) + 1
             total += rate * years
     if total <= MAX_OCCURRENCES:
         return floor
     if per_year > MAX_PER_YEAR:
         return None
-    years_back = MAX_OCCURRENCES / max(per_year, 1)
-    return max(floor, state.now - dt.timedelta(days=365.25 * years_back))
+    # Capped so that a slow series with a huge COUNT cannot reach before year 1.
+    # A tenth more than the estimate: the deque keeps only the latest MAX_OCCURRENCES.
+    years_back = min(1.1 * MAX_OCCURRENCES / max(per_year, 1), (last - floor).days / 365.25)
+    return max(floor, last - dt.timedelta(days=365.25 * years_back))
 
 
 def _first(rule: Any, key: str) -> Any:
@@ -564,6 +647,16 @@ def _rate(rule: Any) -> float:
         values = rule.get(key) if hasattr(rule, "get") else None
         if values and _ORDER.index(unit) > level:
             rate *= len(values) if isinstance(values, list) else 1
+    # Lists that multiply a coarse frequency (BYSETPOS only ever narrows: ignored).
+    for key, most, above in (
+        ("BYMONTH", 12, "YEARLY"),
+        ("BYWEEKNO", 53, "YEARLY"),
+        ("BYYEARDAY", 366, "YEARLY"),
+        ("BYMONTHDAY", 31, "MONTHLY"),
+    ):
+        values = rule.get(key) if hasattr(rule, "get") else None
+        if values and level <= _ORDER.index(above):
+            rate *= min(len(values) if isinstance(values, list) else 1, most)
     days = rule.get("BYDAY") if hasattr(rule, "get") else None
     if days and level <= _ORDER.index("WEEKLY"):
         n = len(days) if isinstance(days, list) else 1
