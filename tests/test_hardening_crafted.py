@@ -18,8 +18,10 @@ EXTRA_MB = 150  # per file, peak memory above the interpreter's own
 
 
 def _ics(*body: str) -> str:
-    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + "".join(b + "\r\n" for b in body) + (
-        "END:VCALENDAR\r\n"
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        + "".join(b + "\r\n" for b in body)
+        + ("END:VCALENDAR\r\n")
     )
 
 
@@ -34,10 +36,19 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_two_rules_one_secondly_with_a_huge_count(tmp_path: Path) -> None:
     # 271 bytes: 21 s and 546 MB before.
-    path = _write(tmp_path, "two-rules.ics", _ics(
-        "BEGIN:VEVENT", "UID:x", "DTSTART:20200101T000000Z", *_PEOPLE,
-        "RRULE:FREQ=MONTHLY;INTERVAL=4", "RRULE:FREQ=SECONDLY;COUNT=200000", "END:VEVENT",
-    ))  # fmt: skip
+    path = _write(
+        tmp_path,
+        "two-rules.ics",
+        _ics(
+            "BEGIN:VEVENT",
+            "UID:x",
+            "DTSTART:20200101T000000Z",
+            *_PEOPLE,
+            "RRULE:FREQ=MONTHLY;INTERVAL=4",
+            "RRULE:FREQ=SECONDLY;COUNT=200000",
+            "END:VEVENT",
+        ),
+    )
     run = run_parser("ics", path, SECONDS)
     assert run.extra_mb < EXTRA_MB, run
 
@@ -47,11 +58,22 @@ def test_a_yearly_rule_with_long_by_lists(tmp_path: Path) -> None:
     minutes = ",".join(str(m) for m in range(60))
     hours = ",".join(str(h) for h in range(24))
     days = ",".join(str(d) for d in range(1, 32))
-    rule = (f"RRULE:FREQ=YEARLY;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;BYMONTHDAY={days};"
-            f"BYHOUR={hours};BYMINUTE={minutes}")  # fmt: skip
-    path = _write(tmp_path, "by-lists.ics", _ics(
-        "BEGIN:VEVENT", "UID:y", "DTSTART:20220101T000000Z", *_PEOPLE, rule, "END:VEVENT",
-    ))  # fmt: skip
+    rule = (
+        f"RRULE:FREQ=YEARLY;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;BYMONTHDAY={days};"
+        f"BYHOUR={hours};BYMINUTE={minutes}"
+    )
+    path = _write(
+        tmp_path,
+        "by-lists.ics",
+        _ics(
+            "BEGIN:VEVENT",
+            "UID:y",
+            "DTSTART:20220101T000000Z",
+            *_PEOPLE,
+            rule,
+            "END:VEVENT",
+        ),
+    )
     run = run_parser("ics", path, SECONDS)
     assert run.extra_mb < EXTRA_MB, run
 
@@ -59,11 +81,18 @@ def test_a_yearly_rule_with_long_by_lists(tmp_path: Path) -> None:
 def test_a_rule_the_estimate_misses_is_still_cut_by_the_lazy_expansion(tmp_path: Path) -> None:
     # YEARLY with BYMONTHDAY alone is monthly, BYSETPOS... whatever the estimate thinks,
     # the expansion stops at the cap: never more than MAX_EXPANDED_PER_SERIES are built.
-    path = _write(tmp_path, "missed.ics", _ics(
-        "BEGIN:VEVENT", "UID:z", "DTSTART:19000101T000000Z", *_PEOPLE,
-        "RRULE:FREQ=DAILY;BYHOUR=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22",
-        "END:VEVENT",
-    ))  # fmt: skip
+    path = _write(
+        tmp_path,
+        "missed.ics",
+        _ics(
+            "BEGIN:VEVENT",
+            "UID:z",
+            "DTSTART:19000101T000000Z",
+            *_PEOPLE,
+            "RRULE:FREQ=DAILY;BYHOUR=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22",
+            "END:VEVENT",
+        ),
+    )
     run = run_parser("ics", path, SECONDS * 3)
     assert run.extra_mb < EXTRA_MB * 2, run
     assert run.summary["interactions"] <= ics.MAX_OCCURRENCES
@@ -72,8 +101,19 @@ def test_a_rule_the_estimate_misses_is_still_cut_by_the_lazy_expansion(tmp_path:
 def test_nested_events_with_one_uid_are_skipped(tmp_path: Path) -> None:
     # 183 KB of VEVENTs nested in VEVENTs: 44 s and 1.6 GB before.
     depth = 1200
-    body = [*(["BEGIN:VEVENT", "UID:n", "DTSTART:20200101T000000Z", *_PEOPLE,
-               "RRULE:FREQ=DAILY;COUNT=3"] * depth), *(["END:VEVENT"] * depth)]  # fmt: skip
+    body = [
+        *(
+            [
+                "BEGIN:VEVENT",
+                "UID:n",
+                "DTSTART:20200101T000000Z",
+                *_PEOPLE,
+                "RRULE:FREQ=DAILY;COUNT=3",
+            ]
+            * depth
+        ),
+        *(["END:VEVENT"] * depth),
+    ]
     path = _write(tmp_path, "nested.ics", _ics(*body))
     run = run_parser("ics", path, SECONDS)
     assert run.extra_mb < EXTRA_MB, run
@@ -84,12 +124,27 @@ def test_many_overrides_of_one_uid_are_capped(tmp_path: Path) -> None:
     events = []
     for i in range(3000):
         day = dt.date(2020, 1, 1) + dt.timedelta(days=i)
-        events += ["BEGIN:VEVENT", "UID:o", f"RECURRENCE-ID:{day:%Y%m%d}T090000Z",
-                   f"DTSTART:{day:%Y%m%d}T100000Z", *_PEOPLE, "END:VEVENT"]  # fmt: skip
-    path = _write(tmp_path, "overrides.ics", _ics(
-        "BEGIN:VEVENT", "UID:o", "DTSTART:20200101T090000Z", *_PEOPLE, "RRULE:FREQ=DAILY",
-        "END:VEVENT", *events,
-    ))  # fmt: skip
+        events += [
+            "BEGIN:VEVENT",
+            "UID:o",
+            f"RECURRENCE-ID:{day:%Y%m%d}T090000Z",
+            f"DTSTART:{day:%Y%m%d}T100000Z",
+            *_PEOPLE,
+            "END:VEVENT",
+        ]
+    path = _write(
+        tmp_path,
+        "overrides.ics",
+        _ics(
+            "BEGIN:VEVENT",
+            "UID:o",
+            "DTSTART:20200101T090000Z",
+            *_PEOPLE,
+            "RRULE:FREQ=DAILY",
+            "END:VEVENT",
+            *events,
+        ),
+    )
     run = run_parser("ics", path, SECONDS * 2)
     assert run.extra_mb < EXTRA_MB * 2, run
     assert any("versions with one UID" in m for m in run.summary["issues"])  # type: ignore[union-attr]
@@ -101,8 +156,15 @@ def _folded(value_bytes: int, width: int = 74) -> list[str]:
 
 
 def test_an_ics_line_folded_a_hundred_thousand_times(tmp_path: Path) -> None:
-    lines = ["BEGIN:VEVENT", "UID:f", "DTSTART:20200101T000000Z", *_PEOPLE, "X-BLOB:A",
-             *_folded(6_000_000), "END:VEVENT"]  # fmt: skip
+    lines = [
+        "BEGIN:VEVENT",
+        "UID:f",
+        "DTSTART:20200101T000000Z",
+        *_PEOPLE,
+        "X-BLOB:A",
+        *_folded(6_000_000),
+        "END:VEVENT",
+    ]
     path = _write(tmp_path, "folded.ics", _ics(*lines))
     run = run_parser("ics", path, SECONDS)
     assert run.extra_mb < EXTRA_MB * 2, run
@@ -111,8 +173,16 @@ def test_an_ics_line_folded_a_hundred_thousand_times(tmp_path: Path) -> None:
 def test_a_vcard_with_one_folded_photo(tmp_path: Path) -> None:
     # 8 MB vCard with one folded PHOTO: 45 s before.
     text = "\r\n".join(
-        ["BEGIN:VCARD", "VERSION:3.0", "FN:Ann Lee", "PHOTO;ENCODING=b;TYPE=JPEG:A",
-         *_folded(6_000_000), "EMAIL:ann@example.com", "END:VCARD", ""]  # fmt: skip
+        [
+            "BEGIN:VCARD",
+            "VERSION:3.0",
+            "FN:Ann Lee",
+            "PHOTO;ENCODING=b;TYPE=JPEG:A",
+            *_folded(6_000_000),
+            "EMAIL:ann@example.com",
+            "END:VCARD",
+            "",
+        ]
     )
     path = _write(tmp_path, "photo.vcf", text)
     run = run_parser("vcard", path, SECONDS)
@@ -130,10 +200,18 @@ def test_a_vcard_21_quoted_printable_value_with_many_soft_breaks(tmp_path: Path)
 
 def test_a_count_above_the_cap_keeps_the_latest_occurrences(tmp_path: Path) -> None:
     # A single COUNT above 5,000 raised OverflowError and dropped the series.
-    path = _write(tmp_path, "count.ics", _ics(
-        "BEGIN:VEVENT", "UID:c", "DTSTART:20050101T090000Z", *_PEOPLE,
-        "RRULE:FREQ=DAILY;COUNT=5500", "END:VEVENT",
-    ))  # fmt: skip
+    path = _write(
+        tmp_path,
+        "count.ics",
+        _ics(
+            "BEGIN:VEVENT",
+            "UID:c",
+            "DTSTART:20050101T090000Z",
+            *_PEOPLE,
+            "RRULE:FREQ=DAILY;COUNT=5500",
+            "END:VEVENT",
+        ),
+    )
     result = ics.parse_ics(path, ImportOptions(me=["me@example.com"], now=dt.datetime(2026, 1, 1)))
     assert len(result.interactions) == ics.MAX_OCCURRENCES
     latest = max(i.occurred_at for i in result.interactions)
