@@ -22,7 +22,14 @@ from starlette.responses import JSONResponse, Response
 from goodwill import __version__
 from goodwill.db import Store, open_store
 from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
-from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
+from goodwill.web.guard import (
+    MULTIPART_SLACK,
+    CsrfFailed,
+    Guard,
+    GuardMiddleware,
+    verify_csrf,
+    with_security_headers,
+)
 from goodwill.web.memo import (
     ComputeProcess,
     Memo,
@@ -83,7 +90,7 @@ def create_app(
         description="The JSON API of goodwill, a local-first relationship manager.",
         lifespan=lifespan,
         dependencies=[Depends(verify_csrf)],
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI would load from a CDN: blank under the CSP, and a request out
         redoc_url=None,
     )
     app.state.store = store
@@ -91,6 +98,7 @@ def create_app(
     app.state.clock = clock or dt.datetime.now
     app.state.render = Renderer()
     app.state.uploads = Uploads()
+    app.state.guard.max_upload = app.state.uploads.max_bytes + MULTIPART_SLACK
     versions = Versions(store)
     process = ComputeProcess(store.url) if compute_process else None
     app.state.memo = Memo(store, versions, process)
@@ -184,12 +192,16 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error(
-            request,
-            500,
-            "Something went wrong",
-            "goodwill hit an unexpected error; nothing was saved. "
-            "The details are in the terminal running 'goodwill serve'.",
+        # Answered outside the guard's middleware (Starlette's ServerErrorMiddleware), so
+        # the security headers are added here.
+        return with_security_headers(
+            _error(
+                request,
+                500,
+                "Something went wrong",
+                "goodwill hit an unexpected error; nothing was saved. "
+                "The details are in the terminal running 'goodwill serve'.",
+            )
         )
 
 

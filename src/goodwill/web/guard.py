@@ -8,6 +8,9 @@
 - Token auth: when a token is set (required beyond localhost), every page asks for it once
   (POST /login sets a signed cookie) and API clients send `Authorization: Bearer TOKEN`.
   The token never travels in a URL.
+- Cross-site writes and oversized bodies are refused before the body is read: a write
+  whose Sec-Fetch-Site is not same-origin (or none), or whose Origin is another site, gets
+  403; a Content-Length over the limit gets 413, and a chunked body is counted as it comes.
 - Headers: a strict Content-Security-Policy (scripts from this server only; no request
   leaves the machine), no framing, no referrer.
 """
@@ -21,6 +24,7 @@ import time
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from fastapi import HTTPException
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -34,6 +38,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 # Reachable without the token: the login form and the assets it needs.
 PUBLIC_PREFIXES = ("/login", "/static/")
+
+# The largest body of a write: forms are small; the import page's upload is limited by
+# Guard.max_upload (the uploads' own limit and room for the multipart wrapping).
+MAX_FORM_BYTES = 1024 * 1024
+UPLOAD_PREFIX = "/import/"
+MULTIPART_SLACK = 64 * 1024
+# What a browser says of a request made by this server's own pages (none: typed or a bookmark).
+SAME_SITE_FETCH = frozenset({"same-origin", "none"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -51,6 +63,13 @@ SECURITY_HEADERS = (
 
 class CsrfFailed(Exception):
     """A write arrived without the token of the page it came from."""
+
+
+class BodyTooLarge(HTTPException):
+    """A request body (chunked: no Content-Length) went past the limit while being read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request is larger than the {limit // 1024} KB allowed")
 
 
 def host_name(host_header: str) -> str:
@@ -71,6 +90,23 @@ class Guard:
         extra = {host_name(h) for h in allowed_hosts if h and h not in ("0.0.0.0", "::")}
         extra |= {f"[{h}]" for h in extra if ":" in h and not h.startswith("[")}
         self.allowed_hosts = frozenset(LOOPBACK_HOSTS | extra)
+        self.max_upload = 20 * 1024 * 1024 + MULTIPART_SLACK  # create_app sets the real one
+
+    def body_limit(self, path: str) -> int:
+        return self.max_upload if path.startswith(UPLOAD_PREFIX) else MAX_FORM_BYTES
+
+    def cross_site(self, headers: Headers) -> bool:
+        """True when a browser says the write comes from another site (or origin)."""
+        fetch_site = headers.get("sec-fetch-site")
+        if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCH:
+            return True
+        origin = headers.get("origin")
+        if origin is None:
+            return False  # not a browser, or an old one: the CSRF token still applies
+        scheme, sep, rest = origin.strip().lower().partition("://")
+        if not sep or scheme not in ("http", "https"):
+            return True  # "null" (a sandboxed frame, a file: page) or nonsense
+        return rest.rstrip("/") != headers.get("host", "").strip().lower()
 
     def _sign(self, purpose: str, value: str) -> str:
         msg = f"{purpose}:{value}".encode()
@@ -130,13 +166,19 @@ class GuardMiddleware:
                 scope, receive, send
             )
             return
+        path: str = scope.get("path", "/")
+        if scope.get("method", "GET") not in SAFE_METHODS:
+            refused = self._refuse_write(headers, path)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
+            receive = _counted(receive, self.guard.body_limit(path))
         cookies = cookie_parser(headers.get("cookie", ""))
         seed = cookies.get(CSRF_COOKIE)
         new_seed = None
         if not _csrf_seed_ok(seed):
             seed = new_seed = secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_seed"] = seed
-        path: str = scope.get("path", "/")
         if not path.startswith(PUBLIC_PREFIXES) and not self.guard.authenticated(headers, cookies):
             await self._refuse(scope, path, new_seed)(scope, receive, send)
             return
@@ -157,6 +199,28 @@ class GuardMiddleware:
 
         await self.app(scope, receive, send_wrapper)
 
+    def _refuse_write(self, headers: Headers, path: str) -> Response | None:
+        """403 for a cross-site write, 413 for a declared body over the limit; None: go on.
+        Decided on the headers alone: not one byte of the body is read."""
+        if self.guard.cross_site(headers) and not self.guard.bearer_ok(headers):
+            return _with_headers(
+                _plain_or_json(
+                    path,
+                    403,
+                    "cross-site request refused: goodwill only accepts "
+                    "changes made from its own pages",
+                )
+            )
+        limit = self.guard.body_limit(path)
+        length = headers.get("content-length", "")
+        if length and (not length.strip().isdigit() or int(length) > limit):
+            return _with_headers(
+                _plain_or_json(
+                    path, 413, f"the request is larger than the {limit // 1024} KB allowed"
+                )
+            )
+        return None
+
     def _refuse(self, scope: Scope, path: str, new_seed: str | None) -> Response:
         response: Response
         if path.startswith("/api") or path == "/openapi.json":
@@ -172,6 +236,34 @@ class GuardMiddleware:
         if new_seed:
             response.headers.append("set-cookie", _cookie(CSRF_COOKIE, new_seed))
         return _with_headers(response)
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    """`receive`, raising BodyTooLarge once the body read so far passes `limit` (a chunked
+    body has no Content-Length to check beforehand)."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return wrapped
+
+
+def _plain_or_json(path: str, status: int, message: str) -> Response:
+    if path.startswith("/api"):
+        return JSONResponse({"detail": message}, status_code=status)
+    return PlainTextResponse(message[:1].upper() + message[1:] + ".", status_code=status)
+
+
+def with_security_headers(response: Response) -> Response:
+    """The security headers on a response made outside the middleware (the 500 page)."""
+    return _with_headers(response)
 
 
 def _with_headers(response: Response) -> Response:
