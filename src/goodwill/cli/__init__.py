@@ -49,9 +49,20 @@ def root(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV output (--format csv): write cells exactly as stored. By default a "
+            "cell a spreadsheet would run as a formula (= + - @) starts with an apostrophe.",
+        ),
+    ] = False,
 ) -> None:
     """goodwill: keep in touch, give as good as you get, and know whom to ask."""
+    from goodwill.cli import output
+
     state.set_db(db)
+    output.set_raw_csv(raw)
 
 
 def _register() -> None:

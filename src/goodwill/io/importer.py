@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from goodwill.db import Store
 from goodwill.errors import GoodwillError, ImportFailed
 from goodwill.io import formats, matcher, writer
-from goodwill.io.records import ImportOptions, ParseIssue, ParseResult
+from goodwill.io.records import (
+    ImportOptions,
+    InteractionRecord,
+    ParseIssue,
+    ParseResult,
+    PersonRecord,
+)
+from goodwill.safe_text import strip_controls
 from goodwill.schemas.io import ImportIssue, ImportReport
 
 
@@ -47,6 +54,30 @@ def parse(fmt: str, path: Path, options: ImportOptions) -> ParseResult:
         raise ImportFailed(f"cannot read {path} as {fmt}: it is nested too deeply") from exc
     except Exception as exc:  # a parser bug must not show a traceback or write anything
         raise ImportFailed(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}") from exc
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_clean(v) for v in value)
+    return value
+
+
+def _strip_controls(result: ParseResult) -> None:
+    """Control characters (but tab and newline) out of every text an import read: an
+    escape sequence in a name must never reach a terminal, nor a NUL byte the database.
+    The original text (`raw`, a whole vCard kept for export) stays as it was."""
+    records: list[PersonRecord | InteractionRecord] = [*result.people, *result.interactions]
+    for record in records:
+        for f in dataclasses.fields(record):
+            value = getattr(record, f.name)
+            if f.name != "raw":
+                setattr(record, f.name, _clean(value))
+            elif isinstance(value, str):
+                setattr(record, f.name, value.replace("\x00", ""))
 
 
 def _nothing_found(fmt: str, path: Path, result: ParseResult) -> str | None:
@@ -87,6 +118,7 @@ def run(
     if progress:
         progress.start(f"reading {path.name}", None)
     result = parse(fmt, path, options)
+    _strip_controls(result)
     if options.strict:
         _strict(result.issues)
     note = _nothing_found(fmt, path, result)
