@@ -5,6 +5,8 @@ out-of-range dates answer 400 naming the field, and no page loads anything from 
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -161,3 +163,36 @@ def test_a_relative_date_out_of_range_answers_400_naming_the_field(
 def test_no_swagger_page_loads_from_a_cdn(web: Web) -> None:
     assert web.get("/api/docs").status_code == 404
     assert web.get("/openapi.json").status_code == 200
+
+
+def test_a_write_waiting_on_another_writer_answers_503_and_the_preview_needs_no_lock(
+    tmp_path: Path,
+) -> None:
+    from goodwill import people
+    from goodwill.db import open_store
+    from tests.test_hardening_data import writer_holding_the_lock
+
+    path = tmp_path / "goodwill.db"
+    store = open_store(str(path))
+    with store.session() as s:
+        people.add(s, "Bo Chen", emails=["bo@example.com"])
+    web = Web(make_app(store))
+    token = web.csrf("/import")
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nEMAIL:ann@example.com\r\nEND:VCARD\r\n"
+    try:
+        with writer_holding_the_lock(path):
+            started = time.monotonic()
+            r = web.post(
+                "/import/preview",
+                data={"csrf_token": token, "fmt": "vcard"},
+                files={"file": ("ann.vcf", card, "text/vcard")},
+            )
+            assert r.status_code == 200, r.text[:300]
+            assert time.monotonic() - started < 4  # it did not wait for the lock
+            r = web.form("/log", {"who": "Bo Chen", "kind": "call"})
+            assert r.status_code == 503
+            assert "another goodwill command is writing; try again" in r.text
+            assert "INSERT" not in r.text and "Traceback" not in r.text
+    finally:
+        web.close()
+        store.dispose()

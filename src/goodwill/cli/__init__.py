@@ -120,6 +120,19 @@ def _click_exit(exc: Exception) -> None:
         sys.exit(exc.exit_code)
 
 
+def _unexpected(exc: Exception) -> str:
+    """The last net's sentence: a database error names its cause, never its statement
+    or parameters (personal data); a URL's password never shows."""
+    from sqlalchemy.exc import DBAPIError
+
+    from goodwill.db import mask
+
+    if isinstance(exc, DBAPIError):
+        cause = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return mask(f"database error: {cause} (set GOODWILL_DEBUG=1 for details)")
+    return mask(f"unexpected {type(exc).__name__}: {exc} (set GOODWILL_DEBUG=1 for details)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into one clear sentence."""
     from goodwill.errors import GoodwillError
@@ -138,6 +151,6 @@ def main(argv: list[str] | None = None) -> None:
         _click_exit(exc)
         if os.environ.get("GOODWILL_DEBUG"):
             raise
-        _fail(f"unexpected {type(exc).__name__}: {exc} (set GOODWILL_DEBUG=1 for details)")
+        _fail(_unexpected(exc))
     finally:
         state.close()

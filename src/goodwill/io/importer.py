@@ -178,3 +178,31 @@ def import_file(
         else:
             transaction.commit()
     return report
+
+
+def preview(
+    store: Store, fmt: str, path: Path, options: ImportOptions, scratch: Path
+) -> ImportReport:
+    """A dry run that holds no write lock on the database (the web page's preview).
+
+    A dry run writes and rolls back, so on SQLite it would hold the one write lock for
+    as long as it matches and writes, and every other command would wait on it. The dry
+    run goes to a private copy in `scratch` instead (SQLite's backup API only reads);
+    on PostgreSQL a rolled-back transaction locks only the rows it touched.
+    """
+    from goodwill.db import copy_sqlite, open_store
+
+    options = dataclasses.replace(options, dry_run=True)
+    url = store.engine.url
+    if not store.is_sqlite or not url.database or url.database == ":memory:":
+        return import_file(store, fmt, path, options)
+    copy = copy_sqlite(Path(url.database), scratch / "preview.db")
+    try:
+        twin = open_store(str(copy), migrate_schema=False)
+        try:
+            return import_file(twin, fmt, path, options)
+        finally:
+            twin.dispose()
+    finally:
+        for leftover in (copy, *(copy.with_name(copy.name + x) for x in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from goodwill import __version__
 from goodwill.db import Store, open_store
-from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
+from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound, StoreBusy
 from goodwill.web.guard import (
     MULTIPART_SLACK,
     CsrfFailed,
@@ -156,6 +156,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def invalid(request: Request, exc: InvalidInput) -> Response:
         return _error(request, 400, "That did not work", str(exc))
+
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy) -> Response:
+        # Another process (a CLI import, a sync) holds the write lock: nothing was saved.
+        response = _error(request, 503, "Busy", f"{exc}; nothing was saved.")
+        response.headers["retry-after"] = "5"
+        return response
 
     @app.exception_handler(GoodwillError)
     async def goodwill_error(request: Request, exc: GoodwillError) -> Response:
