@@ -56,12 +56,14 @@ def create_app(
     allowed_hosts: Iterable[str] = (),
     clock: Callable[[], dt.datetime] | None = None,
     compute_process: bool = False,
+    secure: bool = False,
 ) -> FastAPI:
     """The web app over a store (or a database path/URL, opened and closed with the app).
 
     `token`: when set, every page and API call needs it (required beyond localhost).
     `allowed_hosts`: Host header names accepted besides localhost, 127.0.0.1 and [::1].
     `clock`: what "now" is (tests pass a fixed one).
+    `secure`: served over TLS (`goodwill serve --ssl-certfile`): every cookie is Secure.
     `compute_process`: compute the whole-network figures (Today, the map, the report) in a
     process of their own, so they use another core than the pages (`goodwill serve` does).
     """
@@ -94,7 +96,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.store = store
-    app.state.guard = Guard(token=token, allowed_hosts=allowed_hosts)
+    app.state.guard = Guard(token=token, allowed_hosts=allowed_hosts, secure=secure)
     app.state.clock = clock or dt.datetime.now
     app.state.render = Renderer()
     app.state.uploads = Uploads()
