@@ -28,6 +28,7 @@ file that is not a calendar at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -50,10 +51,15 @@ from goodwill.io.records import (
 SOURCE = "ics"
 # A series keeps at most this many past occurrences (the most recent ones).
 MAX_OCCURRENCES = 5000
-# Expansion is lazy and stops after this many occurrences of one series, and of one file:
-# a few hundred bytes of rules must never cost more than a few seconds and megabytes.
+# A few hundred bytes of rules must never cost more than a few seconds and megabytes: a
+# series may list at most this many RDATEs, and a file's series together expand at most
+# MAX_EXPANDED_PER_FILE occurrences (the rest is skipped with an issue).
 MAX_EXPANDED_PER_SERIES = 20_000
 MAX_EXPANDED_PER_FILE = 100_000
+# A rule is walked (dateutil, no component built) at most this far to find where its
+# latest MAX_OCCURRENCES begin; a rule with more occurrences before now is not meetings.
+MAX_RULE_STEPS = 100_000
+_FLOOR = dt.datetime(1900, 1, 1)
 # A series keeps at most this many overrides (VEVENTs sharing its UID); more is not a
 # calendar but a file built to make the recurrence library slow.
 MAX_OVERRIDES = 1000
@@ -516,37 +522,33 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
     for ev in group:
         sub.add_component(ev.component)
     line, title = group[0].line, _title(group[0].component, uid)
+    if state.expanded >= MAX_EXPANDED_PER_FILE:
+        state.issue(line, f"event {title!r} skipped: the file already gave "
+                    f"{MAX_EXPANDED_PER_FILE} occurrences of repeating events")  # fmt: skip
+        return
+    if _rdates(group) > MAX_EXPANDED_PER_SERIES:
+        state.issue(line, f"event {title!r} lists more than {MAX_EXPANDED_PER_SERIES} "
+                    "dates (RDATE): not meetings; skipped")  # fmt: skip
+        return
     start = _window_start(group, state)
+    if start is not None:
+        with contextlib.suppress(Exception):  # a rule dateutil cannot read: the estimate
+            start = _rule_window(group, state)
     if start is None:
         state.issue(line, f"event {title!r} repeats more than {MAX_PER_YEAR} times a year: "
                     "not a meeting; skipped")  # fmt: skip
         return
-    if start > dt.datetime(1900, 1, 1):
+    if start > _FLOOR:
         state.issue(
             line,
             f"event {title!r} repeats often since long ago: only its occurrences since "
             f"{start:%Y-%m-%d} are imported",
             skipped=False,
         )
-    budget = min(MAX_EXPANDED_PER_SERIES, MAX_EXPANDED_PER_FILE - state.expanded)
-    # Only the past counts, and the latest past occurrences are the ones to keep: the
-    # expansion is lazy, in time order, and stops at the present or at the budget.
-    kept: deque[Any] = deque(maxlen=MAX_OCCURRENCES)
-    past = 0
     try:
-        for occ in recurring_ical_events.of(sub).after(start):
-            if _sort_key(occ) >= state.now:
-                break
-            if past >= budget:
-                state.issue(
-                    line,
-                    f"event {title!r} repeats too often: stopped after {past} occurrences "
-                    "(the latest ones may be missing)",
-                    skipped=False,
-                )
-                break
-            past += 1
-            kept.append(occ)
+        # The window holds about MAX_OCCURRENCES occurrences (walked above without
+        # building any): only those become components.
+        found = recurring_ical_events.of(sub).between(start, state.now + dt.timedelta(1))
     except Exception as exc:  # a rule the library cannot expand: keep the dates given
         state.issue(
             line,
@@ -554,18 +556,64 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
             "only its own dates are imported",
             skipped=False,
         )
-        kept = deque(o for o in (ev.component for ev in group) if _sort_key(o) < state.now)
-        past = len(kept)
-    state.expanded += past
-    occurrences = sorted(kept, key=_sort_key)
-    if past > MAX_OCCURRENCES:
+        found = [ev.component for ev in group]
+    # Only the past counts: the latest past occurrences are the ones to keep.
+    occurrences = sorted((o for o in found if _sort_key(o) < state.now), key=_sort_key)
+    state.expanded += len(found)
+    if len(occurrences) > MAX_OCCURRENCES and start == _FLOOR:  # else said just above
         state.issue(
             line,
-            f"event {title!r} has {past} occurrences: only the latest "
+            f"event {title!r} has {len(occurrences)} occurrences: only the latest "
             f"{MAX_OCCURRENCES} are imported",
             skipped=False,
         )
-    yield from occurrences
+    yield from occurrences[-MAX_OCCURRENCES:]
+
+
+def _rdates(group: list[_Event]) -> int:
+    """How many dates the series' RDATE properties list."""
+    count = 0
+    for ev in group:
+        value = ev.component.get("RDATE")
+        for prop in value if isinstance(value, list) else [value] if value is not None else []:
+            count += len(getattr(prop, "dts", [prop]))
+    return count
+
+
+def _rule_window(group: list[_Event], state: _State) -> dt.datetime | None:
+    """Where the latest MAX_OCCURRENCES past occurrences of the series' rules begin,
+    found by walking each RRULE with dateutil (cheap: no component is built); None when
+    a rule has more than MAX_RULE_STEPS occurrences before now (not meetings).
+
+    Exact where the estimate (_window_start) is rough: BY* lists it cannot weigh, COUNT,
+    UNTIL. Raises when dateutil cannot read a rule (the caller keeps the estimate)."""
+    from dateutil.rrule import rrulestr
+
+    latest: list[dt.datetime] = []
+    total = 0
+    for ev in group:
+        value = ev.component.get("RRULE")
+        rules = value if isinstance(value, list) else [value] if value is not None else []
+        if not rules:
+            continue
+        first = _when(ev.component.decoded("DTSTART"), None)
+        for rule in rules:
+            # Times as naive UTC on both sides: dateutil refuses to mix them.
+            text = re.sub(r"(UNTIL=\d{8}(?:T\d{6})?)Z", r"\1", rule.to_ical().decode())
+            kept: deque[dt.datetime] = deque(maxlen=MAX_OCCURRENCES)
+            for n, when in enumerate(rrulestr(text, dtstart=first, ignoretz=True)):
+                if when >= state.now:
+                    break
+                if n >= MAX_RULE_STEPS:
+                    return None
+                kept.append(when)
+                total += 1
+            latest.extend(kept)
+    if total <= MAX_OCCURRENCES:
+        return _FLOOR
+    latest.sort()
+    # A day's margin: the walk is in UTC, the library's in the event's own zone.
+    return max(_FLOOR, latest[-MAX_OCCURRENCES] - dt.timedelta(days=1))
 
 
 def _title(component: Any, uid: str) -> str:
