@@ -81,7 +81,7 @@ def call(
         {"sec-fetch-site": "same-site"},  # another port of localhost is another origin
         {"origin": "https://evil.example"},
         {"origin": "http://localhost:9999"},
-        {"origin": "null"},
+        {"origin": "null", "sec-fetch-site": "cross-site"},  # a sandboxed frame elsewhere
     ],
 )
 def test_a_cross_site_write_is_refused_before_its_body_is_read(
@@ -95,10 +95,17 @@ def test_a_cross_site_write_is_refused_before_its_body_is_read(
     assert "Cross-site request refused" in sent.body.decode()
 
 
-def test_a_same_origin_write_goes_on_to_the_csrf_check(store: Store) -> None:
+@pytest.mark.parametrize(
+    "origin",
+    ["http://localhost", "null"],  # null: our own form under no-referrer
+)
+def test_a_same_origin_write_goes_on_to_the_csrf_check(store: Store, origin: str) -> None:
     app = make_app(store)
-    headers = {"sec-fetch-site": "same-origin", "origin": "http://localhost",
-               "content-type": "application/x-www-form-urlencoded"}
+    headers = {
+        "sec-fetch-site": "same-origin",
+        "origin": origin,
+        "content-type": "application/x-www-form-urlencoded",
+    }
     sent = call(app, "POST", "/log", headers, [b"kind=call"])
     assert sent.status == 403 and b"Page expired" in sent.body  # refused by CSRF, later
 
@@ -106,8 +113,10 @@ def test_a_same_origin_write_goes_on_to_the_csrf_check(store: Store) -> None:
 def test_an_oversized_upload_is_refused_on_its_content_length(store: Store) -> None:
     # A 60 MB upload without a token was read in full before the 403.
     app = make_app(store)
-    headers = {"content-type": "multipart/form-data; boundary=x",
-               "content-length": str(60 * 1024 * 1024)}
+    headers = {
+        "content-type": "multipart/form-data; boundary=x",
+        "content-length": str(60 * 1024 * 1024),
+    }
     sent = call(app, "POST", "/import/preview", headers, [b"x" * 1024 * 1024] * 60)
     assert sent.status == 413
     assert sent.receive_calls == 0

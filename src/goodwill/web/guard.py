@@ -105,16 +105,21 @@ class Guard:
         return self.max_upload if path.startswith(UPLOAD_PREFIX) else MAX_FORM_BYTES
 
     def cross_site(self, headers: Headers) -> bool:
-        """True when a browser says the write comes from another site (or origin)."""
+        """True when a browser says the write comes from another site (or origin).
+
+        Sec-Fetch-Site decides when the browser sends it (every current one does). Else
+        an Origin naming another host is refused; "null" is let through to the CSRF
+        check, because our own pages send it: under Referrer-Policy no-referrer a
+        browser sends `Origin: null` with a form's POST."""
         fetch_site = headers.get("sec-fetch-site")
-        if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCH:
-            return True
-        origin = headers.get("origin")
-        if origin is None:
+        if fetch_site is not None:
+            return fetch_site.strip().lower() not in SAME_SITE_FETCH
+        origin = (headers.get("origin") or "").strip().lower()
+        if not origin or origin == "null":
             return False  # not a browser, or an old one: the CSRF token still applies
-        scheme, sep, rest = origin.strip().lower().partition("://")
+        scheme, sep, rest = origin.partition("://")
         if not sep or scheme not in ("http", "https"):
-            return True  # "null" (a sandboxed frame, a file: page) or nonsense
+            return True
         return rest.rstrip("/") != headers.get("host", "").strip().lower()
 
     def _sign(self, purpose: str, value: str) -> str:
