@@ -164,3 +164,16 @@ def test_report_writes_a_private_file_and_refuses_to_overwrite(
     assert not (tmp_path / "elsewhere.html").exists()
     assert cli("report", "--weeks", "2", "-o", out, "--force").code == 0
     assert os.stat(out).st_mode & 0o077 == 0
+
+
+def test_the_schedule_calendar_is_private_and_never_follows_a_link(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    target = tmp_path / "victim.txt"
+    target.write_text("victim")
+    link = tmp_path / "goodwill.ics"
+    link.symlink_to(target)
+    r = cli("schedule", "--daily", "08:30", "-o", link)
+    assert r.code == 0, r.err
+    assert target.read_text() == "victim"
+    assert not link.is_symlink() and _mode(link) == 0o600

@@ -220,12 +220,11 @@ def schedule_(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        from goodwill.errors import GoodwillError
+    from goodwill import private_file
 
-        raise GoodwillError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    # Names of the people due: private (0600) and whole; it replaces the file it was
+    # given (the calendar is meant to be rewritten), never what a symbolic link names.
+    private_file.write(output, data, force=True)
     done(
         f"wrote {output}: a daily {length}-minute block at {at_saved:%H:%M}; "
         "import it into your calendar"
