@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import os
-from contextlib import redirect_stderr, redirect_stdout
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +50,15 @@ def run_cli(*args: str) -> Result:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+@contextmanager
+def writer_holding_the_lock(path: Path) -> Iterator[sqlite3.Connection]:
+    """Another process's write transaction: SQLite's one write lock, held."""
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=0.1)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()

@@ -18,6 +18,13 @@ class StoreError(GoodwillError):
     """The database cannot be opened, created, migrated or reached."""
 
 
+class StoreBusy(StoreError):
+    """Another process holds the database's write lock (a write waited and gave up)."""
+
+    def __init__(self) -> None:
+        super().__init__("another goodwill command is writing; try again")
+
+
 class NotFound(GoodwillError):
     """No record matches what the user named."""
 

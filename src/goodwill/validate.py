@@ -64,10 +64,12 @@ def date(value: str, field: str = "date", today: dt.date | None = None) -> dt.da
         return base - dt.timedelta(days=1)
     if v == "tomorrow":
         return base + dt.timedelta(days=1)
-    if m := _AGO.match(v):
-        return base - dt.timedelta(days=_count(m.group(1)) * _UNIT_DAYS[m.group(2)])
-    if m := _IN.match(v):
-        return base + dt.timedelta(days=_count(m.group(1)) * _UNIT_DAYS[m.group(2)])
+    if (m := _AGO.match(v)) or (m := _IN.match(v)):
+        sign = -1 if m.re is _AGO else 1
+        try:
+            return base + sign * dt.timedelta(days=_count(m.group(1)) * _UNIT_DAYS[m.group(2)])
+        except OverflowError:  # '999999 years ago': before year 1
+            raise InvalidInput(field, value, "too far from today to be a date") from None
     if (m := _NEXT.match(v)) and (m.group(2) in _UNIT_DAYS or m.group(2) in _WEEKDAYS):
         return _next_or_last(base, m.group(1) == "next", m.group(2))
     try:

@@ -73,7 +73,7 @@ def test_file_over_the_size_limit_is_refused_before_reading(seeded: Store, tmp_p
     with big.open("wb") as fh:  # a sparse 1 GB file: nothing is really written or read
         fh.seek(1024**3 - 1)
         fh.write(b"\n")
-    _refused(seeded, "vcard", big, r"is 1024 MB, more than the 512 MB")
+    _refused(seeded, "vcard", big, r"is 1024 MB, more than the 64 MB")
     small = tmp_path / "small.vcf"
     small.write_text(CARD * 10)
     _refused(seeded, "vcard", small, "more than the", max_bytes=100)

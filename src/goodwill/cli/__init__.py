@@ -49,9 +49,20 @@ def root(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV output (--format csv): write cells exactly as stored. By default a "
+            "cell a spreadsheet would run as a formula (= + - @) starts with an apostrophe.",
+        ),
+    ] = False,
 ) -> None:
     """goodwill: keep in touch, give as good as you get, and know whom to ask."""
+    from goodwill.cli import output
+
     state.set_db(db)
+    output.set_raw_csv(raw)
 
 
 def _register() -> None:
@@ -113,6 +124,19 @@ def _click_exit(exc: Exception) -> None:
         sys.exit(exc.exit_code)
 
 
+def _unexpected(exc: Exception) -> str:
+    """The last net's sentence: a database error names its cause, never its statement
+    or parameters (personal data); a URL's password never shows."""
+    from sqlalchemy.exc import DBAPIError
+
+    from goodwill.store.db import mask
+
+    if isinstance(exc, DBAPIError):
+        cause = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return mask(f"database error: {cause} (set GOODWILL_DEBUG=1 for details)")
+    return mask(f"unexpected {type(exc).__name__}: {exc} (set GOODWILL_DEBUG=1 for details)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into one clear sentence."""
     from goodwill.errors import GoodwillError
@@ -131,6 +155,6 @@ def main(argv: list[str] | None = None) -> None:
         _click_exit(exc)
         if os.environ.get("GOODWILL_DEBUG"):
             raise
-        _fail(f"unexpected {type(exc).__name__}: {exc} (set GOODWILL_DEBUG=1 for details)")
+        _fail(_unexpected(exc))
     finally:
         state.close()

@@ -43,12 +43,17 @@ def _day(value: str | None) -> dt.date:
 
 
 def _render_agenda(item: BaseModel) -> None:
-    from rich.markup import escape
+    from rich.markup import escape as escape_markup
 
-    from goodwill.cli.output import console
+    from goodwill.cli.output import console, styled
+    from goodwill.safe_text import strip_controls
     from goodwill.schemas.agenda import AgendaOut
 
     assert isinstance(item, AgendaOut)
+
+    def escape(text: str) -> str:  # other people's text inside goodwill's own markup
+        return escape_markup(strip_controls(text))
+
     out = console()
     label = {
         "thank_you": "Thank",
@@ -60,32 +65,38 @@ def _render_agenda(item: BaseModel) -> None:
         "ask": "Ask",
     }
     out.print(
-        f"[bold]Today, {item.date.isoformat()}[/bold]: {len(item.actions)} actions, "
-        f"{item.planned_minutes} of {item.budget_minutes} minutes"
+        styled(
+            f"[bold]Today, {item.date.isoformat()}[/bold]: {len(item.actions)} actions, "
+            f"{item.planned_minutes} of {item.budget_minutes} minutes"
+        )
     )
     if not item.actions:
         out.print("Nothing owed today. Reach out to someone you like, with no need.")
     for i, a in enumerate(item.actions, 1):
         out.print()
         out.print(
-            f"[bold]{i}. {label.get(a.kind, a.kind)} {escape(a.person)}[/bold]  "
-            f"({a.minutes} min, {a.channel})  [dim]{escape(a.id)}[/dim]"
+            styled(
+                f"[bold]{i}. {label.get(a.kind, a.kind)} {escape(a.person)}[/bold]  "
+                f"({a.minutes} min, {a.channel})  [dim]{escape(a.id)}[/dim]"
+            )
         )
-        out.print("   " + escape(a.reason), style="italic")
+        out.print("   " + strip_controls(a.reason), style="italic")
         for line in a.draft.splitlines():
-            out.print(("   " + escape(line)) if line else "")
+            out.print(("   " + strip_controls(line)) if line else "")
     if item.next:
         out.print()
-        out.print("[bold]Next[/bold] (if you have more time):")
+        out.print(styled("[bold]Next[/bold] (if you have more time):"))
         for a in item.next:
             out.print(
-                f"   {label.get(a.kind, a.kind)} {escape(a.person)} ({a.minutes} min): "
-                f"{escape(a.reason)}  [dim]{escape(a.id)}[/dim]"
+                styled(
+                    f"   {label.get(a.kind, a.kind)} {escape(a.person)} ({a.minutes} min): "
+                    f"{escape(a.reason)}  [dim]{escape(a.id)}[/dim]"
+                )
             )
     if item.more:
         out.print(f"   ... and {item.more} more")
     out.print()
-    out.print("[dim]Mark one: goodwill done ID [--note TEXT] | snooze ID | skip ID[/dim]")
+    out.print("Mark one: goodwill done ID [--note TEXT] | snooze ID | skip ID", style="dim")
 
 
 def today(
@@ -220,12 +231,11 @@ def schedule_(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        from goodwill.errors import GoodwillError
+    from goodwill.store import private_file
 
-        raise GoodwillError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    # Names of the people due: private (0600) and whole; it replaces the file it was
+    # given (the calendar is meant to be rewritten), never what a symbolic link names.
+    private_file.write(output, data, force=True)
     done(
         f"wrote {output}: a daily {length}-minute block at {at_saved:%H:%M}; "
         "import it into your calendar"
@@ -238,7 +248,7 @@ def _render_week(item: BaseModel) -> None:
 
     assert isinstance(item, WeekOut)
     out = console()
-    out.print(f"[bold]Week {item.start.isoformat()} to {item.end.isoformat()}[/bold]")
+    out.print(f"Week {item.start.isoformat()} to {item.end.isoformat()}", style="bold")
     marks = " ".join(
         ("■" if (item.start + dt.timedelta(days=i)) in item.networked_on else "□")
         for i in range((item.end - item.start).days + 1)

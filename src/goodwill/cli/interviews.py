@@ -134,12 +134,11 @@ def _render_profile(item: BaseModel) -> None:
 
 
 def _write(text: str, path: Path) -> None:
-    from goodwill.errors import InvalidInput
+    from goodwill.store import private_file
 
-    try:
-        path.expanduser().write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput("output", str(path), f"cannot be written ({exc.strerror})") from exc
+    # A prep sheet holds notes on a person: private (0600) and whole; it replaces an
+    # older sheet (or a symbolic link) of that name, never the file a link points to.
+    private_file.write(path, text.encode("utf-8"), force=True)
 
 
 def _show_sheet(sheet: BaseModel, fmt: OutputFormat, output: Path | None) -> None:

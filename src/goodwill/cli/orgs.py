@@ -70,9 +70,8 @@ def _render(item: BaseModel) -> None:
 
     assert isinstance(item, OrgDetail)
     out = console()
-    out.print(
-        f"[bold]{item.name}[/bold] (#{item.id}, {item.kind}{', target' if item.target else ''})"
-    )
+    out.print(_cell(item.name), style="bold", end="")
+    out.print(f" (#{item.id}, {item.kind}{', target' if item.target else ''})")
     for label, value in (
         ("industry", item.industry),
         ("location", item.location),
@@ -80,7 +79,7 @@ def _render(item: BaseModel) -> None:
         ("notes", item.notes),
     ):
         if value:
-            out.print(f"  {label}: {value}")
+            out.print(f"  {label}: {_cell(value)}")
     for label, group in (("now", item.current), ("before", item.past)):
         if group:
             out.print(f"  {label}: " + _cell([f"{p.name} (#{p.id})" for p in group]))

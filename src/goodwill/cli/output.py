@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from goodwill.safe_text import strip_controls
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -27,7 +29,27 @@ FormatOption = Annotated[
 ]
 
 
+# `goodwill --raw`: CSV cells as stored, formulas and all (see goodwill.safe_text).
+_raw_csv = False
+
+
+def set_raw_csv(raw: bool) -> None:
+    global _raw_csv
+    _raw_csv = raw
+
+
+def csv_value(text: str) -> str:
+    """A CSV cell: neutralised against formula injection unless --raw was given."""
+    from goodwill.safe_text import csv_cell
+
+    return text if _raw_csv else csv_cell(text)
+
+
 def _cell(value: Any) -> str:
+    return _text_cell(value) if not isinstance(value, str) else strip_controls(value)
+
+
+def _text_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -38,7 +60,7 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return str(value)
+    return strip_controls(str(value))
 
 
 def to_jsonable(data: BaseModel | Sequence[BaseModel]) -> Any:
@@ -58,7 +80,17 @@ def console() -> Any:
 
     # Off a terminal (a pipe, a file) there is no width to respect: do not wrap at 80.
     width = None if sys.stdout.isatty() else max(shutil.get_terminal_size().columns, 160)
-    return Console(highlight=False, soft_wrap=False, width=width)
+    # markup=False: names and notes are other people's text, never Rich markup (a contact
+    # named 'X [/b]' broke every table). Deliberate styling goes through `styled`.
+    return Console(highlight=False, soft_wrap=False, width=width, markup=False)
+
+
+def styled(markup: str) -> Any:
+    """Rich markup written by goodwill itself (user text inside it escaped with
+    rich.markup.escape), as a Text the markup-free console prints styled."""
+    from rich.text import Text
+
+    return Text.from_markup(markup)
 
 
 def emit(
@@ -89,7 +121,7 @@ def emit(
         )
         writer.writeheader()
         for d in dumped:
-            writer.writerow({k: _cell(v) for k, v in d.items()})
+            writer.writerow({k: csv_value(_cell(v)) for k, v in d.items()})
         return
     if not rows:
         typer.echo(empty)

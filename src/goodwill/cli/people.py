@@ -93,6 +93,7 @@ def list_(
 def _render_detail(item: BaseModel) -> None:
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     from goodwill.cli.output import _cell, console
     from goodwill.schemas.people import PersonDetail
@@ -150,7 +151,9 @@ def _render_detail(item: BaseModel) -> None:
     for flag in item.flags:
         grid.add_row(f"flag: {flag.kind.replace('_', ' ')}", flag.reason)
     out = console()
-    out.print(Panel(grid, title=item.name + (" (removed)" if item.removed else ""), expand=False))
+    # A Text title: Panel reads a str title as markup, and a name is not markup.
+    title = Text(_cell(item.name) + (" (removed)" if item.removed else ""))
+    out.print(Panel(grid, title=title, expand=False))
     if item.recent:
         recent = Table(title="Recent", header_style="bold")
         for col in ("date", "kind", "summary", "gave", "got"):

@@ -26,6 +26,9 @@ def report(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The last day of the report (default today).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the report file if it already exists.")
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Your networking over time: days networked, new contacts, interviews, referrals,
@@ -36,8 +39,8 @@ def report(
     from goodwill.report import reports
 
     today = validate.date(as_of, "as-of") if as_of else None
-    if output is not None:
-        reports.check_output(output)
+    if output is not None or fmt is OutputFormat.table:
+        reports.check_output(output or Path("report.html"), force)
     with state.session() as s:
         figs = reports.figures(s, weeks=weeks, today=today)
         leads = opportunities.list_leads(s)
@@ -53,7 +56,7 @@ def report(
         done(f"saved {len(paths)} charts in {charts}")
     if fmt is OutputFormat.table or output is not None:
         target = output or Path("report.html")
-        reports.write(target, reports.html(figs, pngs, leads))
+        reports.write(target, reports.html(figs, pngs, leads), force)
         t = figs.totals
         if fmt is OutputFormat.table:
             typer.echo(

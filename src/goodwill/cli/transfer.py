@@ -107,8 +107,13 @@ def import_(
         typer.Option(help="Country code for phone numbers without one, e.g. US, GB, DE."),
     ] = None,
     max_size: Annotated[
-        int, typer.Option(min=1, help="Refuse files larger than this many megabytes.")
-    ] = 512,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Refuse files larger than this many megabytes "
+            "(default 64; 512 for mbox and maildir, which are read message by message).",
+        ),
+    ] = None,
     fmt_out: FormatOption = OutputFormat.table,
 ) -> None:
     """Import people (and interactions) from a file; duplicates are merged or suggested."""
@@ -120,7 +125,7 @@ def import_(
         region=region,
         strict=strict,
         dry_run=dry_run,
-        max_bytes=max_size * 1024 * 1024,
+        max_bytes=max_size * 1024 * 1024 if max_size is not None else None,
     )
     kind = fmt.strip().lower()
     if sys.stderr.isatty() and fmt_out is OutputFormat.table:
@@ -147,12 +152,26 @@ def export(
             "--vdir", help="vcard only: one .vcf per person in this folder (stable UIDs)."
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the output file if it already exists.")
+    ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="csv only: cells exactly as stored. By default a cell a spreadsheet would "
+            "run as a formula (= + - @) starts with an apostrophe.",
+        ),
+    ] = False,
 ) -> None:
     """Export everyone: vCard (one file or a vdir), CSV (Google Contacts layout), a full JSON
     backup (restore it with 'import json'), or your calendar (ics)."""
     from goodwill.io import export as exporter
+    from goodwill.store import private_file
 
     kind = fmt.strip().lower()
+    if output is not None:
+        private_file.check(output, force)  # before the work, and again when writing
     with state.session() as s:
         if kind == "vcard" and vdir is not None:
             count = exporter.write_vdir(s, vdir)
@@ -162,14 +181,14 @@ def export(
             from goodwill.errors import InvalidInput
 
             raise InvalidInput("--vdir", str(vdir), "only applies to 'export vcard'")
-        data = exporter.export_bytes(s, kind)
+        data = exporter.export_bytes(s, kind, raw=raw)
     if output is None:
         sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(
             data.decode("utf-8")
         )
         sys.stdout.flush()
     else:
-        output.write_bytes(data)
+        private_file.write(output, data, force)
         done(f"wrote {output} ({len(data)} bytes)")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +41,17 @@ def serve(
             help="Another name this machine is reached by (Host header), e.g. box.lan; repeatable.",
         ),
     ] = None,
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssl-certfile",
+            help="Serve over HTTPS with this certificate (PEM); needs --ssl-keyfile.",
+        ),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option("--ssl-keyfile", help="The private key (PEM) of --ssl-certfile."),
+    ] = None,
 ) -> None:
     """Open goodwill in your browser: a local web app over the same data."""
     from goodwill.errors import InvalidInput
@@ -52,6 +64,23 @@ def serve(
             host,
             "is reachable from other machines: set a token with --token or GOODWILL_TOKEN",
         )
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise InvalidInput(
+            "--ssl-certfile" if ssl_certfile is None else "--ssl-keyfile",
+            "",
+            "HTTPS needs both --ssl-certfile and --ssl-keyfile",
+        )
+    for option, path in (("--ssl-certfile", ssl_certfile), ("--ssl-keyfile", ssl_keyfile)):
+        if path is not None and not path.is_file():
+            raise InvalidInput(option, str(path), "is not a readable file")
+    tls = ssl_certfile is not None
+    if not is_loopback(host) and not tls:
+        typer.echo(
+            f"warning: serving on {host} without TLS: the token and your network travel in "
+            "clear text. Use --ssl-certfile/--ssl-keyfile, or a TLS proxy in front "
+            "(see docs/security.md).",
+            err=True,
+        )
     import uvicorn
 
     from goodwill.web import create_app
@@ -61,10 +90,21 @@ def serve(
         import socket
 
         hosts += [socket.gethostname(), socket.getfqdn()]
-    app = create_app(state.store(), token=token, allowed_hosts=hosts, compute_process=True)
+    app = create_app(
+        state.store(), token=token, allowed_hosts=hosts, compute_process=True, secure=tls
+    )
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    typer.echo(f"goodwill is at http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", proxy_headers=False)
+    scheme = "https" if tls else "http"
+    typer.echo(f"goodwill is at {scheme}://{shown}:{port}/  (Ctrl+C to stop)", err=True)
+    uvicorn.run(
+        app,
+        host=host.strip("[]"),
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -20,8 +20,8 @@ from goodwill.io import files
 from goodwill.io.records import ImportOptions
 from goodwill.schemas.io import ImportReport
 from goodwill.store import search as search_index
-from goodwill.store.db import head_revision, known_revisions
-from goodwill.store.models import Base, Interaction, Person
+from goodwill.store.db import copy_sqlite, head_revision, known_revisions
+from goodwill.store.models import Base
 
 FORMAT = "goodwill-backup"
 VERSION = 1
@@ -75,7 +75,7 @@ def _convert(table: Table, columns: list[str], row: list[Any]) -> dict[str, Any]
 
 
 def _load(path: Path, options: ImportOptions) -> dict[str, Any]:
-    text, _ = files.read_text(path, options.max_bytes, "a goodwill JSON backup", legacy=None)
+    text, _ = files.read_text(path, options.limit(), "a goodwill JSON backup", legacy=None)
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -95,35 +95,43 @@ def _load(path: Path, options: ImportOptions) -> dict[str, Any]:
 def restore(session: Session, path: Path, options: ImportOptions) -> ImportReport:
     """Restore a backup into an empty database (the caller's transaction)."""
     data = _load(path, options)
-    people = session.scalar(select(func.count()).select_from(Person)) or 0
-    logged = session.scalar(select(func.count()).select_from(Interaction)) or 0
-    if people or logged:
-        raise ImportFailed(
-            f"'import json' restores a backup into an empty database, and this one holds "
-            f"{people} people and {logged} interactions; use a new --db"
-        )
     known = {t.name: t for t in _tables()}
     unknown = sorted(set(data["tables"]) - set(known))
     if unknown:
         raise ImportFailed(f"{path} has tables this goodwill does not know: {', '.join(unknown)}")
+    # Every table the backup fills must be empty: restoring never deletes anything (an
+    # organisation or a need in a database without people was silently wiped).
+    held = [
+        f"{n} {name}"
+        for name, block in data["tables"].items()
+        if block and (n := session.scalar(select(func.count()).select_from(known[name])) or 0)
+    ]
+    if held:
+        raise ImportFailed(
+            "'import json' restores a backup into an empty database, and this one holds "
+            f"rows in the tables it would fill ({', '.join(sorted(held))}); use a new --db"
+        )
+    saved = None if options.dry_run else _copy_sqlite_first(session)
     counts: dict[str, int] = {}
     try:
         for table in _tables():
             block = data["tables"].get(table.name)
             if not block:
                 continue
-            session.execute(table.delete())  # defaults a migration may have put there
             columns, rows = block["columns"], block["rows"]
             values = [_convert(table, columns, r) for r in rows]
             late = _self_references(table)
-            held = [{c: v.pop(c, None) for c in late} for v in values] if late else []
+            later = [{c: v.pop(c, None) for c in late} for v in values] if late else []
             for i in range(0, len(values), _CHUNK):
                 session.execute(insert(table), values[i : i + _CHUNK])
-            for v, h in zip(values, held, strict=False):
+            for v, h in zip(values, later, strict=False):
                 if any(x is not None for x in h.values()):
                     pk = {c.name: v[c.name] for c in table.primary_key.columns}
                     cond = [table.columns[k] == x for k, x in pk.items()]
-                    session.execute(update(table).where(*cond).values(h))
+                    # updated_at said again: its onupdate would rewrite it, and the
+                    # backup would not come back byte for byte.
+                    kept = {c: v[c] for c in ("updated_at",) if c in v}
+                    session.execute(update(table).where(*cond).values({**h, **kept}))
             counts[table.name] = len(values)
     except (KeyError, TypeError, ValueError) as exc:
         raise ImportFailed(f"{path} is a damaged goodwill backup: {exc}") from exc
@@ -136,7 +144,23 @@ def restore(session: Session, path: Path, options: ImportOptions) -> ImportRepor
         records=counts.get("person", 0),
         created=counts.get("person", 0),
         interactions_created=counts.get("interaction", 0),
+        note=(
+            f"restored {counts.get('person', 0)} people and {counts.get('interaction', 0)} "
+            f"interactions from {path}; the database as it was before is saved as {saved}"
+            if saved
+            else None
+        ),
     )
+
+
+def _copy_sqlite_first(session: Session) -> Path | None:
+    """A private copy of the SQLite file before anything is restored into it."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    db = Path(url.database)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return copy_sqlite(db, db.with_name(f"{db.name}.before-restore-{stamp}"))
 
 
 def _self_references(table: Table) -> list[str]:

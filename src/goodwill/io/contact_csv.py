@@ -163,7 +163,7 @@ def parse_file(
 ) -> ParseResult:
     """Read a contacts CSV whose header is found by `is_header` (not at a fixed line) and
     parse its rows; a file without such a header is not of this format (`missing` says why)."""
-    text, _ = files.read_text(path, options.max_bytes, what)
+    text, _ = files.read_text(path, options.limit(), what)
     found = tables.read(text, is_header)
     if found is None:
         raise ImportFailed(f"{path} is not {what}: {missing}")

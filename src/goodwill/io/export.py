@@ -24,6 +24,7 @@ from goodwill.errors import GoodwillError, InvalidInput
 from goodwill.io import backup, vcard
 from goodwill.io.facts import Facts, normalise
 from goodwill.io.matcher import default_region
+from goodwill.safe_text import csv_cell
 from goodwill.store.models import (
     Email,
     Link,
@@ -232,8 +233,11 @@ def write_vdir(session: Session, folder: Path) -> int:
     return count
 
 
-def contacts_csv(session: Session) -> bytes:
-    """Everyone as a Google Contacts CSV (current layout, plus a Name column)."""
+def contacts_csv(session: Session, raw: bool = False) -> bytes:
+    """Everyone as a Google Contacts CSV (current layout, plus a Name column).
+
+    A cell a spreadsheet would run as a formula (=HYPERLINK... in a name someone else
+    wrote) starts with an apostrophe, unless `raw` (goodwill.safe_text.csv_cell)."""
     people = people_facts(session)
     n_email = max((len(p.facts.emails) for p in people), default=0) or 1
     n_phone = max((len(p.facts.phones) for p in people), default=0) or 1
@@ -285,7 +289,7 @@ def contacts_csv(session: Session) -> bytes:
         row += [x for number, label in phones for x in (label or "", number)]
         links = list(f.links) + [("", "")] * (n_web - len(f.links))
         row += [x for kind, url in links for x in (kind if url else "", url)]
-        writer.writerow(row)
+        writer.writerow(row if raw else [csv_cell(cell) for cell in row])
     return buf.getvalue().encode("utf-8")
 
 
@@ -294,11 +298,12 @@ def calendar(session: Session) -> bytes:
     return schedule.calendar_bytes(session)
 
 
-def export_bytes(session: Session, fmt: str) -> bytes:
+def export_bytes(session: Session, fmt: str, raw: bool = False) -> bytes:
+    """The export in `fmt`; `raw`: CSV cells as stored (no formula neutralising)."""
     if fmt == "vcard":
         return vcards(session)
     if fmt == "csv":
-        return contacts_csv(session)
+        return contacts_csv(session, raw)
     if fmt == "json":
         return backup.dump(session)
     if fmt == "ics":

@@ -40,7 +40,7 @@ def _entries(data: Any) -> list[Any] | None:
 
 
 def parse(path: Path, options: ImportOptions) -> ParseResult:
-    text, _ = files.read_text(path, options.max_bytes, "a Facebook friends JSON file", legacy=None)
+    text, _ = files.read_text(path, options.limit(), "a Facebook friends JSON file", legacy=None)
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:

@@ -63,7 +63,7 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
 
 def parse_any(path: Path, options: ImportOptions) -> ParseResult:
     """A contacts CSV in any layout goodwill knows: LinkedIn, Google or Outlook/Thunderbird."""
-    text, _ = files.read_text(path, options.max_bytes, "a CSV file")
+    text, _ = files.read_text(path, options.limit(), "a CSV file")
     if tables.read(text, lambda h: linkedin._kind(h) is not None) is not None:
         return linkedin.parse_text(text, str(path), options)
     if (found := tables.read(text, is_header)) is not None:

@@ -28,10 +28,11 @@ file that is not a calendar at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,19 @@ from goodwill.io.records import (
 SOURCE = "ics"
 # A series keeps at most this many past occurrences (the most recent ones).
 MAX_OCCURRENCES = 5000
+# A few hundred bytes of rules must never cost more than a few seconds and megabytes: a
+# series may list at most this many RDATEs, and a file's series together expand at most
+# MAX_EXPANDED_PER_FILE occurrences (the rest is skipped with an issue).
+MAX_EXPANDED_PER_SERIES = 20_000
+MAX_EXPANDED_PER_FILE = 30_000  # building one costs about 0.5 ms: 15 s at most
+# A rule is walked (dateutil, no component built) at most this far to find where its
+# latest MAX_OCCURRENCES begin; a rule with more occurrences before now is not meetings.
+MAX_RULE_STEPS = 100_000
+MAX_STEPS_PER_FILE = 500_000  # all the series of a file together (about 3 s)
+_FLOOR = dt.datetime(1900, 1, 1)
+# A series keeps at most this many overrides (VEVENTs sharing its UID); more is not a
+# calendar but a file built to make the recurrence library slow.
+MAX_OVERRIDES = 1000
 # A series repeating more often than this is not meetings (a minutely alarm...).
 MAX_PER_YEAR = 3000
 
@@ -82,6 +96,8 @@ class _State:
     keys: set[str] = field(default_factory=set)
     skipped: Counter[str] = field(default_factory=Counter)
     timezones: list[Any] = field(default_factory=list)  # of the calendar being read
+    expanded: int = 0  # occurrences expanded so far in this file (MAX_EXPANDED_PER_FILE)
+    walked: int = 0  # rule steps walked so far in this file (MAX_STEPS_PER_FILE)
 
     def issue(self, line: int | None, message: str, skipped: bool = True) -> None:
         self.result.issues.append(ParseIssue(self.file, line, message, skipped))
@@ -90,7 +106,8 @@ class _State:
 def parse_ics(path: Path, options: ImportOptions) -> ParseResult:
     """Read an .ics file into people and past meetings (see the module docstring)."""
     text, issues = _read(path, options)
-    lines = _repair(_unfold(text))
+    lines, nested = _drop_nested(_repair(_unfold(text)), path.name)
+    issues.extend(nested)
     if not any(ln.text.upper().startswith("BEGIN:VCALENDAR") for ln in lines):
         raise ImportFailed(f"{path} is not an iCalendar file (no BEGIN:VCALENDAR line)")
     state = _State(path.name, frozenset(), messaging.now_utc(options))
@@ -191,7 +208,7 @@ def _salvage(lines: list[_Line], path: Path, state: _State) -> list[tuple[Any, l
 
 def _read(path: Path, options: ImportOptions) -> tuple[str, list[ParseIssue]]:
     """The file's text, through io.files (size, binary and encoding checks)."""
-    text, encoding = files.read_text(path, options.max_bytes, "an iCalendar file")
+    text, encoding = files.read_text(path, options.limit(), "an iCalendar file")
     if encoding != "cp1252":
         return text, []
     raw = text.encode("cp1252")  # the bytes again, to say where the first odd one is
@@ -204,14 +221,51 @@ def _read(path: Path, options: ImportOptions) -> tuple[str, list[ParseIssue]]:
 
 
 def _unfold(text: str) -> list[_Line]:
-    """Logical lines, continuation lines (leading space or tab) joined, any line ending."""
+    """Logical lines, continuation lines (leading space or tab) joined, any line ending.
+
+    The pieces of a logical line are joined once at its end, so that a line folded a
+    million times costs linear time, not a string rebuilt per continuation.
+    """
     out: list[_Line] = []
+    pieces: list[str] = []
     for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         if raw[:1] in (" ", "\t") and out:
-            out[-1].text += raw[1:]
+            pieces.append(raw[1:])
         elif raw.strip():
+            if pieces:
+                out[-1].text = "".join(pieces)
             out.append(_Line(number, raw))
+            pieces = [raw]
+    if pieces:
+        out[-1].text = "".join(pieces)
     return out
+
+
+def _drop_nested(lines: list[_Line], file: str) -> tuple[list[_Line], list[ParseIssue]]:
+    """Drop VEVENTs nested inside a VEVENT (RFC 5545 does not allow them; with one UID
+    they make the recurrence library quadratic), with one issue for all of them."""
+    out: list[_Line] = []
+    depth = 0  # VEVENTs open
+    dropped, first = 0, 0
+    for ln in lines:
+        upper = ln.text.upper()
+        if upper == "BEGIN:VEVENT":
+            depth += 1
+            if depth > 1:
+                dropped += 1
+                first = first or ln.number
+                continue
+        elif upper == "END:VEVENT" and depth:
+            depth -= 1
+            if depth >= 1:
+                continue
+        elif depth > 1:
+            continue
+        out.append(ln)
+    if not dropped:
+        return out, []
+    message = f"{dropped} event(s) nested inside another event (not allowed by RFC 5545) skipped"
+    return out, [ParseIssue(file, first, message, True)]
 
 
 def _split(line: str) -> tuple[str, str, str] | None:
@@ -372,6 +426,14 @@ def _import_calendar(cal: Any, events: list[_Event], state: _State) -> None:
             uid = _made_up_uid(ev.component)
             ev.component["UID"] = uid
         groups.setdefault(uid, []).append(ev)
+    for uid, group in groups.items():
+        if len(group) > MAX_OVERRIDES:
+            state.issue(
+                group[MAX_OVERRIDES].line,
+                f"event {_title(group[0].component, uid)!r} has {len(group)} versions with "
+                f"one UID: only the first {MAX_OVERRIDES} are read",
+            )
+            del group[MAX_OVERRIDES:]
     zone = _calendar_zone(cal)
     state.timezones = list(cal.walk("VTIMEZONE"))  # once: walking is slow on big calendars
     for uid, group in groups.items():
@@ -462,12 +524,23 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
     for ev in group:
         sub.add_component(ev.component)
     line, title = group[0].line, _title(group[0].component, uid)
+    if state.expanded >= MAX_EXPANDED_PER_FILE or state.walked >= MAX_STEPS_PER_FILE:
+        state.issue(line, f"event {title!r} skipped: the file's repeating events "
+                    "are too many to expand")  # fmt: skip
+        return
+    if _rdates(group) > MAX_EXPANDED_PER_SERIES:
+        state.issue(line, f"event {title!r} lists more than {MAX_EXPANDED_PER_SERIES} "
+                    "dates (RDATE): not meetings; skipped")  # fmt: skip
+        return
     start = _window_start(group, state)
+    if start is not None:
+        with contextlib.suppress(Exception):  # a rule dateutil cannot read: the estimate
+            start = _rule_window(group, state)
     if start is None:
         state.issue(line, f"event {title!r} repeats more than {MAX_PER_YEAR} times a year: "
                     "not a meeting; skipped")  # fmt: skip
         return
-    if start > dt.datetime(1900, 1, 1):
+    if start > _FLOOR:
         state.issue(
             line,
             f"event {title!r} repeats often since long ago: only its occurrences since "
@@ -475,7 +548,9 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
             skipped=False,
         )
     try:
-        occurrences = recurring_ical_events.of(sub).between(start, state.now + dt.timedelta(1))
+        # The window holds about MAX_OCCURRENCES occurrences (walked above without
+        # building any): only those become components.
+        found = recurring_ical_events.of(sub).between(start, state.now + dt.timedelta(1))
     except Exception as exc:  # a rule the library cannot expand: keep the dates given
         state.issue(
             line,
@@ -483,10 +558,11 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
             "only its own dates are imported",
             skipped=False,
         )
-        occurrences = [ev.component for ev in group]
+        found = [ev.component for ev in group]
     # Only the past counts: the latest past occurrences are the ones to keep.
-    occurrences = sorted((o for o in occurrences if _sort_key(o) < state.now), key=_sort_key)
-    if len(occurrences) > MAX_OCCURRENCES:
+    occurrences = sorted((o for o in found if _sort_key(o) < state.now), key=_sort_key)
+    state.expanded += len(found)
+    if len(occurrences) > MAX_OCCURRENCES and start == _FLOOR:  # else said just above
         state.issue(
             line,
             f"event {title!r} has {len(occurrences)} occurrences: only the latest "
@@ -494,6 +570,56 @@ def _expand(cal: Any, uid: str, group: list[_Event], state: _State) -> Iterator[
             skipped=False,
         )
     yield from occurrences[-MAX_OCCURRENCES:]
+
+
+def _rdates(group: list[_Event]) -> int:
+    """How many dates the series' RDATE properties list."""
+    count = 0
+    for ev in group:
+        value = ev.component.get("RDATE")
+        for prop in value if isinstance(value, list) else [value] if value is not None else []:
+            count += len(getattr(prop, "dts", [prop]))
+    return count
+
+
+def _rule_window(group: list[_Event], state: _State) -> dt.datetime | None:
+    """Where the latest MAX_OCCURRENCES past occurrences of the series' rules begin,
+    found by walking each RRULE with dateutil (cheap: no component is built); None when
+    a rule has more than MAX_RULE_STEPS occurrences before now (not meetings).
+
+    Exact where the estimate (_window_start) is rough: BY* lists it cannot weigh, COUNT,
+    UNTIL. Raises when dateutil cannot read a rule (the caller keeps the estimate)."""
+    from dateutil.rrule import rrulestr
+
+    latest: list[dt.datetime] = []
+    total = 0
+    # Every rule of the series (an event may hold hundreds) shares one budget of steps.
+    budget = min(MAX_RULE_STEPS, MAX_STEPS_PER_FILE - state.walked)
+    for ev in group:
+        value = ev.component.get("RRULE")
+        rules = value if isinstance(value, list) else [value] if value is not None else []
+        if not rules:
+            continue
+        first = _when(ev.component.decoded("DTSTART"), None)
+        for rule in rules:
+            # Times as naive UTC on both sides: dateutil refuses to mix them.
+            text = re.sub(r"(UNTIL=\d{8}(?:T\d{6})?)Z", r"\1", rule.to_ical().decode())
+            kept: deque[dt.datetime] = deque(maxlen=MAX_OCCURRENCES)
+            for when in rrulestr(text, dtstart=first, ignoretz=True):
+                if when >= state.now:
+                    break
+                state.walked += 1
+                budget -= 1
+                if budget < 0:
+                    return None
+                kept.append(when)
+                total += 1
+            latest.extend(kept)
+    if total <= MAX_OCCURRENCES:
+        return _FLOOR
+    latest.sort()
+    # A day's margin: the walk is in UTC, the library's in the event's own zone.
+    return max(_FLOOR, latest[-MAX_OCCURRENCES] - dt.timedelta(days=1))
 
 
 def _title(component: Any, uid: str) -> str:
@@ -524,27 +650,38 @@ def _window_start(group: list[_Event], state: _State) -> dt.datetime | None:
     first = min((_sort_key(ev.component) for ev in group), default=floor)
     total = 0.0
     per_year = 0.0
+    last = max(first, floor)  # where the series ends, at the latest (estimated)
     for ev in group:
         value = ev.component.get("RRULE")
         for rule in value if isinstance(value, list) else [value] if value is not None else []:
             rate = _rate(rule)
             count = _first(rule, "COUNT")
+            end = state.now
             if isinstance(count, int) and count >= 0:
                 total += count
+                if count > MAX_OCCURRENCES:  # a long series: its rate sets the window too
+                    per_year += rate
+                # The rate is an upper bound, so this end is early: more is expanded.
+                years = count / max(rate, 1e-9)
+                if years < (state.now - last).days / 365.25:
+                    end = max(first, floor) + dt.timedelta(days=365.25 * years)
+                last = max(last, min(end, state.now))
                 continue
             per_year += rate
             until = _first(rule, "UNTIL")
-            end = state.now
             if isinstance(until, dt.date):
                 end = min(end, _when(until, None))
+            last = max(last, end)
             years = max((end - max(first, floor)).days / 365.25, 0) + 1
             total += rate * years
     if total <= MAX_OCCURRENCES:
         return floor
     if per_year > MAX_PER_YEAR:
         return None
-    years_back = MAX_OCCURRENCES / max(per_year, 1)
-    return max(floor, state.now - dt.timedelta(days=365.25 * years_back))
+    # Capped so that a slow series with a huge COUNT cannot reach before year 1.
+    # A tenth more than the estimate: the deque keeps only the latest MAX_OCCURRENCES.
+    years_back = min(1.1 * MAX_OCCURRENCES / max(per_year, 1), (last - floor).days / 365.25)
+    return max(floor, last - dt.timedelta(days=365.25 * years_back))
 
 
 def _first(rule: Any, key: str) -> Any:
@@ -564,6 +701,16 @@ def _rate(rule: Any) -> float:
         values = rule.get(key) if hasattr(rule, "get") else None
         if values and _ORDER.index(unit) > level:
             rate *= len(values) if isinstance(values, list) else 1
+    # Lists that multiply a coarse frequency (BYSETPOS only ever narrows: ignored).
+    for key, most, above in (
+        ("BYMONTH", 12, "YEARLY"),
+        ("BYWEEKNO", 53, "YEARLY"),
+        ("BYYEARDAY", 366, "YEARLY"),
+        ("BYMONTHDAY", 31, "MONTHLY"),
+    ):
+        values = rule.get(key) if hasattr(rule, "get") else None
+        if values and level <= _ORDER.index(above):
+            rate *= min(len(values) if isinstance(values, list) else 1, most)
     days = rule.get("BYDAY") if hasattr(rule, "get") else None
     if days and level <= _ORDER.index("WEEKLY"):
         n = len(days) if isinstance(days, list) else 1

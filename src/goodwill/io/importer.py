@@ -14,10 +14,17 @@ from sqlalchemy.orm import Session
 
 from goodwill.errors import GoodwillError, ImportFailed
 from goodwill.io import backup, formats, matcher, writer
-from goodwill.io.records import ImportOptions, ParseIssue, ParseResult
+from goodwill.io.records import (
+    ImportOptions,
+    InteractionRecord,
+    ParseIssue,
+    ParseResult,
+    PersonRecord,
+)
 from goodwill.records import people
+from goodwill.safe_text import strip_controls
 from goodwill.schemas.io import ImportIssue, ImportReport
-from goodwill.store.db import Store
+from goodwill.store.db import Store, copy_sqlite, open_store
 
 
 class Progress(Protocol):
@@ -48,6 +55,30 @@ def parse(fmt: str, path: Path, options: ImportOptions) -> ParseResult:
         raise ImportFailed(f"cannot read {path} as {fmt}: it is nested too deeply") from exc
     except Exception as exc:  # a parser bug must not show a traceback or write anything
         raise ImportFailed(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}") from exc
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_clean(v) for v in value)
+    return value
+
+
+def _strip_controls(result: ParseResult) -> None:
+    """Control characters (but tab and newline) out of every text an import read: an
+    escape sequence in a name must never reach a terminal, nor a NUL byte the database.
+    The original text (`raw`, a whole vCard kept for export) stays as it was."""
+    records: list[PersonRecord | InteractionRecord] = [*result.people, *result.interactions]
+    for record in records:
+        for f in dataclasses.fields(record):
+            value = getattr(record, f.name)
+            if f.name != "raw":
+                setattr(record, f.name, _clean(value))
+            elif isinstance(value, str):
+                setattr(record, f.name, value.replace("\x00", ""))
 
 
 def _nothing_found(fmt: str, path: Path, result: ParseResult) -> str | None:
@@ -84,6 +115,7 @@ def run(
     if progress:
         progress.start(f"reading {path.name}", None)
     result = parse(fmt, path, options)
+    _strip_controls(result)
     if options.strict:
         _strict(result.issues)
     note = _nothing_found(fmt, path, result)
@@ -143,3 +175,29 @@ def import_file(
         else:
             transaction.commit()
     return report
+
+
+def preview(
+    store: Store, fmt: str, path: Path, options: ImportOptions, scratch: Path
+) -> ImportReport:
+    """A dry run that holds no write lock on the database (the web page's preview).
+
+    A dry run writes and rolls back, so on SQLite it would hold the one write lock for
+    as long as it matches and writes, and every other command would wait on it. The dry
+    run goes to a private copy in `scratch` instead (SQLite's backup API only reads);
+    on PostgreSQL a rolled-back transaction locks only the rows it touched.
+    """
+    options = dataclasses.replace(options, dry_run=True)
+    url = store.engine.url
+    if not store.is_sqlite or not url.database or url.database == ":memory:":
+        return import_file(store, fmt, path, options)
+    copy = copy_sqlite(Path(url.database), scratch / "preview.db")
+    try:
+        twin = open_store(str(copy), migrate_schema=False)
+        try:
+            return import_file(twin, fmt, path, options)
+        finally:
+            twin.dispose()
+    finally:
+        for leftover in (copy, *(copy.with_name(copy.name + x) for x in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)

@@ -90,7 +90,7 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
 
 
 def parse_file(path: Path, options: ImportOptions) -> ParseResult:
-    text, _ = files.read_text(path, options.max_bytes, "a LinkedIn CSV file")
+    text, _ = files.read_text(path, options.limit(), "a LinkedIn CSV file")
     return parse_text(text, str(path), options)
 
 

@@ -194,7 +194,7 @@ def _check_mbox(path: Path, options: ImportOptions) -> None:
     """Refuse, before reading, what cannot be an mbox (io.files: size, emptiness, binary)."""
     if path.is_dir():
         raise ImportFailed(f"{path} is a folder, not an mbox file (for a Maildir use maildir)")
-    files.check(path, options.max_bytes)
+    files.check(path, options.limit(streamed=True))
     try:
         with path.open("rb") as f:
             head = f.read(8192)

@@ -76,7 +76,10 @@ class ParseResult:
 
 
 # Imports refuse files larger than this unless told otherwise (read before anything else).
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+# A format read whole holds about 7 times the file in memory (64 MB: about 450 MB); mail
+# is streamed message by message, so its files may be much larger.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+STREAMED_MAX_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -87,5 +90,11 @@ class ImportOptions:
     region: str | None = None  # default phone region (ISO country code) for national numbers
     strict: bool = False  # stop at the first problem instead of skipping the record
     dry_run: bool = False  # do everything, then roll back
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int | None = None  # None: DEFAULT_MAX_BYTES, or STREAMED_MAX_BYTES for mail
     now: dt.datetime | None = None  # "now" for tests; interactions after it are planned
+
+    def limit(self, streamed: bool = False) -> int:
+        """The largest file to read: what the user said, else the format's default."""
+        if self.max_bytes is not None:
+            return self.max_bytes
+        return STREAMED_MAX_BYTES if streamed else DEFAULT_MAX_BYTES

@@ -144,29 +144,56 @@ def _parse_params(text: str) -> dict[str, list[str]]:
 
 
 def _unfold(lines: list[str], first_line: int) -> list[tuple[int, str]]:
-    """Logical content lines with their line numbers: folding, QP soft breaks, 2.1 blocks."""
+    """Logical content lines with their line numbers: folding, QP soft breaks, 2.1 blocks.
+
+    Each logical line is kept as a list of pieces joined once at its end, and its head
+    (name and parameters) is looked at once, so a line folded a million times (a PHOTO)
+    costs linear time.
+    """
     out: list[tuple[int, str]] = []
-    qp_soft = False
+    pieces: list[str] = []  # of the logical line being built (out[-1] once joined)
+    number0 = 0
+    head: list[str] = []  # the text before its first colon, while no colon was seen
+    colon = False
+    qp = False  # its head says QUOTED-PRINTABLE
+
+    def close() -> None:
+        if pieces:
+            out.append((number0, "".join(pieces)))
+
+    def add(piece: str) -> None:
+        nonlocal colon, qp
+        if not piece:
+            return
+        pieces.append(piece)
+        if not colon:
+            before, sep, _ = piece.partition(":")
+            head.append(before)
+            if sep:
+                colon = True
+                qp = "QUOTED-PRINTABLE" in "".join(head).upper()
+
     for offset, line in enumerate(lines):
         number = first_line + offset
-        if out and qp_soft:
-            out[-1] = (out[-1][0], out[-1][1][:-1] + line.lstrip(" \t"))
-        elif out and line[:1] in (" ", "\t"):
-            out[-1] = (out[-1][0], out[-1][1] + line[1:])
+        qp_soft = bool(pieces) and qp and pieces[-1].endswith("=")
+        if pieces and qp_soft:
+            pieces[-1] = pieces[-1][:-1]
+            if not pieces[-1]:
+                pieces.pop()
+            add(line.lstrip(" \t"))
+        elif pieces and line[:1] in (" ", "\t"):
+            add(line[1:])
         elif not line.strip():
-            qp_soft = False
             continue
         elif _PROP.match(line):
-            out.append((number, line))
+            close()
+            pieces, number0, head, colon, qp = [], number, [], False, False
+            add(line)
         elif line.startswith("#"):
             continue  # comment lines some phones write
-        elif out:
-            out[-1] = (out[-1][0], out[-1][1] + line.strip())  # 2.1 base64 / broken wrap
-        else:
-            continue
-        last = out[-1][1] if out else ""
-        head = last.split(":", 1)[0].upper()
-        qp_soft = "QUOTED-PRINTABLE" in head and last.endswith("=")
+        elif pieces:
+            add(line.strip())  # 2.1 base64 / broken wrap
+    close()
     return out
 
 
@@ -379,7 +406,7 @@ def parse_text(text: str, name: str, *, eight_bit: bool = False) -> ParseResult:
 
 
 def parse(path: Path, options: ImportOptions) -> ParseResult:
-    text, encoding = files.read_text(path, options.max_bytes, "a vCard file", legacy="latin-1")
+    text, encoding = files.read_text(path, options.limit(), "a vCard file", legacy="latin-1")
     if not re.search(r"^\s*BEGIN:VCARD\s*$", text, re.IGNORECASE | re.MULTILINE):
         raise ImportFailed(f"{path} is not a vCard file (it has no BEGIN:VCARD line)")
     return parse_text(text, str(path), eight_bit=encoding == "latin-1")

@@ -33,6 +33,7 @@ from goodwill import vocab
 from goodwill.errors import InvalidInput
 from goodwill.report import habits, periods
 from goodwill.schemas.reports import DayCount, ReportFigures, Totals, WeekRow
+from goodwill.store import private_file
 from goodwill.store.models import Meeting
 
 if TYPE_CHECKING:
@@ -426,18 +427,14 @@ def _kind_rows(figs: ReportFigures) -> list[tuple[str, int, int]]:
     return [(k, g, r) for k, (g, r) in sorted(totals.items(), key=lambda i: order.get(i[0], 99))]
 
 
-def check_output(path: Path) -> Path:
-    """Refuse an output path whose folder is missing before any work is done."""
-    full = path.expanduser()
-    if not full.parent.is_dir():
-        raise InvalidInput("output", str(path), f"cannot be written (no folder {full.parent})")
-    if full.is_dir():
+def check_output(path: Path, force: bool = False) -> Path:
+    """Refuse an output path whose folder is missing, or that exists (without `force`),
+    before any work is done."""
+    if path.expanduser().is_dir() and not path.expanduser().is_symlink():
         raise InvalidInput("output", str(path), "is a folder; name a file such as report.html")
-    return full
+    return private_file.check(path, force)
 
 
-def write(path: Path, text: str) -> None:
-    try:
-        path.expanduser().write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput("output", str(path), f"cannot be written ({exc.strerror})") from exc
+def write(path: Path, text: str, force: bool = False) -> None:
+    """The report holds your network: written 0600, atomically (goodwill.store.private_file)."""
+    private_file.write(path, text.encode("utf-8"), force)

@@ -8,6 +8,7 @@ Alembic is imported only when a migration has to run, to keep start-up fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -34,13 +35,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from goodwill.errors import StoreError
+from goodwill.errors import StoreBusy, StoreError
 
 if TYPE_CHECKING:
     import numpy as np
     from sqlalchemy.sql import Executable
 
 ENV_VAR = "GOODWILL_DB"
+# The database file, its WAL files and its backups: the user's whole network.
+PRIVATE_MODE = 0o600
+_CREDENTIALS = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -125,6 +129,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def mask(text: str) -> str:
+    """`text` with the password of any URL in it replaced by ***."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+def _make_private(path: Path) -> None:
+    """0600 on the database file and its WAL files, when they are ours and wider."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = p.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                p.chmod(PRIVATE_MODE)
+        except OSError:
+            continue  # missing (no WAL yet) or not ours: leave it
+
+
 def _check_sqlite_path(path: Path) -> None:
     if path.exists():
         if path.is_dir():
@@ -135,6 +155,7 @@ def _check_sqlite_path(path: Path) -> None:
             raise StoreError(f"{path} is not a goodwill database (it is not an SQLite file)")
         if not os.access(path, os.R_OK | os.W_OK):
             raise StoreError(f"cannot open {path}: permission denied")
+        _make_private(path)
         return
     parent = path.parent
     try:
@@ -148,13 +169,38 @@ def _check_sqlite_path(path: Path) -> None:
     except OSError as exc:
         why = "read-only" if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else "unusable"
         raise StoreError(f"cannot create {path}: the folder {parent} is {why}") from exc
+    # Created empty with 0600 (an empty file is a valid SQLite database); SQLite gives
+    # the WAL files it creates the database file's mode.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
 
 
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StoreError(f"{url!r} is not a database path or URL") from exc
+        raise StoreError(f"{mask(url)!r} is not a database path or URL") from exc
+    except ValueError as exc:  # a port that is not a number
+        raise StoreError(f"{mask(url)!r} is not a database URL: its port is not a number") from exc
+    engine = _engine_for(url, parsed)
+    event.listen(engine, "handle_error", _busy)
+    return engine
+
+
+def _busy(context: Any) -> None:
+    """A write that waited for another writer and gave up: one clear sentence (StoreBusy),
+    never the statement or its parameters (personal data)."""
+    orig = context.original_exception
+    message = str(orig).lower()
+    locked = "database is locked" in message or "database table is locked" in message
+    sqlstate = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(
+        orig, "sqlstate", None
+    )
+    if locked or sqlstate in ("55P03", "40P01"):  # PostgreSQL: lock not available, deadlock
+        raise StoreBusy() from None
+
+
+def _engine_for(url: str, parsed: Any) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -169,6 +215,8 @@ def _make_engine(url: str) -> Engine:
             raise StoreError(
                 "PostgreSQL needs the psycopg driver: pip install 'goodwill[postgres]'"
             ) from exc
+        except ArgumentError as exc:  # an unknown driver (postgresql+nodriver://)
+            raise StoreError(f"{mask(url)!r} names a PostgreSQL driver goodwill lacks") from exc
     raise StoreError(f"goodwill stores data in SQLite or PostgreSQL, not {backend!r}")
 
 
@@ -191,6 +239,13 @@ def backup_sqlite(path: Path, revision: str | None) -> Path:
     """Copy the database (consistently, through SQLite's backup API) before a migration."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.bak-{revision or 'none'}-{stamp}")
+    return copy_sqlite(path, target)
+
+
+def copy_sqlite(path: Path, target: Path) -> Path:
+    """A consistent copy of an SQLite database (SQLite's backup API), private (0600)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
     src = sqlite3.connect(str(path))
     try:
         dst = sqlite3.connect(str(target))
@@ -222,9 +277,42 @@ def migrate(engine: Engine, url: str) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    # pysqlite's legacy transaction mode runs DDL outside any transaction: a migration
+    # that failed halfway left half its tables. An engine of its own that says BEGIN
+    # itself makes the whole upgrade one transaction (SQLite's DDL is transactional).
+    run_on = _explicit_begin(url) if parsed.get_backend_name() == "sqlite" else engine
+    try:
+        with run_on.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except StoreError:
+        raise
+    except Exception as exc:  # rolled back as one transaction: say so, in one sentence
+        cause = mask(str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else "")
+        raise StoreError(
+            f"updating {_describe(url)} to schema {known[-1]} failed ({type(exc).__name__}: "
+            f"{cause}); the database was left as it was"
+        ) from exc
+    finally:
+        if run_on is not engine:
+            run_on.dispose()
+
+
+def _explicit_begin(url: str) -> Engine:
+    """An SQLite engine whose transactions are real ones, DDL included."""
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_conn, record)
+        dbapi_conn.isolation_level = None  # the driver stops opening transactions itself
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    event.listen(engine, "handle_error", _busy)
+    return engine
 
 
 def open_store(db: str | None = None, *, migrate_schema: bool = True) -> Store:
@@ -249,6 +337,8 @@ def open_store(db: str | None = None, *, migrate_schema: bool = True) -> Store:
 def _connect_error(url: str, exc: Exception) -> str:
     where = _describe(url)
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
+    password = make_url(url).password
+    detail = mask(detail.replace(str(password), "***") if password else detail)
     if make_url(url).get_backend_name() == "postgresql":
         return f"cannot connect to the PostgreSQL database {where}: {detail}"
     if "file is not a database" in detail or "malformed" in detail:

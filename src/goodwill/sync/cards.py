@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from goodwill import validate
 from goodwill.errors import InvalidInput
 from goodwill.io import vcard
+from goodwill.io.facts import normalise
 from goodwill.io.records import PersonRecord
 
 if TYPE_CHECKING:
@@ -94,8 +95,6 @@ def read(data: bytes, name: str) -> tuple[vcard.Card | None, PersonRecord | None
 
 
 def facts_of(record: PersonRecord, region: str | None) -> Facts | None:
-    from goodwill.io.facts import normalise
-
     facts, _warnings = normalise(record, region)
     return facts
 

@@ -31,11 +31,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from goodwill.errors import GoodwillError
-from goodwill.io import vcard
+from goodwill.io import matcher, vcard, writer
+from goodwill.io.facts import Facts, fingerprint, normalise
 from goodwill.io.records import ParseIssue, PersonRecord
-from goodwill.records import sync_sources
+from goodwill.records import people, sync_sources
 from goodwill.schemas.sync import ContactsSyncReport
-from goodwill.store import changes
+from goodwill.store import changes, search
 from goodwill.store.db import Store, bulk_insert, raw_rows
 from goodwill.store.models import (
     Email,
@@ -45,6 +46,7 @@ from goodwill.store.models import (
     PersonTag,
     Phone,
     Role,
+    Setting,
     SourceRecord,
     SyncSource,
     Tag,
@@ -103,8 +105,6 @@ def load(session: Session, ids: Iterable[int] | None) -> dict[int, _Person]:
 
 
 def _load_chunk(session: Session, ids: list[int] | None) -> dict[int, _Person]:
-    from goodwill.io.facts import Facts
-
     def only(stmt: Any, col: Any) -> Any:
         return stmt if ids is None else stmt.where(col.in_(ids))
 
@@ -219,8 +219,6 @@ def _uid_of(person_id: int, raw: str | None) -> str:
 def _region(session: Session) -> str | None:
     """The stored default phone region (matcher.default_region, without loading the
     matcher and its fuzzy matching library on runs that match nothing)."""
-    from goodwill.store.models import Setting
-
     stored = session.get(Setting, "phone_region")
     return stored.value.upper() if stored else None
 
@@ -306,7 +304,6 @@ class _Run:
         if not found:
             return
         # Loaded only when cards came in: a run with nothing new stays quick to start.
-        from goodwill.io import writer
 
         records = [r for _, r, _ in found]
         bases = self._bases(records)
@@ -372,8 +369,6 @@ class _Run:
             if action in ("merge", "update") and before.get(pid) is not None:
                 self._additions(pid, uid, before[pid].facts, facts)
         if self.reindex:
-            from goodwill.store import search
-
             self.session.flush()
             search.index_people(self.session, sorted(self.reindex))
 
@@ -386,9 +381,6 @@ class _Run:
         phone) is an update of that person, as the matcher would decide; only the other
         cards go through the matcher, which loads everyone to compare them with: 100
         edited cards do not pay for 10,000 people."""
-        from goodwill.io import matcher
-        from goodwill.io.facts import fingerprint, normalise
-
         known = [r for r in records if r.source_key[:500] in bases]
         rest = [r for r in records if r.source_key[:500] not in bases]
         plan = matcher.match(self.session, rest, self.region) if rest else matcher.Plan()
@@ -513,7 +505,6 @@ class _Run:
         """The writer moved the current role to the phone's; goodwill's stays current."""
         if not ours.org:
             return False
-        from goodwill.records import people
 
         role = people.set_role(self.session, person, ours.org, ours.title, source=None)
         for other in person.roles:
@@ -532,7 +523,6 @@ class _Run:
         if name == "organization":
             if not theirs.org:
                 return False  # a role ends by hand, not because a card lost its ORG
-            from goodwill.records import people
 
             role = people.current_role(person)
             if role is not None and (role.organization.name, role.title) == _org(theirs):

@@ -54,8 +54,9 @@ from sqlalchemy.orm import Session
 
 from goodwill import validate
 from goodwill.errors import GoodwillError, InvalidInput
+from goodwill.io import mail, matcher, writer
 from goodwill.io.records import ImportOptions, ParseIssue
-from goodwill.records import sync_sources
+from goodwill.records import people, sync_sources
 from goodwill.schemas.io import ImportIssue
 from goodwill.schemas.sync_mail import MailSyncReport
 from goodwill.store.db import Store, cache_folder
@@ -504,8 +505,6 @@ def _me(
 ) -> list[str]:
     """Your addresses: --me, else your profile's, else those of earlier runs, else the
     login name when it is an address; empty: the first batch guesses (and it is kept)."""
-    from goodwill.records import people
-
     if options.me:
         return sorted({validate.email(a, "me") for a in options.me})
     mine = people.me_emails(session)
@@ -524,7 +523,6 @@ def _write_batch(
 ) -> None:
     """One transaction: the batch's people and interactions, and the UID it reached."""
     # Loaded here: a run with nothing new never needs the importer (a faster timer tick).
-    from goodwill.io import mail, matcher, writer
 
     options = ImportOptions(me=list(run.state.get("me") or []), now=run.options.now)
     named = [

@@ -20,9 +20,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from goodwill import __version__
-from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound
+from goodwill.errors import Ambiguous, GoodwillError, InvalidInput, NotFound, StoreBusy
 from goodwill.store.db import Store, open_store
-from goodwill.web.guard import CsrfFailed, Guard, GuardMiddleware, verify_csrf
+from goodwill.web.guard import (
+    MULTIPART_SLACK,
+    CsrfFailed,
+    Guard,
+    GuardMiddleware,
+    verify_csrf,
+    with_security_headers,
+)
 from goodwill.web.memo import (
     ComputeProcess,
     Memo,
@@ -60,12 +67,14 @@ def create_app(
     allowed_hosts: Iterable[str] = (),
     clock: Callable[[], dt.datetime] | None = None,
     compute_process: bool = False,
+    secure: bool = False,
 ) -> FastAPI:
     """The web app over a store (or a database path/URL, opened and closed with the app).
 
     `token`: when set, every page and API call needs it (required beyond localhost).
     `allowed_hosts`: Host header names accepted besides localhost, 127.0.0.1 and [::1].
     `clock`: what "now" is (tests pass a fixed one).
+    `secure`: served over TLS (`goodwill serve --ssl-certfile`): every cookie is Secure.
     `compute_process`: compute the whole-network figures (Today, the map, the report) in a
     process of their own, so they use another core than the pages (`goodwill serve` does).
     """
@@ -94,14 +103,15 @@ def create_app(
         description="The JSON API of goodwill, a local-first relationship manager.",
         lifespan=lifespan,
         dependencies=[Depends(verify_csrf)],
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI would load from a CDN: blank under the CSP, and a request out
         redoc_url=None,
     )
     app.state.store = store
-    app.state.guard = Guard(token=token, allowed_hosts=allowed_hosts)
+    app.state.guard = Guard(token=token, allowed_hosts=allowed_hosts, secure=secure)
     app.state.clock = clock or dt.datetime.now
     app.state.render = Renderer()
     app.state.uploads = Uploads()
+    app.state.guard.max_upload = app.state.uploads.max_bytes + MULTIPART_SLACK
     versions = Versions(store)
     process = ComputeProcess(store.url) if compute_process else None
     app.state.memo = Memo(store, versions, process)
@@ -149,6 +159,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: InvalidInput) -> Response:
         return _error(request, 400, "That did not work", str(exc))
 
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy) -> Response:
+        # Another process (a CLI import, a sync) holds the write lock: nothing was saved.
+        response = _error(request, 503, "Busy", f"{exc}; nothing was saved.")
+        response.headers["retry-after"] = "5"
+        return response
+
     @app.exception_handler(GoodwillError)
     async def goodwill_error(request: Request, exc: GoodwillError) -> Response:
         return _error(request, 400, "That did not work", str(exc))
@@ -184,12 +201,16 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error(
-            request,
-            500,
-            "Something went wrong",
-            "goodwill hit an unexpected error; nothing was saved. "
-            "The details are in the terminal running 'goodwill serve'.",
+        # Answered outside the guard's middleware (Starlette's ServerErrorMiddleware), so
+        # the security headers are added here.
+        return with_security_headers(
+            _error(
+                request,
+                500,
+                "Something went wrong",
+                "goodwill hit an unexpected error; nothing was saved. "
+                "The details are in the terminal running 'goodwill serve'.",
+            )
         )
 
 

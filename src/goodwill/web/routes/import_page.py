@@ -112,8 +112,8 @@ def import_preview(
         errors = field_errors(exc, IMPORT_FIELDS, ("fmt", "me", "file"))
         return _page(request, {"errors": errors, "values": values}, status=400)
     try:
-        report = importer.import_file(
-            store(request), fmt, item.path, _options(request, me, dry_run=True)
+        report = importer.preview(
+            store(request), fmt, item.path, _options(request, me, dry_run=True), item.path.parent
         )
     except ImportFailed as exc:
         uploads(request).discard(item.key)
