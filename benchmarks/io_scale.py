@@ -56,6 +56,39 @@ def _people(n: int, seed: int = 7) -> list[dict[str, str]]:
     return out
 
 
+# Names that crowd into a few blocks: five surnames, first names sharing five initials,
+# many of them one character apart (Wei / Wen / Wai), at a handful of employers.
+CROWD_LAST = ("Wang", "Kumar", "Nguyen", "Smith", "Li")
+CROWD_FIRST = tuple(
+    f"{head}{tail}"
+    for head in ("Wa", "We", "Ka", "Ke", "Sa", "Se", "Ni", "Na")
+    for tail in ("i", "n", "ng", "y", "ra", "ri", "o", "nda", "ndy", "ne")
+)
+CROWD_ORGS = ("Google", "Infosys", "Tata Consultancy Services", "Accenture", "Amazon", "Wipro")
+
+
+def crowded_people(n: int, seed: int = 11) -> list[dict[str, str]]:
+    """`n` connections whose names fall into a few blocks of thousands (family name +
+    first initial), each a different person (their own profile URL)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        first, last = rng.choice(CROWD_FIRST), rng.choice(CROWD_LAST)
+        out.append(
+            {
+                "first": first,
+                "last": last,
+                "url": f"https://www.linkedin.com/in/{first.lower()}-{last.lower()}-{i:05d}",
+                "email": f"{first.lower()}.{last.lower()}.{i}@example.com" if i % 5 == 0 else "",
+                "org": rng.choice(CROWD_ORGS),
+                "title": rng.choice(["Engineer", "Recruiter", "Designer", "Manager", "Analyst"]),
+                "day": f"{rng.randint(1, 28):02d} {rng.choice(MONTHS)} {rng.randint(2010, 2025)}",
+                "phone": f"+1 415 555 {i % 10000:04d}",
+            }
+        )
+    return out
+
+
 def write_connections(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         fh.write("Notes:\n")
