@@ -211,7 +211,13 @@ class Index:
         self._join_orgs(ref, new_orgs)
         self._block(ref, facts.name, facts.family)
 
-    def candidates(self, facts: Facts, cap: int = BLOCK_CAP) -> set[Ref]:
+    def candidates(
+        self,
+        facts: Facts,
+        cap: int = BLOCK_CAP,
+        org_cap: int = ORG_CAP,
+        name_cap: int = NAME_CAP,
+    ) -> set[Ref]:
         """The people a record's name is compared with: its whole block while the block
         holds at most `cap` people; in a larger one, only those who can decide (see the
         module's docstring)."""
@@ -225,10 +231,10 @@ class Index:
             if len(members) <= cap:
                 out.update(members)
                 continue
-            out.update(_latest(self.block_name.get((block, sort_key)), NAME_CAP))
+            out.update(_latest(self.block_name.get((block, sort_key)), name_cap))
             for org in orgs:
                 out.update(self.block_name_org.get((block, sort_key, org), ()))
-                out.update(_latest(self.block_org.get((block, org)), ORG_CAP))
+                out.update(_latest(self.block_org.get((block, org)), org_cap))
         if facts.linkedin:
             # Every profile URL anyone has is an exact key: a record still unmatched here
             # has a profile no one has, so it conflicts with everyone who has one.
@@ -280,9 +286,17 @@ def _conflict(linkedin: set[str], birthday: object, known: _Known) -> bool:
 
 
 class Matcher:
-    def __init__(self, session: Session, region: str | None, *, block_cap: int = BLOCK_CAP) -> None:
+    def __init__(
+        self,
+        session: Session,
+        region: str | None,
+        *,
+        block_cap: int = BLOCK_CAP,
+        org_cap: int = ORG_CAP,
+        name_cap: int = NAME_CAP,
+    ) -> None:
         self.region = default_region(session, region)
-        self.block_cap = block_cap
+        self.caps = (block_cap, org_cap, name_cap)
         self.compared = 0  # names scored, over every record (what stays linear)
         self.index = Index(session)
         self.plan = Plan()
@@ -375,7 +389,7 @@ class Matcher:
     def _by_name(self, facts: Facts) -> tuple[Ref | None, str]:
         idx = self.index
         key = name_key(facts.name)
-        candidates = idx.candidates(facts, self.block_cap)
+        candidates = idx.candidates(facts, *self.caps)
         self.compared += len(candidates)
         org_keys = facts.org_keys
         linkedin, emails = facts.linkedin, facts.email_set
