@@ -12,7 +12,6 @@ import datetime as dt
 import errno
 import hashlib
 import os
-import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,31 +33,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from goodwill.db_address import (  # noqa: F401  (re-exported: db's names for them)
+    ENV_VAR,
+    MIGRATIONS_DIR,
+    default_path,
+    head_revision,
+    known_revisions,
+    resolve_url,
+)
 from goodwill.errors import StoreError
 
 if TYPE_CHECKING:
     import numpy as np
     from sqlalchemy.sql import Executable
 
-ENV_VAR = "GOODWILL_DB"
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def known_revisions() -> list[str]:
-    """Revision ids, oldest first: a migration file's id is its numeric prefix (0001_...)."""
-    names = os.listdir(MIGRATIONS_DIR / "versions")
-    return sorted(m.group(1) for n in names if (m := re.match(r"^(\d{4})_.*\.py$", n)))
-
-
-def head_revision() -> str:
-    return known_revisions()[-1]
-
-
-def default_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.db"
 
 
 CACHE_DIR_ENV = "GOODWILL_CACHE_DIR"
@@ -83,17 +72,6 @@ def address(session: Session) -> str:
 def cache_file(kind: str, key: str) -> Path:
     """The cache file of figures of `kind` kept for the database at address `key`."""
     return cache_folder() / f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
-
-
-def resolve_url(db: str | None) -> str:
-    """A SQLAlchemy URL from --db, then GOODWILL_DB, then the default file."""
-    value = db or os.environ.get(ENV_VAR) or str(default_path())
-    if "://" in value:
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
-            # psycopg 3 is the driver we ship for PostgreSQL.
-            value = "postgresql+psycopg://" + value.split("://", 1)[1]
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().resolve())
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from goodwill.cli import state
-from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_one
+from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_one, emit_plain
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -80,6 +80,13 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List people, alphabetically."""
+    if fmt is OutputFormat.json and not (tag or circle or org):
+        from goodwill import people_reads
+
+        found = people_reads.summaries(state.address(), limit=limit)
+        if found is not None:
+            emit_plain(found, fmt, LIST_COLUMNS)
+            return
     from goodwill import people
 
     with state.session() as s:

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from goodwill.cli import state
-from goodwill.cli.output import FormatOption, OutputFormat, emit
+from goodwill.cli.output import FormatOption, OutputFormat, emit, emit_plain
+
+COLUMNS = ["kind", "id", "title", "snippet"]
 
 
 def search(
@@ -20,13 +22,18 @@ def search(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Search people, organisations and interaction summaries."""
-    from goodwill import search as search_mod
-    from goodwill import validate
+    from goodwill import people_reads, validate
 
     kinds = [validate.choice(k, ("person", "org", "interaction"), "kind") for k in kind or []]
+    found = people_reads.search(state.address(), text, kinds=kinds or None, limit=limit)
+    if found is not None:
+        emit_plain(found, fmt, COLUMNS, empty=f"nothing matches '{text}'")
+        return
+    from goodwill import search as search_mod
+
     with state.session() as s:
         hits = search_mod.search(s, text, kinds=kinds or None, limit=limit)
-    emit(hits, fmt, ["kind", "id", "title", "snippet"], empty=f"nothing matches '{text}'")
+    emit(hits, fmt, COLUMNS, empty=f"nothing matches '{text}'")
 
 
 def register(app: typer.Typer) -> None:
