@@ -71,7 +71,7 @@ class Suggestion:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Known:
     name: str
     key: str
@@ -126,7 +126,10 @@ class Index:
         self.linked: set[Ref] = set()
         self._next = -1
         family_of: dict[Ref, str | None] = {}
-        for pid, name, family, birthday, removed, is_me in session.execute(
+        # Plain Core rows: the ORM's result machinery costs more than SQLite on 30,000s.
+        session.flush()
+        conn = session.connection()
+        for pid, name, family, birthday, removed, is_me in conn.execute(
             select(
                 Person.id,
                 Person.display_name,
@@ -139,24 +142,24 @@ class Index:
             known = _Known(name, name_key(name), birthday=birthday, removed=bool(removed or is_me))
             self.known[pid] = known
             family_of[pid] = family
-        for pid, address in session.execute(select(Email.person_id, Email.address)):
+        for pid, address in conn.execute(select(Email.person_id, Email.address)):
             self.email[address] = pid
             self.known[pid].emails.add(address)
-        for pid, number in session.execute(select(Phone.person_id, Phone.number)):
+        for pid, number in conn.execute(select(Phone.person_id, Phone.number)):
             self.phone[number].add(pid)
-        for pid, url in session.execute(
+        for pid, url in conn.execute(
             select(Link.person_id, Link.url).where(Link.kind == "linkedin")
         ):
             self.linkedin.setdefault(url, pid)
             self.known[pid].linkedin.add(url)
             self.linked.add(pid)
-        for pid, key in session.execute(
+        for pid, key in conn.execute(
             select(Role.person_id, Organization.key).join(
                 Organization, Organization.id == Role.org_id
             )
         ):
             self.known[pid].org_keys.add(key)
-        for source, key, pid, fp in session.execute(
+        for source, key, pid, fp in conn.execute(
             select(
                 SourceRecord.source,
                 SourceRecord.source_key,
@@ -165,7 +168,14 @@ class Index:
             )
         ):
             self.source[(source, key)] = (pid, fp, None)
-        # Blocked once the organisations are known: the blocks index people by them too.
+        # Blocked when a name is first compared (a re-import of unchanged records never
+        # compares one), and after the organisations are known: blocks index by them too.
+        self._unblocked: dict[Ref, str | None] | None = family_of
+
+    def _ensure_blocks(self) -> None:
+        if self._unblocked is None:
+            return
+        family_of, self._unblocked = self._unblocked, None
         for pid, family in family_of.items():
             if not self.known[pid].removed:
                 self._block(pid, self.known[pid].name, family)
@@ -195,6 +205,7 @@ class Index:
 
     def remember(self, ref: Ref, facts: Facts) -> None:
         """Make a record's keys point at the person it went to."""
+        self._ensure_blocks()
         known = self.known[ref]
         for address in facts.email_set:
             self.email.setdefault(address, ref)
@@ -221,6 +232,7 @@ class Index:
         """The people a record's name is compared with: its whole block while the block
         holds at most `cap` people; in a larger one, only those who can decide (see the
         module's docstring)."""
+        self._ensure_blocks()
         out: set[Ref] = set()
         sort_key = _sorted_key(name_key(facts.name))
         orgs = facts.org_keys
