@@ -270,11 +270,12 @@ def _sorted_key(key: str) -> str:
     return " ".join(sorted(key.split()))
 
 
-def _block_keys(name: str, family: str | None) -> set[str]:
+@lru_cache(maxsize=65536)
+def _block_keys(name: str, family: str | None) -> frozenset[str]:
     """Blocking keys (family name + first initial): only people sharing one are compared."""
     words = name_key(name).split()
     if not words:
-        return set()
+        return frozenset()
     initial = words[0][0]
     keys = {f"{words[-1]}|{initial}"}
     if family:
@@ -283,7 +284,7 @@ def _block_keys(name: str, family: str | None) -> set[str]:
             keys.add(f"{fam[-1]}|{initial}")
     if len(words) > 1:  # "Kim, Dana" and "Dana Kim" meet too
         keys.add(f"{words[0]}|{words[-1][0]}")
-    return keys
+    return frozenset(keys)
 
 
 def _name_score(a: str, b: str) -> float:
