@@ -22,6 +22,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -153,17 +154,20 @@ db.commit()
 """
 
 
-def raw_floor(csv_path: Path, repeat: int = 3) -> float:
-    """Median wall seconds of the floor process (see the module's docstring)."""
-    runs = []
+def raw_floor(csv_path: Path, repeat: int = 3) -> tuple[float, float]:
+    """Median wall and CPU seconds of the floor process (see the module's docstring)."""
+    runs, cpus = [], []
     for i in range(repeat):
         target = WORK / f"floor-{i}.db"
         target.unlink(missing_ok=True)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", FLOOR, str(csv_path), str(target)], check=True)
         runs.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         target.unlink()
-    return sorted(runs)[len(runs) // 2]
+    return sorted(runs)[len(runs) // 2], sorted(cpus)[len(cpus) // 2]
 
 
 def goodwill(db: Path, *args: str) -> tuple[float, dict[str, object]]:
@@ -233,11 +237,35 @@ def hermitcrm(csv_path: Path) -> dict[str, object]:
         return {"skipped": f"hermitcrm unavailable: {exc}"}
 
 
+def side_by_side(rows: list[dict[str, str]], n: int, plain: Path) -> dict[str, object]:
+    """goodwill and hermitcrm importing the same `n` contacts, one after the other."""
+    peer_conn = WORK / "Connections-peer.csv"
+    write_connections(peer_conn, rows[:n])
+    (WORK / "bench-peer.db").unlink(missing_ok=True)
+    ours, _ = goodwill(WORK / "bench-peer.db", "linkedin", str(peer_conn))
+    theirs = hermitcrm(plain)
+    return {
+        "contacts": n,
+        "load_average": os.getloadavg()[0],
+        "goodwill_s": round(ours, 2),
+        "hermitcrm": theirs,
+        "times_faster": round(float(theirs["seconds"]) / ours, 1)  # type: ignore[arg-type]
+        if "seconds" in theirs
+        else None,
+        "target_times_faster": 20,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=30_000)
     parser.add_argument("--cards", type=int, default=10_000)
     parser.add_argument("--no-peer", action="store_true", help="Do not try hermitcrm.")
+    parser.add_argument(
+        "--peer-only",
+        action="store_true",
+        help="Only the side by side with hermitcrm, into the last results.",
+    )
     parser.add_argument(
         "--peer-rows",
         type=int,
@@ -249,21 +277,31 @@ def main() -> None:
     rows = _people(max(args.rows, args.cards))
     conn, cards, plain = WORK / "Connections.csv", WORK / "cards.vcf", WORK / "contacts.csv"
     crowd = WORK / "Connections-crowded.csv"
+    write_plain_csv(plain, rows[: args.peer_rows])
+    if args.peer_only:
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results["peer_side_by_side"] = side_by_side(rows, args.peer_rows, plain)
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps(results["peer_side_by_side"], indent=2))
+        return
     write_connections(conn, rows[: args.rows])
     write_connections(crowd, crowded_people(args.rows))
     write_vcards(cards, rows[: args.cards])
-    write_plain_csv(plain, rows[: args.peer_rows])
     results: dict[str, object] = {
         "load_average_at_start": os.getloadavg()[0],
         "cores": os.cpu_count(),
     }
     for db in WORK.glob("bench*.db*"):
         db.unlink()
-    floor = raw_floor(conn)
+    floor, floor_cpu = raw_floor(conn)
     results["raw_floor_s"] = round(floor, 3)
+    results["raw_floor_cpu_s"] = round(floor_cpu, 3)
 
     def times(seconds: float) -> float:
         return round(seconds / floor, 1)
+
+    def cpu_times(seconds: object) -> float:
+        return round(float(seconds) / floor_cpu, 1)  # type: ignore[arg-type]
 
     for name, path, db in (
         ("linkedin_connections", conn, WORK / "bench-li.db"),
@@ -276,12 +314,14 @@ def main() -> None:
             "first_import_s": round(first, 2),
             "first_import_cpu_s": report1["cpu_s"],
             "first_import_x_floor": times(first),
+            "first_import_cpu_x_floor_cpu": cpu_times(report1["cpu_s"]),
             "created": report1["created"],
             "merged": report1["merged"],
             "suggested": report1["suggested"],
             "reimport_s": round(again, 2),
             "reimport_cpu_s": report2["cpu_s"],
             "reimport_x_floor": times(again),
+            "reimport_cpu_x_floor_cpu": cpu_times(report2["cpu_s"]),
             "reimport_unchanged": report2["unchanged"],
             "reimport_created": report2["created"],
             "target_first_x_floor": 10,
@@ -293,25 +333,14 @@ def main() -> None:
         "import_s": round(vc, 2),
         "import_cpu_s": report3["cpu_s"],
         "import_x_floor": times(vc),
+        "import_cpu_x_floor_cpu": cpu_times(report3["cpu_s"]),
         "created": report3["created"],
         "merged": report3["merged"],
         "target_s": 3,
     }
     results["load_average_at_end"] = os.getloadavg()[0]
     if not args.no_peer:
-        peer_conn = WORK / "Connections-peer.csv"
-        write_connections(peer_conn, rows[: args.peer_rows])
-        ours, _ = goodwill(WORK / "bench-peer.db", "linkedin", str(peer_conn))
-        theirs = hermitcrm(plain)
-        results["peer_side_by_side"] = {
-            "contacts": args.peer_rows,
-            "goodwill_s": round(ours, 2),
-            "hermitcrm": theirs,
-            "times_faster": round(float(theirs["seconds"]) / ours, 1)  # type: ignore[arg-type]
-            if "seconds" in theirs
-            else None,
-            "target_times_faster": 20,
-        }
+        results["peer_side_by_side"] = side_by_side(rows, args.peer_rows, plain)
     elif RESULTS.exists():  # keep the last peer figures when it is not run again
         previous = json.loads(RESULTS.read_text())
         if "peer_side_by_side" in previous:

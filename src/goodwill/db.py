@@ -33,13 +33,23 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from goodwill.db_address import (  # noqa: F401  (re-exported: db's names for them)
-    ENV_VAR,
-    MIGRATIONS_DIR,
-    default_path,
-    head_revision,
-    known_revisions,
-    resolve_url,
+from goodwill.db_address import (  # db's names for them, kept
+    ENV_VAR as ENV_VAR,
+)
+from goodwill.db_address import (
+    MIGRATIONS_DIR as MIGRATIONS_DIR,
+)
+from goodwill.db_address import (
+    default_path as default_path,
+)
+from goodwill.db_address import (
+    head_revision as head_revision,
+)
+from goodwill.db_address import (
+    known_revisions as known_revisions,
+)
+from goodwill.db_address import (
+    resolve_url as resolve_url,
 )
 from goodwill.errors import StoreError
 
