@@ -1,7 +1,5 @@
 """person add | list | show | edit | remove | merge."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -96,7 +94,7 @@ def list_(
     )
 
 
-def _render_detail(item: BaseModel) -> None:
+def _render_detail(item: "BaseModel") -> None:
     from rich.panel import Panel
     from rich.table import Table
 

@@ -1,7 +1,5 @@
 """search: full-text over names, organisations, notes and interaction summaries."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
