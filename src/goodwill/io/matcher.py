@@ -74,13 +74,20 @@ class Suggestion:
 @dataclass(slots=True)
 class _Known:
     name: str
-    key: str
     org_keys: set[str] = field(default_factory=set)
     linkedin: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
     birthday: object = None
     removed: bool = False
     blocks: set[str] = field(default_factory=set)
+    name_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        # Computed when first compared: a re-import of unchanged records compares none.
+        if self.name_key is None:
+            self.name_key = name_key(self.name)
+        return self.name_key
 
 
 @dataclass
@@ -139,7 +146,7 @@ class Index:
                 Person.is_me,
             )
         ):
-            known = _Known(name, name_key(name), birthday=birthday, removed=bool(removed or is_me))
+            known = _Known(name, birthday=birthday, removed=bool(removed or is_me))
             self.known[pid] = known
             family_of[pid] = family
         for pid, address in conn.execute(select(Email.person_id, Email.address)):
@@ -200,7 +207,7 @@ class Index:
     def pending(self, facts: Facts) -> Ref:
         ref = self._next
         self._next -= 1
-        self.known[ref] = _Known(facts.name, name_key(facts.name))
+        self.known[ref] = _Known(facts.name)
         return ref
 
     def remember(self, ref: Ref, facts: Facts) -> None:
