@@ -111,6 +111,12 @@ def test_search_is_what_the_domain_writes(filled: Path) -> None:
     store.dispose()
 
 
+def test_a_relative_path_is_read_lean_too(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(filled.parent)
+    lean = people_reads.summaries(filled.name)
+    assert lean is not None and people_reads.dumps(lean) == domain_summaries(filled)
+
+
 def test_the_command_line_writes_the_same_through_either_path(
     filled: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -178,6 +184,8 @@ def test_a_database_it_cannot_read_as_it_is_goes_the_usual_way(
     text.write_text("not a database")
     assert people_reads.summaries(str(text)) is None
     assert people_reads.summaries("postgresql://nobody@127.0.0.1:1/none") is None
+    assert people_reads.summaries(f"sqlite:///{filled}") is None  # URLs: SQLAlchemy reads them
+    assert people_reads.summaries("sqlite:///relative.db") is None
 
 
 def test_on_any_database_the_command_answers(store: Store) -> None:

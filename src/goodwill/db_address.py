@@ -40,9 +40,10 @@ def resolve_url(db: str | None) -> str:
 
 
 def sqlite_file(db: str | None) -> Path | None:
-    """The SQLite file `resolve_url` names, or None when the address is another database."""
-    url = resolve_url(db)
-    if not url.startswith("sqlite:///") or "?" in url:
+    """The SQLite file named by a plain path (--db, GOODWILL_DB or the default), or None
+    for a URL: another database, or a SQLite URL whose options only SQLAlchemy reads."""
+    value = db or os.environ.get(ENV_VAR)
+    if value is not None and "://" in value:
         return None
-    path = url[len("sqlite:///") :]
-    return Path(path) if path and path != ":memory:" else None
+    url = resolve_url(db)
+    return Path(url[len("sqlite:///") :])

@@ -84,7 +84,7 @@ def _connect(db: str | None) -> Iterator[sqlite3.Connection | None]:
             if found != [head_revision()]:
                 conn.close()
                 conn = None
-        except sqlite3.Error:
+        except (sqlite3.Error, ValueError, OSError):
             if conn is not None:
                 conn.close()
             conn = None
