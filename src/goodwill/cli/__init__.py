@@ -67,6 +67,8 @@ def root(
 
 def _register() -> None:
     # Command modules import only typer at load time; domain code loads inside commands.
+    # They do not use `from __future__ import annotations`: Typer would eval() every string
+    # annotation of every command to build the tree, most of what `--help` cost.
     from goodwill.cli import (
         agenda,
         demo,

@@ -1,7 +1,5 @@
 """today | done | snooze | skip | schedule | week | circle list|set: the daily session."""
 
-from __future__ import annotations
-
 import datetime as dt
 import sys
 from pathlib import Path
@@ -42,7 +40,7 @@ def _day(value: str | None) -> dt.date:
     return validate.date(value, "date") if value else dt.date.today()
 
 
-def _render_agenda(item: BaseModel) -> None:
+def _render_agenda(item: "BaseModel") -> None:
     from rich.markup import escape as escape_markup
 
     from goodwill.cli.output import console, styled
@@ -242,7 +240,7 @@ def schedule_(
     )
 
 
-def _render_week(item: BaseModel) -> None:
+def _render_week(item: "BaseModel") -> None:
     from goodwill.cli.output import console
     from goodwill.schemas.agenda import WeekOut
 

@@ -1,7 +1,5 @@
 """demo: fill the database with a realistic synthetic network."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """me | meet PERSON --informational | meet list | meet prep | meet done | meet cancel | lead ..."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -112,7 +110,7 @@ def me(
     emit_one(item, fmt, _render_profile)
 
 
-def _render_profile(item: BaseModel) -> None:
+def _render_profile(item: "BaseModel") -> None:
     from goodwill.schemas.interviews import Profile
 
     assert isinstance(item, Profile)
@@ -141,7 +139,7 @@ def _write(text: str, path: Path) -> None:
     private_file.write(path, text.encode("utf-8"), force=True)
 
 
-def _show_sheet(sheet: BaseModel, fmt: OutputFormat, output: Path | None) -> None:
+def _show_sheet(sheet: "BaseModel", fmt: OutputFormat, output: Path | None) -> None:
     from goodwill.career import interviews
     from goodwill.cli.output import print_json, to_jsonable
     from goodwill.schemas.interviews import PrepSheet
@@ -356,7 +354,7 @@ def lead_show(
     emit_one(item, fmt, _render_lead)
 
 
-def _render_lead(item: BaseModel) -> None:
+def _render_lead(item: "BaseModel") -> None:
     from goodwill.schemas.interviews import LeadDetail
 
     assert isinstance(item, LeadDetail)

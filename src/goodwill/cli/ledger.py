@@ -1,7 +1,5 @@
 """strength | balance | flags | asked: tie strength, the reciprocity ledger, red flags."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated, TypeVar

@@ -1,7 +1,5 @@
 """log: record an interaction and the exchanges inside it."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """need add|list|close|announce, ask, path, knows, request add|list|answer, intro."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,7 +22,7 @@ request_app = typer.Typer(
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Rank as of this date (default now).")]
 
 
-def _as_of(value: str | None) -> dt.datetime | None:
+def _as_of(value: str | None) -> "dt.datetime | None":
     from goodwill import validate
 
     return validate.datetime(value, "as-of") if value else None
@@ -94,7 +92,7 @@ def need_announce(
     with state.session() as s:
         draft = announce.draft(s, needs.get(s, need), channel)
 
-    def render(item: BaseModel) -> None:
+    def render(item: "BaseModel") -> None:
         from goodwill.schemas.needs import Announcement
 
         assert isinstance(item, Announcement)

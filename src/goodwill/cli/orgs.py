@@ -1,7 +1,5 @@
 """org add | list | show."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -64,7 +62,7 @@ def list_(
     )
 
 
-def _render(item: BaseModel) -> None:
+def _render(item: "BaseModel") -> None:
     from goodwill.cli.output import _cell, console
     from goodwill.schemas.people import OrgDetail
 

@@ -114,16 +114,42 @@ def emit(
             print_json(to_jsonable(rows))
         return
     if fmt is OutputFormat.csv:
-        dumped = [r.model_dump(mode="json") for r in rows]
-        fields = list(dumped[0]) if dumped else list(columns)
-        writer = csv.DictWriter(
-            sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n"
-        )
-        writer.writeheader()
-        for d in dumped:
-            writer.writerow({k: csv_value(_cell(v)) for k, v in d.items()})
+        _csv([r.model_dump(mode="json") for r in rows], columns)
         return
-    if not rows:
+    _table([r.model_dump() for r in rows], columns, title=title, empty=empty)
+
+
+def emit_plain(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: OutputFormat,
+    columns: Sequence[str],
+    *,
+    empty: str = "nothing to show",
+) -> None:
+    """Like `emit`, for plain dicts already in a schema's JSON shape (the lean reads of
+    people_reads): the same output, without importing pydantic."""
+    if fmt is OutputFormat.json:
+        print_json(list(rows))
+    elif fmt is OutputFormat.csv:
+        _csv(rows, columns)
+    else:
+        _table(rows, columns, title=None, empty=empty)
+
+
+def _csv(dumped: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    fields = list(dumped[0]) if dumped else list(columns)
+    writer = csv.DictWriter(
+        sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    for d in dumped:
+        writer.writerow({k: csv_value(_cell(v)) for k, v in d.items()})
+
+
+def _table(
+    dumped: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None, empty: str
+) -> None:
+    if not dumped:
         typer.echo(empty)
         return
     from rich.table import Table
@@ -131,8 +157,7 @@ def emit(
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
         table.add_column(col.replace("_", " "), overflow="fold")
-    for r in rows:
-        data = r.model_dump()
+    for data in dumped:
         table.add_row(*(_cell(data.get(c)) for c in columns))
     console().print(table)
 

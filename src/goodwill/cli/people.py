@@ -1,13 +1,11 @@
 """person add | list | show | edit | remove | merge."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from goodwill.cli import state
-from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_one
+from goodwill.cli.output import FormatOption, OutputFormat, done, emit, emit_one, emit_plain
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -81,6 +79,13 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List people, alphabetically."""
+    if fmt is OutputFormat.json and not (tag or circle or org):
+        from goodwill.views import people_reads
+
+        found = people_reads.summaries(state.address(), limit=limit)
+        if found is not None:
+            emit_plain(found, fmt, LIST_COLUMNS)
+            return
     from goodwill.views import people_list
 
     with state.session() as s:
@@ -90,7 +95,7 @@ def list_(
     )
 
 
-def _render_detail(item: BaseModel) -> None:
+def _render_detail(item: "BaseModel") -> None:
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text

@@ -1,7 +1,5 @@
 """report: your networking over time, as charts in one HTML file or figures as JSON."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

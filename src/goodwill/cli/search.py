@@ -1,13 +1,13 @@
 """search: full-text over names, organisations, notes and interaction summaries."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
 
 from goodwill.cli import state
-from goodwill.cli.output import FormatOption, OutputFormat, emit
+from goodwill.cli.output import FormatOption, OutputFormat, emit, emit_plain
+
+COLUMNS = ["kind", "id", "title", "snippet"]
 
 
 def search(
@@ -21,12 +21,18 @@ def search(
 ) -> None:
     """Search people, organisations and interaction summaries."""
     from goodwill import validate
-    from goodwill.store import search as search_mod
+    from goodwill.views import people_reads
 
     kinds = [validate.choice(k, ("person", "org", "interaction"), "kind") for k in kind or []]
+    found = people_reads.search(state.address(), text, kinds=kinds or None, limit=limit)
+    if found is not None:
+        emit_plain(found, fmt, COLUMNS, empty=f"nothing matches '{text}'")
+        return
+    from goodwill.store import search as search_mod
+
     with state.session() as s:
         hits = search_mod.search(s, text, kinds=kinds or None, limit=limit)
-    emit(hits, fmt, ["kind", "id", "title", "snippet"], empty=f"nothing matches '{text}'")
+    emit(hits, fmt, COLUMNS, empty=f"nothing matches '{text}'")
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,11 @@ def set_db(value: str | None) -> None:
     _db, _store = value, None
 
 
+def address() -> str | None:
+    """What --db / GOODWILL_DB said (None: the default file)."""
+    return _db
+
+
 def store() -> Store:
     global _store
     if _store is None:

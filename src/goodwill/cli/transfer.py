@@ -1,7 +1,5 @@
 """import FORMAT PATH | export vcard|csv|json|ics: bring your network in, give it back out."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -33,7 +31,7 @@ class _RichProgress:
         )
         self._task: Any = None
 
-    def __enter__(self) -> _RichProgress:
+    def __enter__(self) -> "_RichProgress":
         self._bar.start()
         return self
 
@@ -50,7 +48,7 @@ class _RichProgress:
             self._bar.advance(self._task, n)
 
 
-def _render(report: ImportReport) -> None:
+def _render(report: "ImportReport") -> None:
     from goodwill.cli.output import console
 
     out = console()
@@ -72,7 +70,7 @@ def _render(report: ImportReport) -> None:
         out.print("dry run: nothing was written")
 
 
-def _counts(report: ImportReport) -> str:
+def _counts(report: "ImportReport") -> str:
     verb = "would import" if report.dry_run else "imported"
     return (
         f"{verb} {report.path} ({report.format}): {report.created} created, "

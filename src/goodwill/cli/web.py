@@ -1,7 +1,5 @@
 """serve: the web app on this machine (localhost unless told otherwise, then with a token)."""
 
-from __future__ import annotations
-
 import ipaddress
 from pathlib import Path
 from typing import Annotated

@@ -60,23 +60,39 @@ class Facts:
         return keys
 
 
+_BREAKS = re.compile(r"[\r\n\t]+")
+
+
 def _clean(value: str | None, limit: int) -> str | None:
     """One line of text, stripped (inner spacing kept, as typed values keep it)."""
     if value is None:
         return None
-    text = re.sub(r"[\r\n\t]+", " ", str(value)).strip()
-    return text[:limit].strip() or None
+    text = str(value)
+    if "\r" in text or "\n" in text or "\t" in text:
+        text = _BREAKS.sub(" ", text)
+    return text.strip()[:limit].strip() or None
 
 
 def _clean_text(value: str | None) -> str | None:
     if value is None:
         return None
-    text = "\n".join(line.rstrip() for line in str(value).replace("\r\n", "\n").split("\n"))
+    text = str(value)
+    if "\n" not in text and "\r" not in text:  # one line: the join below is a strip
+        return text.strip() or None
+    text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
     return text.strip() or None
 
 
 org_key_cached = lru_cache(maxsize=65536)(org_key)
-_linkedin_url = lru_cache(maxsize=65536)(validate.linkedin_url)
+_CANONICAL_LINKEDIN = re.compile(r"https://www\.linkedin\.com/in/[^/?#\s]+")
+
+
+def _linkedin_url(url: str) -> str:
+    """validate.linkedin_url, which gives back a URL already in its form unchanged (the
+    LinkedIn parser has put every profile URL in it)."""
+    if _CANONICAL_LINKEDIN.fullmatch(url) and url == url.lower():
+        return url
+    return validate.linkedin_url(url)
 
 
 @lru_cache(maxsize=65536)

@@ -10,13 +10,25 @@ Order of evidence, strongest first:
 
 Everything known is loaded once into dictionaries (one query per kind of key), so matching
 costs no query per record; people created earlier in the same import are matched too.
+
+The cost per record is bounded whatever the names (docs/io.md, "Crowded names"): a name
+block (family name + first initial) of at most BLOCK_CAP people is compared whole; in a
+larger one (thousands of Wangs or Kumars) a record is compared only with the people of
+its block who share its organisation (the most recent ORG_CAP of them, and every one with
+exactly its name) and the most recent NAME_CAP with exactly its name. A merge needs the
+same organisation and a near-identical name, which for names of up to 16 letters means the
+same name, so these candidates decide as the whole block would; what a crowded block loses
+is only suggestions (names one letter apart at other organisations, and the same name
+beyond NAME_CAP people).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -45,6 +57,9 @@ CLOSE_NAME = 86.0  # close enough to suggest when the organisation agrees
 PHONE_NAME = 80.0  # a shared phone merges only with a name at least this close
 PHONE_SUGGEST = 60.0  # below this a shared phone is a switchboard or a fake number
 REGION_SETTING = "phone_region"
+BLOCK_CAP = 200  # a block up to this size is compared whole, as it always was
+ORG_CAP = 200  # in a larger block: the most recent people sharing an organisation
+NAME_CAP = 50  # and the most recent people with exactly the same name
 
 
 @dataclass
@@ -65,15 +80,23 @@ class Suggestion:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Known:
     name: str
-    key: str
     org_keys: set[str] = field(default_factory=set)
     linkedin: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
     birthday: object = None
     removed: bool = False
+    blocks: set[str] = field(default_factory=set)
+    name_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        # Computed when first compared: a re-import of unchanged records compares none.
+        if self.name_key is None:
+            self.name_key = name_key(self.name)
+        return self.name_key
 
 
 @dataclass
@@ -108,9 +131,21 @@ class Index:
         self.phone: dict[str, set[Ref]] = defaultdict(set)
         self.linkedin: dict[str, Ref] = {}
         self.source: dict[tuple[str, str], tuple[Ref, str | None, int | None]] = {}
-        self.blocks: dict[str, set[Ref]] = defaultdict(set)
+        # Blocks keep their people in the order they joined (dicts as ordered sets), so
+        # a crowded block's "most recent" people are its last entries.
+        self.blocks: dict[str, dict[Ref, None]] = defaultdict(dict)
+        # Inside each block: its people by organisation key, and by exact name.
+        self.block_org: dict[tuple[str, str], dict[Ref, None]] = defaultdict(dict)
+        self.block_name: dict[tuple[str, str], dict[Ref, None]] = defaultdict(dict)
+        self.block_name_org: dict[tuple[str, str, str], dict[Ref, None]] = defaultdict(dict)
+        # People with a LinkedIn profile: a record with another profile is not them.
+        self.linked: set[Ref] = set()
         self._next = -1
-        for pid, name, family, birthday, removed, is_me in session.execute(
+        family_of: dict[Ref, str | None] = {}
+        # Plain Core rows: the ORM's result machinery costs more than SQLite on 30,000s.
+        session.flush()
+        conn = session.connection()
+        for pid, name, family, birthday, removed, is_me in conn.execute(
             select(
                 Person.id,
                 Person.display_name,
@@ -120,27 +155,27 @@ class Index:
                 Person.is_me,
             )
         ):
-            known = _Known(name, name_key(name), birthday=birthday, removed=bool(removed or is_me))
+            known = _Known(name, birthday=birthday, removed=bool(removed or is_me))
             self.known[pid] = known
-            if not known.removed:
-                self._block(pid, name, family)
-        for pid, address in session.execute(select(Email.person_id, Email.address)):
+            family_of[pid] = family
+        for pid, address in conn.execute(select(Email.person_id, Email.address)):
             self.email[address] = pid
             self.known[pid].emails.add(address)
-        for pid, number in session.execute(select(Phone.person_id, Phone.number)):
+        for pid, number in conn.execute(select(Phone.person_id, Phone.number)):
             self.phone[number].add(pid)
-        for pid, url in session.execute(
+        for pid, url in conn.execute(
             select(Link.person_id, Link.url).where(Link.kind == "linkedin")
         ):
             self.linkedin.setdefault(url, pid)
             self.known[pid].linkedin.add(url)
-        for pid, key in session.execute(
+            self.linked.add(pid)
+        for pid, key in conn.execute(
             select(Role.person_id, Organization.key).join(
                 Organization, Organization.id == Role.org_id
             )
         ):
             self.known[pid].org_keys.add(key)
-        for source, key, pid, fp in session.execute(
+        for source, key, pid, fp in conn.execute(
             select(
                 SourceRecord.source,
                 SourceRecord.source_key,
@@ -149,19 +184,44 @@ class Index:
             )
         ):
             self.source[(source, key)] = (pid, fp, None)
+        # Blocked when a name is first compared (a re-import of unchanged records never
+        # compares one), and after the organisations are known: blocks index by them too.
+        self._unblocked: dict[Ref, str | None] | None = family_of
+
+    def _ensure_blocks(self) -> None:
+        if self._unblocked is None:
+            return
+        family_of, self._unblocked = self._unblocked, None
+        for pid, family in family_of.items():
+            if not self.known[pid].removed:
+                self._block(pid, self.known[pid].name, family)
 
     def _block(self, ref: Ref, name: str, family: str | None) -> None:
-        for key in _block_keys(name, family):
-            self.blocks[key].add(ref)
+        known = self.known[ref]
+        sort_key = _sorted_key(known.key)
+        for key in _block_keys(name, family) - known.blocks:
+            known.blocks.add(key)
+            self.blocks[key][ref] = None
+            self.block_name[(key, sort_key)][ref] = None
+        self._join_orgs(ref, known.org_keys)
+
+    def _join_orgs(self, ref: Ref, org_keys: Iterable[str]) -> None:
+        known = self.known[ref]
+        sort_key = _sorted_key(known.key)
+        for block in known.blocks:
+            for org in org_keys:
+                self.block_org[(block, org)][ref] = None
+                self.block_name_org[(block, sort_key, org)][ref] = None
 
     def pending(self, facts: Facts) -> Ref:
         ref = self._next
         self._next -= 1
-        self.known[ref] = _Known(facts.name, name_key(facts.name))
+        self.known[ref] = _Known(facts.name)
         return ref
 
     def remember(self, ref: Ref, facts: Facts) -> None:
         """Make a record's keys point at the person it went to."""
+        self._ensure_blocks()
         known = self.known[ref]
         for address in facts.email_set:
             self.email.setdefault(address, ref)
@@ -171,16 +231,67 @@ class Index:
         for url in facts.linkedin:
             self.linkedin.setdefault(url, ref)
             known.linkedin.add(url)
-        known.org_keys |= facts.org_keys
+            self.linked.add(ref)
+        new_orgs = facts.org_keys - known.org_keys
+        known.org_keys |= new_orgs
         known.birthday = known.birthday or facts.birthday
+        self._join_orgs(ref, new_orgs)
         self._block(ref, facts.name, facts.family)
 
+    def candidates(
+        self,
+        facts: Facts,
+        cap: int = BLOCK_CAP,
+        org_cap: int = ORG_CAP,
+        name_cap: int = NAME_CAP,
+    ) -> set[Ref]:
+        """The people a record's name is compared with: its whole block while the block
+        holds at most `cap` people; in a larger one, only those who can decide (see the
+        module's docstring)."""
+        self._ensure_blocks()
+        out: set[Ref] = set()
+        sort_key = _sorted_key(name_key(facts.name))
+        orgs = facts.org_keys
+        for block in _block_keys(facts.name, facts.family):
+            members = self.blocks.get(block)
+            if not members:
+                continue
+            if len(members) <= cap:
+                out.update(members)
+                continue
+            out.update(_latest(self.block_name.get((block, sort_key)), name_cap))
+            for org in orgs:
+                out.update(self.block_name_org.get((block, sort_key, org), ()))
+                out.update(_latest(self.block_org.get((block, org)), org_cap))
+        if facts.linkedin:
+            # Every profile URL anyone has is an exact key: a record still unmatched here
+            # has a profile no one has, so it conflicts with everyone who has one.
+            out -= self.linked
+        return out
 
-def _block_keys(name: str, family: str | None) -> set[str]:
+
+def _latest(members: dict[Ref, None] | None, n: int) -> Iterable[Ref]:
+    """The last `n` people to join (a dict keeps the order they joined in)."""
+    if not members:
+        return ()
+    if len(members) <= n:
+        return members
+    return islice(reversed(members), n)
+
+
+@lru_cache(maxsize=65536)
+def _sorted_key(key: str) -> str:
+    """A name key with its words sorted, as token_sort_ratio compares them: two names
+    with equal sorted keys score 100."""
+    return " ".join(sorted(key.split()))
+
+
+@lru_cache(maxsize=65536)
+def _block_keys(name: str, family: str | None) -> frozenset[str]:
     """Blocking keys (family name + first initial): only people sharing one are compared."""
     words = name_key(name).split()
     if not words:
-        return set()
+        return frozenset()
     initial = words[0][0]
     keys = {f"{words[-1]}|{initial}"}
     if family:
@@ -189,7 +300,7 @@ def _block_keys(name: str, family: str | None) -> set[str]:
             keys.add(f"{fam[-1]}|{initial}")
     if len(words) > 1:  # "Kim, Dana" and "Dana Kim" meet too
         keys.add(f"{words[0]}|{words[-1][0]}")
-    return keys
+    return frozenset(keys)
 
 
 def _name_score(a: str, b: str) -> float:
@@ -204,8 +315,18 @@ def _conflict(linkedin: set[str], birthday: object, known: _Known) -> bool:
 
 
 class Matcher:
-    def __init__(self, session: Session, region: str | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        region: str | None,
+        *,
+        block_cap: int = BLOCK_CAP,
+        org_cap: int = ORG_CAP,
+        name_cap: int = NAME_CAP,
+    ) -> None:
         self.region = default_region(session, region)
+        self.caps = (block_cap, org_cap, name_cap)
+        self.compared = 0  # names scored, over every record (what stays linear)
         self.index = Index(session)
         self.plan = Plan()
         self.plan.email_owner = self.index.email
@@ -297,16 +418,16 @@ class Matcher:
     def _by_name(self, facts: Facts) -> tuple[Ref | None, str]:
         idx = self.index
         key = name_key(facts.name)
-        candidates: set[Ref] = set()
-        for block in _block_keys(facts.name, facts.family):
-            candidates |= idx.blocks.get(block, set())
+        candidates = idx.candidates(facts, *self.caps)
+        self.compared += len(candidates)
         org_keys = facts.org_keys
         linkedin, emails = facts.linkedin, facts.email_set
         merges: list[tuple[float, Ref]] = []
         refs = sorted(candidates)
+        known_of = idx.known
         close = process.extract(
             key,
-            [idx.known[r].key for r in refs],
+            [known_of[r].key for r in refs],
             scorer=fuzz.token_sort_ratio,
             score_cutoff=CLOSE_NAME,
             limit=None,

@@ -1,8 +1,9 @@
 """One writer: apply a matcher's plan and the interactions of an import, in the caller's
 transaction (the importer commits once, or rolls everything back).
 
-New people are inserted in bulk (a few statements per table, not per person); people who
-already exist are loaded in chunks and changed through the ORM. Every fact written keeps
+New people, their organisations, roles and search documents are inserted in bulk (one
+statement per table per import, not per person); people who already exist are loaded in
+chunks and changed through the ORM. Every fact written keeps
 its source: the `source` column of emails, phones, links and roles, and one source_record
 row per record with the original text and the fingerprint the next import compares.
 """
@@ -97,10 +98,16 @@ def _org_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
         return {}
     found: dict[str, int] = {}
     keys = list(wanted)
-    for chunk in _chunks(keys):
+    if len(keys) > _CHUNK:  # many: one read of every organisation beats a read per chunk
+        found.update(
+            (k, i)
+            for k, i in session.execute(select(Organization.key, Organization.id))
+            if k in wanted
+        )
+    else:
         found.update(
             session.execute(
-                select(Organization.key, Organization.id).where(Organization.key.in_(chunk))
+                select(Organization.key, Organization.id).where(Organization.key.in_(keys))
             ).all()
         )
     missing = [k for k in keys if k not in found]
@@ -108,8 +115,9 @@ def _org_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
         rows: Rows = [{"name": wanted[k], "key": k, "kind": "company"} for k in missing]
         new = _insert_returning_ids(session, Organization, rows)
         found.update(zip(missing, new, strict=True))
-        for org in session.scalars(select(Organization).where(Organization.id.in_(new))):
-            search_index.index_org(session, org)
+        search_index.index_new_orgs(
+            session, ((i, wanted[k]) for k, i in zip(missing, new, strict=True))
+        )
     return found
 
 
@@ -467,7 +475,9 @@ def write(
     if tick:
         tick("indexing for search")
     session.flush()
-    touched = sorted(set(stats.ids.values()) | changed)
-    search_index.index_people(session, touched)
+    # People this import created have no search document yet: added in one go; people
+    # it changed have theirs replaced.
+    search_index.index_new_people(session, sorted(stats.ids.values()))
+    search_index.index_people(session, sorted(changed - set(stats.ids.values())))
     search_index.index_interactions(session, new_interactions)
     return stats

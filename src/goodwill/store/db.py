@@ -36,33 +36,33 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from goodwill.errors import StoreBusy, StoreError
+from goodwill.store.address import (  # db's names for them, kept
+    ENV_VAR as ENV_VAR,
+)
+from goodwill.store.address import (
+    MIGRATIONS_DIR as MIGRATIONS_DIR,
+)
+from goodwill.store.address import (
+    default_path as default_path,
+)
+from goodwill.store.address import (
+    head_revision as head_revision,
+)
+from goodwill.store.address import (
+    known_revisions as known_revisions,
+)
+from goodwill.store.address import (
+    resolve_url as resolve_url,
+)
 
 if TYPE_CHECKING:
     import numpy as np
     from sqlalchemy.sql import Executable
 
-ENV_VAR = "GOODWILL_DB"
 # The database file, its WAL files and its backups: the user's whole network.
 PRIVATE_MODE = 0o600
 _CREDENTIALS = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def known_revisions() -> list[str]:
-    """Revision ids, oldest first: a migration file's id is its numeric prefix (0001_...)."""
-    names = os.listdir(MIGRATIONS_DIR / "versions")
-    return sorted(m.group(1) for n in names if (m := re.match(r"^(\d{4})_.*\.py$", n)))
-
-
-def head_revision() -> str:
-    return known_revisions()[-1]
-
-
-def default_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.db"
 
 
 CACHE_DIR_ENV = "GOODWILL_CACHE_DIR"
@@ -87,17 +87,6 @@ def address(session: Session) -> str:
 def cache_file(kind: str, key: str) -> Path:
     """The cache file of figures of `kind` kept for the database at address `key`."""
     return cache_folder() / f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
-
-
-def resolve_url(db: str | None) -> str:
-    """A SQLAlchemy URL from --db, then GOODWILL_DB, then the default file."""
-    value = db or os.environ.get(ENV_VAR) or str(default_path())
-    if "://" in value:
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
-            # psycopg 3 is the driver we ship for PostgreSQL.
-            value = "postgresql+psycopg://" + value.split("://", 1)[1]
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().resolve())
 
 
 @dataclass

@@ -98,18 +98,80 @@ def _write(
                 )
 
 
+def _add_new(session: Session, kind: str, docs: dict[int, tuple[str, str]]) -> None:
+    """Documents of records that have none yet (just created): one insert of them all and,
+    on SQLite, one FTS5 insert per index, whatever their number."""
+    if not docs:
+        return
+    sqlite = _is_sqlite(session)
+    conn = session.connection()
+    before = conn.execute(select(func.coalesce(func.max(SearchDoc.id), 0))).scalar_one()
+    conn.execute(
+        insert(SearchDoc),
+        [
+            {
+                "kind": kind,
+                "ref_id": ref,
+                "title": t,
+                "body": b,
+                "terms": None if sqlite else fold_text(f"{t} {b}"),
+            }
+            for ref, (t, b) in docs.items()
+        ],
+    )
+    if sqlite:
+        for table in _fts_tables(kind):
+            conn.exec_driver_sql(
+                f"INSERT INTO {table}(rowid, title, body) SELECT id, title, body "
+                "FROM search_doc WHERE id > ? AND kind = ?",
+                (before, kind),
+            )
+
+
+def index_new_people(session: Session, ids: Sequence[int]) -> None:
+    """Index people just created (an import): none of them has a document yet."""
+    _add_new(session, "person", person_docs(session, ids))
+
+
+def index_new_orgs(session: Session, orgs: Iterable[tuple[int, str]]) -> None:
+    """Index organisations just created, by (id, name): a new one has only its name."""
+    _add_new(session, "org", {oid: (name, "") for oid, name in orgs})
+
+
 def person_docs(session: Session, ids: Sequence[int] | None) -> dict[int, tuple[str, str]]:
     """The searchable text of each person: names, emails, roles, tags, place, notes."""
-    stmt = select(Person).where(Person.removed_at.is_(None), Person.is_me.is_(False))
+    # Plain columns, not Person objects: an import indexes tens of thousands at once.
+    stmt = select(
+        Person.id,
+        Person.display_name,
+        Person.nickname,
+        Person.location,
+        Person.industry,
+        Person.how_met,
+        Person.working_on,
+        Person.looking_for,
+        Person.interests,
+        Person.notes,
+    ).where(Person.removed_at.is_(None), Person.is_me.is_(False))
+    ordered = sorted(ids) if ids is not None else []
+    # A run of consecutive ids (the people an import just created) is one range, not a
+    # list of thousands of parameters.
+    span = bool(ordered) and ordered[-1] - ordered[0] + 1 == len(set(ordered))
     if ids is not None:
-        stmt = stmt.where(Person.id.in_(ids))
-    people = session.scalars(stmt).all()
-    wanted = [p.id for p in people]
+        stmt = stmt.where(
+            Person.id.between(ordered[0], ordered[-1]) if span else Person.id.in_(ids)
+        )
+    people = session.execute(stmt).all()
+    wanted = [p[0] for p in people]
     scope = None if ids is None else wanted
     extra: dict[int, list[str]] = defaultdict(list)
 
     def scoped(stmt_: object, column: object) -> object:
-        return stmt_.where(column.in_(scope)) if scope is not None else stmt_  # type: ignore[attr-defined]
+        if scope is None:
+            return stmt_
+        if span:
+            return stmt_.where(column.between(ordered[0], ordered[-1]))  # type: ignore[attr-defined]
+        return stmt_.where(column.in_(scope))  # type: ignore[attr-defined]
 
     for pid, addr in session.execute(
         scoped(
@@ -131,19 +193,9 @@ def person_docs(session: Session, ids: Sequence[int] | None) -> dict[int, tuple[
     ):
         extra[pid].append(tag)
     docs = {}
-    for p in people:
-        parts = [
-            p.nickname,
-            p.location,
-            p.industry,
-            p.how_met,
-            p.working_on,
-            p.looking_for,
-            p.interests,
-            p.notes,
-            *extra.get(p.id, []),
-        ]
-        docs[p.id] = (p.display_name, " ".join(x for x in parts if x))
+    for pid, name, *texts in people:
+        parts = [*texts, *extra.get(pid, [])]
+        docs[pid] = (name, " ".join(x for x in parts if x))
     return docs
 
 

@@ -1,0 +1,124 @@
+"""The `goodwill` entry point: the read commands people run dozens of times a day from
+scripts and editors answer before the command line is even built.
+
+`goodwill person list --format json` and `goodwill search TEXT --format json` on a SQLite
+file are read here, through people_reads (the standard library only), and written as the
+same JSON the full command line writes. Building the command tree costs Typer, and running
+any command through it costs pydantic (Typer checks every parameter with it): together
+several times the read itself. Anything this does not recognise exactly (another command,
+another format, --help, a value out of range, a database it cannot read as it is) goes to
+the full command line, which answers as it always has.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+_KINDS = ("person", "org", "interaction")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if _lean(args):
+            return
+    except BrokenPipeError:
+        sys.exit(0)
+    from goodwill.cli import main as full
+
+    full(argv)
+
+
+def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
+    """(--db, command, its options) for a lean read, or None for the full command line."""
+    words = list(args)
+    db = None
+    if words and (words[0] == "--db" or words[0].startswith("--db=")):
+        if words[0] == "--db":
+            if len(words) < 2:
+                return None
+            db, words = words[1], words[2:]
+        else:
+            db, words = words[0].split("=", 1)[1], words[1:]
+    if words[:2] == ["person", "list"]:
+        options = _options(words[2:], {"--limit": "limit"}, positional=0)
+        if options is None or options.get("format") != "json":
+            return None
+        limit = _number(options.get("limit"), 1, None)
+        if limit is False:
+            return None
+        return db, "person list", {"limit": limit}
+    if words[:1] == ["search"]:
+        options = _options(words[1:], {"--limit": "limit", "--kind": "kind"}, positional=1)
+        if options is None or options.get("format") != "json":
+            return None
+        limit = _number(options.get("limit"), 1, 500)
+        kinds = options.get("kind", [])
+        if limit is False or any(k not in _KINDS for k in kinds):
+            return None
+        return db, "search", {"text": options["args"][0], "kinds": kinds, "limit": limit or 20}
+    return None
+
+
+def _options(words: list[str], names: dict[str, str], *, positional: int) -> dict[str, Any] | None:
+    """--format/-f and the named options (--kind repeatable), `positional` arguments."""
+    out: dict[str, Any] = {"args": []}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        name, value = (word, None)
+        if word.startswith("--") and "=" in word:
+            name, value = word.split("=", 1)
+        if name in ("--format", "-f") or name in names:
+            if value is None:
+                if i + 1 >= len(words):
+                    return None
+                value = words[i + 1]
+                i += 1
+            if name in ("--format", "-f"):
+                out["format"] = value.lower()
+            elif names[name] == "kind":
+                out.setdefault("kind", []).append(value)
+            else:
+                out[names[name]] = value
+        elif word.startswith("-") and word != "-":
+            return None  # --help and anything else: the full command line
+        else:
+            out["args"].append(word)
+        i += 1
+    return out if len(out["args"]) == positional else None
+
+
+def _number(value: str | None, low: int, high: int | None) -> int | bool | None:
+    """The option's number, None when not given, False when the full command line should
+    say what is wrong with it."""
+    if value is None:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        return False
+    return n if n >= low and (high is None or n <= high) else False
+
+
+def _lean(args: Sequence[str]) -> bool:
+    request = parse(args)
+    if request is None:
+        return False
+    from goodwill.views import people_reads
+
+    db, command, options = request
+    if command == "person list":
+        rows = people_reads.summaries(db, limit=options["limit"])
+    else:
+        rows = people_reads.search(
+            db, options["text"], kinds=options["kinds"] or None, limit=options["limit"]
+        )
+    if rows is None:
+        return False
+    # As cli.output.print_json writes it.
+    sys.stdout.write(people_reads.dumps(rows) + "\n")
+    sys.stdout.flush()
+    return True
