@@ -31,7 +31,7 @@ import numpy as np
 from sqlalchemy import DateTime, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from goodwill import contact_summary
+from goodwill import contact_summary, strength_model
 from goodwill.days import UNIX_JD as _UNIX_JD
 from goodwill.days import day_number
 from goodwill.db import IDS, AnySelect, number_matrix, raw_rows, run_read
@@ -391,7 +391,8 @@ def scores(
     person_ids: Sequence[int] | None = None,
     model: Model = MODEL,
 ) -> dict[int, float]:
-    """Tie strength in [0, 1] per active person, from history strictly before `as_of`."""
+    """Tie strength per active person, from history strictly before `as_of`: the chance
+    of contact in the next 90 days."""
     ids, _parts, values = scored(session, as_of, person_ids, model)
     return dict(zip(ids, values.tolist(), strict=True))
 
@@ -406,7 +407,34 @@ def scored(
     rounded as shown): the strength with its reasons."""
     f = features(session, as_of, person_ids, model)
     parts = components(f, model)
-    return f.ids.tolist(), parts, combine(parts, model).round(4)
+    x = design(session, as_of, f, parts, person_ids is not None)
+    return f.ids.tolist(), parts, chance(f, x).round(4)
+
+
+def design(
+    session: Session, as_of: dt.datetime, f: Features, parts: np.ndarray, restrict: bool
+) -> np.ndarray:
+    """The fitted model's features (strength_model.FEATURES) of every person in `f`."""
+    r = strength_model.recent(session, as_of, f.ids, restrict, CHANNEL_WEIGHTS)
+    return strength_model.design(
+        f.days_since_last,
+        f.decayed,
+        f.days_known,
+        f.count,
+        f.by_them,
+        f.mutual,
+        parts[:, 3],
+        parts[:, 5],
+        r,
+    )
+
+
+def chance(f: Features, x: np.ndarray) -> np.ndarray:
+    """Tie strength: the chance of contact in the next 90 days (strength_model); 0 for
+    someone you were never in touch with (mutual contacts alone make a path, not a tie)."""
+    if len(f.ids) == 0:
+        return np.zeros(0)
+    return np.where(f.count > 0, strength_model.chance(x), 0.0)  # type: ignore[no-any-return]
 
 
 def rows(
@@ -418,7 +446,8 @@ def rows(
     database, and validating 50,000 of them would cost more than computing them (the
     command line validates what it draws as a table; tests check the shape)."""
     f = features(session, as_of, person_ids)
-    values = combine(components(f)).round(4)
+    parts = components(f)
+    values = chance(f, design(session, as_of, f, parts, person_ids is not None)).round(4)
     ids = f.ids.tolist()
     name_stmt = select(Person.id, Person.display_name).where(Person.removed_at.is_(None))
     email_stmt = select(Email.person_id, Email.address).order_by(Email.id)
