@@ -56,7 +56,9 @@ CUTOFFS = tuple(
 MIN_CANDIDATES = 5  # a mailbox counts at a cutoff with this many contacts and both outcomes
 BASELINE_HALF_LIVES = (7.0, 14.0, 21.0, 30.0, 45.0, 60.0, 90.0, 180.0, 365.0)
 MIX_WEIGHTS = tuple(i / 10 for i in range(11))
-PENALTIES = (0.1, 1.0, 10.0, 100.0, 1000.0)
+PENALTIES = (1.0, 10.0, 100.0, 1000.0)
+PAIRS = 400  # random (in touch, not in touch) pairs per mailbox and cutoff
+PAIR_SEED = 25
 COLUMNS = (12, 25, 50)
 
 
@@ -155,16 +157,17 @@ def write_mbox(data: Dataset, me: int, path: Path) -> int:
     return n
 
 
-def imported(data: Dataset, me: int) -> Path:
-    """The SQLite file holding `me`'s mailbox as `goodwill import mbox` writes it (cached)."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    db = WORK / f"me-{me}.db"
-    done = WORK / f"me-{me}.done"
+def imported(data: Dataset, me: int, work: Path = WORK) -> Path:
+    """The SQLite file holding `me`'s mailbox as `goodwill import mbox` writes it (kept in
+    `work` and used again while its ".done" mark is there)."""
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / f"me-{me}.db"
+    done = work / f"me-{me}.done"
     if done.is_file() and db.is_file():
         return db
-    for stale in WORK.glob(f"me-{me}.db*"):
+    for stale in work.glob(f"me-{me}.db*"):
         stale.unlink()
-    box = WORK / f"me-{me}.mbox"
+    box = work / f"me-{me}.mbox"
     write_mbox(data, me, box)
     store = open_store(str(db))
     try:
@@ -256,30 +259,82 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
 # --- the fit --------------------------------------------------------------------------------
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, penalty: float) -> strength_model.Fit:
-    """L2-regularised logistic regression by Newton's method (IRLS) on standardised
-    features: minimise the summed log-loss + penalty / 2 * |coef|^2 (the intercept is not
-    penalised). Converges in a handful of steps: the problem is convex."""
-    center = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale = np.where(scale > 1e-9, scale, 1.0)
-    z = np.column_stack([np.ones(len(x)), (x - center) / scale])
+# The direction the research gives each feature (docs/scoring.md): a fitted coefficient
+# against it is noise or a confound of this data set, not a rule to put in front of a
+# person ("knowing someone longer lowers the chance"), so the feature is dropped (its
+# coefficient held at 0) and the model refitted. Features without a sign here may go
+# either way.
+SIGNS = {
+    "recency": -1.0,
+    "intensity": 1.0,
+    "recent": 1.0,
+    "duration": 1.0,
+    "reciprocity": 1.0,
+    "rhythm": 1.0,
+    "mutual": 1.0,
+    "they_start": 1.0,
+    "replies": 1.0,
+}
+
+
+def newton_logistic(z: np.ndarray, y: np.ndarray, reg: np.ndarray) -> np.ndarray:
+    """Weights minimising the summed log-loss of sigmoid(z @ w) against y plus
+    sum(reg * w^2) / 2, by Newton's method (IRLS): convex, a handful of steps."""
     w = np.zeros(z.shape[1])
-    reg = np.full(z.shape[1], penalty)
-    reg[0] = 0.0
-    for _ in range(50):
+    for _ in range(100):
         p = 0.5 * (1.0 + np.tanh(z @ w / 2.0))
         grad = z.T @ (p - y) + reg * w
         hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(reg) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
-        if np.abs(step).max() < 1e-8:
+        if np.abs(step).max() < 1e-9:
             break
+    return w
+
+
+def standardise(items: Sequence[Case]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.vstack([c.x for c in items])
+    scale = x.std(axis=0)
+    return x.mean(axis=0), np.where(scale > 1e-9, scale, 1.0)
+
+
+def fit_model(
+    items: Sequence[Case], penalty: float, dropped: frozenset[str] = frozenset()
+) -> strength_model.Fit:
+    """The fit, in two steps, on standardised features:
+
+    1. ranking: L2-regularised logistic regression on pairs within each (mailbox, cutoff),
+       a contact who was in touch against one who was not (PAIRS random pairs per case,
+       seeded): it learns what ranks ties within one person's network, which is what the
+       AUC measures and what a person sees, without the differences between mailboxes
+       (some people write ten times more mail) pulling the weights;
+    2. calibration (Platt scaling): a logistic regression of the outcome on that score over
+       every contact, two parameters (slope, intercept), so the chance means a chance.
+
+    The two fold into one linear model: coef = slope * weights. A dropped feature's
+    weight is held at 0."""
+    center, scale = standardise(items)
+    rng = np.random.default_rng(PAIR_SEED)
+    diffs = []
+    for c in items:
+        z = (c.x - center) / scale
+        pos, neg = z[c.labels], z[~c.labels]
+        k = min(PAIRS, len(pos) * len(neg))
+        diffs.append(pos[rng.integers(0, len(pos), k)] - neg[rng.integers(0, len(neg), k)])
+    d = np.vstack(diffs)
+    reg = np.full(d.shape[1], penalty)
+    for i, name in enumerate(strength_model.FEATURES):
+        if name in dropped:
+            reg[i] = 1e12
+    weights = newton_logistic(d, np.ones(len(d)), reg)
+    x, y = stack(items)
+    score = ((x - center) / scale) @ weights
+    slope_b = newton_logistic(np.column_stack([np.ones(len(score)), score]), y, np.zeros(2))
     return strength_model.Fit(
         center=tuple(round(float(v), 4) for v in center),
         scale=tuple(round(float(v), 4) for v in scale),
-        coef=tuple(round(float(v), 4) for v in w[1:]),
-        intercept=round(float(w[0]), 4),
+        coef=tuple(round(float(v * slope_b[1]), 4) + 0.0 for v in weights),
+        intercept=round(float(slope_b[0]), 4),
         l2=penalty,
     )
 
@@ -290,6 +345,21 @@ def stack(items: Sequence[Case]) -> tuple[np.ndarray, np.ndarray]:
 
 def mean_auc(items: Sequence[Case], fit: strength_model.Fit) -> float:
     return float(np.mean([auc(strength_model.logit(c.x, fit), c.labels) for c in items]))
+
+
+def signed_fit(items: Sequence[Case], penalty: float) -> strength_model.Fit:
+    """Fit, drop every feature whose coefficient goes against SIGNS, refit, until none does."""
+    dropped: frozenset[str] = frozenset()
+    while True:
+        fit = fit_model(items, penalty, dropped)
+        wrong = {
+            name
+            for name, c in zip(strength_model.FEATURES, fit.coef, strict=True)
+            if name not in dropped and c * SIGNS.get(name, 0.0) < 0
+        }
+        if not wrong:
+            return fit
+        dropped |= wrong
 
 
 def choose_fit(items: Sequence[Case]) -> tuple[strength_model.Fit, dict[float, float]]:
@@ -304,10 +374,10 @@ def choose_fit(items: Sequence[Case]) -> tuple[strength_model.Fit, dict[float, f
             train = [c for c in items if c.me not in fold]
             test = [c for c in items if c.me in fold]
             if train and test:
-                got.append(mean_auc(test, fit_logistic(*stack(train), penalty)))
+                got.append(mean_auc(test, signed_fit(train, penalty)))
         scores[penalty] = float(np.mean(got))
     best = max(PENALTIES, key=lambda p: (scores[p], p))
-    return fit_logistic(*stack(items), best), scores
+    return signed_fit(items, best), scores
 
 
 # --- baselines and the table ----------------------------------------------------------------
@@ -436,10 +506,12 @@ def reliability_table(result: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def gather(data: Dataset, mes: Sequence[int], cutoffs: Sequence[dt.datetime]) -> list[Case]:
+def gather(
+    data: Dataset, mes: Sequence[int], cutoffs: Sequence[dt.datetime], work: Path = WORK
+) -> list[Case]:
     out = []
     for me in mes:
-        out.extend(cases_of(me, imported(data, me), cutoffs))
+        out.extend(cases_of(me, imported(data, me, work), cutoffs))
     return out
 
 
