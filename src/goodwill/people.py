@@ -60,6 +60,7 @@ from goodwill.schemas.people import (
     PersonDetail,
     PersonSummary,
     RoleOut,
+    StrengthReason,
 )
 
 
@@ -767,7 +768,7 @@ def detail(
     as_of: dt.datetime | None = None,
     known: Known | None = None,
 ) -> PersonDetail:
-    from goodwill import flags, ledger, strength
+    from goodwill import flags, ledger, strength, strength_model
 
     when = as_of or dt.datetime.now()
     if known is None:
@@ -776,6 +777,7 @@ def detail(
             ledger.balances(session, when, [person.id]).get(person.id),
             flags.compute(session, when, [person.id]),
         )
+    why = strength.reasons(session, when, person.id)
     owed = known.balance or Balance(person_id=person.id)
     session.flush()  # what follows reads through the connection (no autoflush there)
     summary = summaries(session, ids=[person.id])
@@ -812,6 +814,11 @@ def detail(
         knows=knows_of(session, person.id),
         removed=person.removed_at is not None,
         strength=known.strength,
+        strength_words=strength_model.words(known.strength, ever=why is not None),
+        strength_reasons=[
+            StrengthReason(feature=name, change=change, words=text)
+            for name, change, text in why or []
+        ],
         given=owed.given,
         received=owed.received,
         balance=owed.balance,

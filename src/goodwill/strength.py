@@ -429,6 +429,18 @@ def design(
     )
 
 
+def reasons(
+    session: Session, as_of: dt.datetime, person_id: int
+) -> list[tuple[str, float, str]] | None:
+    """The two or three features that moved one person's strength most, as
+    (feature, change in log-odds, words); None when you were never in touch."""
+    f = features(session, as_of, [person_id])
+    if len(f.ids) == 0 or f.count[0] == 0:
+        return None
+    x = design(session, as_of, f, components(f), True)
+    return strength_model.reasons(x[0])
+
+
 def chance(f: Features, x: np.ndarray) -> np.ndarray:
     """Tie strength: the chance of contact in the next 90 days (strength_model); 0 for
     someone you were never in touch with (mutual contacts alone make a path, not a tie)."""
