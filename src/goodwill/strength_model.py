@@ -69,7 +69,20 @@ class Fit:
 # "recent" is in, reciprocity) were dropped to 0; mutual contacts (knows edges) and replies
 # are 0 because the mail holds none, so the data cannot weigh them. Refit, do not edit.
 FIT = Fit(
-    center=(3.662, 1.2762, 0.5176, 5.1941, 0.3699, 0.4129, 0.0, 1.1695, 0.0763, 0.4435, 0.0, 0.6412),
+    center=(
+        3.662,
+        1.2762,
+        0.5176,
+        5.1941,
+        0.3699,
+        0.4129,
+        0.0,
+        1.1695,
+        0.0763,
+        0.4435,
+        0.0,
+        0.6412,
+    ),
     scale=(1.5511, 1.0286, 0.6799, 1.084, 0.2798, 0.3466, 1.0, 1.235, 0.6984, 0.39, 1.0, 0.3961),
     coef=(-0.5456, 0.0, 0.4224, 0.1785, 0.0, 0.4988, 0.0, 0.1065, 0.0347, 0.0189, 0.0, -0.0169),
     intercept=0.0598,
@@ -212,7 +225,7 @@ def design(
 
 
 def _standard(x: np.ndarray, fit: Fit) -> np.ndarray:
-    return (x - np.array(fit.center)) / np.array(fit.scale)
+    return (x - np.array(fit.center)) / np.array(fit.scale)  # type: ignore[no-any-return]
 
 
 def logit(x: np.ndarray, fit: Fit = FIT) -> np.ndarray:
