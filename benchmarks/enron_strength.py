@@ -46,7 +46,7 @@ from goodwill.io.records import ImportOptions
 from goodwill.models import Participant
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work" / "enron" / "v1"  # bump the version when the mbox or import changes
+WORK = HERE / ".work" / "enron" / "v2"  # bump the version when the mbox or import changes
 HORIZON_DAYS = strength_model.HORIZON_DAYS
 # The 1st and the 15th of every month from June 2000 (36 cutoffs, to 15 November 2001).
 CUTOFFS = tuple(
@@ -213,7 +213,7 @@ def cases_of(me: int, db: Path, cutoffs: Sequence[dt.datetime]) -> list[Case]:
             for cutoff in cutoffs:
                 f = strength.features(s, cutoff)
                 parts = strength.components(f)
-                x = strength.design(s, cutoff, f, parts, False)
+                x = strength.design(f, parts)
                 keep = f.count > 0
                 if keep.sum() < MIN_CANDIDATES:
                     continue

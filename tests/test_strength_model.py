@@ -25,25 +25,32 @@ def _log(s: Session, who: list[Person], days_before: float, **kw: object) -> Non
     interactions.log(s, who, "email", when=_day(days_before), now=AS_OF, **kw)  # type: ignore[arg-type]
 
 
-def test_the_last_years_facts(session: Session) -> None:
-    ann, bob, cy = (people.add(session, n) for n in ("Ann Able", "Bob Baker", "Cy Coe"))
-    _log(session, [ann], 10, initiated_by="me")  # one-to-one, this quarter
-    _log(session, [ann, bob], 100, initiated_by=None)  # a reply to both, last year
-    _log(session, [ann], 400)  # over a year ago: outside the window
-    interactions.log(session, [cy], "email", when=_day(-5), now=_day(-10))  # after the date
+def test_recent_contact_and_answers_read_the_same_from_the_summary_and_the_rows(
+    session: Session,
+) -> None:
+    """Contact in the last weeks (30-day half-life, channel-weighted) and the share of
+    answers: the contact summary (everyone, history before today) and the participant rows
+    (a date in the past) give the same figures."""
+    ann, bob = people.add(session, "Ann Able"), people.add(session, "Bob Baker")
+    _log(session, [ann], 10, initiated_by="me")
+    _log(session, [ann, bob], 100, initiated_by=None)  # an answer to both
+    interactions.log(session, [bob], "coffee", when=_day(40), now=AS_OF, initiated_by="them")
     session.flush()
-    ids = np.array(sorted([ann.id, bob.id, cy.id]), dtype=np.int64)
-    r = strength_model.recent(session, AS_OF, ids, False, strength.CHANNEL_WEIGHTS)
-    assert r.quarter.tolist() == [1.0, 0.0, 0.0]
-    assert r.year.tolist() == [2.0, 1.0, 0.0]
-    assert r.direct.tolist() == [1.0, 0.0, 0.0]
-    assert r.replies.tolist() == [1.0, 1.0, 0.0]
-    assert r.met_with.tolist() == [1.0, 1.0, 0.0]  # Ann and Bob were on one message
-    # email weight 0.5, halved every 30 days
-    expected = 0.5 * 0.5 ** (10 / 30) + 0.5 * 0.5 ** (100 / 30)
-    assert abs(r.decayed_short[0] - expected) < 1e-9
-    one = strength_model.recent(session, AS_OF, ids[:1], True, strength.CHANNEL_WEIGHTS)
-    assert one.year.tolist() == [2.0] and one.met_with.tolist() == [1.0]
+    assert strength.refresh_summary(session)
+    summed = strength.features(session, AS_OF)  # from the summary
+    scanned = strength.features(session, AS_OF, [ann.id, bob.id])
+    grouped = strength.features(session, AS_OF, baseline=True)  # from the rows, always
+    expected = [
+        0.5 * 0.5 ** (10 / 30) + 0.5 * 0.5 ** (100 / 30),  # email weight 0.5
+        0.5 * 0.5 ** (100 / 30) + 1.0 * 0.5 ** (40 / 30),  # coffee weight 1
+    ]
+    for f in (summed, scanned, grouped):
+        assert np.allclose(f.decayed_short, expected, rtol=1e-9)
+        x = strength.design(f, strength.components(f))
+        replies = x[:, strength_model.FEATURES.index("replies")]
+        assert replies.tolist() == [0.5, 0.5]
+        trend = x[:, strength_model.FEATURES.index("trend")]
+        assert np.allclose(trend, np.log((1 + f.decayed_short) / (1 + f.decayed)))
 
 
 def test_strength_is_the_fitted_chance_and_zero_without_contact(session: Session) -> None:
@@ -56,7 +63,7 @@ def test_strength_is_the_fitted_chance_and_zero_without_contact(session: Session
     assert got[bob.id] == 0.0
     assert strength_model.LIKELY <= got[ann.id] < 1.0
     f = strength.features(session, AS_OF, [ann.id])
-    x = strength.design(session, AS_OF, f, strength.components(f), True)
+    x = strength.design(f, strength.components(f))
     assert round(float(strength_model.chance(x)[0]), 4) == got[ann.id]
 
 
