@@ -4,10 +4,11 @@
 counts decayed over a year and over the last weeks, who started, mutual contacts) and its
 six components; this module turns them into the model's features (adding the trend of
 the last weeks against the year and the share of answers) and applies the coefficients
-fitted by `benchmarks/enron_strength.py --fit`
-(L2-regularised logistic regression on the fit half of the Enron mailboxes; docs/scoring.md
-gives the procedure, the held-out table and the reliability curve). Inference is numpy
-only; every coefficient lives in `FIT`, the one place to change them.
+fitted by `benchmarks/enron_strength.py --fit` (a pairwise ranking logistic regression
+with an L2 penalty, then Platt scaling, on the fit half of the Enron mailboxes imported
+through `goodwill import mbox`; docs/scoring.md gives the procedure, the held-out table
+and the reliability curve). Inference is numpy only; every coefficient lives in `FIT`, the
+one place to change them.
 
 It also says the chance in words and names the features that moved it most.
 """
@@ -168,5 +169,3 @@ def explain(value: float, row: np.ndarray | None, fit: Fit = FIT) -> str:
         return words(value, ever=False)
     why = [text for _name, _v, text in reasons(row, 3, fit)]
     return words(value) + (f" ({'; '.join(why)})" if why else "")
-
-
