@@ -21,7 +21,7 @@ COLLEAGUE_PAST = 0.5  # a past role (current+current 0.49, current+past 0.35, pa
 COLLEAGUE_CIRCLE = 100  # colleagues one person can know; bigger organisations dilute
 
 # -- your own ties (the first hop) -----------------------------------------------------
-MIN_TIE = 0.02  # below this tie strength a contact does not count as a way in
+MIN_TIE = 0.02  # below this tie strength (a chance of contact) a contact is not a way in
 
 # -- ask: relevance of a person to a need (combined by noisy-or) ------------------------
 AT_TARGET_NOW = 1.0  # works at a target organisation
@@ -37,6 +37,9 @@ INDUSTRY_MATCH = 0.15  # works in the industry of a target organisation
 # Job and information needs prefer moderately weak ties (Rajkumar et al., Science 2022):
 # preference(s) = (s / TIE_PEAK) * exp(1 - s / TIE_PEAK), at most 1 at s = TIE_PEAK,
 # never below TIE_FLOOR for a tie you have. Other needs (help, favours) use s itself.
+# Tie strength is the chance of contact in the next 90 days (strength_model): 0.3 is a
+# tie you are in touch with a few times a year, or that had one message a month ago;
+# silent ties settle at 0.12 to 0.2 and weekly correspondents above 0.8.
 TIE_PEAK = 0.3
 TIE_FLOOR = 0.25
 INDIRECT = 0.6  # someone reached through an introduction: times the path's score

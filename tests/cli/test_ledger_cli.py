@@ -54,6 +54,11 @@ def test_balance_and_flags_and_person_show(cli: Callable[..., Result]) -> None:
     assert [f["kind"] for f in shown["flags"]] == []  # today the gives are > 12 months old
     table = cli("person", "show", "Eli").out
     assert "strength" in table and "last get" in table and "2024-05-20" in table
+    assert "chance of contact" in table and "why" in table  # the chance in words, reasons
+    eli = json.loads(cli("person", "show", "Eli", "--format", "json").out)
+    assert "chance of contact" in eli["strength_words"]
+    assert 1 <= len(eli["strength_reasons"]) <= 3
+    assert all(r["words"] and r["change"] for r in eli["strength_reasons"])
 
 
 def test_asked_records_an_outcome_and_feeds_one_way(cli: Callable[..., Result]) -> None:

@@ -70,19 +70,27 @@ def test_duration_knowing_someone_longer_is_stronger(session: Session) -> None:
     assert parts[0, 0] == parts[1, 0]
 
 
-def test_reciprocity_both_sides_starting_contact_is_stronger(session: Session) -> None:
+def test_reciprocity_is_measured_but_does_not_move_the_chance(session: Session) -> None:
+    """Reciprocity is a component and a feature, but on the mail the model was fitted on
+    its weight came out against the research (once rhythm and recent contact are known,
+    who writes first says nothing more), so the fit drops it: both ties score the same."""
     a, b = _pair(session)
     for d, who in ((10, "me"), (20, "them"), (30, "me"), (40, "them")):
         _log(session, a, d, initiated_by=who)
     for d in (10, 20, 30, 40):
         _log(session, b, d, initiated_by="me")
     got = strength.scores(session, AS_OF)
-    assert got[a.id] > got[b.id]
+    assert got[a.id] == got[b.id] > 0
+    parts = strength.components(strength.features(session, AS_OF, [a.id, b.id]))
+    assert parts[0, 3] > parts[1, 3]
     f = strength.features(session, AS_OF, [a.id, b.id])
     assert (f.by_me.tolist(), f.by_them.tolist()) == ([2.0, 4.0], [2.0, 0.0])
 
 
-def test_overlap_mutual_contacts_make_a_tie_stronger(session: Session) -> None:
+def test_overlap_mutual_contacts_are_counted_but_not_weighed(session: Session) -> None:
+    """Mutual contacts (knows edges) are a component and a feature, but the mail the model
+    was fitted on holds no knows edges, so the fit could give them no weight: they do not
+    move the chance of contact (paths and ask use them directly)."""
     a, b = _pair(session)
     friends = [people.add(session, f"Friend {n}") for n in range(3)]
     _log(session, a, 10)
@@ -92,7 +100,9 @@ def test_overlap_mutual_contacts_make_a_tie_stronger(session: Session) -> None:
         session.add(Knows(a_id=x, b_id=y, how="manual", created_at=_day(100)))
     session.flush()
     got = strength.scores(session, AS_OF)
-    assert got[a.id] > got[b.id]
+    assert got[a.id] == got[b.id] > 0
+    parts = strength.components(strength.features(session, AS_OF, [a.id, b.id]))
+    assert parts[0, 4] > parts[1, 4] == 0.0
     assert strength.features(session, AS_OF, [a.id]).mutual.tolist() == [3.0]
     assert got[friends[0].id] == 0.0  # known through Ann, never in touch: no tie yet
     people.remove(session, friends[0])  # removed people are no longer mutual contacts
@@ -150,6 +160,7 @@ def test_strength_stays_in_unit_interval(values: list[tuple[float, ...]]) -> Non
         days_since_last=arr[:, 0],
         days_known=arr[:, 1],
         decayed=arr[:, 2],
+        decayed_short=arr[:, 2] / 2,
         decayed_plain=arr[:, 2],
         weighted_count=arr[:, 3],
         count=np.round(arr[:, 3]),
@@ -161,6 +172,8 @@ def test_strength_stays_in_unit_interval(values: list[tuple[float, ...]]) -> Non
     assert ((parts >= 0) & (parts <= 1)).all()
     s = strength.combine(parts)
     assert ((s >= 0) & (s <= 1)).all()
+    chance = strength.chance(f, strength.design(f, parts))
+    assert ((chance >= 0) & (chance <= 1)).all()
 
 
 def test_participant_copies_follow_their_interaction(session: Session) -> None:

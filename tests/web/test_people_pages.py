@@ -300,7 +300,8 @@ def test_badges_and_ledger_filters_come_from_the_domain(
     assert len(names(web.get("/people?flagged=1").text)) == len(flagged & ids)
     page = web.get(f"/people/{team['dana']}").text
     assert "Relationship" in page and f"{score:.2f}</strong>" in page
-    assert "recency" in page and "reciprocity" in page  # the reasons of the strength
+    # The strength in words, and the features that moved it most.
+    assert "chance of contact" in page and "Why" in page
 
 
 def test_the_lists_order_is_kept_until_someone_is_added_renamed_or_removed(

@@ -138,7 +138,8 @@ def _render_detail(item: "BaseModel") -> None:
         ("interests", item.interests),
         ("last contact", item.last_contact),
         ("interactions", item.interactions_count),
-        ("strength", f"{item.strength:.2f} of 1"),
+        ("strength", f"{item.strength:.2f}: {item.strength_words}"),
+        ("why", [r.words for r in item.strength_reasons] or None),
         (
             "balance",
             f"you gave {item.given:.1f}, received {item.received:.1f} ({item.balance:+.1f})"

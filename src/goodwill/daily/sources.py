@@ -339,7 +339,10 @@ def _reconnects(ctx: _Ctx, board: cadence.Standing, peaks: dict[int, float]) -> 
                 id=actions.make_id("reconnect", pid, f"d{st.since:%Y%m%d}"),
                 kind="reconnect",
                 person_id=pid,
-                reason=f"dormant tie: strong once (peak strength {peak:.2f}), no contact for {gap}",
+                reason=(
+                    f"dormant tie: strong once (at its best, {peak:.0%} likely to be in touch"
+                    f" each quarter), no contact for {gap}"
+                ),
                 template="reconnect.j2",
                 order=(-round(peak, 6), -st.days),
                 channel="email",

@@ -51,6 +51,14 @@ class KnowsOut(BaseModel):
     note: str | None = None
 
 
+class StrengthReason(BaseModel):
+    """One of the features that moved a tie strength most (goodwill.scoring.strength_model)."""
+
+    feature: str
+    change: float  # in log-odds: positive raised the chance, negative lowered it
+    words: str
+
+
 class PersonDetail(PersonSummary):
     given_name: str | None = None
     family_name: str | None = None
@@ -70,8 +78,10 @@ class PersonDetail(PersonSummary):
     recent: list[InteractionBrief] = Field(default_factory=list)
     knows: list[KnowsOut] = Field(default_factory=list)
     removed: bool = False
-    # The reciprocity ledger and tie strength (goodwill.scoring.strength, goodwill.scoring.ledger).
-    strength: float = 0.0
+    # The reciprocity ledger and tie strength (goodwill.scoring.strength, .ledger).
+    strength: float = 0.0  # the chance of contact in the next 90 days
+    strength_words: str = ""  # that chance in words (strength_model.words)
+    strength_reasons: list[StrengthReason] = Field(default_factory=list)
     given: float = 0.0
     received: float = 0.0
     balance: float = 0.0

@@ -48,8 +48,11 @@ DEFAULTS: dict[str, Cadence] = {
 
 # No contact for this long makes a tie dormant (if it was ever strong).
 DORMANT_AFTER_DAYS = 365
-# A tie whose peak strength reached this is worth reviving.
-DORMANT_MIN_PEAK = 0.35
+# A tie whose peak strength reached this is worth reviving. Strength is the chance of
+# contact in the next 90 days (strength_model): 0.5 is "at its best, more likely than not
+# to be in touch every quarter", a tie that was strong once. (0.35 on the old weighted
+# average, which a single recent email could reach.)
+DORMANT_MIN_PEAK = 0.5
 # Past dates (years before today) at which peak strength is sampled.
 PEAK_SAMPLE_YEARS: tuple[int, ...] = (1, 2, 3, 5)
 

@@ -53,24 +53,37 @@ _CHUNK = 5000
 
 @dataclass(frozen=True)
 class Decay:
-    """What the decayed count depends on: channel weights and a half-life in days."""
+    """What the decayed counts depend on: channel weights and two half-lives in days (the
+    year-long intensity and contact in the last weeks)."""
 
     channel_weights: Mapping[str, float]
     half_life_days: float
+    short_half_life_days: float = 30.0
 
     @property
     def rate(self) -> float:
         return math.log(2) / self.half_life_days
 
+    @property
+    def short_rate(self) -> float:
+        return math.log(2) / self.short_half_life_days
+
     def fingerprint(self) -> str:
         weights = ",".join(f"{k}={v:g}" for k, v in sorted(self.channel_weights.items()))
-        return f"h={self.half_life_days:g};d={DEFAULT_CHANNEL_WEIGHT:g};{weights}"
+        return (
+            f"h={self.half_life_days:g};s={self.short_half_life_days:g};"
+            f"d={DEFAULT_CHANNEL_WEIGHT:g};{weights}"
+        )
 
 
 def aggregates(decay: Decay, anchor_day: float) -> list[ColumnElement[Any]]:
     """Per person: last day, first day, decayed weighted count (to `anchor_day`), count,
-    started by me, started by someone known, weighted count. The one definition the scan
-    and the summary share."""
+    started by me, started by someone known, weighted count, and the weighted count
+    decayed with the short half-life (to `anchor_day`). The one definition the scan and
+    the summary share.
+
+    The short half-life's stored values grow as exp(days since the anchor / 43): a double
+    holds them until about 2080 (the anchor is 2000-01-01)."""
     pt = Participant
     channel = case(dict(decay.channel_weights), value=pt.kind, else_=DEFAULT_CHANNEL_WEIGHT)
     weight = func.exp((pt.day - anchor_day) * decay.rate)
@@ -82,6 +95,7 @@ def aggregates(decay: Decay, anchor_day: float) -> list[ColumnElement[Any]]:
         func.sum(case((pt.initiated_by == "me", 1), else_=0)),
         func.count(pt.initiated_by),
         func.sum(channel),
+        func.sum(channel * func.exp((pt.day - anchor_day) * decay.short_rate)),
     ]
 
 
@@ -172,6 +186,7 @@ def _rebuild(session: Session, decay: Decay, ids: Sequence[int] | None) -> None:
         "by_me",
         "initiated",
         "weighted",
+        "decayed_short",
     ]
     conn.execute(
         insert(ContactSummary).from_select([*columns, "model"], source.group_by(pt.person_id))
@@ -196,6 +211,7 @@ _READ_ALL = select(
     ContactSummary.by_me,
     ContactSummary.initiated,
     ContactSummary.weighted,
+    ContactSummary.decayed_short,
 ).order_by(ContactSummary.person_id)
 # A page's people (the expanding parameter `ids`): built once, as building the statement
 # cost more than running it.
@@ -215,12 +231,13 @@ def read(
     if not refresh(session, decay):
         return None
     if person_ids is None:
-        matrix = number_matrix(session, _READ_ALL, 8)
+        matrix = number_matrix(session, _READ_ALL, 9)
     else:
-        matrix = number_matrix(session, _READ_SOME, 8, {"ids": list(person_ids)})
+        matrix = number_matrix(session, _READ_SOME, 9, {"ids": list(person_ids)})
     late = matrix[:, 1] > now_day if inclusive else matrix[:, 1] >= now_day
     stale = matrix[late, 0].astype(np.int64).tolist()
     matrix = matrix[~late]
     data = matrix[:, 1:].copy()
     data[:, 2] *= math.exp((ANCHOR_DAY - now_day) * decay.rate)
+    data[:, 7] *= math.exp((ANCHOR_DAY - now_day) * decay.short_rate)
     return Summary(ids=matrix[:, 0].astype(np.int64), data=data, stale=stale)

@@ -1,7 +1,8 @@
-"""Tie strength in [0, 1] for every person, as of any date.
+"""Tie strength for every person, as of any date: the chance of contact in the next 90 days.
 
-Six components, each in [0, 1], combined as a weighted average (docs/scoring.md explains
-the model and the research it rests on; benchmarks/enron_strength.py calibrates it):
+This module reads each tie's facts and six components, each in [0, 1]; the fitted model
+in `strength_model` turns them into the chance (docs/scoring.md explains the model, the
+research it rests on and how benchmarks/enron_strength.py fitted it):
 
 - recency: how long since you were last in touch (the strongest single predictor,
   Gilbert & Karahalios 2009);
@@ -14,7 +15,8 @@ the model and the research it rests on; benchmarks/enron_strength.py calibrates 
   rhythm with them: a silence is long or short relative to how often you usually talk
   (the BG/NBD model of repeat contact, Fader, Hardie & Lee 2005).
 
-Every weight and time constant lives in `MODEL` below. Everything is computed from what
+The components' constants live in `MODEL` below, the fitted coefficients in
+`strength_model.FIT`. Everything is computed from what
 happened strictly before `as_of`, in one grouped query per table and vectorised numpy:
 never one query per person.
 """
@@ -32,7 +34,7 @@ import numpy as np
 from sqlalchemy import DateTime, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from goodwill.scoring import contact_summary
+from goodwill.scoring import contact_summary, strength_model
 from goodwill.store.days import UNIX_JD as _UNIX_JD
 from goodwill.store.days import day_number, from_day_number
 from goodwill.store.db import IDS, AnySelect, number_matrix, raw_rows, run_read
@@ -75,6 +77,9 @@ class Model:
     rhythm_contact_weight: float
     # Depth of each channel; unknown kinds count as DEFAULT_CHANNEL_WEIGHT.
     channel_weights: Mapping[str, float] = field(default_factory=dict)
+    # "contact in the last weeks": each interaction counts channel weight * 0.5 ** (age /
+    # this half-life) (strength_model's "recent" and "trend" features)
+    recent_half_life_days: float = 30.0
 
     def weights(self) -> np.ndarray:
         return np.array(
@@ -144,6 +149,7 @@ class Features:
     days_since_last: np.ndarray  # inf when never in touch
     days_known: np.ndarray  # since the first interaction; 0 when never
     decayed: np.ndarray  # channel-weighted, decayed count
+    decayed_short: np.ndarray  # the same with the short half-life (contact in the last weeks)
     decayed_plain: np.ndarray  # unweighted decayed count (a baseline; zeros unless asked)
     count: np.ndarray
     weighted_count: np.ndarray  # channel-weighted, not decayed
@@ -183,6 +189,7 @@ def features(
         days_since_last=np.full(n, np.inf),
         days_known=np.zeros(n),
         decayed=np.zeros(n),
+        decayed_short=np.zeros(n),
         decayed_plain=np.zeros(n),
         count=np.zeros(n),
         weighted_count=np.zeros(n),
@@ -212,7 +219,9 @@ def features(
 
 
 def _decay(model: Model) -> contact_summary.Decay:
-    return contact_summary.Decay(model.channel_weights, model.intensity_half_life_days)
+    return contact_summary.Decay(
+        model.channel_weights, model.intensity_half_life_days, model.recent_half_life_days
+    )
 
 
 def summary(
@@ -265,8 +274,9 @@ def _fill(out: Features, now_day: float, found: np.ndarray, data: np.ndarray) ->
     out.by_me[pos] = data[:, 4]
     out.by_them[pos] = data[:, 5] - data[:, 4]
     out.weighted_count[pos] = data[:, 6]
-    if data.shape[1] > 7:
-        out.decayed_plain[pos] = data[:, 7]
+    out.decayed_short[pos] = data[:, 7]
+    if data.shape[1] > 8:
+        out.decayed_plain[pos] = data[:, 8]
 
 
 def _slots(ids: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -392,7 +402,8 @@ def scores(
     person_ids: Sequence[int] | None = None,
     model: Model = MODEL,
 ) -> dict[int, float]:
-    """Tie strength in [0, 1] per active person, from history strictly before `as_of`."""
+    """Tie strength per active person, from history strictly before `as_of`: the chance
+    of contact in the next 90 days."""
     ids, _parts, values = scored(session, as_of, person_ids, model)
     return dict(zip(ids, values.tolist(), strict=True))
 
@@ -407,7 +418,44 @@ def scored(
     rounded as shown): the strength with its reasons."""
     f = features(session, as_of, person_ids, model)
     parts = components(f, model)
-    return f.ids.tolist(), parts, combine(parts, model).round(4)
+    return f.ids.tolist(), parts, chance(f, design(f, parts)).round(4)
+
+
+def design(f: Features, parts: np.ndarray) -> np.ndarray:
+    """The fitted model's features (strength_model.FEATURES) of every person in `f`, from
+    their facts and components (`components(f)`)."""
+    return strength_model.design(
+        f.days_since_last,
+        f.decayed,
+        f.decayed_short,
+        f.days_known,
+        f.count,
+        f.by_me,
+        f.by_them,
+        f.mutual,
+        parts[:, 3],
+        parts[:, 5],
+    )
+
+
+def reasons(
+    session: Session, as_of: dt.datetime, person_id: int
+) -> list[tuple[str, float, str]] | None:
+    """The two or three features that moved one person's strength most, as
+    (feature, change in log-odds, words); None when you were never in touch."""
+    f = features(session, as_of, [person_id])
+    if len(f.ids) == 0 or f.count[0] == 0:
+        return None
+    x = design(f, components(f))
+    return strength_model.reasons(x[0])
+
+
+def chance(f: Features, x: np.ndarray) -> np.ndarray:
+    """Tie strength: the chance of contact in the next 90 days (strength_model); 0 for
+    someone you were never in touch with (mutual contacts alone make a path, not a tie)."""
+    if len(f.ids) == 0:
+        return np.zeros(0)
+    return np.where(f.count > 0, strength_model.chance(x), 0.0)  # type: ignore[no-any-return]
 
 
 def rows(
@@ -419,7 +467,8 @@ def rows(
     database, and validating 50,000 of them would cost more than computing them (the
     command line validates what it draws as a table; tests check the shape)."""
     f = features(session, as_of, person_ids)
-    values = combine(components(f)).round(4)
+    parts = components(f)
+    values = chance(f, design(f, parts)).round(4)
     ids = f.ids.tolist()
     name_stmt = select(Person.id, Person.display_name).where(Person.removed_at.is_(None))
     email_stmt = select(Email.person_id, Email.address).order_by(Email.id)

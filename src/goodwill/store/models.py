@@ -536,6 +536,8 @@ class ContactSummary(Base):
     initiated: Mapped[int] = mapped_column(Integer)  # by me or by them (known starter)
     weighted: Mapped[float] = mapped_column(Float)  # channel-weighted count, not decayed
     model: Mapped[str] = mapped_column(String(200))
+    # The channel-weighted count decayed with the short half-life (0012), same anchor.
+    decayed_short: Mapped[float | None] = mapped_column(Float)
 
 
 class ContactDirty(Base):

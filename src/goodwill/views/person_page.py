@@ -22,8 +22,9 @@ from goodwill.schemas.people import (
     KnowsOut,
     PersonDetail,
     RoleOut,
+    StrengthReason,
 )
-from goodwill.scoring import flags, ledger, strength
+from goodwill.scoring import flags, ledger, strength, strength_model
 from goodwill.store.models import (
     Exchange,
     Interaction,
@@ -172,6 +173,7 @@ def detail(
             ledger.balances(session, when, [person.id]).get(person.id),
             flags.compute(session, when, [person.id]),
         )
+    why = strength.reasons(session, when, person.id)
     owed = known.balance or Balance(person_id=person.id)
     session.flush()  # what follows reads through the connection (no autoflush there)
     summary = summaries(session, ids=[person.id])
@@ -208,6 +210,11 @@ def detail(
         knows=knows_of(session, person.id),
         removed=person.removed_at is not None,
         strength=known.strength,
+        strength_words=strength_model.words(known.strength, ever=why is not None),
+        strength_reasons=[
+            StrengthReason(feature=name, change=change, words=text)
+            for name, change, text in why or []
+        ],
         given=owed.given,
         received=owed.received,
         balance=owed.balance,

@@ -65,14 +65,6 @@ def everyone_badges(s: Session, now: dt.datetime) -> dict[int, Badges]:
     return badges(s, None, now)
 
 
-def strength_parts(mark: Badges) -> list[tuple[str, float, float]]:
-    """(component, value in [0, 1], weight) of a tie strength: its reasons."""
-    if not mark.parts:
-        return []
-    weights = strength.MODEL.weights()
-    return [(name, mark.parts[i], float(weights[i])) for i, name in enumerate(strength.COMPONENTS)]
-
-
 # More people than this: their cadences are computed for everyone at once (one scan)
 # rather than for a list of ids.
 _WHOLE = 1000

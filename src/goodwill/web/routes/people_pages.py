@@ -226,7 +226,6 @@ def _person_context(
     )
     return {
         "mark": mark,
-        "parts": figures.strength_parts(mark),
         "p": detail,
         "current": next((r for r in detail.roles if r.current), None),
         "circles": vocab.CIRCLES,
