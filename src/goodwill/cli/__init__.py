@@ -9,14 +9,57 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from goodwill import __version__
 from goodwill.cli import state
 
+# `log edit ID` and `log remove ID` read as sub-commands of `log`, which itself takes
+# people's names: the words after `log` decide which command runs.
+_LOG_SUBCOMMANDS = {"edit": "log-edit", "remove": "log-remove"}
+
+
+class _Root(TyperGroup):
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if len(args) > 1 and args[0] == "log" and args[1] in _LOG_SUBCOMMANDS:
+            name = _LOG_SUBCOMMANDS[args[1]]
+            return name, self.get_command(ctx, name), args[2:]
+        return super().resolve_command(ctx, args)
+
+
+def _plain_metavars() -> None:
+    """Help shows NAME and EMAIL..., not Typer's `name <str>` and `<list[str]>`."""
+    from typer import core
+
+    def option_metavar(self: Any, ctx: Any) -> str:
+        if self.metavar is not None:
+            return str(self.metavar)
+        if self.type_descriptor.is_choice:
+            return str(self.display_type(ctx)).strip("<>")
+        plain = str(self.name or "value").upper()
+        return plain + ("..." if self.multiple or self.nargs != 1 else "")
+
+    def argument_name(self: Any) -> str:
+        name = str(self.metavar or str(self.name).upper())
+        return name if self.metavar or self.nargs == 1 else name + "..."
+
+    def argument_usage(self: Any) -> str:
+        name = argument_name(self)
+        return name if self.required else f"[{name}]"
+
+    core.TyperOption.display_type_rich = option_metavar  # type: ignore[method-assign]
+    core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+    core.TyperArgument._rich_display_name = argument_name  # type: ignore[method-assign]
+    core.TyperArgument._usage_display_name = argument_usage  # type: ignore[method-assign]
+
+
+_plain_metavars()
+
 app = typer.Typer(
+    cls=_Root,
     name="goodwill",
     help="goodwill: keep in touch, give as good as you get, and know whom to ask.",
     no_args_is_help=True,

@@ -138,7 +138,13 @@ def ask(
 
 
 def path(
-    to: Annotated[str, typer.Option("--to", help="An organisation or a person.")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="ORG_OR_PERSON", help="An organisation or a person.")
+    ],
+    more: Annotated[
+        list[str] | None,
+        typer.Argument(hidden=True, help="The rest of the name, typed without quotes."),
+    ] = None,
     max_hops: Annotated[
         int, typer.Option("--max-hops", help="At most this many links (1 to 4).")
     ] = 3,
@@ -149,6 +155,8 @@ def path(
     """The best warm introduction paths from you to a person or an organisation."""
     from goodwill.asking import paths
 
+    # `path --to Cobalt Climate`: the words after --to are one name.
+    to = " ".join([to, *(more or [])])
     with state.session() as s:
         rows = paths.paths_to(s, to, max_hops=max_hops, limit=limit, as_of=_as_of(as_of))
     if fmt is not OutputFormat.table:
