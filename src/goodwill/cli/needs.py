@@ -130,11 +130,17 @@ def ask(
         return
     for i, r in enumerate(rows, 1):
         where = f" ({r.person.organization})" if r.person.organization else ""
-        typer.echo(f"{i}. {r.person.name}{where}  score {r.score:.2f}")
+        typer.echo(
+            f"{i}. {r.person.name}{where}  score {r.score:.2f} ({ask_mod.score_words(r.score)})"
+        )
         for reason in r.reasons:
             typer.echo(f"   - {reason}")
         if r.path and len(r.path.steps) > 1:
             typer.echo("   path: you -> " + " -> ".join(st.name for st in r.path.steps))
+    typer.echo("")
+    typer.echo(ask_mod.SCORE_MEANS)
+    if any(ask_mod.cites_weak_ties(r.reasons) for r in rows):
+        typer.echo(ask_mod.WEAK_TIES_SOURCE)
 
 
 def path(
@@ -165,7 +171,7 @@ def path(
     if not rows:
         typer.echo(f"no warm path to {to} within {max_hops} links")
         return
-    typer.echo(f"Warm paths to {rows[0].target}, strongest first:")
+    typer.echo(f"Warm paths to {rows[0].target}, strongest first (one per person you know):")
     for i, p in enumerate(rows, 1):
         chain = " -> ".join(
             st.name
