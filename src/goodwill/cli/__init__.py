@@ -47,6 +47,8 @@ def _plain_metavars() -> None:
         return name if self.metavar or self.nargs == 1 else name + "..."
 
     def argument_usage(self: Any) -> str:
+        if self.metavar == "":  # said by the argument before it (import's [FORMAT] PATH)
+            return ""
         name = argument_name(self)
         return name if self.required else f"[{name}]"
 

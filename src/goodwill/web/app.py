@@ -105,6 +105,7 @@ def create_app(
         auth,
         import_page,
         log_page,
+        manage,
         needs_page,
         network_page,
         people_pages,
@@ -112,7 +113,17 @@ def create_app(
         today,
     )
 
-    pages = (today, people_pages, log_page, needs_page, network_page, report_page, import_page)
+    # manage first: its /people/new must not be read as a person named "new".
+    pages = (
+        manage,
+        today,
+        people_pages,
+        log_page,
+        needs_page,
+        network_page,
+        report_page,
+        import_page,
+    )
     for module in (auth, *pages, api):
         app.include_router(module.router)
     return app
