@@ -333,3 +333,30 @@ def test_report_page(site: Page, server: ServerThread) -> None:
     with site.expect_download() as info:
         site.get_by_role("link", name="Download HTML").click()
     assert info.value.suggested_filename.startswith("goodwill-report-")
+
+
+def test_network_map_is_quiet_and_centres_the_found_person(
+    site: Page, server: ServerThread
+) -> None:
+    warnings: list[str] = []
+    site.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    site.goto(server.url + "/network")
+    graph = site.locator("#network-map")
+    expect(graph).to_have_attribute("data-ready", "true")
+    site.wait_for_timeout(300)
+    assert warnings == [], f"{len(warnings)} console warnings, e.g. {warnings[:2]}"
+    site.locator("#map-search").fill("Dana Whitfield")
+    site.wait_for_timeout(600)  # the centring animation
+    found = site.evaluate(
+        """() => {
+          const cy = document.getElementById('network-map')._cyreg.cy;
+          const n = cy.nodes('.found');
+          const p = n.renderedPosition(), w = cy.width(), h = cy.height();
+          return {count: n.length, dx: Math.abs(p.x - w / 2), dy: Math.abs(p.y - h / 2),
+                  minFont: n.style('min-zoomed-font-size')};
+        }"""
+    )
+    assert found["count"] == 1
+    assert found["dx"] < 20 and found["dy"] < 20, found
+    assert found["minFont"] in ("0", "0px")
+    shot(site, "network-found", full=False)

@@ -25,18 +25,23 @@
       "shape": "round-rectangle", "background-color": "#f6ecd9", "border-color": "#8a5a12",
       "border-width": 1.5, "width": 34, "height": 22, "font-weight": 600 } },
     { selector: "edge", style: {
-      "width": "mapData(weight, 0, 1, 1, 5)", "line-color": LINE, "curve-style": "bezier",
+      "width": 2, "line-color": LINE, "curve-style": "bezier",
       "target-arrow-shape": "triangle", "target-arrow-color": LINE, "arrow-scale": 0.8,
       "opacity": 0.8 } },
+    { selector: "edge[weight]", style: { "width": "mapData(weight, 0, 1, 1, 5)" } },
     { selector: "node[href]:active, node[href]:selected", style: { "overlay-opacity": 0.08 } }
   ];
 
   var networkStyle = [
     { selector: "node", style: {
-      "width": "mapData(strength, 0, 1, 8, 44)", "height": "mapData(strength, 0, 1, 8, 44)",
+      "width": 8, "height": 8,
       "background-color": clusterColour, "border-width": 1, "border-color": "#fff",
       "label": "data(label)", "font-size": 9, "color": INK, "text-valign": "bottom",
       "text-margin-y": 2, "min-zoomed-font-size": 6 } },
+    // Sized by strength only where there is one: a mapping on a node without the data
+    // makes cytoscape warn once per node.
+    { selector: "node[strength]", style: {
+      "width": "mapData(strength, 0, 1, 8, 44)", "height": "mapData(strength, 0, 1, 8, 44)" } },
     { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 30, "height": 30, "label": "You" } },
     { selector: "node[[degree = 0]]", style: { "opacity": 0.85 } },
     { selector: ":parent", style: {
@@ -47,7 +52,12 @@
     { selector: "edge", style: {
       "width": 0.8, "line-color": "#c9d0ca", "opacity": 0.55, "curve-style": "haystack" } },
     { selector: "node.faded, edge.faded", style: { "opacity": 0.12 } },
-    { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } }
+    { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } },
+    // The person found by the search: labelled at any zoom, above the others.
+    { selector: "node.found", style: {
+      "min-zoomed-font-size": 0, "font-size": 13, "font-weight": 700, "z-index": 10,
+      "text-background-color": "#ffffff", "text-background-opacity": 0.85,
+      "text-background-padding": 2 } }
   ];
 
   // Each organisation's people on a circle (strongest first; a large organisation, and the
@@ -128,7 +138,6 @@
             padding: 12, avoidOverlap: true },
       minZoom: 0.2,
       maxZoom: 3,
-      wheelSensitivity: 0.3,
       boxSelectionEnabled: false,
       autoungrabify: !network
     });
@@ -149,13 +158,21 @@
       if (search) {
         search.addEventListener("input", function () {
           var term = search.value.trim().toLowerCase();
-          cy.elements().removeClass("faded focus");
-          if (!term) return;
+          cy.elements().removeClass("faded focus found");
+          if (!term) {
+            cy.animate({ fit: { eles: cy.elements(), padding: 16 } }, { duration: 200 });
+            return;
+          }
           var hits = cy.nodes("[href]").filter(function (n) {
             return (n.data("label") + " " + (n.data("org") || "")).toLowerCase().indexOf(term) >= 0;
           });
           cy.elements().not(hits).not(":parent").addClass("faded");
           hits.addClass("focus");
+          if (hits.length && hits.length <= 5) {
+            // Found: labelled, and centred at a zoom where the label reads.
+            hits.addClass("found");
+            cy.animate({ center: { eles: hits }, zoom: Math.max(cy.zoom(), 1.4) }, { duration: 250 });
+          }
         });
       }
     }
