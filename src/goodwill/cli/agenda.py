@@ -53,6 +53,7 @@ def _render_agenda(item: BaseModel) -> None:
 
     from goodwill.cli.output import console
     from goodwill.schemas.agenda import AgendaOut
+    from goodwill.wording import plural
 
     assert isinstance(item, AgendaOut)
     out = console()
@@ -66,10 +67,18 @@ def _render_agenda(item: BaseModel) -> None:
         "ask": "Ask",
     }
     out.print(
-        f"[bold]Today, {item.date.isoformat()}[/bold]: {len(item.actions)} actions, "
+        f"[bold]Today, {item.date.isoformat()}[/bold]: {plural(len(item.actions), 'action')}, "
         f"{item.planned_minutes} of {item.budget_minutes} minutes"
     )
-    if not item.actions:
+    if not item.actions and item.next:
+        # Something is owed, it just does not fit: never "nothing owed".
+        first = item.next[0]
+        out.print(
+            f"Nothing fits in {item.budget_minutes} minutes, but "
+            f"{escape(label.get(first.kind, first.kind).lower())} {escape(first.person)} is "
+            f"waiting ({first.minutes} min): try 'goodwill today --minutes {first.minutes}'."
+        )
+    elif not item.actions:
         out.print("Nothing owed today. Reach out to someone you like, with no need.")
     for i, a in enumerate(item.actions, 1):
         out.print()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -45,8 +46,9 @@ def add(
     industry: Annotated[str | None, typer.Option(help="Their industry.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Add a person to your network."""
-    from goodwill.records import people
+    """Add a person to your network (an exact namesake is pointed out, and suggested for a
+    merge in 'goodwill person merge --suggest')."""
+    from goodwill.records import namesakes, people
     from goodwill.views import person_page
 
     with state.session() as s:
@@ -65,9 +67,16 @@ def add(
             location=location,
             industry=industry,
         )
+        same = namesakes.suggest_merges(s, person)
         detail = person_page.detail(s, person)
     if fmt is OutputFormat.table:
         done(f"added {detail.name} (#{detail.id})")
+    if same:
+        listed = ", ".join(f"#{p.id}" for p in same)
+        sys.stderr.write(
+            f"warning: you already have a {detail.name} ({listed}); if it is the same person: "
+            f"goodwill person merge {same[0].id} {detail.id}\n"
+        )
     else:
         emit_one(detail, fmt, _render_detail)
 

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -21,7 +20,7 @@ from goodwill import validate, vocab
 from goodwill.daily import undo as undoing
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
 from goodwill.io import export as exporter
-from goodwill.records import interactions, introductions, orgs, people, requests
+from goodwill.records import interactions, introductions, namesakes, orgs, people, requests
 from goodwill.schemas.web import PathId, split_list
 from goodwill.store.models import Interaction, Person
 from goodwill.web.render import field_errors
@@ -65,18 +64,6 @@ def _safe_next(value: str, default: str) -> str:
     return value if ok else default
 
 
-def namesakes(s: Session, name: str) -> list[Person]:
-    """Active people with exactly this name (case aside): a likely duplicate by hand."""
-    clean = " ".join(name.split()).lower()
-    if not clean:
-        return []
-    return list(
-        s.scalars(
-            people.only_active(select(Person)).where(func.lower(Person.display_name) == clean)
-        )
-    )
-
-
 def _new_page(request: Request, extra: dict[str, Any], status: int = 200) -> Response:
     ctx: dict[str, Any] = {
         "values": {"circle": "network"},
@@ -97,7 +84,7 @@ def person_new(request: Request, form: Annotated[NewPersonForm, Form()]) -> Resp
     values = form.model_dump()
     try:
         with store(request).session() as s:
-            same = namesakes(s, form.name)
+            same = namesakes.namesakes(s, form.name)
             if same and not form.same_name_ok:
                 labels = [people._label(s, p) for p in same]
                 return _new_page(
@@ -118,6 +105,7 @@ def person_new(request: Request, form: Annotated[NewPersonForm, Form()]) -> Resp
                 linkedin=form.linkedin.strip() or None,
                 note=form.note.strip() or None,
             )
+            namesakes.suggest_merges(s, person)
             new_id = person.id
     except InvalidInput as exc:
         errors = field_errors(exc, NEW_PERSON_FIELDS, NewPersonForm.model_fields)

@@ -21,9 +21,12 @@
       "border-width": 2, "border-color": "#fff", "text-wrap": "wrap", "text-max-width": 90 } },
     { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 28, "height": 28 } },
     { selector: "node[kind = 'helper']", style: { "background-color": ACCENT, "width": 26, "height": 26 } },
+    // The target's name inside its box: a label below it ran into its neighbours'.
     { selector: "node[kind = 'target']", style: {
       "shape": "round-rectangle", "background-color": "#f6ecd9", "border-color": "#8a5a12",
-      "border-width": 1.5, "width": 34, "height": 22, "font-weight": 600 } },
+      "border-width": 1.5, "width": "label", "height": 22, "padding": 6, "font-weight": 600,
+      "text-valign": "center", "text-halign": "center", "text-margin-y": 0, "text-wrap": "none",
+      "color": "#5c3d0c" } },
     { selector: "edge", style: {
       "width": 2, "line-color": LINE, "curve-style": "bezier",
       "target-arrow-shape": "triangle", "target-arrow-color": LINE, "arrow-scale": 0.8,
@@ -134,7 +137,7 @@
       style: network ? networkStyle : needStyle,
       layout: network
         ? { name: "preset", positions: clusterPositions(data.nodes, boxAspect(box)), padding: 16 }
-        : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 0.9,
+        : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 1.25,
             padding: 12, avoidOverlap: true },
       minZoom: 0.2,
       maxZoom: 3,
