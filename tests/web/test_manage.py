@@ -160,3 +160,33 @@ def test_import_guesses_the_format_and_keeps_a_failed_upload(web: Web, store: St
     )
     assert again.status_code == 200 and "Preview of" in again.text
     assert len(staged_files(web)) >= 1
+
+
+def _import_connections(web: Web) -> str:
+    r = upload(web, CONNECTIONS, name="Connections.csv", fmt="auto")
+    key = re.search(r'name="key" value="([^"]+)"', r.text)
+    assert key
+    r = web.form("/import/confirm", {"key": key.group(1)}, page="/import")
+    assert r.status_code == 200 and 'action="/import/undo"' in r.text
+    return r.text
+
+
+def test_an_import_is_undone_as_a_whole_until_its_people_are_touched(
+    web: Web, store: Store
+) -> None:
+    with store.session() as s:
+        people.add(s, "Kept Person")
+    _import_connections(web)
+    assert count(store, Person) == 2
+    r = web.form("/import/undo", {}, page="/import")
+    assert r.status_code == 200
+    assert "Undid the import of Connections.csv: 1 person and 0 interactions removed." in r.text
+    assert count(store, Person) == 1
+    again = web.form("/import/undo", {}, page="/import")
+    assert again.status_code == 400 and "there is no import to undo" in again.text
+    _import_connections(web)
+    r = web.form("/log", {"who": "Ada Byron", "kind": "call"})
+    assert r.status_code == 303
+    refused = web.form("/import/undo", {}, page="/import")
+    assert refused.status_code == 400 and "were changed since" in refused.text
+    assert count(store, Person) == 2

@@ -16,13 +16,14 @@ from starlette.responses import RedirectResponse, Response
 
 from goodwill import validate
 from goodwill.errors import ImportFailed, InvalidInput
-from goodwill.io import detect, importer
+from goodwill.io import batches, detect, importer
 from goodwill.io.records import ImportOptions
 from goodwill.schemas.io import ImportReport
 from goodwill.schemas.web import split_list
 from goodwill.web.render import field_errors
 from goodwill.web.routes.deps import now, render, store
 from goodwill.web.uploads import Staged, Uploads, size_text
+from goodwill.wording import plural
 
 router = APIRouter(include_in_schema=False)
 
@@ -162,9 +163,13 @@ def import_confirm(
     except InvalidInput as exc:
         return _page(request, {"errors": field_errors(exc, IMPORT_FIELDS)}, status=400)
     try:
+        with store(request).session() as s:
+            start = batches.begin(s)
         report = importer.import_file(
             store(request), item.fmt, item.path, _options(request, me, dry_run=False)
         )
+        with store(request).session() as s:
+            batch = batches.finish(s, start, item.name)
     except ImportFailed as exc:
         return _page(
             request,
@@ -173,12 +178,31 @@ def import_confirm(
         )
     finally:
         uploads(request).discard(item.key)
+    undoable = bool(batch.people or batch.interactions)
     return _page(
         request,
         {
             "report": _readable(report, item),
             "imported": True,
             "notice": f"Imported {item.name}.",
+            "undo": {"url": "/import/undo", "fields": {}, "label": "Undo the import"}
+            if undoable
+            else None,
+        },
+    )
+
+
+@router.post("/import/undo")
+def import_undo(request: Request) -> Response:
+    """Undo the last import as a whole (while nothing has touched what it added)."""
+    with store(request).session() as s:
+        batch = batches.undo(s)
+    return _page(
+        request,
+        {
+            "notice": f"Undid the import of {batch.name}: "
+            f"{plural(len(batch.people), 'person')} and "
+            f"{plural(len(batch.interactions), 'interaction')} removed."
         },
     )
 
