@@ -38,6 +38,11 @@ def test_a_cli_user_types_names_without_quotes(cli: Callable[..., Result]) -> No
     assert [step["name"] for step in json.loads(r.out)[0]["steps"]] == ["Noor Haddad"]
     rows = json.loads(cli("person", "list", "--format", "json").out)
     assert len(rows) == 4
+    shown = cli("person", "show", "Sam", "Okafor", "--format", "json")
+    assert json.loads(shown.out)["name"] == "Sam Okafor"
+    assert cli("person", "edit", "Sam", "Okafor", "--location", "Oslo").code == 0
+    assert cli("balance", "Noor", "Haddad").code == 0
+    assert cli("person", "remove", "Noor", "Haddad").code == 0
 
 
 @given(st.lists(st.sampled_from(["Ann", "Lee", "#12", "7", "a@b.example", "Ann Lee", " "])))
@@ -58,3 +63,10 @@ def test_help_shows_plain_metavars() -> None:
     text = "\n".join(shown)
     assert "<str>" not in text and "<list[str]>" not in text and "<int>" not in text
     assert "EMAIL..." in text and "PERSON..." in text
+
+
+def test_command_summaries_end_at_a_phrase(cli: Callable[..., Result]) -> None:
+    listing = cli("--help").out
+    lines = [line for line in listing.splitlines() if line.startswith("  ") and "  " in line[2:]]
+    assert lines and not any(line.rstrip().endswith("...") for line in lines)
+    assert "  done      Mark an action done: logs the interaction\n" in listing

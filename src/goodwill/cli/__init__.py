@@ -52,6 +52,25 @@ def _plain_metavars() -> None:
         name = argument_name(self)
         return name if self.required else f"[{name}]"
 
+    def short_help(self: Any, limit: int = 45) -> str:
+        """The command list's line: the summary up to a phrase's end (a colon, semicolon
+        or comma) when the whole does not fit, never cut mid-phrase with '...'."""
+        text = " ".join(str(self.short_help or self.help or "").split("\n\n")[0].split())
+        text = text.split(". ")[0].rstrip(".")
+        if len(text) <= limit:
+            return text
+        ends = [
+            i
+            for i, ch in enumerate(text[:limit])
+            if (ch in ":;," or text.startswith(" (", i))
+            and text[:i].count("(") == text[:i].count(")")  # not inside brackets
+        ]
+        if ends and ends[-1] > limit // 3:
+            return text[: ends[-1]].rstrip()
+        return text[: text.rfind(" ", 0, limit)]
+
+    core.TyperCommand.get_short_help_str = short_help  # type: ignore[method-assign]
+    core.TyperGroup.get_short_help_str = short_help  # type: ignore[method-assign]
     core.TyperOption.display_type_rich = option_metavar  # type: ignore[method-assign]
     core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
     core.TyperArgument._rich_display_name = argument_name  # type: ignore[method-assign]

@@ -158,7 +158,7 @@ def path(
     as_of: AsOf = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """The best warm introduction paths from you to a person or an organisation."""
+    """Warm introduction paths to a person or an organisation, strongest first."""
     from goodwill.asking import paths
 
     # `path --to Cobalt Climate`: the words after --to are one name.
@@ -285,7 +285,7 @@ def intro(
     all_: Annotated[bool, typer.Option("--all", help="List finished introductions too.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Introduce A to B, double opt-in; without people, list introductions in progress."""
+    """Introduce A to B (double opt-in), or list the introductions in progress."""
     from goodwill.errors import InvalidInput
     from goodwill.records import introductions, people
 
