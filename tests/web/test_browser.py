@@ -360,3 +360,19 @@ def test_network_map_is_quiet_and_centres_the_found_person(
     assert found["dx"] < 20 and found["dy"] < 20, found
     assert found["minFont"] in ("0", "0px")
     shot(site, "network-found", full=False)
+
+
+def test_report_charts_read_on_a_phone(site: Page, server: ServerThread) -> None:
+    site.set_viewport_size({"width": 390, "height": 844})
+    site.goto(server.url + "/report")
+    chart = site.locator("figure.chart-contacts img")
+    expect(chart).to_be_visible()
+    chart.scroll_into_view_if_needed()
+    site.wait_for_function(
+        "() => [...document.querySelectorAll('figure.chart img')].every(i => i.complete)"
+    )
+    src = chart.evaluate("img => img.currentSrc")
+    assert "narrow=1" in src, src  # the phone's picture, drawn for its width
+    width = site.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the report scrolls sideways on a phone ({width}px)"
+    chart.screenshot(path=str(SHOTS / "report-chart-mobile.png"))
