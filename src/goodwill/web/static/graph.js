@@ -14,6 +14,11 @@
     return c === undefined || c < 0 ? "#a7b0b3" : PALETTE[c % PALETTE.length];
   }
 
+  // Wide enough for the name written inside (about 7 px a character at 11 px, bold).
+  function labelWidth(ele) {
+    return Math.max(34, String(ele.data("label") || "").length * 7 + 8);
+  }
+
   var needStyle = [
     { selector: "node", style: {
       "label": "data(label)", "font-size": 11, "color": INK, "text-valign": "bottom",
@@ -24,7 +29,7 @@
     // The target's name inside its box: a label below it ran into its neighbours'.
     { selector: "node[kind = 'target']", style: {
       "shape": "round-rectangle", "background-color": "#f6ecd9", "border-color": "#8a5a12",
-      "border-width": 1.5, "width": "label", "height": 22, "padding": 6, "font-weight": 600,
+      "border-width": 1.5, "width": labelWidth, "height": 22, "padding": 6, "font-weight": 600,
       "text-valign": "center", "text-halign": "center", "text-margin-y": 0, "text-wrap": "none",
       "color": "#5c3d0c" } },
     { selector: "edge", style: {
@@ -137,7 +142,7 @@
       style: network ? networkStyle : needStyle,
       layout: network
         ? { name: "preset", positions: clusterPositions(data.nodes, boxAspect(box)), padding: 16 }
-        : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 1.25,
+        : { name: "breadthfirst", directed: true, circle: data.nodes.length > 8, roots: "#me", spacingFactor: 0.9,
             padding: 12, avoidOverlap: true },
       minZoom: 0.2,
       maxZoom: 3,
