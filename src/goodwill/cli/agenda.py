@@ -99,11 +99,12 @@ def _render_agenda(item: BaseModel) -> None:
             )
     if item.more:
         out.print(f"   ... and {item.more} more")
-    out.print()
-    out.print(
-        "[dim]Mark one by its number or id: goodwill done 1 [--note TEXT] | snooze 1 | skip 1;"
-        " undo ID brings it back[/dim]"
-    )
+    if item.actions:
+        out.print()
+        out.print(
+            "[dim]Mark one by its number or id: goodwill done 1 [--note TEXT] | snooze 1 |"
+            " skip 1; undo ID brings it back[/dim]"
+        )
 
 
 def today(
