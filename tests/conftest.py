@@ -6,12 +6,8 @@ gets a schema of its own there, dropped afterwards, so parallel runs never colli
 
 from __future__ import annotations
 
-import io
-import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,27 +15,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from goodwill.store.db import Store, open_store, resolve_url
-
-PG_URL = os.environ.get("GOODWILL_TEST_POSTGRES_URL")
-SHARED = os.environ.get("GOODWILL_SHARED_DIR")  # ../shared: real-world fixtures and datasets
-DATA = Path(__file__).parent / "data"
-
-
-def shared_dir() -> Path:
-    """The folder beside the project with real exported files; skip cleanly without it."""
-    if SHARED and Path(SHARED).is_dir():
-        return Path(SHARED)
-    guess = Path(__file__).resolve().parents[2] / "shared"
-    if guess.is_dir():
-        return guess
-    pytest.skip("set GOODWILL_SHARED_DIR to the shared/ folder to run tests on real files")
+from tests.helpers import PG_URL, Result, run_cli
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database location on each backend."""
     if request.param == "sqlite":
-        yield str(tmp_path / "goodwill.store.db")
+        yield str(tmp_path / "goodwill.db")
         return
     if not PG_URL:
         pytest.skip("set GOODWILL_TEST_POSTGRES_URL to run the PostgreSQL variant")
@@ -72,12 +55,6 @@ def session(store: Store) -> Iterator[Session]:
         yield s
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
 
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
@@ -85,16 +62,3 @@ def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     monkeypatch.setenv("GOODWILL_DB", db_url)
     monkeypatch.setenv("COLUMNS", "200")
     return run_cli
-
-
-def run_cli(*args: str) -> Result:
-    from goodwill.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return Result(code, out.getvalue(), err.getvalue())

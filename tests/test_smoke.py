@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tests.conftest import Result
+from tests.helpers import Result
 
 
 def test_add_list_show_log_search(cli: Callable[..., Result]) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from goodwill.store.db import Store
-from tests.conftest import Result
-from tests.web.conftest import Web
+from tests.helpers import Result
+from tests.web.helpers import Web
 
 
 def test_person_json_is_the_cli_json(
@@ -83,7 +83,7 @@ def test_schemathesis_finds_no_server_error(store: Store, team: dict[str, int]) 
     import schemathesis
     from schemathesis.checks import not_a_server_error
 
-    from tests.web.conftest import make_app
+    from tests.web.helpers import make_app
 
     app: FastAPI = make_app(store, allowed_hosts=["testserver"])
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -24,7 +24,7 @@ from goodwill.store.db import open_store
 from goodwill.store.models import Person
 from goodwill.views import people_list
 from goodwill.web import create_app
-from tests.web.conftest import NOW, ServerThread
+from tests.web.helpers import NOW, ServerThread
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,7 @@ def browser_context_args() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    store = open_store(str(tmp_path_factory.mktemp("browser") / "goodwill.store.db"))
+    store = open_store(str(tmp_path_factory.mktemp("browser") / "goodwill.db"))
     with store.session() as s:
         demo.generate(s, people=60, seed=11, today=NOW.date())
         people.add(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from goodwill.store.db import Store
 from goodwill.store.models import Person
-from tests.web.conftest import Web
+from tests.web.helpers import Web
 
 CARDS = (
     b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rita Gomez\r\nEMAIL:rita@example.com\r\nORG:Acme\r\n"

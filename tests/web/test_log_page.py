@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from goodwill.store.db import Store
 from goodwill.store.models import Exchange, Interaction, Request
 from goodwill.views import person_page
-from tests.web.conftest import NOW, Web
+from tests.web.helpers import NOW, Web
 
 
 def count(store: Store, model: type) -> int:

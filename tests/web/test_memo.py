@@ -23,7 +23,7 @@ from goodwill.store.models import ContactDirty, Interaction, Person
 from goodwill.web import memo
 from goodwill.web.guard import CSRF_COOKIE
 from goodwill.web.memo import Memo, Versions
-from tests.web.conftest import NOW, Web, make_app
+from tests.web.helpers import NOW, Web, make_app
 from tests.web.test_today_page import action_ids, owed
 
 

@@ -12,7 +12,7 @@ from goodwill.asking import ask, needs
 from goodwill.store.db import Store
 from goodwill.store.models import Need
 from goodwill.web.routes.needs_page import warm_graph
-from tests.web.conftest import NOW, Web
+from tests.web.helpers import NOW, Web
 
 
 def need_count(store: Store) -> int:

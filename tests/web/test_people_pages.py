@@ -14,7 +14,7 @@ from goodwill.store.models import Person
 from goodwill.views import people_list, person_page
 from goodwill.web import figures
 from goodwill.web.routes import people_pages
-from tests.web.conftest import NOW, Web
+from tests.web.helpers import NOW, Web
 
 
 def names(html: str) -> list[str]:
@@ -82,7 +82,7 @@ def test_the_due_list_pages_and_counts_in_name_order(
 ) -> None:
     """The due filter pages its people itself (in the list's order); with another filter
     the database does."""
-    from tests.web.conftest import NOW
+    from tests.web.helpers import NOW
 
     with store.session() as s:
         for key in ("dana", "lee", "bo"):  # a cadence of a day or two: all overdue
@@ -276,7 +276,7 @@ def test_badges_and_ledger_filters_come_from_the_domain(
     web: Web, store: Store, team: dict[str, int]
 ) -> None:
     from goodwill.scoring import cadence, flags, ledger, strength
-    from tests.web.conftest import NOW
+    from tests.web.helpers import NOW
 
     with store.session() as s:
         b = ledger.balances(s, NOW, [team["dana"]])[team["dana"]]

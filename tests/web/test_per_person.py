@@ -34,7 +34,7 @@ from goodwill.store.models import (
 from goodwill.views import people_list
 from goodwill.web import figures
 from goodwill.web.memo import PerPerson, Versions
-from tests.web.conftest import NOW, Web, make_app
+from tests.web.helpers import NOW, Web, make_app
 
 YESTERDAY = (NOW - dt.timedelta(days=1)).date().isoformat()
 

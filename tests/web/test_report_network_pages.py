@@ -11,7 +11,7 @@ from goodwill.report import network, reports
 from goodwill.scoring import strength
 from goodwill.store.db import Store
 from goodwill.store.models import Knows, Person
-from tests.web.conftest import NOW, Web
+from tests.web.helpers import NOW, Web
 
 
 def test_report_page(web: Web, store: Store, team: dict[str, int]) -> None:

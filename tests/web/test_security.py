@@ -11,7 +11,7 @@ from goodwill.records import people
 from goodwill.store.db import Store
 from goodwill.store.models import Interaction
 from goodwill.views import people_list
-from tests.web.conftest import Web, make_app
+from tests.web.helpers import Web, make_app
 
 
 def count_interactions(store: Store) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from goodwill.records import interactions, people
 from goodwill.store.db import Store
 from goodwill.store.models import ActionState, Interaction
-from tests.web.conftest import NOW, Web
+from tests.web.helpers import NOW, Web
 
 
 def owed(store: Store) -> dict[str, int]:

@@ -13,7 +13,10 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -303,102 +306,20 @@ def _org_brief(session: Session, org: Organization, person_id: int) -> OrgBrief:
 
 
 def render(sheet: PrepSheet) -> str:
-    """The prep sheet as Markdown."""
-    m = sheet.meeting
-    when = f" on {m.planned_for:%A %d %B %Y}" if m.planned_for else ""
-    lines = [f"# Informational interview with {sheet.person}{when}", ""]
-    lines += [
-        "> **This is not a job interview.** Do not ask for a job or whether they are hiring.",
-        "> Ask for advice, information and the names of people to talk to; listen more than",
-        "> you talk; keep to the time you asked for; send a thank-you within a day.",
-        "",
-        "## You",
-        "",
-        f"**Your pitch:** {sheet.profile.pitch or '_(not set: goodwill me --pitch ...)_'}",
-        "",
-    ]
-    p = sheet.profile
-    targets = [
-        ("Roles", p.target_roles),
-        ("Organisations", p.target_orgs),
-        ("Places", p.target_places),
-    ]
-    if any(values for _, values in targets):
-        lines.append("**Your targets:**")
-        lines += [f"- {label}: {', '.join(values)}" for label, values in targets if values]
-    else:
-        lines.append("**Your targets:** _(not set: goodwill me --role ... --org ... --place ...)_")
-    lines += ["", f"## {sheet.person}", ""]
-    org = sheet.organization
-    facts = [
-        ("Works as", ", ".join(x for x in (sheet.title, org.name if org else None) if x)),
-        ("Before", "; ".join(sheet.past_roles)),
-        ("Location", sheet.location),
-        ("Industry", sheet.industry),
-        ("How you met", sheet.how_met),
-        ("Met through", sheet.met_through),
-        ("Working on", sheet.working_on),
-        ("Looking for", sheet.looking_for),
-        ("Interests", sheet.interests),
-        ("Notes", sheet.notes),
-    ]
-    lines += [f"- **{label}:** {value}" for label, value in facts if value]
-    if org:
-        lines += ["", f"### {org.name}", ""]
-        org_facts = [
-            ("Industry", org.industry),
-            ("Location", org.location),
-            ("Web", org.website),
-            ("Notes", org.notes),
-            ("One of your targets", "yes" if org.target else None),
-            ("Others you know there", ", ".join(org.people_you_know)),
-        ]
-        lines += [f"- **{label}:** {value}" for label, value in org_facts if value]
-    lines += ["", "### Shared contacts", ""]
-    if sheet.shared_contacts:
-        lines += [f"- {k.name} ({k.how})" for k in sheet.shared_contacts]
-    else:
-        lines.append("_None recorded yet: ask whom they know._")
-    lines += ["", "### Past exchanges", ""]
-    if sheet.past_exchanges:
-        lines.append(f"You gave {sheet.gave_total}, received {sheet.got_total} in all.")
-        lines.append("")
-        for i in sheet.past_exchanges:
-            swaps = "; ".join(
-                part
-                for part in (
-                    f"gave {', '.join(i.gave)}" if i.gave else "",
-                    f"got {', '.join(i.got)}" if i.got else "",
-                )
-                if part
-            )
-            summary = f": {i.summary}" if i.summary else ""
-            lines.append(f"- {i.date} {i.kind}{summary}{f' ({swaps})' if swaps else ''}")
-    else:
-        lines.append("_First conversation._")
-    lines += ["", "## What you could offer them", ""]
-    if sheet.you_could_offer:
-        lines += [f"- {o}" for o in sheet.you_could_offer]
-    else:
-        lines.append("_Think of one thing: an article, an introduction, your skills._")
-    lines += ["", "## Questions", ""]
-    current = None
-    for n, q in enumerate(sheet.questions, 1):
-        if q.category != current:
-            current = q.category
-            lines += [f"**{current}**", ""] if n == 1 else ["", f"**{current}**", ""]
-        lines.append(f"{n}. {q.text}")
-    lines += [
-        "",
-        "## Afterwards",
-        "",
-        "- Ask for one or two names, and whether you may mention them.",
-        f'- Record it: `goodwill meet done {m.id} --referred "Name <email>" '
-        '--learned "..." --resume-feedback "..."`',
-        "- Send a thank-you within a day, and tell them later how their advice worked out.",
-        "",
-    ]
-    return "\n".join(lines)
+    """The prep sheet as Markdown, from `career/templates/prep_sheet.md.j2`."""
+    return _templates().get_template("prep_sheet.md.j2").render(sheet=sheet)
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+        autoescape=False,  # Markdown for a terminal or a file, never HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
 
 
 # -- outcomes -------------------------------------------------------------------------

@@ -19,13 +19,13 @@ from goodwill.cli import state
 
 # `log edit ID` and `log remove ID` read as sub-commands of `log`, which itself takes
 # people's names: the words after `log` decide which command runs.
-_LOG_SUBCOMMANDS = {"edit": "log-edit", "remove": "log-remove"}
+LOG_SUBCOMMANDS = {"edit": "log-edit", "remove": "log-remove"}
 
 
 class _Root(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
-        if len(args) > 1 and args[0] == "log" and args[1] in _LOG_SUBCOMMANDS:
-            name = _LOG_SUBCOMMANDS[args[1]]
+        if len(args) > 1 and args[0] == "log" and args[1] in LOG_SUBCOMMANDS:
+            name = LOG_SUBCOMMANDS[args[1]]
             return name, self.get_command(ctx, name), args[2:]
         return super().resolve_command(ctx, args)
 
@@ -104,7 +104,7 @@ def root(
             "--db",
             envvar="GOODWILL_DB",
             metavar="PATH_OR_URL",
-            help="SQLite file or database URL (default: goodwill.store.db in your data folder).",
+            help="SQLite file or database URL (default: goodwill.db in your data folder).",
         ),
     ] = None,
     version: Annotated[
@@ -123,6 +123,7 @@ def _register() -> None:
     from goodwill.cli import (
         agenda,
         demo,
+        doctor,
         interviews,
         ledger,
         log,
@@ -131,6 +132,7 @@ def _register() -> None:
         people,
         report,
         search,
+        sync,
         transfer,
         web,
     )
@@ -148,6 +150,8 @@ def _register() -> None:
         report,
         transfer,
         web,
+        sync,
+        doctor,
     ):
         module.register(app)
 

@@ -119,11 +119,15 @@ def today(
 ) -> None:
     """Today's networking session: thank, answer, follow up, keep in touch, give, ask."""
     from goodwill.daily import agenda, schedule
+    from goodwill.views import doctor
 
     day = _day(date)
     with state.session() as s:
         budget = minutes if minutes is not None else schedule.preferences(s)[1]
         plan = agenda.build(s, day, budget)
+        warnings = doctor.failing_warnings(s)
+    for warning in warnings:  # on stderr: stdout stays the session's table, JSON or CSV
+        typer.echo(f"warning: {warning}", err=True)
     if fmt is OutputFormat.csv:
         emit(
             plan.actions + plan.next,

@@ -28,9 +28,11 @@ SheetFormat = Annotated[
 class _DefaultPlan(TyperGroup):
     """`meet PERSON ...` means `meet plan PERSON ...`; `meet list` etc. stay subcommands."""
 
+    default_command = "plan"
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = ["plan", *args]
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
 

@@ -1,6 +1,6 @@
 """Draft messages for the daily session: Jinja2 templates, personalised with what we know.
 
-One template per kind of action (`daily/drafts/<kind>.j2`, plus `follow_up_referral.j2`
+One template per kind of action (`daily/templates/<kind>.j2`, plus `follow_up_referral.j2`
 for someone a friend referred). A user overrides one by putting a file of the same name in
 `$XDG_CONFIG_HOME/goodwill/templates/drafts/` (the folder platformdirs gives on each
 system). Templates receive the facts gathered by `facts()` (first name, organisation, the
@@ -29,7 +29,7 @@ from goodwill.store.models import Exchange, Interaction, Organization, Participa
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-BUILTIN_DIR = Path(__file__).parent / "drafts"
+BUILTIN_DIR = Path(__file__).parent / "templates"
 
 # How an exchange kind reads in a sentence ("thank you for ...").
 KIND_WORDS: dict[str, str] = {

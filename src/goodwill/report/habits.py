@@ -18,18 +18,9 @@ from goodwill.daily import actions
 from goodwill.errors import InvalidInput
 from goodwill.report import periods
 from goodwill.schemas.agenda import WeekOut
+from goodwill.store.days import as_date
 from goodwill.store.db import raw_rows
 from goodwill.store.models import ActionState, Exchange, Interaction, Participant
-
-
-def _as_date(value: object) -> dt.date:
-    """SQLite's date() gives text, PostgreSQL's a date."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
 
 # Each next day after the one before: one seek of ix_interaction_networked_day per day
 # (migration 0008; its terms as the index's WHERE), instead of grouping every interaction.
@@ -60,12 +51,13 @@ def networked_days(session: Session, until: dt.date) -> list[dt.date]:
     rows = raw_rows(session, stmt, {"until": until.isoformat() if sqlite else until})
     if sqlite:
         return [dt.date.fromisoformat(d) for (d,) in rows]
-    return [_as_date(d) for (d,) in rows]
+    return [as_date(d) for (d,) in rows]
 
 
 def streaks(days: list[dt.date], today: dt.date) -> tuple[int, int]:
     """(current, longest) runs of consecutive days in `days` (sorted, none after today)."""
-    # On day numbers: thousands of days after every write (date arithmetic was 2 ms).
+    # On day numbers: it runs over thousands of days after every write, and integer
+    # arithmetic is what a date's subtraction does underneath.
     longest = run = 0
     previous = -2
     for n in map(dt.date.toordinal, days):

@@ -118,7 +118,7 @@ COLOURS = {
 
 
 def _style() -> None:
-    import matplotlib
+    import matplotlib  # deferred: only drawing charts needs it, and it is slow to import
 
     matplotlib.use("Agg")  # no display; pyplot is never imported (it is slow to load)
     matplotlib.rcParams.update(
@@ -179,7 +179,7 @@ def _integer_y(ax: Any) -> None:
 
 def _levels(values: list[int]) -> list[int]:
     """Thresholds for the four shades: quartiles of the non-zero days, like GitHub."""
-    import numpy as np
+    import numpy as np  # deferred with matplotlib: only charts need it
 
     nonzero = np.array([v for v in values if v > 0])
     if nonzero.size == 0:
@@ -278,7 +278,7 @@ def contacts_chart(figs: ReportFigures) -> Figure:
 
 def pipeline_chart(figs: ReportFigures) -> Figure:
     """Cumulative informational interviews, referrals and leads: progress adds up."""
-    import numpy as np
+    import numpy as np  # deferred with matplotlib: only charts need it
 
     fig = _figure(10.5, 3.6)
     ax = fig.add_subplot()

@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, DateTime, and_, bindparam, case, exists, f
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.schemas.ledger import FLAG_KINDS, Flag
+from goodwill.store.days import as_datetime
 from goodwill.store.db import IDS, AnySelect, run_read
 from goodwill.store.models import Exchange, Interaction, Person, Request
 
@@ -65,13 +66,6 @@ def when(value: dt.date | dt.datetime) -> str:
     """A date in words: '12 March 2024'."""
     return f"{value.day} {value:%B %Y}"
 
-
-def _dt(value: Any) -> dt.datetime:
-    """SQLite returns MIN()/MAX() over a CASE as text; PostgreSQL as a datetime."""
-    if isinstance(value, str):
-        return dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value
 
 
 def _times(n: int) -> str:
@@ -229,7 +223,7 @@ def _one_way_gives(
     stmt = _one_way_gives_stmt(ids is not None)
     out = []
     for pid, gives, first_give, kinds in run_read(session, stmt, _one_way_dates(as_of, ids)):
-        first = _dt(first_give)
+        first = as_datetime(first_give)
         reason = (
             f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
             f"({_list(kinds.split(','))}); nothing came back"
@@ -278,7 +272,7 @@ def _one_way_snubs(
         return []
     if ids is not None:
         params["ids"] = sorted({pid for pid, *_ in snubs})
-    last_back = {pid: _dt(last) for pid, last in run_read(session, last_back_stmt, params)}
+    last_back = {pid: as_datetime(last) for pid, last in run_read(session, last_back_stmt, params)}
     out = []
     for pid, occurred, outcome, text in snubs:
         if pid in last_back and last_back[pid] >= occurred:

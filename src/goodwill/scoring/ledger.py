@@ -79,13 +79,6 @@ def _balances_stmt(dialect: str, some: bool) -> AnySelect:
     return stmt.where(Exchange.person_id.in_(IDS)) if some else stmt
 
 
-def _day(value: dt.datetime | str | None) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite returns MAX() over a CASE as text
-        return dt.datetime.fromisoformat(value).date()
-    return value.date()
-
 
 def balances(
     session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
@@ -120,8 +113,8 @@ def balances(
             balance=round(given - received, 3),
             gives=int(gives or 0),
             gets=int(gets or 0),
-            last_give=_day(last_give),
-            last_get=_day(last_get),
+            last_give=(None if last_give is None else days.as_date(last_give)),
+            last_get=(None if last_get is None else days.as_date(last_get)),
         )
     return result
 

@@ -29,7 +29,7 @@ def from_day_number(day: float) -> dt.datetime:
 def ordinals(days: Any) -> Any:
     """Calendar days (proleptic ordinals) of an array of day numbers, exactly as
     `from_day_number(d).date().toordinal()` gives them, without a datetime per value."""
-    import numpy as np
+    import numpy as np  # deferred: the store is imported by commands that never need numpy
 
     seconds = np.round((np.asarray(days, dtype=np.float64) - UNIX_JD) * 86400.0)
     return EPOCH.toordinal() + np.floor_divide(seconds, 86400.0).astype(np.int64)
@@ -45,3 +45,21 @@ def day_expr_for(dialect: str, column: Any) -> ColumnElement[Any]:
     if dialect == "sqlite":
         return func.julianday(column)
     return func.extract("epoch", column) / 86400.0 + UNIX_JD
+
+
+def as_date(value: Any) -> dt.date:
+    """A date read from the driver: SQLite's date() and MAX() over a CASE give text,
+    PostgreSQL a date or a datetime."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: Any) -> dt.datetime:
+    """A time read from the driver: text from SQLite's MIN()/MAX() over a CASE, a datetime
+    from PostgreSQL."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))

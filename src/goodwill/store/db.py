@@ -58,7 +58,7 @@ def head_revision() -> str:
 def default_path() -> Path:
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.store.db"
+    return Path(user_data_dir("goodwill", appauthor=False)) / "goodwill.db"
 
 
 CACHE_DIR_ENV = "GOODWILL_CACHE_DIR"
@@ -457,6 +457,6 @@ def number_matrix(
     session: Session, stmt: Executable, width: int, params: Mapping[str, Any] | None = None
 ) -> np.ndarray:
     """A query's numeric rows as a float matrix (None becomes NaN), via `raw_rows`."""
-    import numpy as np
+    import numpy as np  # deferred: every command opens the store, few need numpy
 
     return np.array(raw_rows(session, stmt, params), dtype=np.float64).reshape(-1, width)

@@ -89,6 +89,17 @@ _BRIEF_EXCHANGES = (
 )
 
 
+def latest_interactions(session: Session, limit: int) -> list[InteractionBrief]:
+    """The latest interactions that happened (not planned), newest first, as briefs."""
+    ids = session.scalars(
+        select(Interaction.id)
+        .where(Interaction.planned.is_(False))
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    ).all()
+    return interaction_briefs(session, list(ids))
+
+
 def interaction_briefs(session: Session, interaction_ids: Sequence[int]) -> list[InteractionBrief]:
     """Interactions with their people and exchanges, newest first (plain rows, three
     queries: a person's page shows 25 of them on every visit)."""

@@ -32,6 +32,18 @@ from goodwill.web.memo import (
     freeze_survivors,
 )
 from goodwill.web.render import Renderer
+from goodwill.web.routes import (
+    api,
+    auth,
+    import_page,
+    log_page,
+    manage,
+    needs_page,
+    network_page,
+    people_pages,
+    report_page,
+    today,
+)
 from goodwill.web.uploads import Uploads
 
 STATIC = Path(__file__).parent / "static"
@@ -99,19 +111,6 @@ def create_app(
     app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
-
-    from goodwill.web.routes import (
-        api,
-        auth,
-        import_page,
-        log_page,
-        manage,
-        needs_page,
-        network_page,
-        people_pages,
-        report_page,
-        today,
-    )
 
     # manage first: its /people/new must not be read as a person named "new".
     pages = (

@@ -26,7 +26,7 @@ from goodwill.schemas.people import (
 from goodwill.schemas.reports import ReportFigures
 from goodwill.schemas.web import LogRequest
 from goodwill.store import search
-from goodwill.store.models import Interaction, Organization
+from goodwill.store.models import Organization
 from goodwill.views import org_page, person_page
 from goodwill.web.routes.deps import InThread, now, store
 from goodwill.web.routes.people_pages import find_people, rows_of
@@ -110,13 +110,7 @@ def api_search(
 def api_interactions(request: Request, limit: Limit = 20) -> list[InteractionBrief]:
     """The latest interactions, newest first."""
     with store(request).session() as s:
-        ids = s.scalars(
-            select(Interaction.id)
-            .where(Interaction.planned.is_(False))
-            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-            .limit(limit)
-        ).all()
-        return person_page.interaction_briefs(s, list(ids))
+        return person_page.latest_interactions(s, limit)
 
 
 @router.post("/interactions", response_model=InteractionBrief, status_code=201)

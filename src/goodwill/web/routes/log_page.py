@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,7 +15,7 @@ from goodwill.records import interactions, people
 from goodwill.schemas.people import InteractionBrief, PersonSummary
 from goodwill.schemas.web import LogForm, RecordId, split_list
 from goodwill.store import search
-from goodwill.store.models import Interaction, Person
+from goodwill.store.models import Person
 from goodwill.views import people_list, person_page
 from goodwill.web.render import field_errors
 from goodwill.web.routes import manage
@@ -36,13 +35,7 @@ LOG_FIELDS = {
 
 
 def recent_briefs(s: Session, limit: int = 8) -> list[InteractionBrief]:
-    ids = s.scalars(
-        select(Interaction.id)
-        .where(Interaction.planned.is_(False))
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(limit)
-    ).all()
-    return person_page.interaction_briefs(s, list(ids))
+    return person_page.latest_interactions(s, limit)
 
 
 def _chosen(s: Session, ids: list[int]) -> list[PersonSummary]:

@@ -1,0 +1,601 @@
+"""Mail captured as it happens: one IMAP folder, headers only, incrementally.
+
+`sync(store, url, options)` logs in to an IMAP server (TLS always: `imaps://`, or
+`imap://` with STARTTLS; certificates checked against the system's trust store, which
+SSL_CERT_FILE can point elsewhere), opens one folder read-only and fetches, for the
+messages it has not seen yet, only the header fields the mbox import reads
+(`BODY.PEEK[HEADER.FIELDS (...)]`: nothing is marked read, no body is ever asked for).
+The headers go through the mbox import's rules (`io.mail.parse_fetched`: who is you,
+mailing lists, no-reply senders and newsletters left out, direction) and its matcher and
+writer, so an IMAP message and the same message in an mbox are one interaction.
+
+Incremental: the folder's UIDVALIDITY and the last UID read are the source's state in
+`sync_source` (`sync_sources`). A run asks only for UIDs above the last one, and asks for
+nothing when the folder's UIDNEXT says nothing came in. When UIDVALIDITY changes (the
+folder was recreated), the whole folder is read again; Message-ID keys make that add
+nothing twice.
+
+Safe from cron: a lock per database and folder (two runs never overlap; the second stops
+with one sentence), one transaction per batch of messages that also moves the last UID
+(a run interrupted after some batches resumes after the last one written), and every
+run's outcome recorded for `goodwill doctor` and the daily session's warning.
+
+The password comes from GOODWILL_IMAP_PASSWORD, a file, or the system keyring (the
+`keyring` package, service "goodwill", user "USER@HOST") when it is installed. It is never
+written to the database, a log, an error or the report, and a URL holding one is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import functools
+import hashlib
+import imaplib
+import importlib
+import json
+import os
+import re
+import socket
+import ssl
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlsplit
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from goodwill import validate
+from goodwill.errors import GoodwillError, InvalidInput
+from goodwill.io.records import ImportOptions, ParseIssue
+from goodwill.records import sync_sources
+from goodwill.schemas.io import ImportIssue
+from goodwill.schemas.sync_mail import MailSyncReport
+from goodwill.store.db import Store, cache_folder
+
+if TYPE_CHECKING:
+    from goodwill.io.importer import Progress
+
+PASSWORD_ENV = "GOODWILL_IMAP_PASSWORD"
+KEYRING_SERVICE = "goodwill"
+KIND = "mail"
+# Messages per FETCH and per transaction: big enough that round trips and commits do not
+# dominate, small enough that an interrupted run loses little and memory stays flat.
+BATCH = 2000
+TIMEOUT_S = 60.0
+# The header fields the mbox import reads (io.mail._WANTED) and nothing else.
+FIELDS = (
+    "FROM", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO",
+    "LIST-ID", "LIST-UNSUBSCRIBE", "PRECEDENCE", "AUTO-SUBMITTED",
+)  # fmt: skip
+_UID = re.compile(rb"UID (\d+)")
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_SKIPPED = re.compile(r"^skipped (\d+) messages?: (.*)$")
+_DEFAULT_PORT = {"imaps": 993, "imap": 143}
+
+
+class MailSyncFailed(GoodwillError):
+    """A mail sync stopped; what earlier batches wrote stays, the rest is left for next time."""
+
+
+class SyncBusy(GoodwillError):
+    """Another sync of the same folder into the same database is running."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to sync from: an IMAP URL without its password."""
+
+    scheme: str  # imaps | imap (STARTTLS)
+    user: str
+    host: str
+    port: int
+    folder: str
+
+    @property
+    def location(self) -> str:
+        """The source's key in sync_source: the URL as typed, normalised, no password."""
+        port = "" if self.port == _DEFAULT_PORT[self.scheme] else f":{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        user = quote(self.user, safe="@")
+        return f"{self.scheme}://{user}@{host}{port}/{quote(self.folder, safe='/')}"
+
+
+@dataclass
+class MailSyncOptions:
+    me: list[str] = field(default_factory=list)
+    subjects: bool = False  # store each message's Subject as the interaction's summary
+    password_file: Path | None = None
+    batch: int = BATCH
+    now: dt.datetime | None = None  # "now" for tests
+    cafile: Path | None = None  # trust this certificate too (tests); else the system store
+
+
+def parse_url(url: str) -> Target:
+    """`imaps://USER@HOST[:PORT]/FOLDER` (folder INBOX when left out); one clear error else.
+
+    An error shows the URL with any password in it masked, never the parser's own words
+    (which can quote a password mistaken for a port).
+    """
+    raw = url.strip()
+    shown = _shown(raw)
+    scheme, _, rest = raw.partition("://")
+    authority = rest.split("/", 1)[0]
+    if "@" in authority and ":" in authority[: authority.rindex("@")]:
+        raise InvalidInput("IMAP URL", shown, _NO_PASSWORD)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise InvalidInput("IMAP URL", shown, "is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORT:
+        raise InvalidInput("IMAP URL", shown, "must start with imaps:// (or imap:// for STARTTLS)")
+    if parts.password is not None:
+        raise InvalidInput("IMAP URL", shown, _NO_PASSWORD)
+    user = unquote(parts.username or "")
+    if not user:
+        raise InvalidInput("IMAP URL", shown, "names no user: write it as imaps://USER@HOST/FOLDER")
+    if not parts.hostname:
+        raise InvalidInput(
+            "IMAP URL", shown, "names no server: write it as imaps://USER@HOST/FOLDER"
+        )
+    if parts.query or parts.fragment:
+        raise InvalidInput("IMAP URL", shown, "takes no ?query or #fragment")
+    folder = unquote(parts.path.lstrip("/")).rstrip("/") or "INBOX"
+    if not folder.isascii() or any(c in folder for c in "\r\n\x00"):
+        raise InvalidInput(
+            "IMAP folder", folder, "only folder names in plain ASCII letters are supported"
+        )
+    return Target(scheme, user, parts.hostname, port or _DEFAULT_PORT[scheme], folder)
+
+
+_NO_PASSWORD = (
+    f"must not hold a password: put it in {PASSWORD_ENV}, a --password-file or the system keyring"
+)
+
+
+def _shown(url: str) -> str:
+    """The URL for an error message: whatever stands between 'USER:' and the last '@'
+    (a password, when there is one) masked."""
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0 or ":" not in rest[:at]:
+        return url
+    return f"{scheme}{sep}{rest[:at].split(':', 1)[0]}:***@{rest[at + 1 :]}"
+
+
+def find_password(target: Target, password_file: Path | None = None) -> str:
+    """GOODWILL_IMAP_PASSWORD, else the file, else the keyring; one sentence when none."""
+    env = os.environ.get(PASSWORD_ENV)
+    if env:
+        return env
+    if password_file is not None:
+        try:
+            content = password_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MailSyncFailed(
+                f"cannot read the password file {password_file}: {exc.strerror or exc}"
+            ) from None
+        except UnicodeDecodeError:
+            raise MailSyncFailed(f"the password file {password_file} is not UTF-8 text") from None
+        password = content.splitlines()[0] if content.splitlines() else ""
+        if not password:
+            raise MailSyncFailed(f"the password file {password_file} is empty")
+        return password
+    account = f"{target.user}@{target.host}"
+    with contextlib.suppress(Exception):  # no keyring installed, or no backend for it
+        keyring = importlib.import_module("keyring")
+        found = keyring.get_password(KEYRING_SERVICE, account)
+        if found:
+            return str(found)
+    raise MailSyncFailed(
+        f"no password for {account}: set {PASSWORD_ENV}, pass --password-file, or store it "
+        f"in the system keyring (keyring set {KEYRING_SERVICE} {account})"
+    )
+
+
+# --- the lock -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _lock(store: Store, location: str) -> Iterator[None]:
+    """One run at a time per database and folder: a file lock for SQLite, an advisory lock
+    on PostgreSQL (which several machines may share)."""
+    key = store.engine.url.render_as_string(hide_password=True) + "\n" + location
+    busy = SyncBusy(f"another sync of {location} into this database is running: try again later")
+    if store.is_sqlite:
+        folder = cache_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"sync-{hashlib.sha1(key.encode()).hexdigest()[:16]}.lock"
+        with path.open("a+") as f:
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise busy from None
+            try:
+                yield
+            finally:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+        return
+    number = int.from_bytes(hashlib.sha1(key.encode()).digest()[:8], "big", signed=True)
+    with store.engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": number}).scalar():
+            conn.rollback()
+            raise busy
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
+            conn.commit()
+
+
+# --- talking IMAP -------------------------------------------------------------------------
+
+
+def _context(cafile: Path | None) -> ssl.SSLContext:
+    # The system store (OpenSSL honours SSL_CERT_FILE / SSL_CERT_DIR), hostnames checked.
+    context = ssl.create_default_context()
+    if cafile is not None:
+        context.load_verify_locations(cafile=str(cafile))
+    return context
+
+
+def _connect(target: Target, password: str, cafile: Path | None) -> imaplib.IMAP4:
+    where = f"the IMAP server {target.host}:{target.port}"
+    context = _context(cafile)
+    conn: imaplib.IMAP4 | None = None
+    try:
+        if target.scheme == "imaps":
+            conn = imaplib.IMAP4_SSL(
+                target.host, target.port, ssl_context=context, timeout=TIMEOUT_S
+            )
+        else:
+            conn = imaplib.IMAP4(target.host, target.port, timeout=TIMEOUT_S)
+            if "STARTTLS" not in conn.capabilities:
+                raise MailSyncFailed(
+                    f"{where} does not offer STARTTLS and goodwill never sends a password "
+                    "unencrypted: use imaps://"
+                )
+            conn.starttls(context)
+    except ssl.SSLCertVerificationError as exc:
+        raise MailSyncFailed(
+            f"the certificate of {where} cannot be trusted ({exc.verify_message}): if the "
+            "server is yours, point SSL_CERT_FILE at its certificate"
+        ) from None
+    except ssl.SSLError as exc:
+        raise MailSyncFailed(f"cannot talk TLS with {where} ({exc.reason or exc})") from None
+    except socket.gaierror:
+        raise MailSyncFailed(f"cannot reach {where}: no such host") from None
+    except ConnectionRefusedError:
+        raise MailSyncFailed(f"cannot reach {where}: the connection was refused") from None
+    except TimeoutError:
+        raise MailSyncFailed(f"cannot reach {where}: no answer within {TIMEOUT_S:.0f} s") from None
+    except (OSError, imaplib.IMAP4.error) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise MailSyncFailed(f"cannot reach {where}: {reason}") from None
+    try:
+        conn.login(target.user, password)
+    except (imaplib.IMAP4.error, OSError):
+        # The server's own words are left out: some echo what the client sent.
+        _close(conn)
+        raise MailSyncFailed(
+            f"{where} refused the login of {target.user}: wrong user name or password"
+        ) from None
+    return conn
+
+
+def _close(conn: imaplib.IMAP4) -> None:
+    with contextlib.suppress(Exception):
+        conn.logout()
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _number(conn: imaplib.IMAP4, name: str) -> int | None:
+    _typ, data = conn.response(name)
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        return int(data[0])
+    return None
+
+
+def _uid_set(uids: Sequence[int]) -> str:
+    """Sorted UIDs as an IMAP set: 1:5,7,9:12."""
+    out: list[str] = []
+    start = prev = uids[0]
+    for uid in uids[1:]:
+        if uid == prev + 1:
+            prev = uid
+            continue
+        out.append(f"{start}:{prev}" if prev > start else str(start))
+        start = prev = uid
+    out.append(f"{start}:{prev}" if prev > start else str(start))
+    return ",".join(out)
+
+
+def _fetch(
+    conn: imaplib.IMAP4, uids: Sequence[int], subjects: bool
+) -> list[tuple[int, bytes, bytes]]:
+    """(UID, header block, the FETCH line with its arrival time) of each message, in UID
+    order: headers only, never marked read."""
+    fields = " ".join((*FIELDS, "SUBJECT") if subjects else FIELDS)
+    typ, data = conn.uid(
+        "FETCH", _uid_set(uids), f"(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS ({fields})])"
+    )
+    if typ != "OK":
+        raise imaplib.IMAP4.error("FETCH failed")
+    found: list[tuple[int, bytes, bytes]] = []
+    pending: tuple[bytes, bytes] | None = None  # a block whose UID comes after it
+    for item in data:
+        if isinstance(item, tuple):
+            meta, block = item[0], item[1]
+            if m := _UID.search(meta):
+                found.append((int(m.group(1)), block, meta))
+                pending = None
+            else:
+                pending = (meta, block)
+        elif isinstance(item, bytes) and pending is not None and (m := _UID.search(item)):
+            found.append((int(m.group(1)), pending[1], pending[0] + item))
+            pending = None
+    found.sort(key=lambda f: f[0])
+    return found
+
+
+def _arrived(meta: bytes) -> dt.datetime | None:
+    """The INTERNALDATE in a FETCH response, in naive UTC (read only for a message whose
+    Date header cannot be used)."""
+    m = _INTERNALDATE.search(meta)
+    if m is None:
+        return None
+    with contextlib.suppress(ValueError, OverflowError):
+        return (
+            dt.datetime.strptime(m.group(1).decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z")
+            .astimezone(dt.UTC)
+            .replace(tzinfo=None)
+        )
+    return None
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    target: Target
+    options: MailSyncOptions
+    report: MailSyncReport
+    state: dict[str, Any]
+    issues: list[ParseIssue] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    # The people this run has matched already, by address: (person id, named). A batch
+    # matches only those it has not seen, or seen without the name it now has.
+    people: dict[str, tuple[int, bool]] = field(default_factory=dict)
+
+
+def sync(
+    store: Store, url: str, options: MailSyncOptions, progress: Progress | None = None
+) -> MailSyncReport:
+    """Sync one IMAP folder into the database (see the module docstring)."""
+    target = parse_url(url)
+    for address in options.me:
+        validate.email(address, "me")
+    with _lock(store, target.location):
+        try:
+            password = find_password(target, options.password_file)
+            return _sync(store, target, password, options, progress)
+        except MailSyncFailed as exc:
+            _record_failure(store, target.location, exc.message)
+            raise
+        except GoodwillError:
+            raise
+        except SQLAlchemyError:
+            message = (
+                f"the database refused a batch from {target.location}: the next run goes on "
+                "from the last message written"
+            )
+            _record_failure(store, target.location, message)
+            raise MailSyncFailed(message) from None
+        except (imaplib.IMAP4.error, OSError) as exc:
+            message = (
+                f"the connection to the IMAP server {target.host}:{target.port} broke off "
+                f"({type(exc).__name__}): the next run goes on from the last message written"
+            )
+            _record_failure(store, target.location, message)
+            raise MailSyncFailed(message) from None
+        except Exception as exc:  # a bug: doctor still says the source failed (no details)
+            _record_failure(
+                store, target.location, f"stopped on an unexpected {type(exc).__name__}"
+            )
+            raise
+
+
+def _record_failure(store: Store, location: str, message: str) -> None:
+    with store.session() as session:
+        sync_sources.failed(sync_sources.get(session, KIND, location), message)
+
+
+def _sync(
+    store: Store,
+    target: Target,
+    password: str,
+    options: MailSyncOptions,
+    progress: Progress | None,
+) -> MailSyncReport:
+    with store.session() as session:
+        source = sync_sources.get(session, KIND, target.location)
+        state = sync_sources.state(source)
+        me = _me(session, target, options, state)
+    conn = _connect(target, password, options.cafile)
+    try:
+        typ, data = conn.select(_quoted(target.folder), readonly=True)
+        if typ != "OK":
+            raise MailSyncFailed(
+                f"the IMAP server {target.host} has no folder {target.folder!r} for {target.user}"
+            )
+        uidvalidity = _number(conn, "UIDVALIDITY")
+        uidnext = _number(conn, "UIDNEXT")
+        exists = int(data[0]) if data and data[0] else 0
+        if uidvalidity is None:
+            raise MailSyncFailed(
+                f"the IMAP server {target.host} gave no UIDVALIDITY for {target.folder!r}: "
+                "it cannot be synced incrementally"
+            )
+        rescanned = state.get("uidvalidity") not in (None, uidvalidity)
+        last = int(state.get("last_uid", 0)) if state.get("uidvalidity") == uidvalidity else 0
+        report = MailSyncReport(
+            location=target.location,
+            uidvalidity=uidvalidity,
+            rescanned=rescanned,
+            last_uid=last,
+            subjects=options.subjects,
+        )
+        run = _Run(target, options, report, {**state, "uidvalidity": uidvalidity, "me": me})
+        run.state["last_uid"] = last
+        uids: list[int] = []
+        if exists and not (uidnext is not None and uidnext - 1 <= last):
+            typ, found = conn.uid("SEARCH", f"UID {last + 1}:*")
+            if typ != "OK":
+                raise imaplib.IMAP4.error("SEARCH failed")
+            # "N:*" always matches the last message, even when its UID is below N.
+            uids = sorted(u for u in (int(x) for x in b" ".join(found).split()) if u > last)
+        if progress:
+            progress.start(f"fetching headers from {target.folder}", len(uids))
+        size = max(options.batch, 1)
+        chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
+        # The next batch is fetched while this one is written: the server's answer and
+        # the database work overlap instead of adding up.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = pool.submit(_fetch, conn, chunks[0], options.subjects) if chunks else None
+            for i, chunk in enumerate(chunks):
+                t0 = time.perf_counter()
+                assert ahead is not None
+                blocks = ahead.result()
+                t1 = time.perf_counter()
+                if i + 1 < len(chunks):
+                    ahead = pool.submit(_fetch, conn, chunks[i + 1], options.subjects)
+                _write_batch(store, run, blocks, chunk[-1])
+                report.fetch_seconds += t1 - t0
+                report.write_seconds += time.perf_counter() - t1
+                if progress:
+                    progress.advance(len(chunk))
+    finally:
+        _close(conn)
+    with store.session() as session:
+        source = sync_sources.get(session, KIND, target.location)
+        sync_sources.succeeded(source, run.state)
+    report.issues = _issues(run)
+    report.fetch_seconds = round(report.fetch_seconds, 3)
+    report.write_seconds = round(report.write_seconds, 3)
+    return report
+
+
+def _me(
+    session: Session, target: Target, options: MailSyncOptions, state: dict[str, Any]
+) -> list[str]:
+    """Your addresses: --me, else your profile's, else those of earlier runs, else the
+    login name when it is an address; empty: the first batch guesses (and it is kept)."""
+    from goodwill.records import people
+
+    if options.me:
+        return sorted({validate.email(a, "me") for a in options.me})
+    mine = people.me_emails(session)
+    if mine:
+        return sorted(mine)
+    kept = state.get("me")
+    if isinstance(kept, list) and kept:
+        return [str(a) for a in kept]
+    with contextlib.suppress(InvalidInput):
+        return [validate.email(target.user, "me")]
+    return []
+
+
+def _write_batch(
+    store: Store, run: _Run, blocks: list[tuple[int, bytes, bytes]], last_uid: int
+) -> None:
+    """One transaction: the batch's people and interactions, and the UID it reached."""
+    # Loaded here: a run with nothing new never needs the importer (a faster timer tick).
+    from goodwill.io import mail, matcher, writer
+
+    options = ImportOptions(me=list(run.state.get("me") or []), now=run.options.now)
+    named = [
+        (f"UID {uid}", block, functools.partial(_arrived, meta)) for uid, block, meta in blocks
+    ]
+    result, me = mail.parse_fetched(
+        named, options, file=run.target.location, subjects=run.options.subjects
+    )
+    seen = run.people
+    fresh = [
+        p
+        for p in result.people
+        if p.source_key not in seen or (p.name and not seen[p.source_key][1])
+    ]
+    with store.session() as session:
+        plan = matcher.match(session, fresh)
+        for key, (known, _named) in seen.items():
+            plan.by_key.setdefault(key, known)
+        stats = writer.write(session, plan, result.interactions, now=run.options.now)
+        for d in plan.decisions:
+            found = stats.ids.get(d.target, d.target) if d.target is not None else None
+            if found is not None and found > 0:
+                key = d.record.source_key
+                seen[key] = (found, bool(d.record.name) or seen.get(key, (0, False))[1])
+        source = sync_sources.get(session, KIND, run.target.location)
+        run.state["last_uid"] = last_uid
+        if me and not run.state.get("me"):
+            run.state["me"] = sorted(me)
+        # The state moves with the batch: an interrupted run resumes after it.
+        source.state = json.dumps(run.state, sort_keys=True)
+        source.last_run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    report = run.report
+    report.fetched += len(blocks)
+    report.last_uid = last_uid
+    report.batches += 1
+    report.created += stats.created
+    report.updated += stats.updated
+    report.merged += stats.merged
+    report.unchanged += stats.unchanged + len(result.people) - len(fresh)
+    report.interactions_created += stats.interactions_created
+    report.interactions_unchanged += stats.interactions_unchanged
+    for issue in result.issues + plan.issues + stats.issues:
+        m = _SKIPPED.match(issue.message)
+        if m:
+            run.skipped[m.group(2)] += int(m.group(1))
+        else:
+            run.issues.append(issue)
+
+
+def _issues(run: _Run) -> list[ImportIssue]:
+    """The batches' issues, each once, with one line per reason for leaving messages out."""
+    out: dict[str, ImportIssue] = {}
+    for issue in run.issues:
+        out.setdefault(
+            issue.message,
+            ImportIssue(
+                file=run.target.location, line=None, message=issue.message, skipped=issue.skipped
+            ),
+        )
+    for reason, n in sorted(run.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+        message = f"skipped {n} message{'' if n == 1 else 's'}: {reason}"
+        out[message] = ImportIssue(file=run.target.location, message=message)
+    return list(out.values())
+
+
+__all__ = [
+    "MailSyncFailed",
+    "MailSyncOptions",
+    "SyncBusy",
+    "Target",
+    "find_password",
+    "parse_url",
+    "sync",
+]

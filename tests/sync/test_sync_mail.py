@@ -1,0 +1,452 @@
+"""`goodwill sync mail` against a real Dovecot over TLS (tests/dovecot_server.py).
+
+The mailbox is filled with IMAP APPEND from the Enron metadata and the mail fixtures of
+tests/data. Dovecot's own log proves that a sync fetches headers only (body_count=0) and
+that a second run fetches nothing. Skipped where Dovecot is not installed, except in CI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import imaplib
+import mailbox
+import os
+import shutil
+import ssl
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from goodwill.store.db import Store, open_store
+from goodwill.store.models import Base, Interaction, Participant, Person, SyncSource
+from goodwill.sync import mail as capture
+from tests.helpers import DATA, Result
+from tests.sync.dovecot_server import DOVECOT, PASSWORD, USER, Dovecot, enron_mail, message, running
+
+NOW = dt.datetime(2030, 1, 1)
+ME = USER
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    if DOVECOT is None:
+        if os.environ.get("CI"):  # CI installs it: a missing Dovecot there is a failure
+            pytest.fail("dovecot is not installed: .ci/run installs dovecot-imapd")
+        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    # Not under pytest's temporary folder: pytest (any run on the machine) makes its root
+    # private again, and the `dovecot` mail user must be able to traverse every parent.
+    root = Path(tempfile.mkdtemp(prefix="goodwill-dovecot-"))
+    try:
+        with running(root) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def imap(dovecot: Dovecot) -> Iterator[imaplib.IMAP4_SSL]:
+    context = ssl.create_default_context(cafile=str(dovecot.cafile))
+    conn = imaplib.IMAP4_SSL("127.0.0.1", dovecot.port, ssl_context=context)
+    conn.login(USER, PASSWORD)
+    yield conn
+    conn.logout()
+
+
+@pytest.fixture
+def folder(imap: imaplib.IMAP4_SSL) -> str:
+    """A fresh folder of the test user, for this test alone."""
+    name = f"t{uuid.uuid4().hex[:12]}"
+    assert imap.create(name)[0] == "OK"
+    return name
+
+
+@pytest.fixture
+def env(dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(capture.PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cafile))
+    monkeypatch.setenv("GOODWILL_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def append(imap: imaplib.IMAP4_SSL, folder: str, messages: list[bytes]) -> None:
+    for raw in messages:
+        typ, data = imap.append(folder, None, None, raw)
+        assert typ == "OK", data
+
+
+def fixtures() -> list[bytes]:
+    """The real-world mail of tests/data: an mbox with CRLF lines, one with every quirk."""
+    out = []
+    for name in ("inbox.mbox", "crlf.mbox"):
+        out += [m.as_bytes() for m in mailbox.mbox(str(DATA / "mail" / name))]
+    return out
+
+
+def fill(imap: imaplib.IMAP4_SSL, folder: str) -> tuple[int, str]:
+    """Enron messages (when the data set is there) and the fixtures; (count, me)."""
+    enron, me = enron_mail(150)
+    messages = enron + fixtures()
+    append(imap, folder, messages)
+    return len(messages), me or ME
+
+
+def sync(
+    store: Store, dovecot: Dovecot, folder: str, me: str, **options: object
+) -> capture.MailSyncReport:
+    return capture.sync(
+        store,
+        dovecot.url(folder),
+        capture.MailSyncOptions(me=[me], now=NOW, **options),  # type: ignore[arg-type]
+    )
+
+
+def count(store: Store, model: type[Base]) -> int:
+    with store.session() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def snapshot(store: Store, but: tuple[str, ...] = ("sync_source",)) -> dict[str, list[str]]:
+    """Every table's rows (as text, sorted), but the named ones. A source record's when
+    and fingerprint say when a person was last seen by a sync: left out."""
+    out = {}
+    with store.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in but:
+                continue
+            columns = [
+                c
+                for c in table.columns
+                if not (table.name == "source_record" and c.name in ("imported_at", "fingerprint"))
+            ]
+            rows = conn.execute(select(*columns))
+            out[table.name] = sorted(repr(tuple(r)) for r in rows)
+    return out
+
+
+def last_session(dovecot: Dovecot) -> tuple[int, int]:
+    """(hdr_count, body_count) of the last IMAP session Dovecot logged."""
+    for _ in range(50):  # the log line is written as the session ends
+        counts = dovecot.counts()
+        if counts and counts[-1] != getattr(last_session, "seen", None):
+            break
+        time.sleep(0.1)
+    last_session.seen = counts[-1]  # type: ignore[attr-defined]
+    return counts[-1]
+
+
+def test_sync_twice_append_then_uidvalidity_changes(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None
+) -> None:
+    total, me = fill(imap, folder)
+    first = sync(store, dovecot, folder, me, batch=40)
+    assert first.fetched == total
+    assert first.batches == -(-total // 40)
+    assert first.interactions_created > 0 and first.created > 0
+    assert last_session(dovecot) == (total, 0)  # headers of every message, no body
+    before = snapshot(store)
+
+    second = sync(store, dovecot, folder, me)
+    assert second.fetched == 0 and second.interactions_created == 0
+    assert last_session(dovecot) == (0, 0)  # nothing fetched at all
+    assert snapshot(store) == before
+
+    ann = ("ann.new@example.net", "Ann New")
+    day = dt.timedelta(days=1)
+    new = [
+        message(ann, [(me, "Me")], NOW - 2 * day, "n1@x"),
+        message((me, "Me"), [ann], NOW - day, "n2@x", in_reply_to="n1@x"),
+    ]
+    append(imap, folder, new)
+    third = sync(store, dovecot, folder, me)
+    assert (third.fetched, third.interactions_created, third.created) == (2, 2, 1)
+    assert last_session(dovecot) == (2, 0)
+    with store.session() as s:
+        ann = s.scalars(select(Person.id).where(Person.display_name == "Ann New")).one()
+        mine = select(func.count()).select_from(Participant).where(Participant.person_id == ann)
+        assert s.scalar(mine) == 2
+    after_append = snapshot(store)
+
+    # The folder is recreated: a new UIDVALIDITY, the same messages again.
+    assert imap.delete(folder)[0] == "OK"
+    assert imap.create(folder)[0] == "OK"
+    time.sleep(1.1)  # Dovecot's UIDVALIDITY is a time in seconds
+    append(imap, folder, [*enron_mail(150)[0], *fixtures(), *new])
+    fourth = sync(store, dovecot, folder, me)
+    assert fourth.rescanned and fourth.uidvalidity != first.uidvalidity
+    assert fourth.fetched == total + 2
+    assert (fourth.created, fourth.interactions_created) == (0, 0)
+    assert snapshot(store) == after_append  # no duplicates, nothing lost
+    with store.session() as s:
+        keys = list(s.scalars(select(Interaction.source_key)))
+        assert len(keys) == len(set(keys))
+        source = s.scalars(select(SyncSource)).one()
+        assert source.kind == "mail" and source.last_error is None
+        assert PASSWORD not in source.state and PASSWORD not in source.location
+
+
+def test_the_password_is_nowhere(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None,
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    fill(imap, folder)
+    ok = cli("sync", "mail", dovecot.url(folder), "--me", ME, "--format", "json")
+    assert ok.code == 0, ok.err
+    monkeypatch.setenv(capture.PASSWORD_ENV, "wrong " + PASSWORD)
+    bad = cli("sync", "mail", dovecot.url(folder), "--me", ME)
+    doctor = cli("doctor", "--format", "json")
+    for result in (ok, bad, doctor):
+        assert PASSWORD not in result.out + result.err
+    for rows in snapshot(store, but=()).values():
+        assert not any(PASSWORD in row for row in rows)
+    assert PASSWORD not in dovecot.log.read_text(errors="replace")
+
+
+def test_wrong_password_is_one_sentence_and_changes_nothing(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None,
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    fill(imap, folder)
+    before = snapshot(store)
+    monkeypatch.setenv(capture.PASSWORD_ENV, "not the password")
+    bad = cli("sync", "mail", dovecot.url(folder), "--me", ME)
+    assert bad.code == 1 and bad.out == ""
+    assert bad.err.count("\n") == 1 and "Traceback" not in bad.err
+    assert "refused the login of robin@example.org: wrong user name or password" in bad.err
+    assert "not the password" not in bad.err
+    assert snapshot(store) == before
+    doctor = cli("doctor", "--format", "json")
+    assert "wrong user name or password" in doctor.out
+
+
+def test_unreachable_host_and_untrusted_certificate(
+    store: Store, dovecot: Dovecot, folder: str, env: None, cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:  # fmt: skip
+    from tests.sync.dovecot_server import free_port
+
+    before = snapshot(store)
+    closed = cli("sync", "mail", f"imaps://{USER}@127.0.0.1:{free_port()}/INBOX")
+    assert closed.code == 1
+    assert closed.err.startswith("error: cannot reach the IMAP server 127.0.0.1:")
+    assert closed.err.count("\n") == 1
+    nowhere = cli("sync", "mail", f"imaps://{USER}@no-such-host.invalid/INBOX")
+    assert nowhere.code == 1 and "no such host" in nowhere.err
+    # Without SSL_CERT_FILE the self-signed certificate is not trusted: no login is tried.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "empty.pem"))
+    (tmp_path / "empty.pem").write_text("")
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    untrusted = cli("sync", "mail", dovecot.url(folder))
+    assert untrusted.code == 1 and "cannot be trusted" in untrusted.err, untrusted.err
+    assert snapshot(store) == before
+
+
+def test_no_password_and_password_file(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None,
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:  # fmt: skip
+    monkeypatch.delenv(capture.PASSWORD_ENV)
+    missing = cli("sync", "mail", dovecot.url(folder))
+    assert missing.code == 1
+    assert "no password for robin@example.org@127.0.0.1: set GOODWILL_IMAP_PASSWORD" in missing.err
+    secret = tmp_path / "imap-password"
+    secret.write_text(PASSWORD + "\n")
+    append(imap, folder, fixtures())
+    ok = cli("sync", "mail", dovecot.url(folder), "--me", ME, "--password-file", str(secret))
+    assert ok.code == 0, ok.err
+    assert "fetched the headers of" in ok.out
+    in_url = cli("sync", "mail", f"imaps://robin:{PASSWORD}@127.0.0.1/INBOX")
+    assert in_url.code == 1 and "must not hold a password" in in_url.err
+    assert PASSWORD not in in_url.err
+
+
+def test_subjects_only_when_asked(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None
+) -> None:
+    when = NOW - dt.timedelta(days=3)
+    subject = "Coffee =?utf-8?q?caf=C3=A9?="
+    append(imap, folder, [message(("bo@x.net", "Bo"), [(ME, "Me")], when, "s1@x", subject=subject)])
+    sync(store, dovecot, folder, ME)
+    with store.session() as s:
+        assert s.scalars(select(Interaction.summary)).one() is None
+    other = f"{folder}b"
+    imap.create(other)
+    append(imap, other, [message(("cy@x.net", "Cy"), [(ME, "Me")], when, "s2@x", subject=subject)])
+    sync(store, dovecot, other, ME, subjects=True)
+    with store.session() as s:
+        summaries = set(s.scalars(select(Interaction.summary)))
+    assert summaries == {None, "Coffee café"}
+
+
+def test_an_interrupted_run_resumes(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    total, me = fill(imap, folder)
+    real = capture._fetch
+    calls = []
+
+    def breaks_on_the_third(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("connection reset")  # as a dropped connection would
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(capture, "_fetch", breaks_on_the_third)
+    with pytest.raises(capture.MailSyncFailed, match="broke off"):
+        sync(store, dovecot, folder, me, batch=20)
+    assert count(store, Interaction) > 0
+    with store.session() as s:
+        source = s.scalars(select(SyncSource)).one()
+        assert source.failing_since is not None and "broke off" in (source.last_error or "")
+    monkeypatch.setattr(capture, "_fetch", real)
+    resumed = sync(store, dovecot, folder, me, batch=20)
+    assert resumed.fetched == total - 40
+    with store.session() as s:
+        assert s.scalars(select(SyncSource)).one().failing_since is None
+    interrupted = snapshot(store)
+
+    # The same mailbox in one go gives the same database.
+    again = f"{folder}c"
+    imap.create(again)
+    fill(imap, again)
+    whole = sync(store, dovecot, again, me)
+    assert (whole.created, whole.interactions_created) == (0, 0)
+    assert snapshot(store) == interrupted
+
+
+def test_two_runs_never_overlap(store: Store, dovecot: Dovecot, folder: str, env: None) -> None:
+    target = capture.parse_url(dovecot.url(folder))
+    busy = pytest.raises(capture.SyncBusy, match=r"another sync of .* is running")
+    with capture._lock(store, target.location), busy:
+        sync(store, dovecot, folder, ME)
+    assert count(store, SyncSource) == 0  # a busy run is not a failure of the source
+    sync(store, dovecot, folder, ME)  # the lock is released
+    assert count(store, SyncSource) == 1
+
+
+def test_doctor_and_the_daily_warning(
+    store: Store, dovecot: Dovecot, folder: str, env: None, cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    empty = cli("doctor")
+    assert empty.code == 0 and "sync sources: none yet" in empty.out
+    monkeypatch.setenv(capture.PASSWORD_ENV, "nope")
+    assert cli("sync", "mail", dovecot.url(folder)).code == 1
+    today = cli("today")
+    assert "warning" not in today.err  # failing for less than a day
+    with store.session() as s:
+        source = s.scalars(select(SyncSource)).one()
+        source.failing_since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=2)
+    today = cli("today")
+    assert today.code == 0
+    assert f"warning: the mail sync of {dovecot.url(folder)} has been failing since" in today.err
+    doctor = cli("doctor")
+    assert "FAILING since" in doctor.out and "wrong user name or password" in doctor.out
+    monkeypatch.setenv(capture.PASSWORD_ENV, PASSWORD)
+    assert cli("sync", "mail", dovecot.url(folder)).code == 0
+    assert "warning" not in cli("today").err
+    data = cli("doctor", "--format", "json").out
+    assert '"up_to_date": true' in data and '"failing": false' in data
+
+
+class _MailboxMachine(RuleBasedStateMachine):
+    """Whatever happens to the folder between runs (new mail, copies of a message, the
+    folder recreated with a new UIDVALIDITY), after a sync the database holds exactly one
+    interaction per message ever synced: nothing twice, nothing lost."""
+
+    server: Dovecot
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="goodwill-sync-state-"))
+        self.store = open_store(str(self.root / "goodwill.db"))
+        self.imap = imaplib.IMAP4_SSL(
+            "127.0.0.1",
+            self.server.port,
+            ssl_context=ssl.create_default_context(cafile=str(self.server.cafile)),
+        )
+        self.imap.login(USER, PASSWORD)
+        self.folder = f"s{uuid.uuid4().hex[:12]}"
+        assert self.imap.create(self.folder)[0] == "OK"
+        self.in_folder: list[str] = []  # Message-IDs, in UID order
+        self.captured: set[str] = set()
+        self.serial = 0
+
+    def _message(self, msgid: str, other: int, mine: bool) -> bytes:
+        them = (f"p{other}@example.net", f"Person {other}")
+        when = NOW - dt.timedelta(days=1 + other)
+        if mine:
+            return message((ME, "Me"), [them], when, msgid)
+        return message(them, [(ME, "Me")], when, msgid)
+
+    @rule(others=st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=1, max_size=4))
+    def new_mail(self, others: list[tuple[int, bool]]) -> None:
+        for other, mine in others:
+            self.serial += 1
+            msgid = f"m{self.serial}@state.test"
+            append(self.imap, self.folder, [self._message(msgid, other, mine)])
+            self.in_folder.append(msgid)
+
+    @precondition(lambda self: bool(self.in_folder))
+    @rule(pick=st.integers(0, 1000))
+    def a_copy_of_a_message(self, pick: int) -> None:
+        msgid = self.in_folder[pick % len(self.in_folder)]
+        append(self.imap, self.folder, [self._message(msgid, 1, False)])
+        self.in_folder.append(msgid)
+
+    @rule(keep=st.lists(st.booleans(), max_size=20), new=st.integers(0, 2))
+    def folder_recreated(self, keep: list[bool], new: int) -> None:
+        kept = [m for m, k in zip(self.in_folder, keep, strict=False) if k]
+        assert self.imap.delete(self.folder)[0] == "OK"
+        time.sleep(1.05)  # a new UIDVALIDITY (Dovecot's is a time in seconds)
+        assert self.imap.create(self.folder)[0] == "OK"
+        self.in_folder = []
+        self.new_mail([(3, False)] * new)  # new mail first: UIDs below the last one read
+        append(self.imap, self.folder, [self._message(m, 2, True) for m in kept])
+        self.in_folder += kept
+
+    @rule(batch=st.integers(1, 5))
+    def sync(self, batch: int) -> None:
+        capture.sync(
+            self.store,
+            self.server.url(self.folder),
+            capture.MailSyncOptions(me=[ME], now=NOW, batch=batch),
+        )
+        self.captured |= set(self.in_folder)
+        with self.store.session() as s:
+            keys = list(s.scalars(select(Interaction.source_key)))
+        assert sorted(keys) == sorted(f"email:{m}" for m in self.captured)
+
+    def teardown(self) -> None:
+        with contextlib.suppress(Exception):
+            self.imap.logout()
+        self.store.dispose()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def test_any_history_of_the_folder_syncs_to_one_interaction_per_message(
+    dovecot: Dovecot, env: None
+) -> None:
+    _MailboxMachine.server = dovecot
+    run_state_machine_as_test(
+        _MailboxMachine,
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
