@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from goodwill.store.db import open_store
 from goodwill.web import create_app
-from tests.web.conftest import NOW, ServerThread
+from tests.web.helpers import NOW, ServerThread
 from tests.web.test_browser import browser_context_args, browser_type_launch_args, shot
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from goodwill.records import interactions, people, requests
 from goodwill.store.db import Store
 from goodwill.store.models import ActionState, Interaction, Introduction, Organization, Person
-from tests.web.conftest import NOW, Web
+from tests.web.helpers import NOW, Web
 from tests.web.test_import_page import staged_files, upload
 from tests.web.test_today_page import action_ids, owed
 
