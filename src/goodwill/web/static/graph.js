@@ -63,7 +63,9 @@
     { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } },
     // The person found by the search: labelled at any zoom, above the others.
     { selector: "node.found", style: {
-      "min-zoomed-font-size": 0, "font-size": 13, "font-weight": 700, "z-index": 10,
+      // Same font as the others (a bigger one is clipped to the old label's cached width):
+      // the zoom makes it readable.
+      "min-zoomed-font-size": 0, "z-index": 10, "color": "#000000",
       "text-background-color": "#ffffff", "text-background-opacity": 0.85,
       "text-background-padding": 2 } }
   ];
@@ -179,7 +181,7 @@
           if (hits.length && hits.length <= 5) {
             // Found: labelled, and centred at a zoom where the label reads.
             hits.addClass("found");
-            cy.animate({ center: { eles: hits }, zoom: Math.max(cy.zoom(), 1.4) }, { duration: 250 });
+            cy.animate({ center: { eles: hits }, zoom: Math.max(cy.zoom(), 1.8) }, { duration: 250 });
           }
         });
       }
