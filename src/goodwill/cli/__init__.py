@@ -26,7 +26,8 @@ class _Root(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         if len(args) > 1 and args[0] == "log" and args[1] in LOG_SUBCOMMANDS:
             name = LOG_SUBCOMMANDS[args[1]]
-            return name, self.get_command(ctx, name), args[2:]
+            # Named as typed, so that its usage line reads "goodwill log edit ...".
+            return f"log {args[1]}", self.get_command(ctx, name), args[2:]
         return super().resolve_command(ctx, args)
 
 

@@ -149,7 +149,7 @@ def path(
     ],
     more: Annotated[
         list[str] | None,
-        typer.Argument(hidden=True, help="The rest of the name, typed without quotes."),
+        typer.Argument(hidden=True, metavar="", help="The rest of the name, typed without quotes."),
     ] = None,
     max_hops: Annotated[
         int, typer.Option("--max-hops", help="At most this many links (1 to 4).")
