@@ -45,17 +45,48 @@ def test_two_hops_through_a_strong_tie_beat_a_weak_tie(session: Session) -> None
     assert first.score == pytest.approx(first.steps[0].strength * 0.6, abs=1e-3)
 
 
-def test_someone_you_know_yourself_is_always_among_the_paths_to_them(session: Session) -> None:
+def test_someone_you_know_yourself_is_reached_directly(session: Session) -> None:
     friends = [people.add(session, f"Friend {i}") for i in range(3)]
     dana = people.add(session, "Dana Target")
     for f in friends:
         strong(session, f)
         knows.add(session, f, dana, confidence=0.9)
-    weak(session, dana)  # you know Dana, barely: introductions are warmer
+    weak(session, dana)  # you know Dana, even barely: no introduction through a friend
     found = paths.paths_to(session, "Dana Target", limit=3, as_of=NOW)
-    assert [p.hops for p in found] == [2, 2, 1]  # the direct line, last, in place of a third
-    assert found[-1].steps[0].via == "your contact" and found[-1].score < found[1].score
-    assert [p.hops for p in paths.paths_to(session, "Dana Target", limit=1, as_of=NOW)] == [2]
+    assert _names(found) == [["Dana Target"]]
+    assert found[0].steps[0].via == "your contact"
+
+
+def test_a_path_never_relays_through_someone_you_know(session: Session) -> None:
+    """You know Bea (weakly) and Al (strongly); Al knows Bea, Bea knows Zoe: the way to Zoe
+    is through Bea directly, not you -> Al -> Bea -> Zoe."""
+    al, bea = people.add(session, "Al Strong"), people.add(session, "Bea Weak")
+    zoe = people.add(session, "Zoe Target")
+    strong(session, al)
+    weak(session, bea)
+    knows.add(session, al, bea, confidence=0.95)
+    knows.add(session, bea, zoe, confidence=0.9)
+    assert _names(paths.paths_to(session, "Zoe Target", as_of=NOW)) == [["Bea Weak", "Zoe Target"]]
+
+
+def test_a_warm_path_survives_an_unrelated_knows_edge(session: Session) -> None:
+    """Two friends each know the target's colleague; a new edge between the friends must
+    not take either way in away (one path per first hop)."""
+    ann, ben = people.add(session, "Ann Friend"), people.add(session, "Ben Friend")
+    cy = people.add(session, "Cy Middle")
+    dee = people.add(session, "Dee Target")
+    strong(session, ann)
+    moderate(session, ben)
+    knows.add(session, ann, cy, confidence=0.9)
+    knows.add(session, ben, cy, confidence=0.9)
+    knows.add(session, cy, dee, confidence=0.9)
+    before = _names(paths.paths_to(session, "Dee Target", as_of=NOW))
+    assert before == [
+        ["Ann Friend", "Cy Middle", "Dee Target"],
+        ["Ben Friend", "Cy Middle", "Dee Target"],
+    ]
+    knows.add(session, ann, ben, how="met at a party", confidence=0.3)
+    assert _names(paths.paths_to(session, "Dee Target", as_of=NOW)) == before
 
 
 def test_a_strong_colleague_link_beats_a_weak_acquaintance(session: Session) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from goodwill.cli import app
+from goodwill.cli import LOG_SUBCOMMANDS, app
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +37,9 @@ def _tree() -> dict[tuple[str, ...], Any]:
                     walk(sub, (*path, name))
 
     walk(root, ())
+    # `log edit ID` and `log remove ID` are sub-commands of `log` as typed.
+    for word, name in LOG_SUBCOMMANDS.items():
+        out[("log", word)] = root.commands[name]  # type: ignore[attr-defined]
     return out
 
 

@@ -219,3 +219,21 @@ def test_cli_export_json_then_import_json(
     assert r.code == 0, r.err
     assert cli("export", "json", "-o", tmp_path / "c.json").code == 0
     assert (tmp_path / "b.json").read_bytes() == (tmp_path / "c.json").read_bytes()
+
+
+def test_stray_carriage_returns_leave_no_blank_lines(store: Store, tmp_path: Path) -> None:
+    """A card saved with CR CR LF line ends (and a lone CR in a note) comes back out with
+    one CRLF per line: no blank line between properties."""
+    src = tmp_path / "stray.vcf"
+    src.write_bytes(
+        b"BEGIN:VCARD\r\r\nVERSION:3.0\r\r\nFN:Stray Return\r\r\nN:Return;Stray;;;\r\r\n"
+        b"EMAIL:stray@example.com\r\r\nEND:VCARD\r\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Lone Return\r\nN:Return;Lone;;;\r\nEND:VCARD\r\n"
+    )
+    run(store, "vcard", src)
+    with store.session() as s:
+        people.edit(s, people.resolve(s, "Lone Return"), note="line one\rline two")
+    out = exported(store, "vcard").decode("utf-8")
+    assert "stray@example.com" in out and "line one\\nline two" in out
+    assert "\r\n\r\n" not in out and "\r\r" not in out
+    assert all(line for line in out.split("\r\n")[:-1])

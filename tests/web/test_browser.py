@@ -142,9 +142,10 @@ def test_log_an_interaction_in_a_few_clicks(site: Page, server: ServerThread) ->
     site.locator("#f-summary").fill("Talked about her team's hiring plans")
     shot(site, "log")
     site.get_by_role("button", name="Log it").click()
-    expect(site.locator(".notice")).to_have_text(
+    expect(site.locator(".notice")).to_contain_text(
         f"Logged call with Dana Whitfield on {NOW.date().isoformat()}."
     )
+    expect(site.locator(".notice").get_by_role("button", name="Undo")).to_be_visible()
 
 
 def test_log_errors_are_shown_beside_the_field(site: Page, server: ServerThread) -> None:
@@ -208,6 +209,12 @@ def test_small_screens(site: Page, server: ServerThread) -> None:
     width = site.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     shot(site, "today-mobile", full=False)
+    site.goto(server.url + "/people")
+    width = site.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the people list scrolls sideways on a phone ({width}px)"
+    row = site.locator("table.people tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "grid"  # a card, not a row
+    shot(site, "people-mobile", full=False)
     assert dt.date.today()  # the server's clock is fixed; the browser's is not used
 
 
@@ -226,7 +233,7 @@ def test_import_a_file(site: Page, server: ServerThread) -> None:
     expect(report.locator(".stat-created .stat-value")).to_have_text("1")
     shot(site, "import")
     site.get_by_role("button", name=re.compile(r"Import 1 record")).click()
-    expect(site.locator(".notice")).to_have_text("Imported ezvcard_gmail-single.vcf.")
+    expect(site.locator(".notice")).to_contain_text("Imported ezvcard_gmail-single.vcf.")
     site.goto(server.url + "/people?q=dartmouth")
     expect(site.locator("table.people tbody tr")).to_have_count(1)
 
@@ -333,3 +340,46 @@ def test_report_page(site: Page, server: ServerThread) -> None:
     with site.expect_download() as info:
         site.get_by_role("link", name="Download HTML").click()
     assert info.value.suggested_filename.startswith("goodwill-report-")
+
+
+def test_network_map_is_quiet_and_centres_the_found_person(
+    site: Page, server: ServerThread
+) -> None:
+    warnings: list[str] = []
+    site.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    site.goto(server.url + "/network")
+    graph = site.locator("#network-map")
+    expect(graph).to_have_attribute("data-ready", "true")
+    site.wait_for_timeout(300)
+    assert warnings == [], f"{len(warnings)} console warnings, e.g. {warnings[:2]}"
+    site.locator("#map-search").fill("Dana Whitfield")
+    site.wait_for_timeout(600)  # the centring animation
+    found = site.evaluate(
+        """() => {
+          const cy = document.getElementById('network-map')._cyreg.cy;
+          const n = cy.nodes('.found');
+          const p = n.renderedPosition(), w = cy.width(), h = cy.height();
+          return {count: n.length, dx: Math.abs(p.x - w / 2), dy: Math.abs(p.y - h / 2),
+                  minFont: n.style('min-zoomed-font-size')};
+        }"""
+    )
+    assert found["count"] == 1
+    assert found["dx"] < 20 and found["dy"] < 20, found
+    assert found["minFont"] in ("0", "0px")
+    shot(site, "network-found", full=False)
+
+
+def test_report_charts_read_on_a_phone(site: Page, server: ServerThread) -> None:
+    site.set_viewport_size({"width": 390, "height": 844})
+    site.goto(server.url + "/report")
+    chart = site.locator("figure.chart-contacts img")
+    expect(chart).to_be_visible()
+    chart.scroll_into_view_if_needed()
+    site.wait_for_function(
+        "() => [...document.querySelectorAll('figure.chart img')].every(i => i.complete)"
+    )
+    src = chart.evaluate("img => img.currentSrc")
+    assert "narrow=1" in src, src  # the phone's picture, drawn for its width
+    width = site.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the report scrolls sideways on a phone ({width}px)"
+    chart.screenshot(path=str(SHOTS / "report-chart-mobile.png"))

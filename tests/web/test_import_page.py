@@ -99,7 +99,7 @@ def test_errors_beside_the_field(web: Web, store: Store) -> None:
     assert "/tmp" not in r.text
     r = upload(web, CARDS, fmt="palm-pilot")
     assert r.status_code == 400
-    assert re.search(r'id="fmt-error">Choose one of vcard, ', r.text)
+    assert re.search(r'id="fmt-error">Choose one of auto, vcard, ', r.text)
     r = upload(web, b"", name="empty.vcf")
     assert r.status_code == 400
     assert (
@@ -107,7 +107,11 @@ def test_errors_beside_the_field(web: Web, store: Store) -> None:
     )
     r = upload(web, b"PK\x03\x04zipzipzip", name="contacts.zip")
     assert r.status_code == 400 and "a ZIP archive" in r.text
-    assert people_count(store) == 0 and staged_files(web) == []
+    # A file that failed is kept, to be tried again with another format without choosing
+    # it again; an upload refused for its size or emptiness is not.
+    assert 'Kept: <strong class="filename">contacts.zip</strong>' in r.text
+    assert people_count(store) == 0
+    assert sorted(p.name for p in staged_files(web)) == ["contacts.zip", "notes.vcf"]
 
 
 def test_size_limit(web: Web, store: Store) -> None:

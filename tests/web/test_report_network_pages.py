@@ -25,8 +25,25 @@ def test_report_page(web: Web, store: Store, team: dict[str, int]) -> None:
         rf'stat-value">{t.interactions}</span><span class="stat-label">interactions', r.text
     )
     for name in reports.CHARTS:
-        assert f'src="/report/charts/{name}.png?weeks=13"' in r.text
+        assert f'src="/report/charts/{name}.svg?weeks=13"' in r.text
+        assert f'srcset="/report/charts/{name}.svg?weeks=13&amp;narrow=1"' in r.text
     assert 'href="/report/full?weeks=13&amp;download=1"' in r.text
+
+
+def test_report_charts_are_svg_drawn_narrow_for_a_phone(web: Web, team: dict[str, int]) -> None:
+    wide = web.get("/report/charts/contacts.svg?weeks=26")
+    narrow = web.get("/report/charts/contacts.svg?weeks=26&narrow=1")
+    assert wide.headers["content-type"].startswith("image/svg+xml")
+
+    def width_pt(svg: bytes) -> float:
+        found = re.search(rb'<svg[^>]* width="([\d.]+)pt"', svg)
+        assert found
+        return float(found.group(1))
+
+    # At 390 px the narrow chart is shown near its own size (its text stays 9-10 pt);
+    # the wide one would be shrunk to a third.
+    assert width_pt(narrow.content) <= 4.2 * 72 + 1 < width_pt(wide.content)
+    assert web.get("/report/charts/nope.svg").status_code == 400
 
 
 def test_report_chart_and_download(web: Web, team: dict[str, int]) -> None:

@@ -442,6 +442,31 @@ def reasons(
     return out
 
 
+# Said once under a ranking (not in every row), with its source.
+WEAK_TIES_FINDING = "the kind that most often leads to new jobs"
+WEAK_TIES_SOURCE = (
+    "Moderately weak ties most often lead to new jobs: Rajkumar et al., "
+    '"A causal test of the strength of weak ties", Science 377, 2022.'
+)
+SCORE_MEANS = (
+    "Score: how well they match the need times how likely they are to help, 0 to 1 "
+    "(above 0.5 a strong match, 0.25-0.5 a fair one, below that a weak one)."
+)
+
+
+def score_words(score: float) -> str:
+    """A 0-1 score said in words (the ranking's numbers are explained, not bare)."""
+    if score >= 0.5:
+        return "strong match"
+    if score >= 0.25:
+        return "fair match"
+    return "weak match"
+
+
+def cites_weak_ties(reasons: Sequence[str]) -> bool:
+    return any(WEAK_TIES_FINDING in r for r in reasons)
+
+
 def _tie_reason(kind: str, tie: float, path: object) -> str:
     if tie < W.MIN_TIE:
         if isinstance(path, PathOut) and len(path.steps) > 1:
@@ -456,10 +481,7 @@ def _tie_reason(kind: str, tie: float, path: object) -> str:
     if tie < W.TIE_PEAK / 2:
         return f"A weak tie ({tie:.2f}): warm it up before you ask."
     if tie <= W.TIE_PEAK * 2:
-        return (
-            f"A moderately weak tie ({tie:.2f}): the kind that most often leads to new jobs "
-            "(Rajkumar et al., Science 2022)."
-        )
+        return f"A moderately weak tie ({tie:.2f}): {WEAK_TIES_FINDING}."
     return f"A strong tie ({tie:.2f}): willing, though likely to know what you already know."
 
 

@@ -196,13 +196,74 @@ def words(text: str) -> list[str]:
     return [w.strip(".-").lower() for w in _WORD.findall(text) if w.strip(".-")]
 
 
+# Words of job talk that say nothing alone: "hiring manager" must not match everyone whose
+# profile says "manager". They count only inside a phrase with a meaningful word
+# ("product manager"), searched as a whole.
+GENERIC = frozenset(
+    [
+        "manager",
+        "managers",
+        "management",
+        "hiring",
+        "hire",
+        "senior",
+        "junior",
+        "lead",
+        "head",
+        "chief",
+        "team",
+        "teams",
+        "company",
+        "companies",
+        "position",
+        "positions",
+        "opportunity",
+        "opportunities",
+        "career",
+        "intro",
+        "introduction",
+        "advice",
+        "contact",
+        "contacts",
+        "staff",
+        "member",
+    ]
+)
+MAX_PHRASE = 3
+
+
 def keywords(text: str, *, exclude: Sequence[str] = ()) -> list[str]:
-    """The words of `text` worth searching for: no stop words, no words already targeted."""
+    """The words of `text` worth searching for: no stop words, no words already targeted,
+    and a generic word of job talk only in a phrase with a meaningful one."""
     skip = {w for phrase in exclude for w in words(phrase)}
+    ws = words(text)
+    return phrases(ws, [len(w) > 1 and w not in _STOP and w not in skip for w in ws])
+
+
+def phrases(ws: Sequence[str], eligible: Sequence[bool]) -> list[str]:
+    """Keywords from runs of eligible words: plain words one by one; a run with a generic
+    word ("product manager") as one phrase, dropped when it has nothing meaningful."""
     out: list[str] = []
-    for w in words(text):
-        if len(w) > 1 and w not in _STOP and w not in skip and w not in out:
-            out.append(w)
+    run: list[str] = []
+
+    def close() -> None:
+        meaningful = [w for w in run if w not in GENERIC]
+        if len(meaningful) == len(run):
+            found = run
+        elif meaningful and len(run) <= MAX_PHRASE:
+            found = [" ".join(run)]
+        else:
+            found = meaningful
+        out.extend(w for w in found if w not in out)
+        run.clear()
+
+    for w, ok in zip(ws, eligible, strict=True):
+        if ok:
+            run.append(w)
+        elif run:
+            close()
+    if run:
+        close()
     return out
 
 
@@ -351,8 +412,9 @@ def spec_from_text(session: Session, text: str) -> NeedSpec:
         else:
             continue
         taken[start:end] = [True] * (end - start)
-    spec.keywords = [w for w, t in zip(ws, taken, strict=True) if not t and w in keywords(clean)]
-    spec.keywords = list(dict.fromkeys(spec.keywords))
+    spec.keywords = phrases(
+        ws, [not t and len(w) > 1 and w not in _STOP for w, t in zip(ws, taken, strict=True)]
+    )
     spec.kind = classify(clean, has_org=bool(spec.org_ids))
     return spec
 

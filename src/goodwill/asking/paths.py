@@ -22,7 +22,6 @@ Python costs more than the whole budget of a command.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -1021,86 +1020,6 @@ def target_nodes(g: Graph, target: Organization | Person) -> tuple[I64, str]:
     return (now if now.size else g.members(hub)), target.name
 
 
-def best_paths(
-    g: Graph, s: Search, targets: I64, *, limit: int = W.PATHS_SHOWN, org: bool = False
-) -> list[tuple[float, list[Step]]]:
-    """The best few paths to any of `targets`: each through a different last link."""
-    targets = targets[targets >= 0]
-    if targets.size == 0:
-        return []
-    h = len(s.cost)
-    before = s.cost[h - 2] if h >= 2 else np.full(g.n, _INF)
-    in_target = np.zeros(g.n, dtype=bool)
-    in_target[targets] = True
-    # Candidate last links, as parallel arrays: cost, previous node (-1: you), target,
-    # link strength, link kind, hub (-1 unless colleagues).
-    first = s.cost[0]
-    direct = targets[np.isfinite(first[targets])]
-    parts = [
-        (
-            first[direct],
-            np.full(direct.size, -1),
-            direct,
-            s.link[0][direct],
-            np.full(direct.size, CONTACT),
-            np.full(direct.size, -1),
-        )
-    ]
-    if h >= 2:
-        e = _ranges(g.src_ptr, targets)
-        prev = g.dst[e]
-        cost = before[prev] + g.cost[e]
-        ok = np.isfinite(cost) & ~in_target[prev]
-        e = e[ok]
-        parts.append((cost[ok], prev[ok], g.src[e], g.strength[e], g.how[e], np.full(e.size, -1)))
-        # Through a shared organisation: its best-placed member who is not a target.
-        t_mem = _ranges(g.node_ptr, targets)
-        hubs = np.unique(g.mem_hub[t_mem])
-        rows = g.by_hub[_ranges(g.hub_ptr, hubs)]
-        rows = rows[~in_target[g.mem_node[rows]]]
-        val = before[g.mem_node[rows]] + g.mem_cost[rows]
-        hub_best = np.full(g.m, _INF)
-        np.minimum.at(hub_best, g.mem_hub[rows], val)
-        hub_arg = np.full(g.m, -1, dtype=np.int64)
-        win = val == hub_best[g.mem_hub[rows]]
-        hub_arg[g.mem_hub[rows][win]] = rows[win]
-        t_hub = g.mem_hub[t_mem]
-        ok = np.isfinite(hub_best[t_hub])
-        t_mem, t_hub = t_mem[ok], t_hub[ok]
-        via = hub_arg[t_hub]
-        parts.append(
-            (
-                hub_best[t_hub] + g.mem_cost[t_mem],
-                g.mem_node[via],
-                g.mem_node[t_mem],
-                g.mem_half[via] * g.mem_half[t_mem],
-                np.full(t_mem.size, COLLEAGUES),
-                t_hub,
-            )
-        )
-    cost_, prev_, t_, link_, how_, hub_ = (np.concatenate(col) for col in zip(*parts, strict=True))
-    order = np.lexsort((prev_, t_, cost_))
-    out: list[tuple[float, list[Step]]] = []
-    seen: set[tuple[int, int]] = set()
-    for i in order.tolist():
-        p_node, t_node = int(prev_[i]), int(t_[i])
-        prefix = [] if p_node == -1 else walk(s, p_node, h - 1)
-        if p_node != -1 and not prefix:
-            continue
-        nodes = [st.node for st in prefix]
-        if t_node in nodes or (org and any(in_target[x] for x in nodes)):
-            continue
-        key = (nodes[0] if nodes else t_node, t_node)
-        if key in seen:
-            continue
-        seen.add(key)
-        last = Step(t_node, float(link_[i]), int(how_[i]), int(hub_[i]))
-        out.append((math.exp(-float(cost_[i])), [*prefix, last]))
-        if len(out) >= limit:
-            break
-    return out
-
-
 def describe(
     session: Session, g: Graph, paths: list[tuple[float, list[Step]]], target: str
 ) -> list[PathOut]:
@@ -1189,24 +1108,79 @@ def paths_to(
     nodes, label = target_nodes(g, target)
     if nodes.size == 0 or not (nodes >= 0).any():
         return []
-    s = search(g, ties(session, g, as_of), max_hops)
-    found = best_paths(g, s, nodes, limit=limit, org=isinstance(target, Organization))
-    if isinstance(target, Person):
-        found = _with_direct(s, int(nodes[0]), found, limit)
+    found = best_per_first_hop(g, ties(session, g, as_of), nodes, max_hops, limit=limit)
     return describe(session, g, found, label)
 
 
-def _with_direct(
-    s: Search, node: int, found: list[tuple[float, list[Step]]], limit: int
+def _search_from(g: Graph, starts: I64, links: int, relays: NDArray[np.bool_]) -> Search:
+    """Best paths from the targets back to everyone in at most `links` links, passing
+    only through `relays` (the graph's links go both ways, so a path read backwards is a
+    path to the targets). Layer 0 is the targets themselves."""
+    d = np.full(g.n, _INF)
+    d[starts] = 0.0
+    pred0 = np.full(g.n, -2, dtype=np.int64)
+    pred0[starts] = -1
+    out = Search(
+        cost=[d],
+        pred=[pred0],
+        link=[np.ones(g.n)],
+        how=[np.full(g.n, CONTACT, dtype=np.int8)],
+        hub=[np.full(g.n, -1, dtype=np.int64)],
+    )
+    for _ in range(links):
+        # Someone you know yourself ends a path (you go to them directly); never a relay.
+        passing = np.where(relays, d, _INF)
+        new, (pred, link, how, hub) = _relax(g, passing)
+        worse = ~(new < d)
+        pred[worse] = -2
+        d = np.minimum(new, d)
+        out.cost.append(d)
+        out.pred.append(pred)
+        out.link.append(link)
+        out.how.append(how)
+        out.hub.append(hub)
+        if not (pred != -2).any():
+            break
+    return out
+
+
+def best_per_first_hop(
+    g: Graph, tie: F64, targets: I64, max_hops: int, *, limit: int = W.PATHS_SHOWN
 ) -> list[tuple[float, list[Step]]]:
-    """Someone you know yourself is always among the paths to them, last if introductions
-    are warmer: you may need no introduction at all."""
-    if limit < 2 or node < 0 or not np.isfinite(s.cost[0][node]):
-        return found
-    if any(len(p) == 1 for _, p in found):
-        return found
-    direct = (math.exp(-float(s.cost[0][node])), [Step(node, float(s.link[0][node]), CONTACT, -1)])
-    return [*found[: limit - 1], direct]
+    """The best path through each person you know, strongest first.
+
+    One path per first hop, so a warm way in never disappears because another path got
+    better; a person you know yourself is reached directly, never through someone else
+    (they end a path, they do not relay one); a path to an organisation ends at the first
+    of its people it meets.
+    """
+    targets = np.unique(targets[targets >= 0])
+    if targets.size == 0:
+        return []
+    known = tie >= W.MIN_TIE
+    if targets.size == 1 and known[targets[0]]:
+        t = int(targets[0])
+        return [(float(tie[t]), [Step(t, float(tie[t]), CONTACT, -1)])]
+    relays = ~known
+    relays[targets] = True
+    back = _search_from(g, targets, max_hops - 1, relays)
+    reach = back.cost[-1]
+    first = np.nonzero(known & np.isfinite(reach))[0]
+    if first.size == 0:
+        return []
+    score = tie[first] * np.exp(-reach[first])
+    order = np.lexsort((g.ids[first], -score))[:limit]
+    out: list[tuple[float, list[Step]]] = []
+    for i in order.tolist():
+        f = int(first[i])
+        back_steps = walk(back, f)  # the target first, f last
+        steps = [Step(f, float(tie[f]), CONTACT, -1)]
+        # Read backwards: each link joins a node to the one before it in back_steps.
+        for j in range(len(back_steps) - 1, 0, -1):
+            link = back_steps[j]
+            steps.append(Step(back_steps[j - 1].node, link.strength, link.how, link.hub))
+        out.append((float(score[i]), steps))
+    return out
 
 
 def edges_of(session: Session, person: Person) -> list[KnowsEdgeOut]:

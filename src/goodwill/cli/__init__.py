@@ -9,14 +9,79 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from goodwill import __version__
 from goodwill.cli import state
 
+# `log edit ID` and `log remove ID` read as sub-commands of `log`, which itself takes
+# people's names: the words after `log` decide which command runs.
+LOG_SUBCOMMANDS = {"edit": "log-edit", "remove": "log-remove"}
+
+
+class _Root(TyperGroup):
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if len(args) > 1 and args[0] == "log" and args[1] in LOG_SUBCOMMANDS:
+            name = LOG_SUBCOMMANDS[args[1]]
+            # Named as typed, so that its usage line reads "goodwill log edit ...".
+            return f"log {args[1]}", self.get_command(ctx, name), args[2:]
+        return super().resolve_command(ctx, args)
+
+
+def _plain_metavars() -> None:
+    """Help shows NAME and EMAIL..., not Typer's `name <str>` and `<list[str]>`."""
+    from typer import core
+
+    def option_metavar(self: Any, ctx: Any) -> str:
+        if self.metavar is not None:
+            return str(self.metavar)
+        if self.type_descriptor.is_choice:
+            return str(self.display_type(ctx)).strip("<>")
+        plain = str(self.name or "value").upper()
+        return plain + ("..." if self.multiple or self.nargs != 1 else "")
+
+    def argument_name(self: Any) -> str:
+        name = str(self.metavar or str(self.name).upper())
+        return name if self.metavar or self.nargs == 1 else name + "..."
+
+    def argument_usage(self: Any) -> str:
+        if self.metavar == "":  # said by the argument before it (import's [FORMAT] PATH)
+            return ""
+        name = argument_name(self)
+        return name if self.required else f"[{name}]"
+
+    def short_help(self: Any, limit: int = 45) -> str:
+        """The command list's line: the summary up to a phrase's end (a colon, semicolon
+        or comma) when the whole does not fit, never cut mid-phrase with '...'."""
+        text = " ".join(str(self.short_help or self.help or "").split("\n\n")[0].split())
+        text = text.split(". ")[0].rstrip(".")
+        if len(text) <= limit:
+            return text
+        ends = [
+            i
+            for i, ch in enumerate(text[:limit])
+            if (ch in ":;," or text.startswith(" (", i))
+            and text[:i].count("(") == text[:i].count(")")  # not inside brackets
+        ]
+        if ends and ends[-1] > limit // 3:
+            return text[: ends[-1]].rstrip()
+        return text[: text.rfind(" ", 0, limit)]
+
+    core.TyperCommand.get_short_help_str = short_help  # type: ignore[method-assign]
+    core.TyperGroup.get_short_help_str = short_help  # type: ignore[method-assign]
+    core.TyperOption.display_type_rich = option_metavar  # type: ignore[method-assign]
+    core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+    core.TyperArgument._rich_display_name = argument_name  # type: ignore[method-assign]
+    core.TyperArgument._usage_display_name = argument_usage  # type: ignore[method-assign]
+
+
+_plain_metavars()
+
 app = typer.Typer(
+    cls=_Root,
     name="goodwill",
     help="goodwill: keep in touch, give as good as you get, and know whom to ask.",
     no_args_is_help=True,

@@ -21,7 +21,13 @@ DateOption = Annotated[
     str | None,
     typer.Option("--date", "-d", help="The day (YYYY-MM-DD, 'yesterday'...); default today."),
 ]
-ActionArg = Annotated[str, typer.Argument(help="The action id shown by 'goodwill today'.")]
+ActionArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ACTION",
+        help="Today's number (1, 2...) or the action id shown by 'goodwill today'.",
+    ),
+]
 CIRCLE_COLUMNS = [
     "circle",
     "ideal_days",
@@ -46,6 +52,7 @@ def _render_agenda(item: "BaseModel") -> None:
     from goodwill.cli.output import console, styled
     from goodwill.safe_text import strip_controls
     from goodwill.schemas.agenda import AgendaOut
+    from goodwill.wording import plural
 
     assert isinstance(item, AgendaOut)
 
@@ -64,11 +71,20 @@ def _render_agenda(item: "BaseModel") -> None:
     }
     out.print(
         styled(
-            f"[bold]Today, {item.date.isoformat()}[/bold]: {len(item.actions)} actions, "
+            f"[bold]Today, {item.date.isoformat()}[/bold]: "
+            f"{plural(len(item.actions), 'action')}, "
             f"{item.planned_minutes} of {item.budget_minutes} minutes"
         )
     )
-    if not item.actions:
+    if not item.actions and item.next:
+        # Something is owed, it just does not fit: never "nothing owed".
+        first = item.next[0]
+        out.print(
+            f"Nothing fits in {item.budget_minutes} minutes, but "
+            f"{escape(label.get(first.kind, first.kind).lower())} {escape(first.person)} is "
+            f"waiting ({first.minutes} min): try 'goodwill today --minutes {first.minutes}'."
+        )
+    elif not item.actions:
         out.print("Nothing owed today. Reach out to someone you like, with no need.")
     for i, a in enumerate(item.actions, 1):
         out.print()
@@ -93,8 +109,13 @@ def _render_agenda(item: "BaseModel") -> None:
             )
     if item.more:
         out.print(f"   ... and {item.more} more")
-    out.print()
-    out.print("Mark one: goodwill done ID [--note TEXT] | snooze ID | skip ID", style="dim")
+    if item.actions:
+        out.print()
+        out.print(
+            "Mark one by its number or id: goodwill done 1 [--note TEXT] | snooze 1 |"
+            " skip 1; undo ID brings it back",
+            style="dim",
+        )
 
 
 def today(
@@ -151,11 +172,12 @@ def done_(
     date: DateOption = None,
 ) -> None:
     """Mark an action done: logs the interaction (and the thanks, answer or give)."""
-    from goodwill.daily import agenda
+    from goodwill.daily import agenda, positions
     from goodwill.records import people
 
     day = _day(date)
     with state.session() as s:
+        action = positions.action_id(s, action, day)
         to = people.resolve(s, referred) if referred else None
         item, logged = agenda.done(
             s, action, day, note=note, kind=kind, offered=offered, referred=to
@@ -174,10 +196,11 @@ def snooze(
 ) -> None:
     """Put an action off until a later day."""
     from goodwill import validate
-    from goodwill.daily import agenda
+    from goodwill.daily import agenda, positions
 
     day = _day(date)
     with state.session() as s:
+        action = positions.action_id(s, action, day)
         when = validate.date(until, "until", today=day) if until else None
         item = agenda.snooze(s, action, day, when)
         back = when or day + dt.timedelta(days=7)
@@ -191,11 +214,12 @@ def skip(
     ] = None,
     date: DateOption = None,
 ) -> None:
-    """Drop an action for good (remembered, so it does not come back)."""
-    from goodwill.daily import agenda
+    """Drop an action for good (remembered, so it does not come back; 'undo' brings it back)."""
+    from goodwill.daily import agenda, positions
 
     day = _day(date)
     with state.session() as s:
+        action = positions.action_id(s, action, day)
         item = agenda.skip(s, action, day, note)
         done(f"skipped: {item.id}")
 
@@ -316,11 +340,25 @@ def circle_set(
     done(f"{circle.lower()}: every {cad.ideal_days} days ideally, {cad.max_days} at most")
 
 
+def undo(
+    action: Annotated[
+        str, typer.Argument(metavar="ACTION", help="The id printed by done, snooze or skip.")
+    ],
+) -> None:
+    """Undo a done, snooze or skip: the action comes back (a done's interaction is deleted)."""
+    from goodwill.daily import undo as undoing
+
+    with state.session() as s:
+        status = undoing.undo(s, action)
+    done(f"undone: {action} is no longer {status}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("today")(today)
     app.command("done")(done_)
     app.command("snooze")(snooze)
     app.command("skip")(skip)
+    app.command("undo")(undo)
     app.command("schedule")(schedule_)
     app.command("week")(week)
     app.add_typer(circle_app, name="circle")

@@ -71,7 +71,8 @@ def strength(
 
 def balance(
     person: Annotated[
-        str | None, typer.Argument(help="Only this person (id, email or name).")
+        list[str] | None,
+        typer.Argument(metavar="[PERSON]", help="Only this person (id, email or name)."),
     ] = None,
     as_of: AsOf = None,
     limit: Limit = None,
@@ -83,7 +84,7 @@ def balance(
 
     when = _as_of(as_of)
     with state.session() as s:
-        ids = [people.resolve(s, person).id] if person else None
+        ids = [people.resolve(s, " ".join(person)).id] if person else None
         rows = ledger.balance_rows(s, when, ids)
     emit(
         _cap(rows, fmt, limit),

@@ -1,5 +1,6 @@
 """log: record an interaction and the exchanges inside it."""
 
+import sys
 from typing import Annotated
 
 import typer
@@ -12,7 +13,11 @@ KINDS_HELP = "info, idea, help, intro, referral, advice, thanks"
 
 def log(
     people_: Annotated[
-        list[str], typer.Argument(metavar="PERSON...", help="Who was there: ids, emails or names.")
+        list[str],
+        typer.Argument(
+            metavar="PERSON...",
+            help="Who was there: ids, emails or names (words without quotes are one name).",
+        ),
     ],
     kind: Annotated[
         str,
@@ -48,12 +53,15 @@ def log(
         bool, typer.Option("--planned", help="It is planned (allows a future date).")
     ] = False,
 ) -> None:
-    """Record an interaction: who, what kind, when, and what was given, received or asked."""
+    """Record an interaction: who, what kind, when, and what was given, received or asked.
+
+    A mistake is undone with 'goodwill log edit ID ...' or 'goodwill log remove ID'.
+    """
     from goodwill import validate
-    from goodwill.records import interactions, people
+    from goodwill.records import interactions, names
 
     with state.session() as s:
-        who = [people.resolve(s, ref) for ref in people_]
+        who = names.resolve_words(s, people_)
         when = validate.datetime(date) if date else None
         due = validate.date(follow_up, "follow-up") if follow_up else None
         item = interactions.log(
@@ -71,9 +79,83 @@ def log(
             planned=planned,
             follow_up_on=due,
         )
-        names = ", ".join(p.display_name for p in who)
-        done(f"logged {item.kind} with {names} on {item.occurred_at:%Y-%m-%d} (#{item.id})")
+        listed = ", ".join(p.display_name for p in who)
+        done(f"logged {item.kind} with {listed} on {item.occurred_at:%Y-%m-%d} (#{item.id})")
 
 
 def register(app: typer.Typer) -> None:
     app.command("log")(log)
+    app.command("log-edit", hidden=True)(log_edit)
+    app.command("log-remove", hidden=True)(log_remove)
+
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="The interaction's number (#ID).")]
+
+
+def log_edit(
+    interaction: IdArg,
+    kind: Annotated[
+        str | None, typer.Option("--kind", "-k", metavar="KIND", help="The new kind.")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", "-d", metavar="DATE", help="The new date.")
+    ] = None,
+    summary: Annotated[
+        str | None,
+        typer.Option("--summary", "-s", metavar="TEXT", help="The new summary ('' clears it)."),
+    ] = None,
+    initiated: Annotated[
+        str | None, typer.Option(metavar="me|them", help="Who started it: me or them.")
+    ] = None,
+    person: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--person", "-p", metavar="PERSON", help="Who was there (replaces); repeatable."
+        ),
+    ] = None,
+    gave: Annotated[
+        list[str] | None,
+        typer.Option(metavar="KIND", help=f"What you gave (replaces: {KINDS_HELP})."),
+    ] = None,
+    got: Annotated[
+        list[str] | None,
+        typer.Option(metavar="KIND", help=f"What you received (replaces: {KINDS_HELP})."),
+    ] = None,
+    no_gave: Annotated[bool, typer.Option("--no-gave", help="Clear what you gave.")] = False,
+    no_got: Annotated[bool, typer.Option("--no-got", help="Clear what you received.")] = False,
+) -> None:
+    """Correct a logged interaction (goodwill log edit ID ...): only what you give changes."""
+    from goodwill import validate
+    from goodwill.records import interactions, people
+
+    with state.session() as s:
+        item = interactions.get(s, interaction)
+        who = [people.resolve(s, ref) for ref in person] if person else None
+        interactions.edit(
+            s,
+            item,
+            kind=kind,
+            when=validate.datetime(date) if date else None,
+            summary=summary,
+            initiated_by=initiated,
+            people=who,
+            gave=[] if no_gave else gave,
+            got=[] if no_got else got,
+        )
+        done(f"edited {item.kind} #{item.id} on {item.occurred_at:%Y-%m-%d}")
+
+
+def log_remove(
+    interaction: IdArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+) -> None:
+    """Delete a logged interaction (goodwill log remove ID) with its gives, asks and requests."""
+    from goodwill.records import interactions
+
+    with state.session() as s:
+        item = interactions.get(s, interaction)
+        label = f"{item.kind} #{item.id} on {item.occurred_at:%Y-%m-%d}"
+        if not yes and sys.stdin.isatty() and not typer.confirm(f"Delete the {label}?"):
+            raise typer.Exit(1)
+        interactions.remove(s, item)
+        done(f"removed the {label}")

@@ -128,15 +128,27 @@ def ask(
         return
     for i, r in enumerate(rows, 1):
         where = f" ({r.person.organization})" if r.person.organization else ""
-        typer.echo(f"{i}. {r.person.name}{where}  score {r.score:.2f}")
+        typer.echo(
+            f"{i}. {r.person.name}{where}  score {r.score:.2f} ({ask_mod.score_words(r.score)})"
+        )
         for reason in r.reasons:
             typer.echo(f"   - {reason}")
         if r.path and len(r.path.steps) > 1:
             typer.echo("   path: you -> " + " -> ".join(st.name for st in r.path.steps))
+    typer.echo("")
+    typer.echo(ask_mod.SCORE_MEANS)
+    if any(ask_mod.cites_weak_ties(r.reasons) for r in rows):
+        typer.echo(ask_mod.WEAK_TIES_SOURCE)
 
 
 def path(
-    to: Annotated[str, typer.Option("--to", help="An organisation or a person.")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="ORG_OR_PERSON", help="An organisation or a person.")
+    ],
+    more: Annotated[
+        list[str] | None,
+        typer.Argument(hidden=True, metavar="", help="The rest of the name, typed without quotes."),
+    ] = None,
     max_hops: Annotated[
         int, typer.Option("--max-hops", help="At most this many links (1 to 4).")
     ] = 3,
@@ -144,9 +156,11 @@ def path(
     as_of: AsOf = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """The best warm introduction paths from you to a person or an organisation."""
+    """Warm introduction paths to a person or an organisation, strongest first."""
     from goodwill.asking import paths
 
+    # `path --to Cobalt Climate`: the words after --to are one name.
+    to = " ".join([to, *(more or [])])
     with state.session() as s:
         rows = paths.paths_to(s, to, max_hops=max_hops, limit=limit, as_of=_as_of(as_of))
     if fmt is not OutputFormat.table:
@@ -155,7 +169,7 @@ def path(
     if not rows:
         typer.echo(f"no warm path to {to} within {max_hops} links")
         return
-    typer.echo(f"Warm paths to {rows[0].target}, strongest first:")
+    typer.echo(f"Warm paths to {rows[0].target}, strongest first (one per person you know):")
     for i, p in enumerate(rows, 1):
         chain = " -> ".join(
             st.name
@@ -269,7 +283,7 @@ def intro(
     all_: Annotated[bool, typer.Option("--all", help="List finished introductions too.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Introduce A to B, double opt-in; without people, list introductions in progress."""
+    """Introduce A to B (double opt-in), or list the introductions in progress."""
     from goodwill.errors import InvalidInput
     from goodwill.records import introductions, people
 

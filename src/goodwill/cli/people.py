@@ -1,5 +1,6 @@
 """person add | list | show | edit | remove | merge."""
 
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -43,8 +44,9 @@ def add(
     industry: Annotated[str | None, typer.Option(help="Their industry.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Add a person to your network."""
-    from goodwill.records import people
+    """Add a person to your network (an exact namesake is pointed out, and suggested for a
+    merge in 'goodwill person merge --suggest')."""
+    from goodwill.records import namesakes, people
     from goodwill.views import person_page
 
     with state.session() as s:
@@ -63,9 +65,16 @@ def add(
             location=location,
             industry=industry,
         )
+        same = namesakes.suggest_merges(s, person)
         detail = person_page.detail(s, person)
     if fmt is OutputFormat.table:
         done(f"added {detail.name} (#{detail.id})")
+    if same:
+        listed = ", ".join(f"#{p.id}" for p in same)
+        sys.stderr.write(
+            f"warning: you already have a {detail.name} ({listed}); if it is the same person: "
+            f"goodwill person merge {same[0].id} {detail.id}\n"
+        )
     else:
         emit_one(detail, fmt, _render_detail)
 
@@ -171,7 +180,12 @@ def _render_detail(item: "BaseModel") -> None:
 
 @person_app.command("show")
 def show(
-    person: Annotated[str, typer.Argument(help="Id, email or name.")],
+    person: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PERSON", help="Id, email or name (words without quotes are one name)."
+        ),
+    ],
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show everything about a person."""
@@ -179,13 +193,18 @@ def show(
     from goodwill.views import person_page
 
     with state.session() as s:
-        detail = person_page.detail(s, people.resolve(s, person))
+        detail = person_page.detail(s, people.resolve(s, " ".join(person)))
     emit_one(detail, fmt, _render_detail)
 
 
 @person_app.command("edit")
 def edit(
-    person: Annotated[str, typer.Argument(help="Id, email or name.")],
+    person: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PERSON", help="Id, email or name (words without quotes are one name)."
+        ),
+    ],
     name: Annotated[str | None, typer.Option(help="New full name.")] = None,
     email: Emails = None,
     remove_email: Annotated[list[str] | None, typer.Option(help="Remove this address.")] = None,
@@ -219,7 +238,7 @@ def edit(
         "interests": interests,
     }
     with state.session() as s:
-        target = people.resolve(s, person)
+        target = people.resolve(s, " ".join(person))
         people.edit(
             s,
             target,
@@ -241,12 +260,19 @@ def edit(
 
 
 @person_app.command("remove")
-def remove(person: Annotated[str, typer.Argument(help="Id, email or name.")]) -> None:
+def remove(
+    person: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PERSON", help="Id, email or name (words without quotes are one name)."
+        ),
+    ],
+) -> None:
     """Remove a person from your lists (their history stays in the ledger)."""
     from goodwill.records import people
 
     with state.session() as s:
-        target = people.resolve(s, person)
+        target = people.resolve(s, " ".join(person))
         people.remove(s, target)
         done(f"removed {target.display_name} (#{target.id})")
 

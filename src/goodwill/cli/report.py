@@ -35,6 +35,7 @@ def report(
     from goodwill.career import opportunities
     from goodwill.cli.output import emit, print_json, to_jsonable
     from goodwill.report import reports
+    from goodwill.wording import plural
 
     today = validate.date(as_of, "as-of") if as_of else None
     if output is not None or fmt is OutputFormat.table:
@@ -51,18 +52,21 @@ def report(
     pngs = reports.charts(figs)
     if charts is not None:
         paths = reports.save_charts(pngs, charts)
-        done(f"saved {len(paths)} charts in {charts}")
+        done(f"saved {plural(len(paths), 'chart')} in {charts.resolve()}")
     if fmt is OutputFormat.table or output is not None:
         target = output or Path("report.html")
         reports.write(target, reports.html(figs, pngs, leads), force)
         t = figs.totals
         if fmt is OutputFormat.table:
             typer.echo(
-                f"{figs.start} to {figs.end}: networked {t.days_networked} of {t.days} days, "
-                f"{t.new_contacts} new contacts, {t.interviews} informational interviews, "
-                f"{t.referrals} referrals, {t.leads} leads; gave {t.gave}, received {t.got}"
+                f"{figs.start} to {figs.end}: networked {t.days_networked} of "
+                f"{plural(t.days, 'day')}, {plural(t.new_contacts, 'new contact')}, "
+                f"{plural(t.interviews, 'informational interview')}, "
+                f"{plural(t.referrals, 'referral')}, {plural(t.leads, 'lead')}; "
+                f"gave {t.gave}, received {t.got}"
             )
-        done(f"report written to {target}")
+        # Said in full: a report written to the current folder is easy to lose.
+        done(f"report written to {target.resolve()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -86,8 +86,19 @@ def _counts(report: "ImportReport") -> str:
 
 
 def import_(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of {IMPORT_FORMATS}.")],
-    path: Annotated[Path, typer.Argument(help="The file (or folder: LinkedIn export, Maildir).")],
+    fmt: Annotated[
+        str,
+        typer.Argument(
+            metavar="[FORMAT] PATH",
+            help=f"One of {IMPORT_FORMATS}; leave it out to guess it from the file.",
+        ),
+    ],
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="", help="The file (or folder: LinkedIn export, Maildir).", show_default=False
+        ),
+    ] = None,
     me: Annotated[
         list[str] | None,
         typer.Option(
@@ -125,7 +136,13 @@ def import_(
         dry_run=dry_run,
         max_bytes=max_size * 1024 * 1024 if max_size is not None else None,
     )
-    kind = fmt.strip().lower()
+    if path is None:  # `goodwill import contacts.vcf`: the format follows the file
+        from goodwill.io import detect
+
+        path = Path(fmt)
+        kind = detect.guess(path)
+    else:
+        kind = fmt.strip().lower()
     if sys.stderr.isatty() and fmt_out is OutputFormat.table:
         with _RichProgress() as bar:
             report = importer.import_file(state.store(), kind, path, options, bar)

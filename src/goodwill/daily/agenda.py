@@ -249,7 +249,14 @@ def done(
     assert person is not None
     if (offered or referred) and action.kind != "request":
         raise InvalidInput("action", action_id, "--offered and --referred answer a request only")
-    interaction_kind = kind or KIND_OF_CHANNEL.get(action.channel or "email", "email")
+    # A thank-you is a message, whatever channel the help came by (a coffee is not repeated
+    # to say thanks).
+    default_kind = (
+        "message"
+        if action.kind == "thank_you"
+        else KIND_OF_CHANNEL.get(action.channel or "email", "email")
+    )
+    interaction_kind = kind or default_kind
     when, current = _when(today, now)
     if action.request_id is not None:
         # Answering logs the interaction with the give (requests.answer, the needs rules).

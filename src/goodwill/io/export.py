@@ -160,8 +160,22 @@ def card_for(person: Exported, region: str | None) -> str:
         if record is not None:
             original, _ = normalise(record, region)
             if original is not None and _card_view(original) == _card_view(person.facts):
-                return person.raw or ""
+                return _crlf(person.raw or "")
     return _new_card(person, card)
+
+
+def _crlf(raw: str) -> str:
+    """A kept card with CRLF line ends and no blank lines between properties: a source's
+    stray carriage returns (CR CR LF, a lone CR) come in as empty lines, which many
+    readers reject. The blank line that ends vCard 2.1 base64 data (after a folded
+    line) stays."""
+    lines = re.split(r"\r\n|\r|\n", raw)
+    if lines and lines[-1] == "":
+        lines.pop()
+    kept = [
+        line for i, line in enumerate(lines) if line or (i > 0 and lines[i - 1][:1] in (" ", "\t"))
+    ]
+    return "".join(f"{line}\r\n" for line in kept)
 
 
 def _types(label: str | None, *extra: str) -> str:
@@ -171,7 +185,10 @@ def _types(label: str | None, *extra: str) -> str:
 
 def _new_card(person: Exported, original: vcard.Card | None) -> str:
     f = person.facts
-    e = vcard.escape
+
+    def e(text: str) -> str:  # a lone carriage return in a value is a line break too
+        return vcard.escape(text.replace("\r\n", "\n").replace("\r", "\n"))
+
     lines = ["BEGIN:VCARD\r\n", "VERSION:3.0\r\n", vcard.fold(f"UID:{e(_uid(person, original))}")]
     lines.append(vcard.fold(f"FN:{e(f.name)}"))
     n = ";".join(e(x or "") for x in (f.family, f.given, f.middle, f.prefix, f.suffix))

@@ -20,8 +20,10 @@ as base64 PNGs, so the report is one file you can open, mail or archive.
 from __future__ import annotations
 
 import base64
+import contextvars
 import datetime as dt
 import io
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,7 @@ from goodwill.store.models import Meeting
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
 
 def figures(session: Session, *, weeks: int = 26, today: dt.date | None = None) -> ReportFigures:
     """Every figure of the report for the `weeks` weeks ending today."""
@@ -141,16 +144,24 @@ def _style() -> None:
     )
 
 
+# A chart drawn for a phone (about 360 px wide): narrower, so that its text, shown at
+# nearly its own size, stays readable instead of being scaled down with the picture.
+_NARROW: contextvars.ContextVar[bool] = contextvars.ContextVar("narrow", default=False)
+NARROW_INCHES = 4.2
+
+
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
+    if _NARROW.get() and width > NARROW_INCHES:
+        width, height = NARROW_INCHES, height * 1.15
     return Figure(figsize=(width, height), dpi=110, layout="constrained")
 
 
 def _week_axis(ax: Any, figs: ReportFigures) -> list[float]:
     """x positions for weeks, labelled with their Monday every few weeks."""
     xs = [float(i) for i in range(len(figs.weekly))]
-    step = max(1, len(xs) // 9)
+    step = max(1, len(xs) // (4 if _NARROW.get() else 9))
     ax.set_xticks(xs[::step])
     ax.set_xticklabels([f"{r.week:%b} {r.week.day}" for r in figs.weekly[::step]])
     ax.set_xlim(-0.7, len(xs) - 0.3)
@@ -372,6 +383,27 @@ def chart(figs: ReportFigures, name: str) -> bytes:
     _style()
     buf = io.BytesIO()
     draw(figs).savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def chart_svg(figs: ReportFigures, name: str, *, narrow: bool = False) -> bytes:
+    """One chart as SVG, which scales with the page; `narrow` draws it for a phone."""
+    draw = CHARTS.get(name)
+    if draw is None:
+        raise InvalidInput("chart", name, "choose one of " + ", ".join(CHARTS))
+    _style()
+    token = _NARROW.set(narrow)
+    try:
+        fig = draw(figs)
+        if narrow:  # a title as wide as the desktop chart would run off a phone's
+            for ax in fig.axes:
+                title = ax.get_title(loc="left")
+                if title:
+                    ax.set_title(textwrap.fill(title, 34), loc="left")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    finally:
+        _NARROW.reset(token)
     return buf.getvalue()
 
 

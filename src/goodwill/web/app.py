@@ -44,6 +44,7 @@ from goodwill.web.routes import (
     auth,
     import_page,
     log_page,
+    manage,
     needs_page,
     network_page,
     people_pages,
@@ -121,8 +122,17 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
 
-
-    pages = (today, people_pages, log_page, needs_page, network_page, report_page, import_page)
+    # manage first: its /people/new must not be read as a person named "new".
+    pages = (
+        manage,
+        today,
+        people_pages,
+        log_page,
+        needs_page,
+        network_page,
+        report_page,
+        import_page,
+    )
     for module in (auth, *pages, api):
         app.include_router(module.router)
     return app

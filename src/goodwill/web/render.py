@@ -216,6 +216,7 @@ class Renderer:
             "errors": {},
             "form_error": None,
             "notice": None,
+            "undo": None,
         }
         ctx.update(context or {})
         html = self.env.get_template(name).render(ctx)

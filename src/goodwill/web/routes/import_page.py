@@ -16,13 +16,14 @@ from starlette.responses import RedirectResponse, Response
 
 from goodwill import validate
 from goodwill.errors import ImportFailed, InvalidInput
-from goodwill.io import importer
+from goodwill.io import batches, detect, importer
 from goodwill.io.records import ImportOptions
 from goodwill.schemas.io import ImportReport
 from goodwill.schemas.web import split_list
 from goodwill.web.render import field_errors
 from goodwill.web.routes.deps import now, render, store
 from goodwill.web.uploads import Staged, Uploads, size_text
+from goodwill.wording import plural
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,6 +40,9 @@ FORMATS: dict[str, str] = {
     "mbox": "Mailbox (.mbox): emails become interactions",
 }
 IMPORT_FIELDS = {"format": "fmt", "me": "me"}
+# The format picked by default: guessed from the file's name and first lines.
+AUTO = "auto"
+CHOICES: dict[str, str] = {AUTO: "Guess from the file", **FORMATS}
 
 
 def uploads(request: Request) -> Uploads:
@@ -79,8 +83,9 @@ def _failure(exc: ImportFailed, item: Staged) -> str:
 
 def _page(request: Request, extra: dict[str, Any], status: int = 200) -> Response:
     ctx: dict[str, Any] = {
-        "formats": FORMATS,
-        "values": {"fmt": "vcard", "me": ""},
+        "formats": CHOICES,
+        "values": {"fmt": AUTO, "me": ""},
+        "kept": None,
         "limit": size_text(uploads(request).max_bytes),
         "report": None,
         "staged": None,
@@ -98,29 +103,57 @@ def import_form(request: Request) -> Response:
 @router.post("/import/preview")
 def import_preview(
     request: Request,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
     fmt: Annotated[str, Form()] = "",
     me: Annotated[str, Form()] = "",
+    key: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     values = {"fmt": fmt, "me": me}
+    kept: Staged | None = None
     try:
-        fmt = validate.choice(fmt, FORMATS, "format")
-        if not file.filename:
+        fmt = validate.choice(fmt or AUTO, CHOICES, "format")
+        if file is not None and file.filename:
+            if key:  # a new file replaces the one kept from a failed preview
+                with contextlib.suppress(InvalidInput):
+                    uploads(request).discard(uploads(request).get(key, _owner(request)).key)
+            item = uploads(request).stage(_owner(request), file.filename, fmt, file.file)
+        elif key:  # the file kept from a failed preview, tried with another format
+            item = uploads(request).get(key, _owner(request))
+        else:
             raise InvalidInput("file", "", "choose a file to import")
-        item = uploads(request).stage(_owner(request), file.filename, fmt, file.file)
     except InvalidInput as exc:
         errors = field_errors(exc, IMPORT_FIELDS, ("fmt", "me", "file"))
         return _page(request, {"errors": errors, "values": values}, status=400)
     try:
+        item.fmt = _guess(item) if fmt == AUTO else fmt
+        values["fmt"] = item.fmt
         report = importer.preview(
-            store(request), fmt, item.path, _options(request, me, dry_run=True), item.path.parent
+            store(request),
+            item.fmt,
+            item.path,
+            _options(request, me, dry_run=True),
+            item.path.parent,
         )
     except ImportFailed as exc:
-        uploads(request).discard(item.key)
+        # The upload is kept: pick another format and preview again, without choosing
+        # the file a second time.
+        kept = item
         return _page(
-            request, {"errors": {"file": _failure(exc, item)}, "values": values}, status=400
+            request,
+            {"errors": {"file": _failure(exc, item)}, "values": values, "kept": kept},
+            status=400,
         )
     return _page(request, {"report": _readable(report, item), "staged": item, "values": values})
+
+
+def _guess(item: Staged) -> str:
+    found = detect.guess(item.path)
+    if found not in FORMATS:
+        raise ImportFailed(
+            f"{item.name} looks like a {found} file, which the web page does not import; "
+            f"use 'goodwill import {found} PATH'"
+        )
+    return found
 
 
 @router.post("/import/confirm")
@@ -134,9 +167,13 @@ def import_confirm(
     except InvalidInput as exc:
         return _page(request, {"errors": field_errors(exc, IMPORT_FIELDS)}, status=400)
     try:
+        with store(request).session() as s:
+            start = batches.begin(s)
         report = importer.import_file(
             store(request), item.fmt, item.path, _options(request, me, dry_run=False)
         )
+        with store(request).session() as s:
+            batch = batches.finish(s, start, item.name)
     except ImportFailed as exc:
         return _page(
             request,
@@ -145,12 +182,31 @@ def import_confirm(
         )
     finally:
         uploads(request).discard(item.key)
+    undoable = bool(batch.people or batch.interactions)
     return _page(
         request,
         {
             "report": _readable(report, item),
             "imported": True,
             "notice": f"Imported {item.name}.",
+            "undo": {"url": "/import/undo", "fields": {}, "label": "Undo the import"}
+            if undoable
+            else None,
+        },
+    )
+
+
+@router.post("/import/undo")
+def import_undo(request: Request) -> Response:
+    """Undo the last import as a whole (while nothing has touched what it added)."""
+    with store(request).session() as s:
+        batch = batches.undo(s)
+    return _page(
+        request,
+        {
+            "notice": f"Undid the import of {batch.name}: "
+            f"{plural(len(batch.people), 'person')} and "
+            f"{plural(len(batch.interactions), 'interaction')} removed."
         },
     )
 

@@ -18,6 +18,7 @@ from goodwill.store import search
 from goodwill.store.models import Person
 from goodwill.views import people_list, person_page
 from goodwill.web.render import field_errors
+from goodwill.web.routes import manage
 from goodwill.web.routes.deps import now, render, store
 from goodwill.web.routes.people_pages import rows_of
 
@@ -48,6 +49,7 @@ def _page(request: Request, s: Session, extra: dict[str, Any]) -> dict[str, Any]
         "recent": recent_briefs(s),
         "values": LogForm(kind="coffee").model_dump(),
         "chosen": [],
+        "new_name": "",
     }
     ctx.update(extra)
     return ctx
@@ -58,6 +60,7 @@ def log_form(
     request: Request,
     person: Annotated[list[RecordId], Query(max_length=50)] = [],  # noqa: B006 - copied per call
     logged: int | None = None,
+    removed: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     extra: dict[str, Any] = {}
     with store(request).session() as s:
@@ -67,6 +70,9 @@ def log_form(
             if brief:
                 b = brief[0]
                 extra["notice"] = f"Logged {b.kind} with {', '.join(b.people)} on {b.date}."
+                extra["undo"] = manage.undo_notice(s, logged)
+        elif removed and removed in vocab.INTERACTION_KINDS:
+            extra["notice"] = f"Removed the {removed}: its gives, asks and requests went with it."
         ctx = _page(request, s, extra)
     return render(request).page(request, "log.html", ctx)
 
@@ -84,12 +90,24 @@ def suggest(request: Request, who: str = "") -> Response:
     return render(request).page(request, "log_suggest.html", {"rows": rows, "term": term})
 
 
+class _NewName(InvalidInput):
+    """A typed name that matches no one: the page offers to add them."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__("person", name, message)
+        self.name = name
+
+
 def _who(s: Session, form: LogForm) -> list[Person]:
-    try:
-        chosen = [people.resolve(s, str(pid)) for pid in form.person_id]
-        typed = [people.resolve(s, ref) for ref in split_list(form.who)]
-    except (NotFound, Ambiguous) as exc:
-        raise InvalidInput("person", form.who, str(exc)) from exc
+    chosen = [people.resolve(s, str(pid)) for pid in form.person_id]
+    typed = []
+    for ref in split_list(form.who):
+        try:
+            typed.append(people.resolve(s, ref))
+        except NotFound as exc:
+            raise _NewName(ref, str(exc)) from exc
+        except Ambiguous as exc:
+            raise InvalidInput("person", form.who, str(exc)) from exc
     return chosen + typed
 
 
@@ -133,6 +151,7 @@ def log_post(request: Request, form: Annotated[LogForm, Form()]) -> Response:
                     "errors": field_errors(exc, LOG_FIELDS, LogForm.model_fields),
                     "values": form.model_dump(),
                     "chosen": _chosen(s, form.person_id[:20]),
+                    "new_name": exc.name if isinstance(exc, _NewName) else "",
                 },
             )
         return render(request).page(request, "log.html", ctx, status=400)

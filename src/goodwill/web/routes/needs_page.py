@@ -136,6 +136,11 @@ def need_view(s: Session, need: Need, request: Request) -> dict[str, Any]:
         "helpers": helpers,
         "routes": routes,
         "graph": warm_graph(helpers, routes),
+        "score_words": ask.score_words,
+        "score_means": ask.SCORE_MEANS,
+        "weak_ties_source": (
+            ask.WEAK_TIES_SOURCE if any(ask.cites_weak_ties(h.reasons) for h in helpers) else ""
+        ),
     }
 
 

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from goodwill import vocab
 from goodwill.errors import GoodwillError, InvalidInput
-from goodwill.records import people
+from goodwill.records import introductions, people, requests
 from goodwill.schemas.people import PersonSummary
 from goodwill.schemas.web import BulkTagForm, PathId, PersonEditForm
 from goodwill.store import search
@@ -125,6 +125,8 @@ def people_list(
     flagged: bool = False,
     tagged: int | None = None,
     as_: Annotated[str | None, Query(alias="as")] = None,
+    removed: int | None = None,
+    org_added: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     errors: dict[str, str] = {}
     total = 0
@@ -187,6 +189,18 @@ def people_list(
         if tagged is not None and as_
         else None,
     }
+    if removed is not None:
+        with store(request).session() as s:
+            gone = s.get(Person, removed)
+            if gone is not None and gone.removed_at is not None and not gone.merged_into_id:
+                ctx["notice"] = f"Removed {gone.display_name}; their history stays."
+                ctx["undo"] = {
+                    "url": f"/people/{removed}/restore",
+                    "fields": {},
+                    "label": "Undo",
+                }
+    elif org_added:
+        ctx["notice"] = f"Added the organisation {org_added}."
     if request.headers.get("hx-target") == "results":
         # The address bar gets the clean, bookmarkable address of this view.
         clean = "/people" + ("?" + ctx["query"] if ctx["query"] else "")
@@ -230,6 +244,11 @@ def _person_context(
         "current": next((r for r in detail.roles if r.current), None),
         "circles": vocab.CIRCLES,
         "show_all": show_all,
+        "kinds": vocab.INTERACTION_KINDS,
+        "open_requests": requests.list_(s, status="open", person=person),
+        "intros": [
+            i for i in introductions.summaries(s, open_only=True) if person.id in (i.a_id, i.b_id)
+        ],
     }
 
 
@@ -261,13 +280,30 @@ def _resolve(s: Session, ref: str) -> Person:
 
 
 @router.get("/people/{ref}")
-def person_page(request: Request, ref: str, all: bool = False) -> Response:
+def person_page(
+    request: Request,
+    ref: str,
+    all: bool = False,
+    added: bool = False,
+    merged: bool = False,
+    edited: int | None = None,
+    removed: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
     with store(request).session() as s:
         person = _resolve(s, ref)
         if str(person.id) != ref:  # a name, an email or a merged id: go to the canonical page
             return RedirectResponse(f"/people/{person.id}", status_code=307)
         ctx = _person_context(request, s, person, show_all=all)
     ctx["editing"] = False
+    if added:
+        ctx["notice"] = f"Added {person.display_name}."
+        ctx["undo"] = {"url": f"/people/{person.id}/remove", "fields": {}, "label": "Undo"}
+    elif merged:
+        ctx["notice"] = "Merged: everything they had is here now."
+    elif edited is not None:
+        ctx["notice"] = "Interaction corrected."
+    elif removed and removed in vocab.INTERACTION_KINDS:
+        ctx["notice"] = f"Removed the {removed}: its gives, asks and requests went with it."
     return render(request).page(request, "person.html", ctx)
 
 

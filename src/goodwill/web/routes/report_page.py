@@ -67,6 +67,18 @@ def report_chart(
     return Response(png, media_type="image/png", headers={"cache-control": "no-store"})
 
 
+@router.get("/report/charts/{name}.svg")
+def report_chart_svg(
+    request: Request,
+    name: Annotated[str, Path(max_length=20)],
+    weeks: Weeks = 26,
+    narrow: bool = False,
+) -> Response:
+    """A chart as SVG: it scales with the page, and `narrow` is drawn for a phone."""
+    svg = reports.chart_svg(_figures(request, weeks), name, narrow=narrow)
+    return Response(svg, media_type="image/svg+xml", headers={"cache-control": "no-store"})
+
+
 @router.get("/report/full")
 def report_full(request: Request, weeks: Weeks = 26, download: bool = False) -> Response:
     """The report exactly as `goodwill report` writes it: one HTML file, nothing external."""

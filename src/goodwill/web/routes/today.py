@@ -7,6 +7,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,6 +18,7 @@ from goodwill.errors import GoodwillError
 from goodwill.report import habits
 from goodwill.schemas.agenda import AgendaOut
 from goodwill.schemas.web import ActionForm
+from goodwill.store.models import Email
 from goodwill.web.render import is_htmx
 from goodwill.web.routes.deps import cached_async, now, render, store
 
@@ -35,7 +37,21 @@ MINUTE_CHOICES = (10, 20, 30, 45, 60)
 
 
 def _plan(s: Session, day: dt.date, budget: int) -> tuple[AgendaOut, dict[str, Any]]:
-    return agenda.build(s, day, budget), _stats(s, day)
+    plan = agenda.build(s, day, budget)
+    return plan, {**_stats(s, day), "emails": _emails(s, [a.person_id for a in plan.actions])}
+
+
+def _emails(s: Session, ids: list[int]) -> dict[int, str]:
+    """Each person's first email, for the draft's mailto: link."""
+    if not ids:
+        return {}
+    out: dict[int, str] = {}
+    rows = s.execute(
+        select(Email.person_id, Email.address).where(Email.person_id.in_(ids)).order_by(Email.id)
+    )
+    for pid, address in rows:
+        out.setdefault(pid, address)
+    return out
 
 
 def _stats(s: Session, today: dt.date) -> dict[str, Any]:
@@ -48,6 +64,7 @@ def _stats(s: Session, today: dt.date) -> dict[str, Any]:
 async def today_page(
     request: Request,
     minutes: Annotated[int | None, Query(ge=1, le=480)] = None,
+    undone: bool = False,
 ) -> Response:
     # On the event loop: the page is a lookup and a small template; waiting for the agenda
     # to be computed holds no worker thread.
@@ -67,6 +84,8 @@ async def today_page(
         "minute_choices": MINUTE_CHOICES,
         **stats,
     }
+    if undone:
+        ctx["notice"] = "Undone: the action is back, and what it logged is gone."
     return render(request).page(request, "today.html", ctx)
 
 

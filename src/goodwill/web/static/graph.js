@@ -14,6 +14,11 @@
     return c === undefined || c < 0 ? "#a7b0b3" : PALETTE[c % PALETTE.length];
   }
 
+  // Wide enough for the name written inside (about 7 px a character at 11 px, bold).
+  function labelWidth(ele) {
+    return Math.max(34, String(ele.data("label") || "").length * 7 + 8);
+  }
+
   var needStyle = [
     { selector: "node", style: {
       "label": "data(label)", "font-size": 11, "color": INK, "text-valign": "bottom",
@@ -21,22 +26,30 @@
       "border-width": 2, "border-color": "#fff", "text-wrap": "wrap", "text-max-width": 90 } },
     { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 28, "height": 28 } },
     { selector: "node[kind = 'helper']", style: { "background-color": ACCENT, "width": 26, "height": 26 } },
+    // The target's name inside its box: a label below it ran into its neighbours'.
     { selector: "node[kind = 'target']", style: {
       "shape": "round-rectangle", "background-color": "#f6ecd9", "border-color": "#8a5a12",
-      "border-width": 1.5, "width": 34, "height": 22, "font-weight": 600 } },
+      "border-width": 1.5, "width": labelWidth, "height": 22, "padding": 6, "font-weight": 600,
+      "text-valign": "center", "text-halign": "center", "text-margin-y": 0, "text-wrap": "none",
+      "color": "#5c3d0c" } },
     { selector: "edge", style: {
-      "width": "mapData(weight, 0, 1, 1, 5)", "line-color": LINE, "curve-style": "bezier",
+      "width": 2, "line-color": LINE, "curve-style": "bezier",
       "target-arrow-shape": "triangle", "target-arrow-color": LINE, "arrow-scale": 0.8,
       "opacity": 0.8 } },
+    { selector: "edge[weight]", style: { "width": "mapData(weight, 0, 1, 1, 5)" } },
     { selector: "node[href]:active, node[href]:selected", style: { "overlay-opacity": 0.08 } }
   ];
 
   var networkStyle = [
     { selector: "node", style: {
-      "width": "mapData(strength, 0, 1, 8, 44)", "height": "mapData(strength, 0, 1, 8, 44)",
+      "width": 8, "height": 8,
       "background-color": clusterColour, "border-width": 1, "border-color": "#fff",
       "label": "data(label)", "font-size": 9, "color": INK, "text-valign": "bottom",
       "text-margin-y": 2, "min-zoomed-font-size": 6 } },
+    // Sized by strength only where there is one: a mapping on a node without the data
+    // makes cytoscape warn once per node.
+    { selector: "node[strength]", style: {
+      "width": "mapData(strength, 0, 1, 8, 44)", "height": "mapData(strength, 0, 1, 8, 44)" } },
     { selector: "node[kind = 'me']", style: { "background-color": INK, "width": 30, "height": 30, "label": "You" } },
     { selector: "node[[degree = 0]]", style: { "opacity": 0.85 } },
     { selector: ":parent", style: {
@@ -47,7 +60,14 @@
     { selector: "edge", style: {
       "width": 0.8, "line-color": "#c9d0ca", "opacity": 0.55, "curve-style": "haystack" } },
     { selector: "node.faded, edge.faded", style: { "opacity": 0.12 } },
-    { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } }
+    { selector: "node.focus", style: { "border-width": 3, "border-color": "#f2b705" } },
+    // The person found by the search: labelled at any zoom, above the others.
+    { selector: "node.found", style: {
+      // Same font as the others (a bigger one is clipped to the old label's cached width):
+      // the zoom makes it readable.
+      "min-zoomed-font-size": 0, "z-index": 10, "color": "#000000",
+      "text-background-color": "#ffffff", "text-background-opacity": 0.85,
+      "text-background-padding": 2 } }
   ];
 
   // Each organisation's people on a circle (strongest first; a large organisation, and the
@@ -124,11 +144,10 @@
       style: network ? networkStyle : needStyle,
       layout: network
         ? { name: "preset", positions: clusterPositions(data.nodes, boxAspect(box)), padding: 16 }
-        : { name: "breadthfirst", directed: true, circle: true, roots: "#me", spacingFactor: 0.9,
+        : { name: "breadthfirst", directed: true, circle: data.nodes.length > 8, roots: "#me", spacingFactor: 0.9,
             padding: 12, avoidOverlap: true },
       minZoom: 0.2,
       maxZoom: 3,
-      wheelSensitivity: 0.3,
       boxSelectionEnabled: false,
       autoungrabify: !network
     });
@@ -149,13 +168,21 @@
       if (search) {
         search.addEventListener("input", function () {
           var term = search.value.trim().toLowerCase();
-          cy.elements().removeClass("faded focus");
-          if (!term) return;
+          cy.elements().removeClass("faded focus found");
+          if (!term) {
+            cy.animate({ fit: { eles: cy.elements(), padding: 16 } }, { duration: 200 });
+            return;
+          }
           var hits = cy.nodes("[href]").filter(function (n) {
             return (n.data("label") + " " + (n.data("org") || "")).toLowerCase().indexOf(term) >= 0;
           });
           cy.elements().not(hits).not(":parent").addClass("faded");
           hits.addClass("focus");
+          if (hits.length && hits.length <= 5) {
+            // Found: labelled, and centred at a zoom where the label reads.
+            hits.addClass("found");
+            cy.animate({ center: { eles: hits }, zoom: Math.max(cy.zoom(), 1.8) }, { duration: 250 });
+          }
         });
       }
     }
