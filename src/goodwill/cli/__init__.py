@@ -43,6 +43,15 @@ def root(
             help="SQLite file or database URL (default: goodwill.store.db in your data folder).",
         ),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            envvar="GOODWILL_USER",
+            metavar="NAME",
+            help="On a team database: run the command as this member (name or email).",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -51,7 +60,7 @@ def root(
     ] = False,
 ) -> None:
     """goodwill: keep in touch, give as good as you get, and know whom to ask."""
-    state.set_db(db)
+    state.set_db(db, user)
 
 
 def _register() -> None:
@@ -67,6 +76,7 @@ def _register() -> None:
         people,
         report,
         search,
+        team,
         transfer,
         web,
     )
@@ -83,6 +93,7 @@ def _register() -> None:
         interviews,
         report,
         transfer,
+        team,
         web,
     ):
         module.register(app)
