@@ -15,6 +15,9 @@ team_app = typer.Typer(
     no_args_is_help=True,
 )
 user_app = typer.Typer(help="Members of a team database: add, list, remove, tokens.")
+intro_app = typer.Typer(
+    help="Introductions through a teammate: ask, list, accept, decline.", no_args_is_help=True
+)
 
 PasswordStdin = Annotated[
     bool,
@@ -136,6 +139,58 @@ def audit(
     emit(rows, fmt, ["at", "actor", "action", "subject"], empty="nothing logged")
 
 
+@intro_app.command("ask")
+def intro_ask(
+    member: Annotated[str, typer.Argument(help="The teammate who knows them.")],
+    person: Annotated[str, typer.Argument(help="Whom you want to meet (id, email or name).")],
+    why: Annotated[str | None, typer.Option(help="Why, in a sentence, for your teammate.")] = None,
+) -> None:
+    """Ask a teammate to introduce you to someone they know (they see it in Today)."""
+    from goodwill.asking import team as team_ask
+
+    with state.team_session() as s:
+        intro = team_ask.request_intro(s, member, person, why)
+    done(f"asked {intro.to_member} to introduce you to {intro.person} (#{intro.id})")
+
+
+@intro_app.command("list")
+def intro_list(fmt: FormatOption = OutputFormat.table) -> None:
+    """Introduction requests to and from you."""
+    from goodwill.asking import team as team_ask
+
+    with state.team_session() as s:
+        rows = team_ask.intros(s)
+    emit(rows, fmt, ["id", "from_member", "to_member", "person", "why", "status"],
+         empty="no introduction requests")  # fmt: skip
+
+
+def _answer(intro_id: int, accept: bool) -> None:
+    from goodwill.asking import team as team_ask
+
+    with state.team_session() as s:
+        intro = team_ask.answer(s, intro_id, accept)
+    if accept:
+        done(
+            f"accepted: ask {intro.person} whether they would like to meet {intro.from_member}, "
+            "then introduce them ('goodwill intro')"
+        )
+    else:
+        done(f"declined {intro.from_member}'s request to meet {intro.person}")
+
+
+@intro_app.command("accept")
+def intro_accept(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """Accept a teammate's request: you will ask the person, then introduce them."""
+    _answer(intro_id, True)
+
+
+@intro_app.command("decline")
+def intro_decline(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """Decline a teammate's request for an introduction."""
+    _answer(intro_id, False)
+
+
 def register(app: typer.Typer) -> None:
+    team_app.add_typer(intro_app, name="intro")
     app.add_typer(team_app, name="team")
     app.add_typer(user_app, name="user")

@@ -20,3 +20,29 @@ class AuditOut(BaseModel):
     actor: str | None
     action: str
     subject: str | None
+
+
+class TeamRouteOut(BaseModel):
+    """A teammate's tie to someone: the shared tier only (no subject, no ledger)."""
+
+    member: str
+    member_id: int
+    person_id: int
+    person: str
+    organization: str | None
+    strength: str  # strong | medium | weak
+    last_month: str  # "October 2026"
+    interactions: int
+
+
+class IntroOut(BaseModel):
+    id: int
+    from_member: str
+    from_member_id: int
+    to_member: str
+    to_member_id: int
+    person_id: int
+    person: str
+    why: str | None
+    status: str  # open | accepted | declined
+    created: dt.datetime

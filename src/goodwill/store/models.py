@@ -674,3 +674,19 @@ class TeamSigninFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class TeamIntro(Base):
+    """A member's request to a teammate for an introduction to someone the teammate knows:
+    seen by the two of them only (row-level security on PostgreSQL)."""
+
+    __tablename__ = "team_intro"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_member: Mapped[int] = mapped_column(ForeignKey("team_member.id"))
+    to_member: Mapped[int] = mapped_column(ForeignKey("team_member.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    why: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open|accepted|declined
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

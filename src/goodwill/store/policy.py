@@ -51,6 +51,10 @@ PRIVATE_TABLES = (
 # The role a team's app connects as: it may read and write every table, owns none of them,
 # and so is held by row-level security even where a table's owner would not be (FORCE).
 APP_ROLE = "goodwill_member"
+# The role that owns `goodwill_team_ties`, the one way to the shared tier of other members'
+# interactions (who knows whom, how strongly, the month of the last contact): row-level
+# security lets it read them, and the app role can only call the function, not be it.
+SHARED_ROLE = "goodwill_shared"
 MEMBER_SETTING = "goodwill.member"
 _MEMBER_SQL = f"NULLIF(current_setting('{MEMBER_SETTING}', true), '')::integer"
 ROLES = ("admin", "member")
@@ -152,23 +156,25 @@ def lock_private_rows(session: Session) -> None:
     by the member of their transaction. Idempotent."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(
-        text(
-            "DO $$ BEGIN "
-            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
-            f"CREATE ROLE {APP_ROLE} NOLOGIN; END IF; END $$"
+    for role in (APP_ROLE, SHARED_ROLE):
+        session.execute(
+            text(
+                "DO $$ BEGIN "
+                f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN "
+                f"CREATE ROLE {role} NOLOGIN; END IF; END $$"
+            )
         )
-    )
-    # The user goodwill connects as must be able to become the app role (a superuser can).
-    session.execute(
-        text(
-            "DO $$ BEGIN "
-            f"IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN "
-            f"EXECUTE 'GRANT {APP_ROLE} TO ' || quote_ident(current_user); END IF; END $$"
+        # The user goodwill connects as must be able to become the app role and to give
+        # the shared role its function (a superuser can).
+        session.execute(
+            text(
+                "DO $$ BEGIN "
+                f"IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN "
+                f"EXECUTE 'GRANT {role} TO ' || quote_ident(current_user); END IF; END $$"
+            )
         )
-    )
-    session.execute(text(f"GRANT USAGE ON SCHEMA {_schema(session)} TO {APP_ROLE}"))
     schema = _schema(session)
+    session.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO {APP_ROLE}"))
     session.execute(
         text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {APP_ROLE}")
     )
@@ -177,6 +183,9 @@ def lock_private_rows(session: Session) -> None:
         own = f"owner_id = {_MEMBER_SQL}"
         # People's and organisations' words are the team's; an interaction's its owner's.
         seen = f"kind <> 'interaction' OR {own}" if table == "search_doc" else own
+        if table in ("participant", "interaction"):
+            session.execute(text(f"GRANT SELECT ON {table} TO {SHARED_ROLE}"))
+            seen = f"{own} OR current_user = '{SHARED_ROLE}'"
         session.execute(
             text(f"ALTER TABLE {table} ALTER COLUMN owner_id SET DEFAULT {_MEMBER_SQL}")
         )
@@ -186,6 +195,39 @@ def lock_private_rows(session: Session) -> None:
         session.execute(
             text(f"CREATE POLICY goodwill_owner ON {table} USING ({seen}) WITH CHECK ({seen})")
         )
+
+    two = f"{_MEMBER_SQL} IN (from_member, to_member)"
+    session.execute(text("ALTER TABLE team_intro ENABLE ROW LEVEL SECURITY"))
+    session.execute(text("ALTER TABLE team_intro FORCE ROW LEVEL SECURITY"))
+    session.execute(text("DROP POLICY IF EXISTS goodwill_two ON team_intro"))
+    session.execute(
+        text(f"CREATE POLICY goodwill_two ON team_intro USING ({two}) WITH CHECK ({two})")
+    )
+    _team_ties(session, schema)
+
+
+def _team_ties(session: Session, schema: str) -> None:
+    """`goodwill_team_ties(ids)`: per member and person among `ids`, when they were last in
+    touch and how often (all time, the last year); nothing else of an interaction."""
+    name = f"{schema}.goodwill_team_ties(integer[])"
+    session.execute(
+        text(
+            f"CREATE OR REPLACE FUNCTION {schema}.goodwill_team_ties(ids integer[]) "
+            "RETURNS TABLE(member_id integer, person_id integer, last_at timestamp, "
+            "recent integer, total integer) "
+            f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
+            "SELECT p.owner_id, p.person_id, max(i.occurred_at), "
+            "(count(*) FILTER (WHERE i.occurred_at > now() - interval '365 days'))::integer, "
+            "count(*)::integer "
+            "FROM participant p JOIN interaction i ON i.id = p.interaction_id "
+            "WHERE p.person_id = ANY(ids) AND NOT i.planned AND p.owner_id IS NOT NULL "
+            "GROUP BY p.owner_id, p.person_id $$"
+        )
+    )
+    session.execute(text(f"GRANT CREATE, USAGE ON SCHEMA {schema} TO {SHARED_ROLE}"))
+    session.execute(text(f"ALTER FUNCTION {name} OWNER TO {SHARED_ROLE}"))
+    session.execute(text(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC"))
+    session.execute(text(f"GRANT EXECUTE ON FUNCTION {name} TO {APP_ROLE}"))
 
 
 def _schema(session: Session) -> str:

@@ -127,6 +127,10 @@ def create_app(
     pages = (today, people_pages, log_page, needs_page, network_page, report_page, import_page)
     for module in (login if team else auth, *pages, api):
         app.include_router(module.router)
+    if team:
+        from goodwill.web.routes import team_page
+
+        app.include_router(team_page.router)
     return app
 
 

@@ -62,12 +62,28 @@ async def today_page(
         request, ("today", day, budget), partial(_plan, day=day, budget=budget), heavy=True
     )
     ctx: dict[str, Any] = {
+        "team_intros": await _team_intros(request),
         "plan": plan,
         "labels": LABELS,
         "minute_choices": MINUTE_CHOICES,
         **stats,
     }
     return render(request).page(request, "today.html", ctx)
+
+
+async def _team_intros(request: Request) -> list[Any]:
+    """A team's open introduction requests to the member signed in (none for one user)."""
+    if not request.app.state.team:
+        return []
+    import anyio.to_thread
+
+    from goodwill.asking import team as team_ask
+
+    def read() -> list[Any]:
+        with store(request).session() as s:
+            return list(team_ask.incoming(s))
+
+    return await anyio.to_thread.run_sync(read)
 
 
 @router.post("/today/act")

@@ -90,6 +90,25 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_team_signin_failure_email_at", "team_signin_failure", ["email", "at"])
+    # A member asks a teammate for an introduction to someone the teammate knows.
+    op.create_table(
+        "team_intro",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("from_member", sa.Integer(), sa.ForeignKey("team_member.id"), nullable=False),
+        sa.Column(
+            "to_member", sa.Integer(), sa.ForeignKey("team_member.id"), nullable=False, index=True
+        ),
+        sa.Column(
+            "person_id",
+            sa.Integer(),
+            sa.ForeignKey("person.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("why", sa.Text()),
+        sa.Column("status", sa.String(10), nullable=False, server_default="open"),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("answered_at", sa.DateTime()),
+    )
     for table in PRIVATE:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("owner_id", sa.Integer()))
@@ -101,6 +120,6 @@ def downgrade() -> None:
         op.drop_index(f"ix_{table}_owner_id", table)
         with op.batch_alter_table(table) as batch:
             batch.drop_column("owner_id")
-    for table in ("team_signin_failure", "team_audit", "team_token", "team_session"):
+    for table in ("team_intro", "team_signin_failure", "team_audit", "team_token", "team_session"):
         op.drop_table(table)
     op.drop_table("team_member")
