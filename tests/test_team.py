@@ -21,6 +21,7 @@ pytestmark = pytest.mark.postgres
 MARK_NOTE = "MARKER-NOTE-7f3a"
 MARK_LEDGER = "MARKER-LEDGER-7f3a"
 MARK_NEED = "MARKER-NEED-7f3a"
+MARKS_ALL = (MARK_NOTE, MARK_LEDGER, MARK_NEED)
 
 
 @pytest.fixture
