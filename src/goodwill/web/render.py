@@ -216,6 +216,8 @@ class Renderer:
             "errors": {},
             "form_error": None,
             "notice": None,
+            # The member signed in (`serve --team`), else None.
+            "viewer": getattr(request.state, "viewer", None),
         }
         ctx.update(context or {})
         html = self.env.get_template(name).render(ctx)

@@ -30,7 +30,7 @@ def _form(
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    if request.state.viewer is not None:
+    if getattr(request.state, "viewer", None) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return _form(request, _safe_next(next))
 
