@@ -70,3 +70,27 @@ def test_introduction_requests_go_to_the_teammate_only(team_url: str) -> None:
     assert r.code == 1 and "already accepted" in r.err
     r = cli("--user", "Ann", "team", "intro", "ask", "Ann", "Mia Chen")
     assert r.code == 1 and "is you" in r.err
+
+
+def test_the_same_person_imported_by_two_members_is_one_identity(
+    team_url: str, tmp_path: pytest.TempPathFactory
+) -> None:
+    from pathlib import Path
+
+    card = Path(str(tmp_path)) / "mia.vcf"
+    card.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mia Chen\r\nN:Chen;Mia;;;\r\n"
+        "EMAIL:mia@zenith.io\r\nORG:Zenith\r\nEND:VCARD\r\n"
+    )
+    other = Path(str(tmp_path)) / "mia2.vcf"
+    other.write_text(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Mia Chen\r\nEMAIL:MIA@zenith.io\r\n"
+        "TEL:+1 415 555 0100\r\nEND:VCARD\r\n"
+    )
+    ok(cli("--user", "Bob", "import", "vcard", str(card)))
+    ok(cli("--user", "Sam", "import", "vcard", str(other)))
+    listed = ok(cli("--user", "Bob", "person", "list", "--format", "json")).out
+    assert listed.count('"Mia Chen"') == 1
+    # One identity, each member's history their own: Bob sees none of Sam's coffees.
+    assert SAM_SECRET not in ok(cli("--user", "Bob", "export", "json")).out
+    assert SAM_SECRET in ok(cli("--user", "Sam", "export", "json")).out

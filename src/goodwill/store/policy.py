@@ -185,7 +185,15 @@ def lock_private_rows(session: Session) -> None:
         seen = f"kind <> 'interaction' OR {own}" if table == "search_doc" else own
         if table in ("participant", "interaction"):
             session.execute(text(f"GRANT SELECT ON {table} TO {SHARED_ROLE}"))
-            seen = f"{own} OR current_user = '{SHARED_ROLE}'"
+            # A policy of its own, for that role only: the app role's policy stays a plain
+            # owner_id = member, which PostgreSQL can read from an index.
+            session.execute(text(f"DROP POLICY IF EXISTS goodwill_shared_read ON {table}"))
+            session.execute(
+                text(
+                    f"CREATE POLICY goodwill_shared_read ON {table} FOR SELECT "
+                    f"TO {SHARED_ROLE} USING (true)"
+                )
+            )
         session.execute(
             text(f"ALTER TABLE {table} ALTER COLUMN owner_id SET DEFAULT {_MEMBER_SQL}")
         )
@@ -196,6 +204,14 @@ def lock_private_rows(session: Session) -> None:
             text(f"CREATE POLICY goodwill_owner ON {table} USING ({seen}) WITH CHECK ({seen})")
         )
 
+    # A member's days with an interaction (the streak) read from an index of their own:
+    # the single user's index would walk every member's rows to find one member's next day.
+    session.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_interaction_owner_day ON interaction "
+            "(owner_id, (date(occurred_at))) WHERE planned = false"
+        )
+    )
     two = f"{_MEMBER_SQL} IN (from_member, to_member)"
     session.execute(text("ALTER TABLE team_intro ENABLE ROW LEVEL SECURITY"))
     session.execute(text("ALTER TABLE team_intro FORCE ROW LEVEL SECURITY"))
