@@ -118,7 +118,7 @@ async def client(
     base: str, email: str, n: int, org: str, pids: list[int], out: list[dict[str, Any]]
 ) -> None:
     rng = random.Random(email)
-    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+    async with httpx.AsyncClient(base_url=base, timeout=180) as c:
         token = TOKEN_RE.search((await c.get("/login")).text)
         assert token
         r = await c.post(
