@@ -108,6 +108,15 @@ def root(
             help="SQLite file or database URL (default: goodwill.db in your data folder).",
         ),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            envvar="GOODWILL_USER",
+            metavar="NAME",
+            help="On a team database: run the command as this member (name or email).",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -126,7 +135,7 @@ def root(
     """goodwill: keep in touch, give as good as you get, and know whom to ask."""
     from goodwill.cli import output
 
-    state.set_db(db)
+    state.set_db(db, user)
     output.set_raw_csv(raw)
 
 
@@ -147,6 +156,7 @@ def _register() -> None:
         report,
         search,
         sync,
+        team,
         transfer,
         web,
     )
@@ -165,6 +175,7 @@ def _register() -> None:
         transfer,
         sync,
         doctor,
+        team,
         web,
     ):
         module.register(app)

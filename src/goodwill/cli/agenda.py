@@ -152,6 +152,26 @@ def today(
     if waiting and fmt is OutputFormat.table:
         # Cards deleted on the phone and edits made on both sides wait for you here.
         typer.echo(f"{waiting} from your phone's sync to look at: goodwill sync events")
+    if fmt is OutputFormat.table:
+        _team_requests()
+
+
+def _team_requests() -> None:
+    """On a team database: teammates' open requests for an introduction by you."""
+    from goodwill.store import policy
+
+    if policy.current() is None:
+        return
+    from goodwill.asking import team as team_ask
+
+    with state.session() as s:
+        asked = team_ask.incoming(s)
+    for i in asked:
+        why = f" ({i.why})" if i.why else ""
+        typer.echo(
+            f"\n{i.from_member} asks you to introduce them to {i.person}{why}: "
+            f"goodwill team intro accept {i.id} | decline {i.id}"
+        )
 
 
 def done_(

@@ -1,6 +1,6 @@
 """need add|list|close|announce, ask, path, knows, request add|list|answer, intro."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from pydantic import BaseModel
+    from sqlalchemy.orm import Session
 
 need_app = typer.Typer(
     help="What you are looking for: add, list, close, announce.", no_args_is_help=True
@@ -117,9 +118,11 @@ def ask(
 
     with state.session() as s:
         rows = ask_mod.ask(s, need, limit=limit, as_of=_as_of(as_of))
+        mates = _team_routes(s, need=need)
     if fmt is not OutputFormat.table:
         emit(rows, fmt, [])
         return
+    _print_team(mates)
     if not rows:
         typer.echo(
             "nobody matches yet: add targets (--org, --role, --place, --tag) to the need, "
@@ -139,6 +142,35 @@ def ask(
     typer.echo(ask_mod.SCORE_MEANS)
     if any(ask_mod.cites_weak_ties(r.reasons) for r in rows):
         typer.echo(ask_mod.WEAK_TIES_SOURCE)
+
+
+def _team_routes(
+    s: "Session", *, to: str | None = None, need: str | None = None
+) -> list[Any]:
+    """On a team database, teammates' ties to the target (shown before your own paths)."""
+    from goodwill.store import policy
+
+    if policy.current() is None:
+        return []
+    from goodwill.asking import team as team_ask
+
+    ids = (
+        team_ask.target_people(s, to)[1] if to is not None else team_ask.need_people(s, need or "")
+    )
+    return team_ask.routes(s, ids)[:10]
+
+
+def _print_team(mates: list[Any]) -> None:
+    if not mates:
+        return
+    from goodwill.asking import team as team_ask
+
+    typer.echo("Through your team:")
+    for m in mates:
+        typer.echo(
+            f"  - {team_ask.sentence(m)}  (goodwill team intro ask {m.member!r} {m.person_id})"
+        )
+    typer.echo("")
 
 
 def path(
@@ -163,9 +195,11 @@ def path(
     to = " ".join([to, *(more or [])])
     with state.session() as s:
         rows = paths.paths_to(s, to, max_hops=max_hops, limit=limit, as_of=_as_of(as_of))
+        mates = _team_routes(s, to=to)
     if fmt is not OutputFormat.table:
         emit(rows, fmt, [])
         return
+    _print_team(mates)
     if not rows:
         typer.echo(f"no warm path to {to} within {max_hops} links")
         return

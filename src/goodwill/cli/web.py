@@ -50,12 +50,29 @@ def serve(
         Path | None,
         typer.Option("--ssl-keyfile", help="The private key (PEM) of --ssl-certfile."),
     ] = None,
+    team: Annotated[
+        bool,
+        typer.Option(
+            "--team",
+            help="Serve a team database (goodwill team init): members sign in with their "
+            "email and password, each sees their own private rows.",
+        ),
+    ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Server processes (with --team, on PostgreSQL)."),
+    ] = 1,
 ) -> None:
     """Open goodwill in your browser: a local web app over the same data."""
     from goodwill.errors import InvalidInput
 
     if token is not None and len(token) < 8:
         raise InvalidInput("token", "…", "must be at least 8 characters")
+    if workers > 1 and not team:
+        raise InvalidInput("workers", workers, "several server processes need --team")
+    if team:
+        _serve_team(host, port, allow_host or [], workers)
+        return
     if not is_loopback(host) and not token:
         raise InvalidInput(
             "host",
@@ -102,6 +119,52 @@ def serve(
         proxy_headers=False,
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+    )
+
+
+def _hosts(host: str, extra: list[str]) -> list[str]:
+    hosts = [host, *extra]
+    if host in ("0.0.0.0", "::"):
+        import socket
+
+        hosts += [socket.gethostname(), socket.getfqdn()]
+    return hosts
+
+
+def _serve_team(host: str, port: int, extra: list[str], workers: int) -> None:
+    """A team's server: every member signs in, so it may listen beyond localhost."""
+    import os
+
+    import uvicorn
+
+    from goodwill.errors import GoodwillError
+    from goodwill.store import policy
+
+    store = state.store()
+    if policy.current() is None:
+        raise GoodwillError("--team needs a team database: run 'goodwill team init' first")
+    policy.set_viewer(None)  # each request names its own member
+    hosts = _hosts(host, extra)
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    typer.echo(f"goodwill (team) is at http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
+    if workers == 1:
+        from goodwill.web import create_app
+
+        app = create_app(store, team=True, allowed_hosts=hosts)
+        uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning")
+        return
+    # Each worker process opens the database itself: nothing is kept in one process that
+    # another could contradict (sessions, sign-in failures and data live in the database).
+    os.environ["GOODWILL_DB"] = store.url
+    os.environ["GOODWILL_ALLOWED_HOSTS"] = ",".join(hosts)
+    state.close()
+    uvicorn.run(
+        "goodwill.web.app:team_app",
+        factory=True,
+        host=host.strip("[]"),
+        port=port,
+        workers=workers,
+        log_level="warning",
     )
 
 

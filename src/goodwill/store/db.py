@@ -80,8 +80,13 @@ def cache_folder() -> Path:
 
 
 def address(session: Session) -> str:
-    """The session's database address (password hidden): what kept figures are keyed by."""
-    return session.get_bind().engine.url.render_as_string(hide_password=True)
+    """The session's database address (password hidden): what kept figures are keyed by.
+    In team mode each member's figures are their own: the member is part of the key."""
+    from goodwill.store import policy
+
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    viewer = policy.current()
+    return url if viewer is None else f"{url}#member={viewer.member_id}"
 
 
 def cache_file(kind: str, key: str) -> Path:

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from goodwill.store import policy
+
 
 class Base(DeclarativeBase):
     pass
@@ -33,6 +35,12 @@ class Base(DeclarativeBase):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _owner() -> int | None:
+    """The member acting (team mode), who owns what they write; None for a single user."""
+    viewer = policy.current()
+    return viewer.member_id if viewer is not None else None
 
 
 class Person(Base):
@@ -230,6 +238,8 @@ class Interaction(Base):
     # External identity (Message-ID, iCalendar UID+recurrence, ...) so re-imports are no-ops.
     source_key: Mapped[str | None] = mapped_column(String(500), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="interaction", cascade="all, delete-orphan"
@@ -266,6 +276,8 @@ class Participant(Base):
     kind: Mapped[str | None] = mapped_column(String(20))
     initiated_by: Mapped[str | None] = mapped_column(String(10))
     planned: Mapped[bool | None] = mapped_column(Boolean)
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
     interaction: Mapped[Interaction] = relationship(back_populates="participants")
 
@@ -303,6 +315,8 @@ class Exchange(Base):
     text: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(20))
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # copy, for queries
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
     interaction: Mapped[Interaction] = relationship(back_populates="exchanges")
 
@@ -339,6 +353,8 @@ class Need(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
     targets: Mapped[list[NeedTarget]] = relationship(
         back_populates="need", cascade="all, delete-orphan", order_by="NeedTarget.id"
@@ -353,6 +369,8 @@ class NeedTarget(Base):
     kind: Mapped[str] = mapped_column(String(10))  # org, role, place, tag, keyword
     value: Mapped[str] = mapped_column(String(300))
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"))
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
     need: Mapped[Need] = relationship(back_populates="targets")
 
@@ -375,6 +393,8 @@ class Request(Base):
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interaction.id", ondelete="SET NULL")
     )
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
 
 class Introduction(Base):
@@ -393,6 +413,8 @@ class Introduction(Base):
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interaction.id", ondelete="SET NULL")
     )
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
 
 class Meeting(Base):
@@ -412,6 +434,8 @@ class Meeting(Base):
         ForeignKey("interaction.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
 
 class Lead(Base):
@@ -431,6 +455,8 @@ class Lead(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
 
 class ActionState(Base):
@@ -446,6 +472,8 @@ class ActionState(Base):
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interaction.id", ondelete="SET NULL")
     )
+    # Team mode: the member whose private row this is (NULL in single-user goodwill, 0014).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
 
 class CircleSetting(Base):
@@ -511,6 +539,8 @@ class SearchDoc(Base):
     # PostgreSQL only: title and body lower-cased and without accents, which its 'simple'
     # text search configuration does not do (SQLite's FTS5 tokenizer does it itself).
     terms: Mapped[str | None] = mapped_column(Text)
+    # Team mode: whose interaction an interaction's document is (0016).
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True, default=_owner)
 
 
 class ContactSummary(Base):
@@ -605,3 +635,81 @@ class SyncEvent(Base):
     theirs: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="done", index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+class TeamMember(Base):
+    """A member of a team database (`goodwill team init`, `goodwill user add`)."""
+
+    __tablename__ = "team_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
+    role: Mapped[str] = mapped_column(String(10), default="member")  # admin | member
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2id
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class TeamSession(Base):
+    """A signed-in browser: server-side, so removing a member ends it at once."""
+
+    __tablename__ = "team_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("team_member.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class TeamToken(Base):
+    """A member's token for scripts (`Authorization: Bearer`); only its hash is kept."""
+
+    __tablename__ = "team_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("team_member.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class TeamAudit(Base):
+    """One admin action: who did what to whom, and when."""
+
+    __tablename__ = "team_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(String(320))
+
+
+class TeamSigninFailure(Base):
+    """A wrong password, kept in the database so every server process counts the same."""
+
+    __tablename__ = "team_signin_failure"
+    __table_args__ = (Index("ix_team_signin_failure_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class TeamIntro(Base):
+    """A member's request to a teammate for an introduction to someone the teammate knows:
+    seen by the two of them only (row-level security on PostgreSQL)."""
+
+    __tablename__ = "team_intro"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_member: Mapped[int] = mapped_column(ForeignKey("team_member.id"))
+    to_member: Mapped[int] = mapped_column(ForeignKey("team_member.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    why: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open|accepted|declined
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

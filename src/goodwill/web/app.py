@@ -44,11 +44,13 @@ from goodwill.web.routes import (
     auth,
     import_page,
     log_page,
+    login,
     manage,
     needs_page,
     network_page,
     people_pages,
     report_page,
+    team_page,
     today,
 )
 from goodwill.web.uploads import Uploads
@@ -69,6 +71,7 @@ def create_app(
     clock: Callable[[], dt.datetime] | None = None,
     compute_process: bool = False,
     secure: bool = False,
+    team: bool = False,
 ) -> FastAPI:
     """The web app over a store (or a database path/URL, opened and closed with the app).
 
@@ -81,6 +84,11 @@ def create_app(
     """
     owned = not isinstance(store_or_db_url, Store)
     store = store_or_db_url if isinstance(store_or_db_url, Store) else open_store(store_or_db_url)
+    if team:
+        from goodwill.store import policy
+
+        policy.attach(store)
+        token, compute_process = None, False  # members sign in; figures are each member's
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +116,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.store = store
+    app.state.team = team
     app.state.guard = Guard(token=token, allowed_hosts=allowed_hosts, secure=secure)
     app.state.clock = clock or dt.datetime.now
     app.state.render = Renderer()
@@ -118,6 +127,10 @@ def create_app(
     app.state.memo = Memo(store, versions, process)
     app.state.per_person = PerPerson(store, versions, process.submit if process else None)
     app.add_middleware(TrackWrites, memo=app.state.memo, per_person=app.state.per_person)
+    if team:
+        from goodwill.web.team_auth import TeamAuthMiddleware
+
+        app.add_middleware(TeamAuthMiddleware, store=store)
     app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
@@ -133,9 +146,20 @@ def create_app(
         report_page,
         import_page,
     )
-    for module in (auth, *pages, api):
+    for module in (login if team else auth, *pages, api):
         app.include_router(module.router)
+    if team:
+        app.include_router(team_page.router)
     return app
+
+
+def team_app() -> FastAPI:
+    """The app of `goodwill serve --team --workers N`, made in each worker process from
+    GOODWILL_DB and GOODWILL_ALLOWED_HOSTS (uvicorn's factory)."""
+    import os
+
+    hosts = [h for h in os.environ.get("GOODWILL_ALLOWED_HOSTS", "").split(",") if h]
+    return create_app(os.environ.get("GOODWILL_DB"), team=True, allowed_hosts=hosts)
 
 
 def _wants_json(request: Request) -> bool:

@@ -339,7 +339,7 @@ async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     guard: Guard = request.app.state.guard
-    if guard.bearer_ok(request.headers):
+    if guard.bearer_ok(request.headers) or getattr(request.state, "team_bearer", False):
         return  # a script with the token: browsers never send this header cross-site
     sent = request.headers.get(CSRF_HEADER)
     ctype = request.headers.get("content-type", "")

@@ -217,6 +217,8 @@ class Renderer:
             "form_error": None,
             "notice": None,
             "undo": None,
+            # The member signed in (`serve --team`), else None.
+            "viewer": getattr(request.state, "viewer", None),
         }
         ctx.update(context or {})
         html = self.env.get_template(name).render(ctx)

@@ -49,8 +49,17 @@ def cached(
     one (it may run in the compute process). `heavy`: a computation of several hundred
     milliseconds (the agenda, the map), which a page waits for from the compute process
     rather than running it in the server's own threads."""
+    if request.app.state.team:
+        return _own(request, compute)
     m: Memo = request.app.state.memo
     return m.get(key, compute, browser=request.state.csrf_seed, heavy=heavy)
+
+
+def _own(request: Request, compute: Callable[[Session], T]) -> T:
+    # A team's figures are each member's (row-level security reads as the member of the
+    # request): computed for the request, in its own context, never kept for another.
+    with store(request).session() as s:
+        return compute(s)
 
 
 async def cached_async(
@@ -58,6 +67,8 @@ async def cached_async(
 ) -> T:
     """`cached` for a page that runs on the event loop (`async def`): it waits for a heavy
     figure without holding a worker thread; anything else it computes goes to a thread."""
+    if request.app.state.team:
+        return await anyio.to_thread.run_sync(_own, request, compute)
     m: Memo = request.app.state.memo
     return await m.aget(key, compute, browser=request.state.csrf_seed, heavy=heavy)
 
@@ -76,6 +87,9 @@ def per_person(
     list rows); `compute(session, ids)` computes those missing, for them only;
     `whole(session)`, when given, everyone's at once in the compute process, the first
     time `key` is asked for."""
+    if request.app.state.team:
+        with store(request).session() as s:
+            return dict(compute(s, list(ids)))
     book: PerPerson = request.app.state.per_person
     return book.get(key, ids, compute, whole, rows=rows)
 

@@ -79,6 +79,7 @@ async def today_page(
         request, ("today", day, budget), partial(_plan, day=day, budget=budget), heavy=True
     )
     ctx: dict[str, Any] = {
+        "team_intros": await _team_intros(request),
         "plan": plan,
         "labels": LABELS,
         "minute_choices": MINUTE_CHOICES,
@@ -87,6 +88,21 @@ async def today_page(
     if undone:
         ctx["notice"] = "Undone: the action is back, and what it logged is gone."
     return render(request).page(request, "today.html", ctx)
+
+
+async def _team_intros(request: Request) -> list[Any]:
+    """A team's open introduction requests to the member signed in (none for one user)."""
+    if not request.app.state.team:
+        return []
+    import anyio.to_thread
+
+    from goodwill.asking import team as team_ask
+
+    def read() -> list[Any]:
+        with store(request).session() as s:
+            return list(team_ask.incoming(s))
+
+    return await anyio.to_thread.run_sync(read)
 
 
 @router.post("/today/act")

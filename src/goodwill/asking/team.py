@@ -1,0 +1,212 @@
+"""Team asking: routes through teammates' ties, and introduction requests between members.
+
+"Sam on your team knows Mia Chen at Zenith: strong, last in touch in October 2026."
+A teammate's tie is read through `goodwill_team_ties` (store/policy.py), the only way to
+another member's interactions: it gives who, how often and when last, never what was said.
+Its strength bucket is a plain rule on those figures (`bucket`), the same for everyone.
+
+An introduction request goes to the teammate, who sees it in their daily session and
+accepts or declines it; accepting means they will ask the person (double opt-in) and
+introduce you.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from goodwill.errors import GoodwillError, InvalidInput, NotFound
+from goodwill.records import orgs, people
+from goodwill.records import team as members
+from goodwill.schemas.team import IntroOut, TeamRouteOut
+from goodwill.store import policy
+from goodwill.store.models import Person, Role, TeamIntro, TeamMember
+
+# The strength bucket of a teammate's tie: interactions in the last year and days since
+# the last one. Strong: in touch at least quarterly lately; medium: some contact this year.
+STRONG_RECENT, STRONG_DAYS = 4, 90
+MEDIUM_RECENT, MEDIUM_DAYS = 2, 365
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def bucket(recent: int, last: dt.datetime, now: dt.datetime) -> str:
+    days = (now - last).days
+    if recent >= STRONG_RECENT and days <= STRONG_DAYS:
+        return "strong"
+    if recent >= MEDIUM_RECENT or days <= MEDIUM_DAYS:
+        return "medium"
+    return "weak"
+
+
+def _viewer() -> policy.Viewer:
+    viewer = policy.current()
+    if viewer is None:
+        raise GoodwillError("team asking needs a team database: run 'goodwill team init' first")
+    return viewer
+
+
+def target_people(session: Session, to: str) -> tuple[str, list[int]]:
+    """(the target's name, the people it stands for): an organisation's current people,
+    else one person."""
+    try:
+        org = orgs.resolve(session, to)
+    except NotFound:
+        person = people.resolve(session, to)
+        return person.display_name, [person.id]
+    ids = session.scalars(
+        select(Role.person_id).where(Role.org_id == org.id, Role.is_current.is_(True))
+    ).all()
+    return org.name, sorted(set(ids))
+
+
+def need_people(session: Session, ref: str) -> list[int]:
+    """The people a need's organisations stand for (a need given by number), else none."""
+    from goodwill.store.models import NeedTarget
+
+    if not ref.strip().isdigit():
+        return []
+    org_ids = session.scalars(
+        select(NeedTarget.org_id).where(
+            NeedTarget.need_id == int(ref), NeedTarget.org_id.is_not(None)
+        )
+    ).all()
+    if not org_ids:
+        return []
+    ids = session.scalars(
+        select(Role.person_id).where(Role.org_id.in_(org_ids), Role.is_current.is_(True))
+    ).all()
+    return sorted(set(ids))
+
+
+def routes(
+    session: Session, person_ids: list[int], now: dt.datetime | None = None
+) -> list[TeamRouteOut]:
+    """Teammates' ties to these people, strongest first (the member acting left out)."""
+    viewer = _viewer()
+    if not person_ids or session.get_bind().dialect.name != "postgresql":
+        return []
+    at = now or dt.datetime.now()
+    rows = session.execute(
+        text("SELECT member_id, person_id, last_at, recent, total FROM goodwill_team_ties(:ids)"),
+        {"ids": person_ids},
+    ).all()
+    rows = [r for r in rows if r.member_id != viewer.member_id]
+    if not rows:
+        return []
+    names = dict(
+        session.execute(
+            select(TeamMember.id, TeamMember.name).where(TeamMember.removed_at.is_(None))
+        ).all()
+    )
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    out = []
+    for r in rows:
+        if r.member_id not in names or r.person_id not in persons:
+            continue
+        person = persons[r.person_id]
+        role = people.current_role(person)
+        out.append(
+            TeamRouteOut(
+                member=names[r.member_id],
+                member_id=r.member_id,
+                person_id=person.id,
+                person=person.display_name,
+                organization=role.organization.name if role else None,
+                strength=bucket(r.recent, r.last_at, at),
+                last_month=f"{_MONTHS[r.last_at.month - 1]} {r.last_at.year}",
+                interactions=r.total,
+            )
+        )
+    order = {"strong": 0, "medium": 1, "weak": 2}
+    out.sort(key=lambda t: (order[t.strength], -t.interactions, t.member, t.person))
+    return out
+
+
+def sentence(route: TeamRouteOut) -> str:
+    at = f" at {route.organization}" if route.organization else ""
+    return (
+        f"{route.member} on your team knows {route.person}{at}: "
+        f"{route.strength}, last in touch in {route.last_month}"
+    )
+
+
+def request_intro(session: Session, member: str, person: str, why: str | None) -> IntroOut:
+    """Ask a teammate to introduce you to someone they know."""
+    viewer = _viewer()
+    to = members.find(session, member)
+    if to.id == viewer.member_id:
+        raise InvalidInput("member", member, "is you: ask a teammate")
+    target = people.resolve(session, person)
+    intro = TeamIntro(
+        from_member=viewer.member_id,
+        to_member=to.id,
+        person_id=target.id,
+        why=(why or "").strip() or None,
+    )
+    session.add(intro)
+    session.flush()
+    return _out(session, intro)
+
+
+def intros(session: Session, *, open_only: bool = False) -> list[IntroOut]:
+    """Requests to and from the member acting, newest first."""
+    viewer = _viewer()
+    stmt = select(TeamIntro).where(
+        (TeamIntro.to_member == viewer.member_id) | (TeamIntro.from_member == viewer.member_id)
+    )
+    if open_only:
+        stmt = stmt.where(TeamIntro.status == "open")
+    return [_out(session, i) for i in session.scalars(stmt.order_by(TeamIntro.id.desc()))]
+
+
+def incoming(session: Session) -> list[IntroOut]:
+    """Open requests to the member acting: what their daily session shows."""
+    viewer = _viewer()
+    return [i for i in intros(session, open_only=True) if i.to_member_id == viewer.member_id]
+
+
+def answer(session: Session, intro_id: int, accept: bool) -> IntroOut:
+    """Accept or decline a request made to you."""
+    viewer = _viewer()
+    intro = session.get(TeamIntro, intro_id)
+    if intro is None or viewer.member_id not in (intro.to_member, intro.from_member):
+        raise NotFound(f"no introduction request #{intro_id}")
+    if intro.to_member != viewer.member_id:
+        raise policy.NotAllowed("only the teammate asked can answer this request")
+    if intro.status != "open":
+        raise InvalidInput("request", intro_id, f"was already {intro.status}")
+    intro.status = "accepted" if accept else "declined"
+    intro.answered_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return _out(session, intro)
+
+
+def _out(session: Session, intro: TeamIntro) -> IntroOut:
+    names = dict(session.execute(select(TeamMember.id, TeamMember.name)).all())
+    person = session.get(Person, intro.person_id)
+    return IntroOut(
+        id=intro.id,
+        from_member=names.get(intro.from_member, "?"),
+        from_member_id=intro.from_member,
+        to_member=names.get(intro.to_member, "?"),
+        to_member_id=intro.to_member,
+        person_id=intro.person_id,
+        person=person.display_name if person else "?",
+        why=intro.why,
+        status=intro.status,
+        created=intro.created_at,
+    )

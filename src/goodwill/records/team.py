@@ -1,0 +1,310 @@
+"""Team members, their sign-in sessions and tokens, and the audit log of admin actions.
+
+A team database has members (`init_team` makes the first, an admin, who owns every row the
+single user wrote). Passwords are hashed with Argon2id; a browser's session and a script's
+token are kept only as SHA-256 hashes, in the database, so that every server process sees
+the same sign-ins and removing a member ends them at once. Wrong passwords are counted in
+the database too: too many for one address in `FAILURE_WINDOW` and sign-in is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm import Session
+
+from goodwill import validate
+from goodwill.errors import GoodwillError, InvalidInput, NotFound
+from goodwill.store import policy
+from goodwill.store.models import (
+    TeamAudit,
+    TeamMember,
+    TeamSession,
+    TeamSigninFailure,
+    TeamToken,
+)
+from goodwill.store.policy import NotAllowed, Viewer
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+SESSION_DAYS = 14
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "gwt_"
+SESSION_PREFIX = "gws_"
+
+
+class TooManyAttempts(GoodwillError):
+    """Too many wrong passwords for one address: sign-in waits a while."""
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    id: int
+    name: str
+    email: str
+    role: str
+    created_at: dt.datetime
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _hasher() -> PasswordHasher:
+    # argon2-cffi's defaults are RFC 9106's second recommended Argon2id profile.
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("password", "…", f"must be at least {MIN_PASSWORD} characters")
+    hashed: str = _hasher().hash(password)
+    return hashed
+
+
+def _password_ok(stored: str | None, given: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    if not stored:
+        return False
+    try:
+        return bool(_hasher().verify(stored, given))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _info(m: TeamMember) -> MemberInfo:
+    return MemberInfo(m.id, m.name, m.email, m.role, m.created_at)
+
+
+def viewer_of(m: TeamMember) -> Viewer:
+    return Viewer(member_id=m.id, name=m.name, role=m.role)
+
+
+def audit(session: Session, action: str, subject: str | None) -> None:
+    """Write one line of the audit log, by the member acting."""
+    actor = policy.current()
+    session.add(TeamAudit(actor=actor.name if actor else None, action=action, subject=subject))
+
+
+def _clean_name(name: str) -> str:
+    value = validate.non_empty(name, "name")
+    if len(value) > 120:
+        raise InvalidInput("name", value[:20] + "…", "must be at most 120 characters")
+    return value
+
+
+def _check_free(session: Session, name: str, email: str) -> None:
+    taken = session.scalars(
+        select(TeamMember).where(
+            (func.lower(TeamMember.name) == name.lower()) | (TeamMember.email == email)
+        )
+    ).first()
+    if taken is not None:
+        what = "name" if taken.name.lower() == name.lower() else "email"
+        raise InvalidInput(what, name if what == "name" else email, "is already a member's")
+
+
+def init_team(session: Session, name: str, email: str, password: str | None) -> MemberInfo:
+    """Make this database a team's: `name` becomes member 1, an admin, and owns every
+    private row written so far; on PostgreSQL row-level security locks the private tables.
+    Must run as the tables' owner (not through `policy.attach`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        raise GoodwillError(
+            "team mode needs PostgreSQL (one SQLite file cannot keep members' private rows "
+            "apart): start PostgreSQL as docs/team.md says and use --db postgresql://..."
+        )
+    if policy.is_team(session):
+        raise GoodwillError("this database is already a team's: add members with 'user add'")
+    member = TeamMember(
+        name=_clean_name(name),
+        email=validate.email(email),
+        role="admin",
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    session.add(member)
+    session.flush()
+    for table in (*policy.PRIVATE_TABLES, "search_doc"):
+        where = "owner_id IS NULL" + (" AND kind = 'interaction'" if table == "search_doc" else "")
+        session.execute(text(f"UPDATE {table} SET owner_id = :m WHERE {where}"), {"m": member.id})
+    policy.lock_private_rows(session)
+    with policy.acting_as(viewer_of(member)):
+        audit(session, "team init", member.email)
+    return _info(member)
+
+
+def find(session: Session, name: str) -> TeamMember:
+    """A current member by name or email."""
+    key = name.strip()
+    member = session.scalars(
+        select(TeamMember).where(
+            TeamMember.removed_at.is_(None),
+            (func.lower(TeamMember.name) == key.lower()) | (TeamMember.email == key.lower()),
+        )
+    ).first()
+    if member is None:
+        raise NotFound(f"no team member called {key!r} (see 'goodwill user list')")
+    return member
+
+
+def first_admin(session: Session) -> TeamMember | None:
+    return session.scalars(
+        select(TeamMember)
+        .where(TeamMember.removed_at.is_(None), TeamMember.role == "admin")
+        .order_by(TeamMember.id)
+    ).first()
+
+
+def add_member(
+    session: Session, name: str, email: str, role: str = "member", password: str | None = None
+) -> MemberInfo:
+    """Add a member (an admin's action)."""
+    policy.require_admin()
+    clean, address = _clean_name(name), validate.email(email)
+    role = validate.choice(role, policy.ROLES, "role")
+    _check_free(session, clean, address)
+    member = TeamMember(
+        name=clean,
+        email=address,
+        role=role,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    session.add(member)
+    session.flush()
+    audit(session, f"user add ({role})", address)
+    return _info(member)
+
+
+def list_members(session: Session) -> list[MemberInfo]:
+    rows = session.scalars(
+        select(TeamMember).where(TeamMember.removed_at.is_(None)).order_by(TeamMember.id)
+    )
+    return [_info(m) for m in rows]
+
+
+def remove_member(session: Session, name: str) -> MemberInfo:
+    """Remove a member (an admin's action): their sessions and tokens end at once; their
+    private rows stay theirs, seen by no one."""
+    actor = policy.require_admin()
+    member = find(session, name)
+    if member.id == actor.member_id:
+        raise NotAllowed("you cannot remove yourself; ask another admin")
+    member.removed_at = _now()
+    session.execute(delete(TeamSession).where(TeamSession.member_id == member.id))
+    session.execute(delete(TeamToken).where(TeamToken.member_id == member.id))
+    audit(session, "user remove", member.email)
+    return _info(member)
+
+
+def new_token(session: Session, name: str) -> str:
+    """A new token for scripts (your own, or anyone's for an admin); shown once."""
+    actor = policy.current()
+    member = find(session, name)
+    if actor is None or (actor.member_id != member.id and not actor.is_admin):
+        raise NotAllowed("only a team admin can make a token for another member")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(TeamToken(member_id=member.id, token_hash=_digest(token)))
+    audit(session, "user token", member.email)
+    return token
+
+
+def set_password(session: Session, name: str, password: str) -> None:
+    actor = policy.current()
+    member = find(session, name)
+    if actor is None or (actor.member_id != member.id and not actor.is_admin):
+        raise NotAllowed("only a team admin can set another member's password")
+    member.password_hash = hash_password(password)
+    session.execute(delete(TeamSession).where(TeamSession.member_id == member.id))
+    audit(session, "user password", member.email)
+
+
+def _current_member(session: Session, member_id: int) -> TeamMember | None:
+    member = session.get(TeamMember, member_id)
+    return member if member is not None and member.removed_at is None else None
+
+
+def by_token(session: Session, token: str) -> Viewer | None:
+    """The member a script's token belongs to, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.scalars(select(TeamToken).where(TeamToken.token_hash == _digest(token))).first()
+    member = _current_member(session, row.member_id) if row else None
+    return viewer_of(member) if member else None
+
+
+def by_session(session: Session, cookie: str, now: dt.datetime | None = None) -> Viewer | None:
+    """The member a browser's session cookie belongs to, while it has not expired."""
+    if not cookie.startswith(SESSION_PREFIX):
+        return None
+    row = session.get(TeamSession, _digest(cookie))
+    if row is None or row.expires_at <= (now or _now()):
+        return None
+    member = _current_member(session, row.member_id)
+    return viewer_of(member) if member else None
+
+
+def sign_in(
+    session: Session, email: str, password: str, now: dt.datetime | None = None
+) -> str | None:
+    """A new session cookie value for the member with this address and password, or None
+    for a wrong address or password (the failure is written: let the transaction commit).
+    Raises TooManyAttempts after MAX_FAILURES wrong tries within FAILURE_WINDOW."""
+    at = now or _now()
+    address = email.strip().lower()[:320]
+    recent = session.scalar(
+        select(func.count())
+        .select_from(TeamSigninFailure)
+        .where(TeamSigninFailure.email == address, TeamSigninFailure.at > at - FAILURE_WINDOW)
+    )
+    if (recent or 0) >= MAX_FAILURES:
+        raise TooManyAttempts("too many wrong passwords for this address: wait 15 minutes")
+    member = session.scalars(
+        select(TeamMember).where(TeamMember.email == address, TeamMember.removed_at.is_(None))
+    ).first()
+    if member is None or not _password_ok(member.password_hash, password):
+        session.add(TeamSigninFailure(email=address, at=at))
+        return None
+    session.execute(
+        delete(TeamSigninFailure).where(
+            (TeamSigninFailure.email == address) | (TeamSigninFailure.at < at - FAILURE_WINDOW)
+        )
+    )
+    cookie = SESSION_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        TeamSession(
+            id=_digest(cookie),
+            member_id=member.id,
+            created_at=at,
+            expires_at=at + dt.timedelta(days=SESSION_DAYS),
+        )
+    )
+    return cookie
+
+
+def sign_out(session: Session, cookie: str) -> None:
+    session.execute(delete(TeamSession).where(TeamSession.id == _digest(cookie)))
+
+
+def touch_token(session: Session, token: str) -> None:
+    session.execute(
+        update(TeamToken).where(TeamToken.token_hash == _digest(token)).values(last_used_at=_now())
+    )
+
+
+def audit_log(session: Session, limit: int = 100) -> list[TeamAudit]:
+    policy.require_admin()
+    return list(session.scalars(select(TeamAudit).order_by(TeamAudit.id.desc()).limit(limit)))

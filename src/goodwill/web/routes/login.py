@@ -1,0 +1,66 @@
+"""The team's sign-in page (`goodwill serve --team`): email and password, then a session."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from goodwill.records import team
+from goodwill.store import policy
+from goodwill.web.routes.auth import _safe_next
+from goodwill.web.routes.deps import render, store
+from goodwill.web.team_auth import SESSION_COOKIE, cleared_cookie, session_cookie
+
+router = APIRouter(include_in_schema=False)
+
+
+def _form(
+    request: Request, next_: str, email: str = "", error: str = "", status: int = 200
+) -> Response:
+    return render(request).page(
+        request,
+        "team_login.html",
+        {"next": next_, "email": email, "errors": {"password": error} if error else {}},
+        status=status,
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    if getattr(request.state, "viewer", None) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _form(request, _safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    target = _safe_next(next)
+    try:
+        with policy.acting_as(None), store(request).session() as s:
+            cookie = team.sign_in(s, email, password)
+    except team.TooManyAttempts as exc:
+        return _form(request, target, email, str(exc).capitalize() + ".", status=429)
+    if cookie is None:
+        return _form(request, target, email, "That email and password do not match.", 401)
+    response = RedirectResponse(target, status_code=303)
+    response.headers.append("set-cookie", session_cookie(cookie))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        with policy.acting_as(None), store(request).session() as s:
+            team.sign_out(s, cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.headers.append("set-cookie", cleared_cookie())
+    return response

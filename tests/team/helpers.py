@@ -1,0 +1,86 @@
+"""A team database on PostgreSQL for tests: a schema of its own, dropped afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from goodwill.store.db import resolve_url
+from tests.helpers import PG_URL, Result, run_cli
+
+
+@contextmanager
+def pg_schema_url() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("set GOODWILL_TEST_POSTGRES_URL: team mode runs on PostgreSQL")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(resolve_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+MARK_NOTE = "MARKER-NOTE-7f3a"
+MARK_LEDGER = "MARKER-LEDGER-7f3a"
+MARK_NEED = "MARKER-NEED-7f3a"
+MARKS_ALL = (MARK_NOTE, MARK_LEDGER, MARK_NEED)
+
+
+def cli(*args: str, stdin: str | None = None) -> Result:
+    if stdin is not None:
+        import io
+        import sys
+
+        old = sys.stdin
+        sys.stdin = io.StringIO(stdin)
+        try:
+            return run_cli(*args)
+        finally:
+            sys.stdin = old
+    return run_cli(*args)
+
+
+def ok(result: Result) -> Result:
+    assert result.code == 0, result.err
+    return result
+
+
+def seeded_team() -> None:
+    """Ann's private rows from before the team, then the team: Ann (admin) and Sam."""
+    ok(cli("person", "add", "Mia Chen", "--email", "mia@zenith.io", "--org", "Zenith"))
+    ok(cli("log", "Mia Chen", "--kind", "note", "--summary", MARK_NOTE))
+    ok(cli("log", "Mia Chen", "--kind", "coffee", "--gave", "info", "--asked", MARK_LEDGER))
+    ok(cli("need", "add", f"a job at Zenith {MARK_NEED}"))
+    ok(
+        cli(
+            "team",
+            "init",
+            "--name",
+            "Ann",
+            "--email",
+            "ann@x.org",
+            "--password-stdin",
+            stdin="correct horse\n",
+        )
+    )
+    ok(
+        cli(
+            "user",
+            "add",
+            "Sam",
+            "--email",
+            "sam@x.org",
+            "--password-stdin",
+            stdin="battery staple\n",
+        )
+    )

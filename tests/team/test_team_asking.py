@@ -1,0 +1,95 @@
+"""Team asking: teammates' ties through the shared tier only, introduction requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from goodwill.asking import team as team_ask
+from tests.team.helpers import cli, ok, pg_schema_url, seeded_team
+
+pytestmark = pytest.mark.postgres
+SAM_SECRET = "SAM-SUBJECT-91c2"
+
+
+@pytest.fixture
+def team_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with pg_schema_url() as url:
+        monkeypatch.setenv("GOODWILL_DB", url)
+        monkeypatch.setenv("COLUMNS", "200")
+        monkeypatch.delenv("GOODWILL_USER", raising=False)
+        seeded_team()
+        ok(cli("user", "add", "Bob", "--email", "bob@x.org"))
+        today = dt.date.today()
+        for days in (5, 30, 60, 80):
+            when = (today - dt.timedelta(days=days)).isoformat()
+            ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "coffee", "--date", when,
+                   "--summary", SAM_SECRET, "--gave", "advice"))  # fmt: skip
+        yield url
+
+
+def test_bucket_rule() -> None:
+    now = dt.datetime(2026, 12, 1)
+    assert team_ask.bucket(4, now - dt.timedelta(days=10), now) == "strong"
+    assert team_ask.bucket(3, now - dt.timedelta(days=10), now) == "medium"
+    assert team_ask.bucket(4, now - dt.timedelta(days=200), now) == "medium"
+    assert team_ask.bucket(1, now - dt.timedelta(days=400), now) == "weak"
+
+
+def test_path_and_ask_name_the_teammate_with_the_shared_tier_only(team_url: str) -> None:
+    month = (dt.date.today() - dt.timedelta(days=5)).strftime("%B %Y")
+    out = ok(cli("--user", "Ann", "path", "--to", "Zenith")).out
+    assert f"Sam on your team knows Mia Chen at Zenith: strong, last in touch in {month}" in out
+    assert SAM_SECRET not in out and "advice" not in out
+    ok(cli("--user", "Ann", "need", "add", "a job at Zenith", "--org", "Zenith"))
+    need_id = ok(cli("--user", "Ann", "need", "list", "--format", "json")).out
+    assert '"Zenith"' in need_id
+    out = ok(cli("--user", "Ann", "ask", "2")).out
+    assert "Sam on your team knows Mia Chen" in out
+    # Sam is not shown his own tie as a teammate's; Bob sees Sam's.
+    assert "Sam on your team" not in ok(cli("--user", "Sam", "path", "--to", "Mia Chen")).out
+    assert "Sam on your team" in ok(cli("--user", "Bob", "path", "--to", "mia@zenith.io")).out
+
+
+def test_introduction_requests_go_to_the_teammate_only(team_url: str) -> None:
+    ok(cli("--user", "Ann", "team", "intro", "ask", "Sam", "Mia Chen", "--why", "Zenith job"))
+    today = ok(cli("--user", "Sam", "today")).out
+    assert "Ann asks you to introduce them to Mia Chen (Zenith job)" in today
+    assert "Zenith job" not in ok(cli("--user", "Bob", "team", "intro", "list")).out
+    r = cli("--user", "Bob", "team", "intro", "accept", "1")
+    assert r.code == 1 and "no introduction request #1" in r.err
+    r = cli("--user", "Ann", "team", "intro", "accept", "1")
+    assert r.code == 1 and "only the teammate asked" in r.err
+    ok(cli("--user", "Sam", "team", "intro", "accept", "1"))
+    assert "accepted" in ok(cli("--user", "Ann", "team", "intro", "list")).out
+    assert "asks you" not in ok(cli("--user", "Sam", "today")).out
+    r = cli("--user", "Sam", "team", "intro", "decline", "1")
+    assert r.code == 1 and "already accepted" in r.err
+    r = cli("--user", "Ann", "team", "intro", "ask", "Ann", "Mia Chen")
+    assert r.code == 1 and "is you" in r.err
+
+
+def test_the_same_person_imported_by_two_members_is_one_identity(
+    team_url: str, tmp_path: pytest.TempPathFactory
+) -> None:
+    from pathlib import Path
+
+    card = Path(str(tmp_path)) / "mia.vcf"
+    card.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mia Chen\r\nN:Chen;Mia;;;\r\n"
+        "EMAIL:mia@zenith.io\r\nORG:Zenith\r\nEND:VCARD\r\n"
+    )
+    other = Path(str(tmp_path)) / "mia2.vcf"
+    other.write_text(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Mia Chen\r\nEMAIL:MIA@zenith.io\r\n"
+        "TEL:+1 415 555 0100\r\nEND:VCARD\r\n"
+    )
+    ok(cli("--user", "Bob", "import", "vcard", str(card)))
+    ok(cli("--user", "Sam", "import", "vcard", str(other)))
+    listed = ok(cli("--user", "Bob", "person", "list", "--format", "json")).out
+    assert listed.count('"Mia Chen"') == 1
+    # One identity, each member's history their own: Bob sees none of Sam's coffees.
+    assert SAM_SECRET not in ok(cli("--user", "Bob", "export", "json")).out
+    assert SAM_SECRET in ok(cli("--user", "Sam", "export", "json")).out
