@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from goodwill.errors import StoreError
+from goodwill.store import address
 from goodwill.store import db as gdb
 from goodwill.store.db import open_store
 from tests.helpers import Result, run_cli, writer_holding_the_lock
@@ -121,7 +122,10 @@ def test_a_migration_that_fails_halfway_is_rolled_back(
 ) -> None:
     path = tmp_path / "goodwill.db"
     open_store(str(path)).dispose()
-    monkeypatch.setattr(gdb, "MIGRATIONS_DIR", _failing_migrations(tmp_path))
+    failing = _failing_migrations(tmp_path)
+    # the store reads its migrations through store.address (the lean start-up path) too
+    monkeypatch.setattr(gdb, "MIGRATIONS_DIR", failing)
+    monkeypatch.setattr(address, "MIGRATIONS_DIR", failing)
     with pytest.raises(StoreError, match="left as it was"):
         open_store(str(path))
     monkeypatch.undo()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ def call(
         "client": ("127.0.0.1", 5000),
         "server": ("127.0.0.1", 8765),
     }
-    anyio.run(app, scope, receive, send)  # type: ignore[arg-type]
+    # In a thread of its own: after a browser test, Playwright's event loop runs in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, app, scope, receive, send).result()  # type: ignore[arg-type]
     return sent
 
 
