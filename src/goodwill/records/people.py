@@ -448,12 +448,15 @@ def merge(session: Session, keep: Person, other: Person) -> Person:
         if tag_id not in keep_tags:
             session.add(PersonTag(person_id=kid, tag_id=tag_id))
     session.execute(delete(PersonTag).where(PersonTag.person_id == oid))
+    # Retired before their edges move: the change log then takes the moves for the merge's
+    # (the paths' graph extends itself for a merge, rebuilds for other edge changes).
+    other.removed_at = dt.datetime.now()
+    other.merged_into_id = kid
+    session.flush()
     _merge_knows(session, kid, oid)
     session.execute(
         delete(MergeSuggestion).where(or_(MergeSuggestion.a_id == oid, MergeSuggestion.b_id == oid))
     )
-    other.removed_at = dt.datetime.now()
-    other.merged_into_id = kid
     session.flush()
     session.expire_all()
     search_index.drop(session, "person", [oid])

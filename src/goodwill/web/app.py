@@ -95,7 +95,7 @@ def create_app(
     process = ComputeProcess(store.url) if compute_process else None
     app.state.memo = Memo(store, versions, process)
     app.state.per_person = PerPerson(store, versions, process.submit if process else None)
-    app.add_middleware(TrackWrites, memo=app.state.memo, per_person=app.state.per_person)
+    app.add_middleware(TrackWrites, memo=app.state.memo)
     app.add_middleware(GuardMiddleware, guard=app.state.guard)  # the outermost
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
