@@ -17,9 +17,10 @@ of the latest change:
 - names (person 0): tag names (shown in everyone's list rows);
 - actions (person 0): the daily session's action states (done, snoozed, skipped);
 - other (person 0): meetings and leads (no derived figure per person reads them);
-- edges (person 0): a knows-edge between two people still there changed in place or
-  deleted (the paths' graph is extended for added edges, and for a merge, which removes
-  the merged person before moving their edges; it is rebuilt for these).
+- edges (person 0): evidence between two people still there taken away or moved: a
+  knows-edge changed in place or deleted, a participation deleted or moved (the paths'
+  graph is extended for added evidence, and for a merge, which retires the merged person
+  before moving their rows; it is rebuilt for these).
 
 Revision ID: 0015
 Revises: 0011
@@ -107,6 +108,10 @@ _BOTH_THERE = (
 )
 
 
+# The old participation's person is not a removed person.
+_THERE = "NOT EXISTS (SELECT 1 FROM person WHERE id = OLD.person_id AND removed_at IS NOT NULL)"
+
+
 def _sqlite() -> None:
     for table, columns, kind in PERSONAL:
         new = " ".join(_sqlite_mark(f"NEW.{c}", kind) for c in columns)
@@ -138,6 +143,14 @@ def _sqlite() -> None:
             f"CREATE TRIGGER change_knows_edges_{event[0].lower()} AFTER {event} ON knows "
             f"WHEN {_BOTH_THERE} BEGIN {edges} END"
         )
+    op.execute(
+        "CREATE TRIGGER change_participant_edges_d AFTER DELETE ON participant "
+        f"WHEN {_THERE} BEGIN {edges} END"
+    )
+    op.execute(
+        "CREATE TRIGGER change_participant_edges_u AFTER UPDATE OF person_id, interaction_id "
+        f"ON participant WHEN {_THERE} BEGIN {edges} END"
+    )
     mark = _sqlite_mark(
         "person_id", "history", select_from="FROM participant WHERE interaction_id = NEW.id"
     )
@@ -205,6 +218,15 @@ def _postgresql() -> None:
         "FOR EACH ROW EXECUTE FUNCTION change_edges()"
     )
     op.execute(
+        f"CREATE FUNCTION change_participation() RETURNS trigger AS $$ {_PG_DECLARE}"
+        f"IF {_THERE} THEN {_PG_UPSERT.format(p='0', k=repr('edges'))} END IF; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql"
+    )
+    op.execute(
+        "CREATE TRIGGER change_participant_edges AFTER DELETE OR UPDATE OF person_id, "
+        "interaction_id ON participant FOR EACH ROW EXECUTE FUNCTION change_participation()"
+    )
+    op.execute(
         f"CREATE FUNCTION change_interaction() RETURNS trigger AS $$ {_PG_DECLARE}"
         "INSERT INTO person_change (person_id, kind, seq, xid) "
         "SELECT person_id, 'history', s, x FROM participant WHERE interaction_id = NEW.id "
@@ -248,7 +270,7 @@ def _triggers() -> list[tuple[str, str]]:
     out = [(f"change_{t}", t) for t, _, _ in PERSONAL]
     out += [(f"change_{t}", t) for t, _, _ in EVERYONE]
     out += [("change_person_presence_u", "person"), ("change_person_presence_d", "person")]
-    out += [("change_knows_edges", "knows")]
+    out += [("change_knows_edges", "knows"), ("change_participant_edges", "participant")]
     return [*out, ("change_interaction", "interaction")]
 
 
@@ -261,12 +283,14 @@ def downgrade() -> None:
             for suffix in ("i", "d", "u"):
                 op.execute(f"DROP TRIGGER IF EXISTS change_{table}_{suffix}")
         names = ("person_presence_u", "person_presence_d", "interaction_au")
-        for name in (*names, "knows_edges_u", "knows_edges_d"):
+        edges = ("knows_edges_u", "knows_edges_d", "participant_edges_u", "participant_edges_d")
+        for name in (*names, *edges):
             op.execute(f"DROP TRIGGER IF EXISTS change_{name}")
     else:
         for name, table in _triggers():
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        for fn in ("change_mark", "change_everyone", "change_interaction", "change_edges"):
+        functions = ("change_everyone", "change_interaction", "change_edges")
+        for fn in ("change_mark", *functions, "change_participation"):
             op.execute(f"DROP FUNCTION IF EXISTS {fn}()")
         op.execute("DROP SEQUENCE IF EXISTS person_change_seq")
     op.drop_index("ix_person_change_xid", table_name="person_change")
