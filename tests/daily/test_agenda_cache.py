@@ -285,7 +285,12 @@ def test_the_change_log_marks_whom_each_write_concerns(store: Store) -> None:
         bob_id in after(lambda s: requests.add(s, get(s, bob_id), "a reference", now=NOON)).people
     )
     assert after(lambda s: cadence.set_circle(s, "close", ideal_days=10)).everyone
-    assert after(lambda s: people.remove(s, get(s, bob_id))).identity == {bob_id}
+    removed = after(lambda s: people.remove(s, get(s, bob_id)))
+    assert removed.identity == {bob_id}
+    assert removed.of("presence") == {changes.EVERYONE}  # others' mutual contacts
+    assert after(lambda s: people.add_email(s, get(s, ann_id), "ann@x.org")).kinds == {
+        "details": {ann_id}
+    }
 
 
 def _keep_then_write(

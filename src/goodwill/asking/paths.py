@@ -39,9 +39,9 @@ from goodwill import ask_weights as W
 from goodwill import vocab
 from goodwill.errors import InvalidInput, NotFound
 from goodwill.records import orgs, people
-from goodwill.records.knows import VERSION_KEY
 from goodwill.schemas.needs import KnowsEdgeOut, PathOut, PathStep
 from goodwill.scoring import strength
+from goodwill.store import changes
 from goodwill.store.db import address, cache_file
 from goodwill.store.models import Knows, Organization, Person, Role
 
@@ -589,14 +589,14 @@ def _relinked(session: Session, old: Graph | _Links, ids: I64, pairs: I64) -> di
 # Cheap to read (largest ids, counts of small tables, one pass over people and roles):
 # rows are only added to the big tables; edits are caught by checksums over exactly what
 # the graph reads (who is active or you, who met whom through whom, who works where and
-# whether still), or by the version knows.add bumps when it changes an existing edge. So
+# whether still), or by the change log's `edges` (an edge changed in place or deleted). So
 # editing a person's notes, tags or circle keeps the graph. The graph depends on
 # interactions only through meetings of two or more people, so a one-to-one interaction
 # (most of what gets logged) leaves it valid: only the ties of the people in it are
 # recomputed (`ties`).
 _GRAPH_PARTS: dict[str, str] = {
     "knows": "(SELECT MAX(id) FROM knows)",
-    "version": f"(SELECT value FROM setting WHERE key = '{VERSION_KEY}')",
+    "version": changes.latest("edges"),
     "people": "(SELECT COUNT(*) || '/' || MAX(id) || '/' || COUNT(removed_at) || '/' "
     "|| COALESCE(SUM(CASE WHEN removed_at IS NOT NULL THEN id END), 0) || '/' "
     "|| COALESCE(SUM(CASE WHEN is_me THEN id END), 0) || '/' "
@@ -635,6 +635,13 @@ _LOCK = threading.RLock()
 # What the ties also read: every interaction (tie strength and who you have met).
 _ACTIVITY_SQL = "SELECT MAX(id) FROM interaction"
 _MEMORY: dict[str, tuple[Graph, dict[str, F64]]] = {}
+
+
+def forget() -> None:
+    """Drop what this process keeps (a new process starts so: tests)."""
+    with _LOCK:
+        _MEMORY.clear()
+        _PENDING.clear()
 
 
 def fingerprint(session: Session) -> str:

@@ -48,7 +48,7 @@ from goodwill.store.models import Interaction, Participant, Person
 
 # Smaller networks are computed faster than a file is read and checked.
 KEEP_MIN_PEOPLE = 2_000
-FORMAT = 2
+FORMAT = 3
 # Beyond this share of the network changed (an import), computing afresh is faster.
 PATCH_SHARE = 0.2
 _LOCK = threading.RLock()  # the web app's threads share what is kept
@@ -232,7 +232,7 @@ def _save(path: Path, kept: Kept) -> None:
         "format": FORMAT,
         "database": kept.database,
         "seq": kept.mark.seq,
-        "xmin": kept.mark.xmin,
+        "running": list(kept.mark.running),
         "today": p.today.isoformat(),
         "personal": [{f: getattr(a, f) for f in _ACTION_FIELDS} for a in p.personal],
         "peaks": [[pid, v] for pid, v in p.peaks.items()],
@@ -285,7 +285,15 @@ def _load(path: Path) -> Kept | None:
             peaks={int(pid): float(v) for pid, v in meta["peaks"]},
             matches={int(pid): m for pid, m in meta["matches"]},
         )
-        mark = changes.Mark(int(meta["seq"]), int(meta["xmin"]))
+        mark = changes.Mark(int(meta["seq"]), tuple(int(x) for x in meta["running"]))
         return Kept(str(meta["database"]), mark, parts)
     except (OSError, KeyError, ValueError, IndexError, TypeError, zipfile.BadZipFile):
         return None  # unreadable, truncated or of another shape: computed afresh
+
+
+def forget() -> None:
+    """Drop what this process keeps (a new process starts so: tests)."""
+    with _LOCK:
+        _MEMORY.clear()
+        _SAVED.clear()
+        _UNSAVED.clear()

@@ -36,7 +36,7 @@ class Batch:
     people: list[int]
     interactions: list[int]
     seq: int
-    xmin: int
+    running: list[int]  # PostgreSQL: the transactions running at the mark
 
 
 def begin(session: Session) -> Start:
@@ -64,7 +64,7 @@ def finish(session: Session, start: Start, name: str) -> Batch:
         )
     )
     mark = changes.mark(session)
-    batch = Batch(name, created, brought, mark.seq, mark.xmin)
+    batch = Batch(name, created, brought, mark.seq, list(mark.running))
     row = session.get(Setting, KEY)
     value = json.dumps(batch.__dict__)
     if row is None:
@@ -90,7 +90,7 @@ def undo(session: Session) -> Batch:
     batch = last(session)
     if batch is None or not (batch.people or batch.interactions):
         raise InvalidInput("import", "", "there is no import to undo")
-    touched = changes.since(session, changes.Mark(batch.seq, batch.xmin)).people
+    touched = changes.since(session, changes.Mark(batch.seq, tuple(batch.running))).people
     if touched & set(batch.people) or (changes.EVERYONE in touched and _moved(session, batch)):
         raise InvalidInput(
             "import",

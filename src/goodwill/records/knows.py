@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from goodwill import validate, vocab
 from goodwill.errors import InvalidInput
-from goodwill.store.models import Knows, Person, Setting
+from goodwill.store.models import Knows, Person
 
 
 def _check_pair(a: Person, b: Person) -> tuple[Person, Person]:
@@ -60,20 +60,7 @@ def add(
         session.add(edge)
     else:
         edge.confidence = max(edge.confidence, confidence)
-        _bump_version(session)
     if note:
         edge.note = validate.non_empty(note, "how")
     session.flush()
     return edge
-
-
-VERSION_KEY = "graph.version"  # bumped when a knows-edge changes in place
-
-
-def _bump_version(session: Session) -> None:
-    """An edge changed in place: the graph's fingerprint must change too."""
-    row = session.get(Setting, VERSION_KEY)
-    if row is None:
-        session.add(Setting(key=VERSION_KEY, value="1"))
-    else:
-        row.value = str(int(row.value) + 1)

@@ -425,6 +425,11 @@ def merge(session: Session, keep: Person, other: Person) -> Person:
     if vocab.CIRCLES.index(other.circle) < vocab.CIRCLES.index(keep.circle):
         keep.circle = other.circle  # the closer circle wins
     kid, oid = keep.id, other.id
+    # Retired before their rows move: the change log then takes the moves for the merge's
+    # (the paths' graph extends itself for a merge, rebuilds for evidence taken away).
+    other.removed_at = dt.datetime.now()
+    other.merged_into_id = kid
+    session.flush()
     for model in (Email, Phone, Link, Role, SourceRecord, Request, Meeting):
         session.execute(update(model).where(model.person_id == oid).values(person_id=kid))
     phone_seen: set[str] = set()
@@ -452,8 +457,6 @@ def merge(session: Session, keep: Person, other: Person) -> Person:
     session.execute(
         delete(MergeSuggestion).where(or_(MergeSuggestion.a_id == oid, MergeSuggestion.b_id == oid))
     )
-    other.removed_at = dt.datetime.now()
-    other.merged_into_id = kid
     session.flush()
     session.expire_all()
     search_index.drop(session, "person", [oid])

@@ -1,59 +1,111 @@
-"""Whose data changed since a figure was computed (the `person_change` table, kept by
-database triggers whoever writes: migration 0005).
+"""The change log: whose data changed since a figure was computed, and how.
 
-A kept figure takes a `mark(session)` before it reads; later, `since(session, mark)` says
-who changed after: their ids, and which of them changed who they are (person row, roles,
-tags) rather than only what happened with them. `EVERYONE` among the ids means a change
-that concerns everyone (circle cadences, settings, needs, organisations).
+Database triggers (migration 0015) keep `person_change` on every table a derived figure
+reads, whoever writes: this app, the command line, a sync, another process, plain SQL.
+It is the one way derived data learns of a change. One row per person and kind, with the
+number of the latest change:
 
-On SQLite one writer at a time commits, so the change numbers follow commits. On
-PostgreSQL a number is taken when a change is written, and a transaction still open when
-a mark was taken may commit a smaller number later: the mark also holds the oldest
-transaction then running, and whatever such transactions wrote is read again.
+- `history`: their interactions, exchanges, requests, introductions;
+- `identity`: their person row, roles, tags;
+- `details`: their emails, phones, links;
+- `knows`: knows-edges touching them;
+- `settings` (person 0, everyone): circle cadences, settings, needs, organisations;
+- `presence` (person 0): someone removed, restored, deleted or made "me";
+- `names` (person 0): tag names, shown in everyone's list rows;
+- `actions` (person 0): the daily session's action states;
+- `other` (person 0): meetings and leads;
+- `edges` (person 0): a knows-edge changed in place or deleted.
+
+A keeper takes a `mark(session)` before it reads; later, `since(session, mark)` says who
+changed after, by kind. On SQLite one writer at a time commits, so the change numbers
+follow commits. On PostgreSQL a number is taken when a change is written, and a
+transaction still open when a mark was taken may commit a smaller number later: the mark
+also holds the transactions then running (`pg_snapshot_xip`), and whatever they wrote is
+read again. (Not the oldest of them: transactions of other databases on the same server
+would hold it back and make every change look new again.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from goodwill.store.models import Person, PersonChange
 
 EVERYONE = 0
+KINDS = (
+    "history", "identity", "details", "knows", "settings", "presence", "names", "actions", "other",
+    "edges",
+)  # fmt: skip
+# What the daily session reads of a person (it reads no knows-edges, nor others' mutual
+# contacts: a removal is the removed person's identity).
+FIGURES = ("history", "identity", "settings")
+# Who someone is, as others' actions name them.
+IDENTITY = ("identity", "settings")
+
+
+def latest(kind: str) -> str:
+    """SQL for the number of the latest change of a kind kept for everyone (person 0):
+    one keyed read, for fingerprints of what a kept figure reads."""
+    return f"(SELECT MAX(seq) FROM person_change WHERE person_id = 0 AND kind = '{kind}')"
 
 
 @dataclass(frozen=True)
 class Mark:
     seq: int  # the latest change number
-    xmin: int = 0  # PostgreSQL: the oldest transaction running (0 on SQLite)
+    running: tuple[int, ...] = ()  # PostgreSQL: the transactions running (none on SQLite)
 
 
 @dataclass(frozen=True)
 class Changes:
     mark: Mark  # taken before the changes were read
-    people: frozenset[int]  # whose data changed (EVERYONE: everyone's)
-    identity: frozenset[int]  # of them, whose person row, roles or tags changed
+    kinds: dict[str, frozenset[int]] = field(default_factory=dict)  # kind -> people
+
+    def of(self, *kinds: str) -> frozenset[int]:
+        """Who changed in any of these kinds (EVERYONE among them: everyone)."""
+        out: set[int] = set()
+        for kind in kinds:
+            out |= self.kinds.get(kind, frozenset())
+        return frozenset(out)
+
+    @property
+    def people(self) -> frozenset[int]:
+        """Whose figures changed (their history, who they are; EVERYONE: everyone's)."""
+        return self.of(*FIGURES)
+
+    @property
+    def identity(self) -> frozenset[int]:
+        """Of them, whose person row, roles or tags changed."""
+        return self.of(*IDENTITY)
 
     @property
     def everyone(self) -> bool:
         return EVERYONE in self.people
+
+    @property
+    def any(self) -> bool:
+        return any(self.kinds.values())
 
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+_PG_MARK: Select[tuple[Any, Any]] = select(
+    select(func.max(PersonChange.seq)).scalar_subquery(),
+    literal_column("ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot())::text::bigint)"),
+)
+
+
 def mark(session: Session) -> Mark:
     """Where the change log stands now."""
-    seq = int(session.scalar(select(func.max(PersonChange.seq))) or 0)
     if not _postgres(session):
-        return Mark(seq)
-    xmin = session.scalar(
-        select(literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
-    )
-    return Mark(seq, int(xmin or 0))
+        return Mark(int(session.scalar(select(func.max(PersonChange.seq))) or 0))
+    seq, running = session.execute(_PG_MARK).one()  # one statement: one snapshot
+    return Mark(int(seq or 0), tuple(sorted(int(x) for x in running or ())))
 
 
 def database(session: Session) -> str:
@@ -64,21 +116,16 @@ def database(session: Session) -> str:
 
 
 def since(session: Session, after: Mark) -> Changes:
-    """Who changed after `after` was taken."""
+    """Who changed after `after` was taken, by kind. A log behind the mark (another
+    database at the same place, a file replaced by a copy) counts as everyone changed."""
     now = mark(session)
-    pg = _postgres(session)
+    if now.seq < after.seq:
+        return Changes(now, {kind: frozenset({EVERYONE}) for kind in KINDS})
     newer = PersonChange.seq > after.seq
-    if pg:
-        newer = or_(newer, PersonChange.xid >= after.xmin)
-    rows = session.execute(
-        select(PersonChange.person_id, PersonChange.identity_seq, PersonChange.identity_xid).where(
-            newer
-        )
-    ).all()
-    return Changes(
-        mark=now,
-        people=frozenset(r[0] for r in rows),
-        identity=frozenset(
-            r[0] for r in rows if r[1] > after.seq or (pg and r[2] and r[2] >= after.xmin)
-        ),
-    )
+    if after.running:
+        newer = or_(newer, PersonChange.xid.in_(after.running))
+    found: dict[str, set[int]] = {}
+    rows = session.execute(select(PersonChange.person_id, PersonChange.kind).where(newer))
+    for pid, kind in rows:
+        found.setdefault(kind, set()).add(int(pid))
+    return Changes(now, {k: frozenset(v) for k, v in found.items()})

@@ -579,18 +579,17 @@ class ContactDirty(Base):
 
 
 class PersonChange(Base):
-    """Whose data changed, by a growing number (filled by triggers, 0005): `seq` moves with
-    any change a daily session reads, `identity_seq` with a change of who they are (person
-    row, roles, tags). Person 0 stands for everyone. Read by `goodwill.store.changes`."""
+    """The change log (filled by triggers on every table a figure reads, 0015): per person
+    and kind of change (`goodwill.store.changes.KINDS`), the number of the latest change.
+    Person 0 stands for everyone. Read by `goodwill.store.changes`."""
 
     __tablename__ = "person_change"
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
-    identity_seq: Mapped[int] = mapped_column(BigInteger)
     # PostgreSQL: the writing transaction (0 on SQLite, whose numbers follow commits).
     xid: Mapped[int] = mapped_column(BigInteger, index=True, server_default="0")
-    identity_xid: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class SyncSource(Base):

@@ -245,7 +245,7 @@ class _Run:
         self.entries: dict[str, dict[str, Any]] = {} if self.first else dict(old["cards"])
         self.filter = {"circle": options.circle, "tag": options.tag}
         self.everyone = self.first or old.get("filter") != self.filter
-        self.mark = changes.Mark(*old["mark"]) if not self.first else None
+        self.mark = _mark(old["mark"]) if not self.first else None
         self.report = ContactsSyncReport(
             folder=str(folder), dry_run=options.dry_run, first_run=self.first
         )
@@ -572,7 +572,8 @@ class _Run:
         else:
             assert self.mark is not None
             since = changes.since(self.session, self.mark)
-            ids = set(since.identity) | self.touched
+            # who they are and their emails, phones and links: what a card shows
+            ids = set(since.of("identity", "details", "settings")) | self.touched
             if changes.EVERYONE in ids:
                 # An organisation renamed, for instance: compare everyone's card view.
                 wanted = load(self.session, None)
@@ -701,7 +702,7 @@ class _Run:
         return {
             "v": STATE_VERSION,
             "db": self.database,
-            "mark": [mark.seq, mark.xmin],
+            "mark": [mark.seq, list(mark.running)],
             "filter": self.filter,
             "cards": self.entries,
         }
@@ -783,3 +784,10 @@ def _record_failure(store: Store, folder: Path, message: str) -> None:
 
 def count_cards(folder: Path) -> int:
     return len(vdir.scan(folder, SUFFIX))
+
+
+def _mark(saved: list[Any]) -> changes.Mark:
+    """A mark saved in the state: [seq, running transactions] (a number in place of the
+    list in states written before the change log had kinds: nothing running then)."""
+    seq, running = saved[0], saved[1] if len(saved) > 1 else []
+    return changes.Mark(int(seq), tuple(running) if isinstance(running, list) else ())

@@ -126,7 +126,7 @@ def create_app(
     process = ComputeProcess(store.url) if compute_process else None
     app.state.memo = Memo(store, versions, process)
     app.state.per_person = PerPerson(store, versions, process.submit if process else None)
-    app.add_middleware(TrackWrites, memo=app.state.memo, per_person=app.state.per_person)
+    app.add_middleware(TrackWrites, memo=app.state.memo)
     if team:
         from goodwill.web.team_auth import TeamAuthMiddleware
 

@@ -35,24 +35,13 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import func, make_url, select
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goodwill.scoring import strength
-from goodwill.store.concerns import Changes, collect
+from goodwill.store import changes
 from goodwill.store.db import Store, open_store
-from goodwill.store.models import (
-    ActionState,
-    Exchange,
-    Interaction,
-    Knows,
-    Person,
-    PersonChange,
-    Request,
-    Setting,
-)
 
 T = TypeVar("T")
 log = logging.getLogger("goodwill.web")
@@ -66,81 +55,50 @@ WRITES_KEPT = 1000
 REFRESH_AHEAD_SECONDS = 120.0
 
 
-# What the figures are made of, read cheaply (indexed max() and a small count): the change
-# log's latest number (people, their history, roles, tags, requests, settings: migration
-# 0005), the latest knows-edge and the daily session's action states. Not the derived rows
-# readers commit (the contact summary). PostgreSQL's probe reads them on every request.
-_FACT_COLUMNS = (
-    select(func.max(PersonChange.seq)).scalar_subquery(),
-    select(func.max(Knows.id)).scalar_subquery(),  # edges are added (a merge moves people)
-    select(func.count()).select_from(ActionState).scalar_subquery(),
-    select(func.max(ActionState.acted_on)).scalar_subquery(),
-    select(func.max(ActionState.until)).scalar_subquery(),
-)
-# For the SQLite probe's own connection (no parameters to bind).
-_FACTS_SQL = str(select(*_FACT_COLUMNS).compile(dialect=sqlite.dialect()))
-
-
-def data_version(session: Session) -> tuple[Any, ...]:
-    """Changes whenever people, interactions, exchanges, requests, action states, knows-edges
-    or settings change: the facts, and (for PostgreSQL, where the change log's numbers are
-    taken at write time, not in commit order) ids that only grow, updated_at that edits
-    touch, and counts that catch deletions."""
-    return tuple(
-        session.execute(
-            select(
-                *_FACT_COLUMNS,
-                select(func.max(Interaction.id)).scalar_subquery(),
-                select(func.count()).select_from(Interaction).scalar_subquery(),
-                select(func.max(Exchange.id)).scalar_subquery(),
-                select(func.max(Person.updated_at)).scalar_subquery(),
-                select(func.count()).select_from(Person).scalar_subquery(),
-                select(func.count())
-                .select_from(Person)
-                .where(Person.removed_at.is_not(None))
-                .scalar_subquery(),
-                select(func.max(Request.id)).scalar_subquery(),
-                select(func.count())
-                .select_from(Request)
-                .where(Request.status == "open")
-                .scalar_subquery(),
-                select(func.count()).select_from(Setting).scalar_subquery(),
-            )
-        ).one()
-    )
-
-
 @dataclass(frozen=True)
 class _Probe:
-    seen: Callable[[], Hashable]  # moves with every change (on SQLite, derived rows too)
-    facts: Callable[[], Hashable] | None  # moves with the facts only (None: `seen` does)
+    seen: Callable[[], Hashable]  # moves with every change the change log records
     close: Callable[[], None]
 
 
+# The change log's latest number (migration 0015: triggers on every table a figure reads,
+# whoever writes). On SQLite numbers follow commits: the latest one is the version.
+_LATEST_SQL = "SELECT MAX(seq) FROM person_change"
+
+
 def _sqlite_probe(store: Store) -> _Probe | None:
-    """`PRAGMA data_version` on a connection that never writes: it moves whenever any other
-    connection (of this process or another) commits, derived rows included."""
+    """The change log read on a connection of its own (an indexed max(), microseconds)."""
     database = make_url(store.url).database if store.is_sqlite else None
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
 
     def seen() -> Hashable:
-        row = conn.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
+        row = conn.execute(_LATEST_SQL).fetchone()
+        return int(row[0] or 0)
 
-    def facts() -> Hashable:
-        return tuple(conn.execute(_FACTS_SQL).fetchone())
-
-    return _Probe(seen, facts, conn.close)
+    return _Probe(seen, conn.close)
 
 
 def _query_probe(store: Store) -> _Probe:
+    """On PostgreSQL a transaction running at the last look may commit a smaller number
+    later: the version moves whenever the change log has anything since the last look."""
+    last: list[changes.Mark] = []
+    looks = [0]
+
     def seen() -> Hashable:
         with store.session() as s:
-            return data_version(s)
+            if not last:
+                last.append(changes.mark(s))
+            else:
+                news = changes.since(s, last[0])
+                if news.any or news.mark != last[0]:
+                    last[0] = news.mark
+                    if news.any:
+                        looks[0] += 1
+        return looks[0]
 
-    return _Probe(seen, None, lambda: None)
+    return _Probe(seen, lambda: None)
 
 
 @dataclass(frozen=True)
@@ -150,8 +108,8 @@ class _Write:
 
 
 class Versions:
-    """The version of the data as a growing number, and which changes this app's own
-    writes made (by which browser, when).
+    """The version of the data (the change log's) as a growing number, and which changes
+    this app's own writes made (by which browser, when).
 
     A change seen while write requests of this app are running is theirs: it is recorded
     as made by those browsers (several, when their writes overlap). A change seen while
@@ -159,40 +117,24 @@ class Versions:
     stale.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock  # when writes were seen (tests stop it)
         self._probe = _sqlite_probe(store) or _query_probe(store)
         self._lock = threading.Lock()  # the SQLite probe's connection is not thread-safe
         self._seen: Hashable = object()
-        self._facts: Hashable = object()  # as of the last write's end or outside change
         self._version = 0
         self._writes: OrderedDict[int, _Write] = OrderedDict()
         self._writing: Counter[str] = Counter()  # browsers with a write request running
-        self._outside = 0  # the latest version seen while no write request was running
 
     def current(self) -> int:
         with self._lock:
             seen = self._probe.seen()
             if seen != self._seen:
                 self._seen = seen
-                if not self._writing and self._probe.facts is not None:
-                    # No write of this app running: is it a change made elsewhere, or
-                    # a reader (here, the compute process) committing derived rows of
-                    # facts already seen? Only the first is a new version.
-                    facts = self._probe.facts()
-                    if facts == self._facts:
-                        return self._version
-                    self._facts = facts
                 self._version += 1
                 if self._writing:
                     self._record(self._version, frozenset(self._writing))
-                else:
-                    self._outside = self._version
             return self._version
-
-    def outside(self) -> int:
-        """The latest version whose change was made elsewhere (as far as can be told)."""
-        with self._lock:
-            return self._outside
 
     def begin_write(self, browser: str) -> int:
         """A write request of `browser` starts: the version before it (anything not yet
@@ -204,19 +146,15 @@ class Versions:
 
     def end_write(self, browser: str) -> int:
         """It is done (its answer is about to leave): the version with its changes."""
-        with self._lock:  # the facts first: a change landing after them is seen as new
-            facts = self._probe.facts() if self._probe.facts is not None else None
         version = self.current()
         with self._lock:
             self._writing[browser] -= 1
             if self._writing[browser] <= 0:
                 del self._writing[browser]
-            if not self._writing and facts is not None:
-                self._facts = facts
         return version
 
     def _record(self, version: int, browsers: frozenset[str]) -> None:
-        self._writes[version] = _Write(browsers, time.monotonic())
+        self._writes[version] = _Write(browsers, self.clock())
         while len(self._writes) > WRITES_KEPT:
             self._writes.popitem(last=False)
 
@@ -242,7 +180,7 @@ class Versions:
             return False
         first = since[0]
         assert first is not None
-        return time.monotonic() - first.at <= STALE_SECONDS
+        return self.clock() - first.at <= STALE_SECONDS
 
 
 @dataclass
@@ -562,13 +500,14 @@ def _kind(key: Hashable) -> Hashable:
 
 @dataclass
 class _Concerned:
-    """When each person's values last changed, by one of `goodwill.store.concerns`' rules."""
+    """When each person's values last changed, by one rule of which kinds of change (the
+    change log's) concern them."""
 
     people: dict[int, int] = field(default_factory=dict)  # person -> version of the change
     everyone: int = 0  # version of the latest change that concerned everyone
 
-    def note(self, everyone: bool, people: set[int], version: int) -> None:
-        if everyone:
+    def note(self, people: frozenset[int], version: int) -> None:
+        if changes.EVERYONE in people:
             self.everyone = max(self.everyone, version)
             self.people = {p: v for p, v in self.people.items() if v > self.everyone}
             return
@@ -576,12 +515,20 @@ class _Concerned:
             self.people[pid] = max(self.people.get(pid, 0), version)
 
 
+# Which kinds of change (the change log's, `goodwill.store.changes`) concern a person's
+# figures (strength, balance, cadence health, flags: their history, person row, roles,
+# tags, knows-edges, and settings, anyone's presence or a changed edge for everyone) and
+# a person's row in a list (their person row, emails, phones, tags, roles, last contact,
+# and the names of organisations and tags).
+FIGURE_KINDS = ("history", "identity", "knows", "settings", "presence", "edges")
+ROW_KINDS = ("history", "identity", "details", "settings", "presence", "names")
+
+
 class PerPerson:
     """Figures kept per person (the list's badges, its rows) across changes of the data
-    that do not concern them, by `goodwill.store.concerns`: a write through this app makes only
-    the people it touched (or, for some writes, everyone) compute again; a change made
-    elsewhere (the command line, an import) makes everyone. Figures follow the concerns'
-    rule for figures; rows (`rows=True`), the rule for list rows.
+    that do not concern them: the change log says whom each change concerns, whoever made
+    it (this app, the command line, an import, plain SQL), and only they compute again.
+    Figures follow `FIGURE_KINDS`; rows (`rows=True`), `ROW_KINDS`.
 
     Values are grouped under a key `(what, period)`: what they are, and the period they
     are for (the hour for the badges, the day for who is due); the keys used last are
@@ -610,6 +557,30 @@ class PerPerson:
         self._filling: set[Hashable] = set()  # keys whose whole-network run is on its way
         self._figures = _Concerned()
         self._rows = _Concerned()
+        self._mark: changes.Mark | None = None  # the change log as last read
+        self._looked = -1  # the version it was read at
+
+    def _catch_up(self) -> int:
+        """Note whom the changes since the last look concern; the version now."""
+        version = self.versions.current()
+        with self._lock:
+            if version == self._looked:
+                return version
+            mark = self._mark
+        with self.store.session() as s:
+            news = changes.since(s, mark) if mark is not None else None
+            now = news.mark if news is not None else changes.mark(s)
+        # Noted at a version read after the log: a change landing while it was read is
+        # then newer than every value computed before it.
+        after = self.versions.current()
+        with self._lock:
+            if self._mark is not None and self._mark != mark:
+                return version  # another thread got further meanwhile
+            everyone = frozenset({changes.EVERYONE})
+            self._figures.note(news.of(*FIGURE_KINDS) if news else everyone, after)
+            self._rows.note(news.of(*ROW_KINDS) if news else everyone, after)
+            self._mark, self._looked = now, version
+        return version
 
     def get(
         self,
@@ -622,13 +593,13 @@ class PerPerson:
     ) -> dict[int, T]:
         """The values of `ids` under `key`: those kept, and the others computed by
         `compute` (in one session, for them only) and kept."""
-        version = self.versions.current()
+        version = self._catch_up()
         out: dict[int, T] = {}
         missing: list[int] = []
         fill = False
         with self._lock:
             rule = self._rows if rows else self._figures
-            floor = max(self.versions.outside(), rule.everyone)
+            floor = rule.everyone
             book = self._books.get(key)
             if book is None:
                 book = self._open(key)
@@ -713,12 +684,6 @@ class PerPerson:
                     book[pid] = (version, value)
         freeze_survivors()
 
-    def changed(self, changes: Changes, version: int) -> None:
-        """A write through this app, seen as `version`, made these changes."""
-        with self._lock:
-            self._figures.note(changes.everyone, changes.people, version)
-            self._rows.note(changes.rows_everyone, changes.rows, version)
-
     def clear(self) -> None:
         with self._lock:
             self._books.clear()
@@ -748,11 +713,10 @@ class TrackWrites:
     wait for the whole-network figures to be computed twice.
     """
 
-    def __init__(self, app: ASGIApp, memo: Memo, per_person: PerPerson | None = None) -> None:
+    def __init__(self, app: ASGIApp, memo: Memo) -> None:
         self.app = app
         self.memo = memo
         self.versions = memo.versions
-        self.per_person = per_person
         # Threads of its own: a write does not queue a second time behind the pages.
         self._limiter: anyio.CapacityLimiter | None = None
 
@@ -773,23 +737,16 @@ class TrackWrites:
                         self._limiter = anyio.CapacityLimiter(2)
                     await anyio.to_thread.run_sync(self._settle, limiter=self._limiter)
                 ended = True
-                after = self._end(browser, changes)
+                after = self.versions.end_write(browser)
                 if after != before:
                     self.memo.refresh_ahead(after)
             await send(message)
 
-        with collect() as changes:  # whom its writes concern (its worker threads too)
-            try:
-                await self.app(scope, receive, send_wrapper)
-            finally:
-                if not ended:  # no answer (the browser went away): it is done all the same
-                    self._end(browser, changes)
-
-    def _end(self, browser: str, changes: Changes) -> int:
-        after = self.versions.end_write(browser)
-        if self.per_person is not None:
-            self.per_person.changed(changes, after)
-        return after
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if not ended:  # no answer (the browser went away): it is done all the same
+                self.versions.end_write(browser)
 
     def _settle(self) -> None:
         try:
