@@ -6,16 +6,14 @@ gets a schema of its own there, dropped afterwards, so parallel runs never colli
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from goodwill.store.db import Store, open_store, resolve_url
-from tests.helpers import PG_URL, Result, run_cli
+from goodwill.store.db import Store, open_store
+from tests.helpers import PG_URL, Result, pg_schema, run_cli
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -26,17 +24,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip("set GOODWILL_TEST_POSTGRES_URL to run the PostgreSQL variant")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(resolve_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema(PG_URL) as url:
+        yield url
 
 
 @pytest.fixture

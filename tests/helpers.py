@@ -9,12 +9,16 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from goodwill.store.address import resolve_url
 
 PG_URL = os.environ.get("GOODWILL_TEST_POSTGRES_URL")
 SHARED = os.environ.get("GOODWILL_SHARED_DIR")  # ../shared: real-world fixtures and datasets
@@ -62,3 +66,20 @@ def writer_holding_the_lock(path: Path) -> Iterator[sqlite3.Connection]:
     finally:
         conn.execute("ROLLBACK")
         conn.close()
+
+
+@contextmanager
+def pg_schema(url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a schema of its own, dropped afterwards, so
+    that parallel runs never collide."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(resolve_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()

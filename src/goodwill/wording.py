@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # in English whatever the locale: drafts and reasons are written in English
+
 _IRREGULAR = {"person": "people", "day": "days", "referral": "referrals"}
 
 

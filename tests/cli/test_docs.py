@@ -131,3 +131,10 @@ def test_every_command_line_in_the_docs_parses(where: str, n: int, line: str) ->
             assert option in known | GLOBAL_OPTIONS, (
                 f"{where}:{n}: 'goodwill {' '.join(path)}' has no option {option}"
             )
+
+
+def test_the_benchmarks_readme_stays_one_current_table() -> None:
+    """History goes to benchmarks/results/HISTORY.md; the README opens with the table."""
+    text = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    assert len(text.encode()) < 15_000
+    assert text.index("## Current figures") < text.index("\n| ")

@@ -23,25 +23,12 @@ from goodwill.records import team as members
 from goodwill.schemas.team import IntroOut, TeamRouteOut
 from goodwill.store import policy
 from goodwill.store.models import Person, Role, TeamIntro, TeamMember
+from goodwill.wording import MONTHS
 
 # The strength bucket of a teammate's tie: interactions in the last year and days since
 # the last one. Strong: in touch at least quarterly lately; medium: some contact this year.
 STRONG_RECENT, STRONG_DAYS = 4, 90
 MEDIUM_RECENT, MEDIUM_DAYS = 2, 365
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def bucket(recent: int, last: dt.datetime, now: dt.datetime) -> str:
@@ -128,7 +115,7 @@ def routes(
                 person=person.display_name,
                 organization=role.organization.name if role else None,
                 strength=bucket(r.recent, r.last_at, at),
-                last_month=f"{_MONTHS[r.last_at.month - 1]} {r.last_at.year}",
+                last_month=f"{MONTHS[r.last_at.month - 1]} {r.last_at.year}",
                 interactions=r.total,
             )
         )

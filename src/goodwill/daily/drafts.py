@@ -25,6 +25,7 @@ from goodwill.errors import InvalidInput
 from goodwill.records import people
 from goodwill.store.db import IDS, AnySelect, run_read
 from goodwill.store.models import Exchange, Interaction, Organization, Participant, Person, Role
+from goodwill.wording import MONTHS
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -52,20 +53,6 @@ INTERACTION_WORDS: dict[str, str] = {
     "letter": "letters",
     "note": "conversation",
 }
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _TO_YOU = (("their", "your"), ("theirs", "yours"), ("they", "you"), ("them", "you"))
 _ABOUT = re.compile(r"\babout\s+(.+?)\s*[.!]?$", re.IGNORECASE)
 
@@ -123,8 +110,8 @@ def when_words(day: dt.date, today: dt.date) -> str:
     if days < 45:
         return "a few weeks ago"
     if day.year == today.year or days < 300:
-        return f"in {_MONTHS[day.month - 1]}"
-    return f"in {_MONTHS[day.month - 1]} {day.year}"
+        return f"in {MONTHS[day.month - 1]}"
+    return f"in {MONTHS[day.month - 1]} {day.year}"
 
 
 def topic_of(summary: str | None) -> str | None:
