@@ -47,6 +47,11 @@ class CalendarSyncReport(BaseModel):
     interactions_created: int = 0
     interactions_updated: int = 0
     interactions_cancelled: int = 0
+    # goodwill's own events edited on the phone (docs/sync.md).
+    moved_on_phone: int = 0  # moved in goodwill as the phone moved them
+    cancelled_on_phone: int = 0  # interviews cancelled, follow-ups dropped
+    conflicts: int = 0  # moved on both sides: goodwill's time kept, the phone's asks you
+    open_events: int = 0  # cancellations that ask you first (see `goodwill today`)
     written: int = 0
     removed: int = 0
     untouched: int = 0

@@ -2,7 +2,9 @@
 
 A card edited on the phone is applied and recorded here (kind `edited`, status done); an
 edit made on both sides keeps goodwill's value and records the phone's (`conflict`, open);
-a card deleted on the phone removes nobody and asks you (`deleted`, open).
+a card deleted on the phone removes nobody and asks you (`deleted`, open). goodwill's own
+calendar events edited on the phone: `moved` (done), `cancelled` (done when applied, open
+when it asks you first), `conflict` with field `when` (moved on both sides).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def record(
     field: str | None = None,
     ours: str | None = None,
     theirs: str | None = None,
+    status: str | None = None,
 ) -> SyncEvent:
     event = SyncEvent(
         source_id=source_id,
@@ -42,7 +45,7 @@ def record(
         field=field,
         ours=ours,
         theirs=theirs,
-        status="open" if kind in OPEN_KINDS else "done",
+        status=status or ("open" if kind in OPEN_KINDS else "done"),
         at=_now(),
     )
     session.add(event)
