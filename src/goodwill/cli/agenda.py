@@ -59,16 +59,9 @@ def _render_agenda(item: "BaseModel") -> None:
     def escape(text: str) -> str:  # other people's text inside goodwill's own markup
         return escape_markup(strip_controls(text))
 
+    from goodwill.daily.actions import LABELS as label
+
     out = console()
-    label = {
-        "thank_you": "Thank",
-        "request": "Answer",
-        "follow_up": "Follow up with",
-        "keep_in_touch": "Keep in touch with",
-        "reconnect": "Reconnect with",
-        "give": "Give first to",
-        "ask": "Ask",
-    }
     out.print(
         styled(
             f"[bold]Today, {item.date.isoformat()}[/bold]: "
@@ -95,6 +88,9 @@ def _render_agenda(item: "BaseModel") -> None:
             )
         )
         out.print("   " + strip_controls(a.reason), style="italic")
+        if a.choices:
+            picks = " | ".join(f"--pick {c}" for c in a.choices)
+            out.print(f"   goodwill done {i} {picks}  (default {a.choices[0]})", style="dim")
         for line in a.draft.splitlines():
             out.print(("   " + strip_controls(line)) if line else "")
     if item.next:
@@ -138,7 +134,8 @@ def today(
         budget = minutes if minutes is not None else schedule.preferences(s)[1]
         plan = agenda.build(s, day, budget)
         warnings = doctor.failing_warnings(s)
-        waiting = sync_events.open_count(s)
+        shown = sum(1 for a in plan.actions + plan.next if a.choices)
+        waiting = sync_events.open_count(s) - shown
     for warning in warnings:  # on stderr: stdout stays the session's table, JSON or CSV
         typer.echo(f"warning: {warning}", err=True)
     if fmt is OutputFormat.csv:
@@ -149,9 +146,9 @@ def today(
         )
         return
     emit_one(plan, fmt, _render_agenda)
-    if waiting and fmt is OutputFormat.table:
-        # Cards deleted on the phone and edits made on both sides wait for you here.
-        typer.echo(f"{waiting} from your phone's sync to look at: goodwill sync events")
+    if waiting > 0 and fmt is OutputFormat.table:
+        # The decisions beyond those shown (or snoozed): all of them are listed there.
+        typer.echo(f"{waiting} more from your phone's sync to look at: goodwill sync events")
     if fmt is OutputFormat.table:
         _team_requests()
 
@@ -189,15 +186,34 @@ def done_(
     referred: Annotated[
         str | None, typer.Option(help="For a request: the person you referred them to.")
     ] = None,
+    pick: Annotated[
+        str | None,
+        typer.Option(
+            "--pick",
+            "-p",
+            help="For a decision of your phone's sync: keep or remove (a deleted card), "
+            "ours or theirs (a value changed on both sides), keep or cancel (a meeting).",
+        ),
+    ] = None,
     date: DateOption = None,
 ) -> None:
-    """Mark an action done: logs the interaction (and the thanks, answer or give)."""
-    from goodwill.daily import agenda, positions
+    """Mark an action done: logs the interaction (and the thanks, answer or give), or
+    decides what your phone's sync asked (--pick)."""
+    from goodwill.daily import agenda, decisions, positions
     from goodwill.records import people
 
     day = _day(date)
     with state.session() as s:
         action = positions.action_id(s, action, day)
+        if decisions.is_decision(action):
+            from goodwill.sync import decisions as sync_decisions
+
+            done(f"done: {action}; {sync_decisions.resolve(s, action, pick)}")
+            return
+        if pick is not None:
+            from goodwill.errors import InvalidInput
+
+            raise InvalidInput("pick", pick, "only a decision of your phone's sync takes one")
         to = people.resolve(s, referred) if referred else None
         item, logged = agenda.done(
             s, action, day, note=note, kind=kind, offered=offered, referred=to

@@ -35,9 +35,14 @@ class Kind:
     per_session: int | None
     # Stands for the relationship as a whole: at most one per person on an agenda.
     per_person: bool
+    # A decision (a sync event waiting for you): what you can pick, the first the safe
+    # one `done` takes when you pick nothing. Empty for the actions that log a contact.
+    choices: tuple[str, ...] = ()
 
 
-# The kinds of action, in the order of priority of the daily session.
+_ONE = {"message": 1, "email": 1, "call": 1}
+# The kinds of action, in the order of priority of the daily session (the decisions are
+# placed first by agenda.build, whatever their place here).
 TABLE: tuple[Kind, ...] = (
     Kind("thank_you", "Thank", {"message": 2, "email": 4, "call": 10}, None, False),
     Kind("request", "Answer", {"message": 10, "email": 15, "call": 15}, None, False),
@@ -46,12 +51,26 @@ TABLE: tuple[Kind, ...] = (
     Kind("reconnect", "Reconnect with", {"message": 5, "email": 8, "call": 20}, 1, True),
     Kind("give", "Give first to", {"message": 8, "email": 10, "call": 15}, 1, True),
     Kind("ask", "Ask", {"message": 3, "email": 5, "call": 10}, 1, True),
+    # What your phone's sync asks you (sync/events: open events): first in the session,
+    # a minute each; `done N --pick CHOICE`, or the Today page's buttons.
+    Kind("sync_deleted", "Keep or remove", _ONE, None, False, ("keep", "remove")),
+    Kind("sync_conflict", "Choose a value for", _ONE, None, False, ("ours", "theirs")),
+    Kind(
+        "sync_cancelled", "Keep or cancel the meeting with", _ONE, None, False, ("keep", "cancel")
+    ),
 )
 KINDS: tuple[str, ...] = tuple(k.name for k in TABLE)
 LABELS: dict[str, str] = {k.name: k.label for k in TABLE}
 MINUTES: dict[str, dict[str, int]] = {k.name: k.minutes for k in TABLE}
 PER_SESSION: dict[str, int] = {k.name: k.per_session for k in TABLE if k.per_session is not None}
 PER_PERSON: tuple[str, ...] = tuple(k.name for k in TABLE if k.per_person)
+CHOICES: dict[str, tuple[str, ...]] = {k.name: k.choices for k in TABLE if k.choices}
+# The open sync event kinds each decision stands for.
+DECISION_OF_EVENT: dict[str, str] = {
+    "deleted": "sync_deleted",
+    "conflict": "sync_conflict",
+    "cancelled": "sync_cancelled",
+}
 DONE, SNOOZED, SKIPPED = "done", "snoozed", "skipped"
 # A snooze without --until lasts this long.
 DEFAULT_SNOOZE_DAYS = 7

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from goodwill.daily import actions, agenda_cache, drafts
+from goodwill.daily import actions, agenda_cache, decisions, drafts
 from goodwill.daily.actions import MINUTES, PER_PERSON, PER_SESSION
 from goodwill.daily.sources import Action, candidates
 from goodwill.errors import InvalidInput
@@ -180,9 +180,8 @@ def _draft(session: Session, today: dt.date, items: list[Action]) -> list[Action
 def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> AgendaOut:
     """Today's session: what fits in `minutes`, in priority order, and what comes next."""
     check_minutes(minutes)
-    found, beyond = _select(
-        agenda_cache.candidates(session, today), actions.hidden(session, today), minutes
-    )
+    hidden = actions.hidden(session, today)
+    found, beyond = _select(agenda_cache.candidates(session, today), hidden, minutes)
     # Price (and draft) only what can matter: every action fits in at least 2 minutes.
     head = found[: minutes // 2 + 1]
     # ... and the first of each relationship kind, so a long queue of debts cannot crowd
@@ -202,19 +201,26 @@ def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> A
     _price(session, [a for a in upcoming if not a.minutes])
     more = len(waiting) - len(upcoming)
     drafted = _draft(session, today, chosen + upcoming)
+    # What your phone's sync asks you comes first (a minute each, a few per session).
+    asks = decisions.waiting(session, hidden)
+    now_, later = asks[: decisions.PER_SESSION], asks[decisions.PER_SESSION :]
+    following = later + drafted[len(chosen) :]
     return AgendaOut(
         date=today,
         budget_minutes=minutes,
-        planned_minutes=sum(a.minutes for a in chosen),
-        actions=drafted[: len(chosen)],
-        next=drafted[len(chosen) :],
-        more=more,
+        planned_minutes=sum(a.minutes for a in chosen) + len(now_),
+        actions=now_ + drafted[: len(chosen)],
+        next=following[:NEXT_LIMIT],
+        more=more + max(0, len(following) - NEXT_LIMIT),
     )
 
 
 def find(session: Session, action_id: str, today: dt.date) -> Action:
     """The action with this id among those the data calls for today (state ignored)."""
     ref = actions.parse(action_id)
+    if ref.kind in actions.CHOICES:
+        decisions.event_of(session, str(ref))  # open, and the one the id names
+        return Action(str(ref), ref.kind, ref.person_id, "", "", (), minutes=1)
     for a in candidates(session, today, [ref.person_id]):
         if a.id == str(ref):
             _price(session, [a])
@@ -243,6 +249,10 @@ def done(
 ) -> tuple[Action, Interaction]:
     """Do an action: log the interaction (with the thanks, answer or give) and remember it."""
     ref = actions.parse(action_id)
+    if ref.kind in actions.CHOICES:
+        raise InvalidInput(
+            "action", action_id, "a decision of your phone's sync: pick keep, remove, ours..."
+        )
     actions.check_open(session, str(ref))
     action = find(session, str(ref), today)
     person = session.get(Person, action.person_id)

@@ -19,6 +19,8 @@ class ActionOut(BaseModel):
     reason: str
     draft: str
     due: dt.date | None = None
+    # A decision of your phone's sync (actions.CHOICES): what `done --pick` takes.
+    choices: list[str] = Field(default_factory=list)
 
 
 class AgendaOut(BaseModel):

@@ -134,7 +134,8 @@ class ActionForm(BaseModel):
     """Done / snooze / skip on the Today page (the button pressed is `op`)."""
 
     action: str = Field(max_length=200)
-    op: Literal["done", "snooze", "skip"] = "done"
+    op: Literal["done", "snooze", "skip", "pick"] = "done"
+    pick: str = Field(default="", max_length=20)  # op "pick": a decision's choice
     note: str = ""
     until: str = ""
     minutes: int | None = Field(default=None, ge=1, le=480)

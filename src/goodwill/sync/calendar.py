@@ -301,9 +301,7 @@ def phone_view(data: bytes, uid: str) -> PhoneView | None:
         if isinstance(start, dt.datetime):
             utc = ics._when(start, None)
             wall = start.replace(tzinfo=None)
-            return PhoneView(
-                False, frozenset({_start_text(utc), _start_text(wall)}), utc, minutes
-            )
+            return PhoneView(False, frozenset({_start_text(utc), _start_text(wall)}), utc, minutes)
         return PhoneView(False, frozenset({_start_text(start)}), start, minutes)
     return None
 
@@ -550,8 +548,10 @@ class _Run:
             if not view.cancelled:
                 if ours.start in view.starts or (written is not None and written in view.starts):
                     continue  # the phone changed something else (a title, an alarm)
-                theirs = sorted(view.starts)[0] if len(view.starts) == 1 else (
-                    _start_text(view.start) if view.start is not None else "?"
+                theirs = (
+                    sorted(view.starts)[0]
+                    if len(view.starts) == 1
+                    else (_start_text(view.start) if view.start is not None else "?")
                 )
                 if ours_changed:
                     # Moved on both sides: goodwill's time stays (and is written back);
@@ -605,7 +605,7 @@ class _Run:
                     continue  # the daily block you deleted on the phone, unchanged since
                 if entry.get("held") and name.removesuffix(SUFFIX) in held:
                     continue  # cancelled on the phone: waits for your answer
-                if entry.get("wrote") == sha and not entry.get("gone"):
+                if entry.get("wrote") == sha and not entry.get("gone") and not entry.get("held"):
                     self.report.untouched += 1
                     continue
             self.ops.write[name] = own.data

@@ -18,7 +18,7 @@ from goodwill.errors import InvalidInput, NotFound
 from goodwill.schemas.sync import SyncEventOut
 from goodwill.store.models import Person, SyncEvent
 
-OPEN_KINDS = ("conflict", "deleted")
+OPEN_KINDS = ("conflict", "deleted")  # and a "cancelled" that asks first (calendar)
 
 
 def _now() -> dt.datetime:

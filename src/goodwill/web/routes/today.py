@@ -14,26 +14,28 @@ from starlette.responses import RedirectResponse, Response
 
 from goodwill import validate
 from goodwill.daily import actions, agenda, schedule
+from goodwill.daily import decisions as asked
 from goodwill.errors import GoodwillError
 from goodwill.report import habits
 from goodwill.schemas.agenda import AgendaOut
 from goodwill.schemas.web import ActionForm
 from goodwill.store.models import Email
+from goodwill.sync import decisions
 from goodwill.web.render import is_htmx
 from goodwill.web.routes.deps import cached_async, now, render, store
 
 router = APIRouter(include_in_schema=False)
 
-LABELS = {
-    "thank_you": "Thank",
-    "request": "Answer",
-    "follow_up": "Follow up with",
-    "keep_in_touch": "Keep in touch with",
-    "reconnect": "Reconnect with",
-    "give": "Give first to",
-    "ask": "Ask",
-}
+LABELS = actions.LABELS
 MINUTE_CHOICES = (10, 20, 30, 45, 60)
+# The buttons of a decision of your phone's sync (actions.CHOICES).
+PICK_LABELS = {
+    "keep": "Keep",
+    "remove": "Remove from goodwill",
+    "ours": "Keep goodwill's",
+    "theirs": "Take the phone's",
+    "cancel": "Cancel it",
+}
 
 
 def _plan(s: Session, day: dt.date, budget: int) -> tuple[AgendaOut, dict[str, Any]]:
@@ -82,6 +84,7 @@ async def today_page(
         "team_intros": await _team_intros(request),
         "plan": plan,
         "labels": LABELS,
+        "pick_labels": PICK_LABELS,
         "minute_choices": MINUTE_CHOICES,
         **stats,
     }
@@ -113,7 +116,11 @@ def act(request: Request, form: Annotated[ActionForm, Form()]) -> Response:
     result: dict[str, Any] = {"id": form.action, "op": form.op, "error": None}
     try:
         with store(request).session() as s:
-            if form.op == "done":
+            if form.op == "pick":
+                ref, _ = asked.event_of(s, form.action)
+                result["message"] = decisions.resolve(s, form.action, form.pick or None)
+                result["person"] = _name(s, ref.person_id)
+            elif form.op == "done":
                 item, logged = agenda.done(
                     s, form.action, day, note=form.note.strip() or None, now=current
                 )
@@ -126,7 +133,8 @@ def act(request: Request, form: Annotated[ActionForm, Form()]) -> Response:
             else:
                 item = agenda.skip(s, form.action, day, form.note.strip() or None)
                 result["message"] = "Skipped; it will not come back."
-            result["person"] = _name(s, item.person_id)
+            if form.op != "pick":
+                result["person"] = _name(s, item.person_id)
     except GoodwillError as exc:
         result["error"] = str(exc)
     if not is_htmx(request):
