@@ -386,7 +386,12 @@ def test_the_daily_session_mentions_open_sync_events(
     assert "goodwill sync events" not in cli("today").out
     next(folder.glob("*.vcf")).unlink()
     assert cli("sync", "contacts", str(folder)).code == 0
-    assert "1 from your phone's sync to look at: goodwill sync events" in cli("today").out
+    today = cli("today").out
+    assert "1. Keep or remove Ana Lima" in today and "--pick remove" in today
+    assert "goodwill sync events" not in today  # shown as an action, not as a line
+    assert cli("done", "1", "--pick", "remove").code == 0
+    assert "Ana Lima" not in cli("today").out
+    assert cli("person", "show", "Ana Lima").code != 0  # removed
 
 
 def test_a_filter_nobody_passes_changes_nothing(store: Store, tmp_path: Path) -> None:
