@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -42,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     store.dispose()
 
 
-def test_decide_what_the_phone_asked(site: Page, server: ServerThread) -> None:
+def test_decide_what_the_phone_asked(site: Page, server: ServerThread) -> None:  # noqa: F811
     site.on("dialog", lambda d: d.accept())
     site.goto(server.url + "/")
     asks = site.locator("li.action").filter(has=site.locator("button.pick"))
