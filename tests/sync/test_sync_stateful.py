@@ -19,7 +19,7 @@ from sqlalchemy import select
 from goodwill.records import people
 from goodwill.store.db import open_store
 from goodwill.store.models import Email, Person
-from goodwill.sync import cards, contacts
+from goodwill.sync import cards, contacts, quick
 
 NAMES = ["Ana Lima", "Bo Chen", "Cy Dee", "Di Eck", "Ed Fox", "Flo Gil"]
 
@@ -37,6 +37,11 @@ class SyncMachine(RuleBasedStateMachine):
         self.off: set[str] = set()  # emails of people whose card was deleted on the phone
         # Per file, what the phone added since the last sync (a deletion takes it back).
         self.pending: dict[str, tuple[set[str], int]] = {}
+        # What changed since the last sync: in goodwill; on the phone, files changed or
+        # deleted, and new files (a new file deleted again changed nothing).
+        self.goodwill_changed = False
+        self.phone_changed: set[str] = set()
+        self.new_files: set[str] = set()
 
     def teardown(self) -> None:
         self.store.dispose()
@@ -47,6 +52,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(NAMES))
     def add_in_goodwill(self, name: str) -> None:
+        self.goodwill_changed = True
         self.count += 1
         self.serial += 1
         email = f"p{self.serial}@example.com"
@@ -65,6 +71,7 @@ class SyncMachine(RuleBasedStateMachine):
             assert person is not None
             self.serial += 1
             extra = f"g{self.serial}-{which}@example.org"
+            self.goodwill_changed = True
             people.edit(s, person, org="Acme", title=title, add_emails=[extra])
             self.emails.add(extra)
 
@@ -83,6 +90,8 @@ class SyncMachine(RuleBasedStateMachine):
             f"EMAIL;type=INTERNET:{email}\r\nEND:VCARD",
         )
         path.write_bytes(text.encode())
+        if path.name not in self.new_files:
+            self.phone_changed.add(path.name)
         self.emails.add(email)
         added, made = self.pending.get(path.name, (set(), 0))
         self.pending[path.name] = (added | {email}, made)
@@ -103,6 +112,7 @@ class SyncMachine(RuleBasedStateMachine):
             name = f"{name} Phone{self.serial}"
             self.emails.add(email)
         fname = f"phone-{n}-{self.serial}.vcf"
+        self.new_files.add(fname)
         self.pending[fname] = ({email} if made else set(), made)
         (self.folder / fname).write_bytes(
             f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:phone-{n}-{self.serial}\r\nFN:{name}\r\n"
@@ -122,6 +132,10 @@ class SyncMachine(RuleBasedStateMachine):
             self.count -= made
             self.off |= {e.lower() for e, _ in record.emails} - added
             path.unlink()
+            if path.name in self.new_files:
+                self.new_files.discard(path.name)  # made and gone before any sync
+            else:
+                self.phone_changed.add(path.name)
 
     @rule()
     def sync(self) -> None:
@@ -130,7 +144,19 @@ class SyncMachine(RuleBasedStateMachine):
         self.pending = {}
         again = contacts.sync_contacts(self.store, self.folder, contacts.Options())
         assert (again.read, again.written, again.removed, again.created) == (0, 0, 0, 0)
+        self.goodwill_changed, self.phone_changed, self.new_files = False, set(), set()
+        # A quiet run after a quiet run is answered by the quick look, as the full run does.
+        looked = quick.unchanged_contacts(str(self.tmp / "g.db"), self.folder)
+        assert looked is not None
+        assert (looked["untouched"], looked["open_events"]) == (again.untouched, again.open_events)
         self._check()
+
+    @precondition(lambda self: self.synced)
+    @rule()
+    def quick_look(self) -> None:
+        looked = quick.unchanged_contacts(str(self.tmp / "g.db"), self.folder)
+        if self.goodwill_changed or self.phone_changed or self.new_files:
+            assert looked is None, "a change on either side must go to the full run"
 
     def _check(self) -> None:
         with self.store.session() as s:

@@ -26,6 +26,11 @@ def address() -> str | None:
     return _db
 
 
+def user() -> str | None:
+    """What --user said (a team member), if anything."""
+    return _user
+
+
 def store() -> Store:
     global _store
     if _store is None:

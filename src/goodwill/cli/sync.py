@@ -61,6 +61,16 @@ def contacts(
     """Two-way contact sync with a vdir (one vCard per person): cards edited, added or
     deleted in DIR come in through the importer's matcher; people changed in goodwill get a
     new card; everyone else's file is left untouched. Notes and tags never leave."""
+    if not (dry_run or circle or tag or state.user()):
+        # Nothing changed on either side: answered without loading the store (sync/quick).
+        from goodwill.sync import quick
+
+        found = quick.unchanged_contacts(state.address(), folder)
+        if found is not None:
+            from goodwill.schemas.sync import ContactsSyncReport
+
+            _contacts_out(ContactsSyncReport(**found), fmt)
+            return
     from goodwill import validate, vocab
     from goodwill.sync import contacts as sync
 
@@ -69,6 +79,10 @@ def contacts(
     report = sync.sync_contacts(
         state.store(), folder, sync.Options(dry_run=dry_run, circle=circle, tag=tag)
     )
+    _contacts_out(report, fmt)
+
+
+def _contacts_out(report: ContactsSyncReport, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.table:
         _contacts_text(report)
     elif fmt is OutputFormat.json:
