@@ -99,6 +99,12 @@ def _calendar_text(r: CalendarSyncReport) -> None:
         f"cancelled; to the folder {would}write {r.written}, {would}delete {r.removed}, "
         f"{r.untouched} untouched"
     )
+    if r.moved_on_phone or r.cancelled_on_phone or r.conflicts or r.open_events:
+        typer.echo(
+            f"goodwill's events edited on the phone: {r.moved_on_phone} moved, "
+            f"{r.cancelled_on_phone} cancelled, {r.conflicts} moved on both sides, "
+            f"{r.open_events} to decide in 'goodwill today'"
+        )
     _print_issues(r.issues)
     if r.dry_run:
         typer.echo("dry run: nothing was written")
