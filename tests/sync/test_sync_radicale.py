@@ -443,6 +443,29 @@ def test_calendar_round_trip_through_radicale(
     dav.sync("goodwill_calendar")
     assert calendar.sync_calendar(store, dav.calendar, now=now).interactions_cancelled == 1
     assert meetings() == []
+    # The phone moves goodwill's interview (as iOS saves it: SEQUENCE, a new DTSTAMP, an
+    # X- line) and deletes the daily block: both come back through vdirsyncer.
+    base = radicale.url.split(f"/{USER}")[0]
+    (interview,) = [h for h, t in zip(hrefs, texts, strict=True) if "meeting-" in t]
+    (block,) = [h for h, t in zip(hrefs, texts, strict=True) if "daily-session" in t]
+    moved_to = (now + dt.timedelta(days=4)).replace(second=0)
+    text = http.get(base + interview).text
+    text = re.sub(r"DTSTART[^\r\n]*", f"DTSTART:{moved_to:%Y%m%dT%H%M%S}Z", text)
+    text = re.sub(r"DTEND[^\r\n]*\r\n", "", text).replace(
+        "END:VEVENT", "SEQUENCE:1\r\nX-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC\r\nEND:VEVENT"
+    )
+    r = http.put(base + interview, content=text.encode(), headers={"Content-Type": "text/calendar"})
+    assert r.status_code in (201, 204), r.text
+    assert http.delete(base + block).status_code in (200, 204)
+    dav.sync("goodwill_calendar")
+    report = calendar.sync_calendar(store, dav.calendar, now=now)
+    assert (report.moved_on_phone, report.written) == (1, 0)
+    with store.session() as s:
+        assert [m.planned_for for m in interviews.list_meetings(s, "planned")] == [moved_to]
+    dav.sync("goodwill_calendar")
+    listing = http.request("PROPFIND", radicale.calendar_url, headers={"Depth": "1"}).text
+    assert block not in listing  # it stays off the phone
+    assert calendar.sync_calendar(store, dav.calendar, now=now).written == 0
     for path in radicale.storage.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes()
