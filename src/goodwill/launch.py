@@ -3,7 +3,8 @@ scripts and editors answer before the command line is even built.
 
 `goodwill person list --format json` and `goodwill search TEXT --format json` on a SQLite
 file are read here, through people_reads (the standard library only), and written as the
-same JSON the full command line writes. Building the command tree costs Typer, and running
+same JSON the full command line writes; so is `goodwill sync contacts DIR --format json`
+when nothing changed on either side (sync/quick). Building the command tree costs Typer, and running
 any command through it costs pydantic (Typer checks every parameter with it): together
 several times the read itself. Anything this does not recognise exactly (another command,
 another format, --help, a value out of range, a database it cannot read as it is) goes to
@@ -50,6 +51,13 @@ def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
         if limit is False:
             return None
         return db, "person list", {"limit": limit}
+    if words[:2] == ["sync", "contacts"]:
+        # Only the plain run (no --dry-run, --circle or --tag): sync/quick answers it when
+        # nothing changed on either side.
+        options = _options(words[2:], {}, positional=1)
+        if options is None or options.get("format") != "json":
+            return None
+        return db, "sync contacts", {"folder": options["args"][0]}
     if words[:1] == ["search"]:
         options = _options(words[1:], {"--limit": "limit", "--kind": "kind"}, positional=1)
         if options is None or options.get("format") != "json":
@@ -107,9 +115,21 @@ def _lean(args: Sequence[str]) -> bool:
     request = parse(args)
     if request is None:
         return False
+    db, command, options = request
+    if command == "sync contacts":
+        import json
+        from pathlib import Path
+
+        from goodwill.sync import quick
+
+        found = quick.unchanged_contacts(db, Path(options["folder"]))
+        if found is None:
+            return False
+        sys.stdout.write(json.dumps(quick.report(found), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return True
     from goodwill.views import people_reads
 
-    db, command, options = request
     if command == "person list":
         rows = people_reads.summaries(db, limit=options["limit"])
     else:

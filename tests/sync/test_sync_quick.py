@@ -43,6 +43,9 @@ def test_a_quiet_run_is_answered_like_the_full_run(synced: tuple[Store, str, Pat
     full = contacts.sync_contacts(store, folder, contacts.Options())
     assert looked == {"folder": str(folder.resolve()), "untouched": 3, "open_events": 0}
     assert (full.read, full.written, full.untouched) == (0, 0, 3)
+    # The whole report, in the schema's order, as the full run's JSON.
+    assert quick.report(looked) == full.model_dump(mode="json")
+    assert list(quick.report(looked)) == list(type(full).model_fields)
 
 
 def test_any_change_goes_to_the_full_run(synced: tuple[Store, str, Path]) -> None:
@@ -84,3 +87,10 @@ def test_the_command_answers_without_sqlalchemy(synced: tuple[Store, str, Path])
     )
     assert done.stderr.strip().endswith("LEAN"), done.stderr
     assert json.loads(done.stdout)["untouched"] == 3
+    # The table goes through the command line (still without the store), the same counts.
+    args[-1] = "table"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stderr.strip().endswith("LEAN"), done.stderr
+    assert "0 cards read" in done.stdout and "3 untouched" in done.stdout

@@ -215,6 +215,25 @@ def build(session: Session, today: dt.date, minutes: int = DEFAULT_MINUTES) -> A
     )
 
 
+def fresh_decisions(session: Session, plan: AgendaOut, today: dt.date) -> AgendaOut:
+    """A kept plan with its sync decisions read again (a decision is made outside the
+    change log the kept plans follow): the same plan when they are the same."""
+    asks = decisions.waiting(session, actions.hidden(session, today))
+    now_ = asks[: decisions.PER_SESSION]
+    had = [a for a in plan.actions if a.choices]
+    if [a.id for a in had] == [a.id for a in now_]:
+        return plan
+    rest = [a for a in plan.actions if not a.choices]
+    following = asks[decisions.PER_SESSION :] + [a for a in plan.next if not a.choices]
+    return plan.model_copy(
+        update={
+            "actions": now_ + rest,
+            "planned_minutes": plan.planned_minutes - len(had) + len(now_),
+            "next": following[:NEXT_LIMIT],
+        }
+    )
+
+
 def find(session: Session, action_id: str, today: dt.date) -> Action:
     """The action with this id among those the data calls for today (state ignored)."""
     ref = actions.parse(action_id)

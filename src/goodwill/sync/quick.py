@@ -35,6 +35,28 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _NO_PEOPLE = "None"
 
 
+def report(found: dict[str, Any]) -> dict[str, Any]:
+    """The whole report (schemas.sync.ContactsSyncReport, its fields in order) of a run
+    that had nothing to do, as the command line's JSON gives it."""
+    return {
+        "folder": found["folder"],
+        "dry_run": False,
+        "first_run": False,
+        "read": 0,
+        "created": 0,
+        "merged": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted_on_phone": 0,
+        "conflicts": 0,
+        "written": 0,
+        "removed": 0,
+        "untouched": found["untouched"],
+        "open_events": found["open_events"],
+        "issues": [],
+    }
+
+
 def _database(conn: sqlite3.Connection) -> str:
     """changes.database(): the first person's created_at as SQLAlchemy gives it."""
     row = conn.execute("SELECT created_at FROM person ORDER BY id LIMIT 1").fetchone()

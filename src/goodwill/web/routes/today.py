@@ -6,6 +6,7 @@ import datetime as dt
 from functools import partial
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,6 +81,10 @@ async def today_page(
     plan, stats = await cached_async(
         request, ("today", day, budget), partial(_plan, day=day, budget=budget), heavy=True
     )
+    if not request.app.state.team:
+        # Decisions of the phone's sync are read fresh (closing one is not in the change
+        # log the kept plan follows on PostgreSQL); a few indexed rows.
+        plan = await anyio.to_thread.run_sync(_fresh, request, plan, day)
     ctx: dict[str, Any] = {
         "team_intros": await _team_intros(request),
         "plan": plan,
@@ -91,6 +96,11 @@ async def today_page(
     if undone:
         ctx["notice"] = "Undone: the action is back, and what it logged is gone."
     return render(request).page(request, "today.html", ctx)
+
+
+def _fresh(request: Request, plan: AgendaOut, day: dt.date) -> AgendaOut:
+    with store(request).session() as s:
+        return agenda.fresh_decisions(s, plan, day)
 
 
 async def _team_intros(request: Request) -> list[Any]:
