@@ -15,7 +15,7 @@ import re
 from sqlalchemy.orm import Session
 
 from goodwill import vocab
-from goodwill.daily import agenda
+from goodwill.daily import actions, agenda
 from goodwill.errors import InvalidInput
 from goodwill.scoring import cadence
 from goodwill.store.models import Setting
@@ -27,15 +27,7 @@ MAX_REMINDERS = 200
 UID_DOMAIN = "goodwill.local"
 _TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
 
-KIND_LABELS: dict[str, str] = {
-    "thank_you": "Thank",
-    "request": "Answer",
-    "follow_up": "Follow up with",
-    "keep_in_touch": "Keep in touch with",
-    "reconnect": "Reconnect with",
-    "give": "Give first to",
-    "ask": "Ask",
-}
+KIND_LABELS: dict[str, str] = actions.LABELS
 
 
 def parse_time(value: str) -> dt.time:
@@ -79,7 +71,8 @@ def describe(session: Session, today: dt.date, minutes: int) -> tuple[str, str]:
     for i, a in enumerate(plan.actions, 1):
         label = KIND_LABELS.get(a.kind, a.kind)
         lines.append(f"{i}. {label} {a.person} ({a.minutes} min, {a.channel}): {a.reason}")
-        lines.append(f"   done: goodwill done {a.id}")
+        picks = f" --pick {'|'.join(a.choices)}" if a.choices else ""
+        lines.append(f"   done: goodwill done {a.id}{picks}")
     if plan.next:
         lines.append("Next: " + "; ".join(f"{a.person} ({a.kind})" for a in plan.next))
     if not plan.actions:
