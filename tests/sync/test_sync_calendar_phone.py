@@ -194,3 +194,20 @@ def test_a_moved_follow_up_moves(store: Store, tmp_path: Path) -> None:
     with store.session() as s:
         assert s.get(Interaction, iid).follow_up_on == dt.date(2026, 3, 25)  # type: ignore[union-attr]
         assert s.scalars(select(Person.display_name).where(Person.id > 0)).all()
+
+
+def test_an_unreadable_copy_of_ours_is_one_clear_issue(store: Store, tmp_path: Path) -> None:
+    mid, _, _ = _setup(store)
+    folder = tmp_path / "cal"
+    calendar.sync_calendar(store, folder, now=NOW)
+    _file(folder, f"meeting-{mid}").write_bytes(b"BEGIN:VCALENDAR\r\nnot an event\r\n")
+    report = calendar.sync_calendar(store, folder, now=NOW)
+    assert report.issues == [
+        f"meeting-{mid}@goodwill.local.ics: not a readable event, left as it is"
+    ]
+    with store.session() as s:
+        meeting = s.get(Meeting, mid)
+        assert meeting is not None
+        assert (meeting.status, meeting.planned_for) == ("planned", dt.datetime(2026, 3, 4, 14))
+    assert _events(store) == []
+    assert calendar.sync_calendar(store, folder, now=NOW).issues == []  # said once
