@@ -357,11 +357,11 @@ def components(f: Features, model: Model = MODEL) -> np.ndarray:
     reciprocity = np.where(f.count > 0, reciprocity, 0.0)
     # Mutual contacts strengthen a tie you have; they do not make one: never in touch is 0.
     overlap = np.where(f.count > 0, 1.0 - np.exp(-f.mutual / model.overlap_scale), 0.0)
-    rhythm = _rhythm(f, model)
+    rhythm = rhythm_of(f, model)
     return np.column_stack([recency, intensity, duration, reciprocity, overlap, rhythm])
 
 
-def _rhythm(f: Features, model: Model) -> np.ndarray:
+def rhythm_of(f: Features, model: Model = MODEL) -> np.ndarray:
     """P(in touch within the horizon) under BG/NBD, from the weighted count, first and last
     contact: no decay constant, so the per-person sums of a summary table suffice.
 
