@@ -106,9 +106,11 @@ CHANNEL_WEIGHTS: dict[str, float] = {
     "note": 0.2,
 }
 
-# The defaults, calibrated on the Enron email network (benchmarks/enron_strength.py --tune,
-# on half of the mailboxes; docs/scoring.md shows the other half). Rounded: the search
-# is noisy in the second decimal.
+# The defaults, calibrated on the fit half of the Enron mailboxes (docs/scoring.md shows
+# the other half). rhythm_r and rhythm_alpha_days are chosen with the model's penalty by
+# `benchmarks/enron_strength.py --fit` (two-fold cross-validation; these won); the w_*
+# weights are the readable summary's, not the chance's. Rounded: the search is noisy in
+# the second decimal.
 MODEL = Model(
     w_recency=0.54,
     w_intensity=0.28,
