@@ -109,8 +109,8 @@ CHANNEL_WEIGHTS: dict[str, float] = {
 # The defaults, calibrated on the fit half of the Enron mailboxes (docs/scoring.md shows
 # the other half). rhythm_r and rhythm_alpha_days are chosen with the model's penalty by
 # `benchmarks/enron_strength.py --fit` (two-fold cross-validation; these won); the w_*
-# weights are the readable summary's, not the chance's. Rounded: the search is noisy in
-# the second decimal.
+# weights only weigh `combine` (the components' plain average), not the chance. Rounded:
+# the search is noisy in the second decimal.
 MODEL = Model(
     w_recency=0.54,
     w_intensity=0.28,
