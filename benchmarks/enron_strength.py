@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import gzip
 import json
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from goodwill.io import importer
 from goodwill.io.records import ImportOptions
@@ -59,6 +60,15 @@ PENALTIES = (1.0, 10.0, 100.0, 1000.0)
 PAIRS = 400  # random (in touch, not in touch) pairs per mailbox and cutoff
 PAIR_SEED = 25
 COLUMNS = (12, 25, 50)
+BASELINES = ("recency", "frequency", "mix")
+
+
+def slice_cutoffs(count: int = 3) -> tuple[dt.datetime, ...]:
+    """The CI slice's cutoffs by a fixed rule, chosen before any result: `count` evenly
+    spaced among CUTOFFS, the first and the last included (2000-06-01, 2001-02-15 and
+    2001-11-15 for three)."""
+    last = len(CUTOFFS) - 1
+    return tuple(CUTOFFS[i * last // (count - 1)] for i in range(count))
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,7 @@ class Case:
     days_since_last: np.ndarray
     plain: dict[float, np.ndarray]  # decayed unweighted counts per half-life
     labels: np.ndarray
+    facts: strength.Features | None = None  # the contacts' facts (to recompute rhythm)
 
     def recency(self) -> np.ndarray:
         return -self.days_since_last  # type: ignore[no-any-return]
@@ -232,7 +243,8 @@ def cases_of(me: int, db: Path, cutoffs: Sequence[dt.datetime]) -> list[Case]:
                     h: np.bincount(slot[ok], weights=np.power(0.5, age / h), minlength=len(ids))
                     for h in BASELINE_HALF_LIVES
                 }
-                out.append(Case(me, cutoff, x[keep], f.days_since_last[keep], plain, labels))
+                facts = strength.Features(**{k: v[keep] for k, v in dataclasses.asdict(f).items()})
+                out.append(Case(me, cutoff, x[keep], f.days_since_last[keep], plain, labels, facts))
     finally:
         store.dispose()
     return out
@@ -379,6 +391,46 @@ def choose_fit(items: Sequence[Case]) -> tuple[strength_model.Fit, dict[float, f
     return signed_fit(items, best), scores
 
 
+# The rhythm component's BG/NBD constants tried by `--fit` (its other constants, a and b,
+# stay as strength.MODEL has them): r is the shape of the contact rates across ties,
+# alpha (days) their scale.
+RHYTHM_R = (0.1, 0.3, 1.0)
+RHYTHM_ALPHA_DAYS = (30.0, 120.0, 365.0, 730.0)
+
+
+def with_rhythm(items: Sequence[Case], model: strength.Model) -> list[Case]:
+    """The cases with the rhythm feature recomputed under `model`'s constants."""
+    col = strength_model.FEATURES.index("rhythm")
+    out = []
+    for c in items:
+        assert c.facts is not None
+        x = c.x.copy()
+        x[:, col] = strength.rhythm_of(c.facts, model)
+        out.append(dataclasses.replace(c, x=x))
+    return out
+
+
+def choose_rhythm_and_fit(
+    items: Sequence[Case],
+) -> tuple[strength.Model, strength_model.Fit, dict[str, float]]:
+    """The rhythm constants and the penalty together, by the same two-fold cross-validation
+    over the fit half's mailboxes as `choose_fit` (the best mean AUC on the left-out
+    mailboxes), then the fit on all of the fit half."""
+    scores: dict[str, float] = {}
+    best: tuple[float, strength.Model, strength_model.Fit] | None = None
+    for r in RHYTHM_R:
+        for alpha in RHYTHM_ALPHA_DAYS:
+            model = dataclasses.replace(strength.MODEL, rhythm_r=r, rhythm_alpha_days=alpha)
+            fit, by_penalty = choose_fit(with_rhythm(items, model))
+            for penalty, score in by_penalty.items():
+                scores[f"r={r:g} alpha={alpha:g} l2={penalty:g}"] = round(score, 4)
+            top = max(by_penalty.values())
+            if best is None or top > best[0]:
+                best = (top, model, fit)
+    assert best is not None
+    return best[1], best[2], scores
+
+
 # --- baselines and the table ----------------------------------------------------------------
 
 
@@ -436,6 +488,8 @@ def scores_at(
     }
     out["best_baseline"] = max(out["recency"], out["frequency"], out["mix"])
     out["margin"] = out["model"] - out["best_baseline"]
+    for name in BASELINES:
+        out[f"margin_{name}"] = out["model"] - out[name]
     x, y = stack(items)
     out["ece"] = ece(strength_model.chance(x, fit), y)[0]
     return out
@@ -448,11 +502,14 @@ def evaluate(
     fit: strength_model.Fit,
     half_life: float,
     weight: float,
+    *,
+    fit_half: bool = False,
 ) -> dict[str, object]:
     """Per cutoff and column (the held-out mailboxes among the 12, 25, 50 most active
-    imported), the model and the baselines; calibration over the held-out contacts."""
+    imported; the fit half's with `fit_half`), the model and the baselines; calibration
+    over those contacts."""
     rank = {me: i for i, me in enumerate(order)}
-    held = [c for c in items if not in_fit_half(c.me)]
+    held = [c for c in items if in_fit_half(c.me) == fit_half]
     columns = [n for n in COLUMNS if n <= len(order)] or [len(order)]
     rows = []
     for cutoff in cutoffs:
@@ -474,6 +531,10 @@ def evaluate(
             for k in ("model", "recency", "frequency", "mix", "best_baseline", "margin")
         }
         summary[f"top{n}"]["worst_margin"] = round(min(c["margin"] for c in cells), 4)  # type: ignore[index]
+        # At how many cutoffs the model is below the best baseline there, and each one.
+        summary[f"top{n}"]["below_best"] = sum(c["margin"] < 0 for c in cells)  # type: ignore[index]
+        for name in BASELINES:
+            summary[f"top{n}"][f"below_{name}"] = sum(c[f"margin_{name}"] < 0 for c in cells)  # type: ignore[index]
         summary[f"top{n}"]["lowest_model"] = round(min(c["model"] for c in cells), 4)  # type: ignore[index]
     return {
         "cutoffs": rows,
@@ -520,21 +581,190 @@ def table(result: dict[str, object]) -> str:
 
 
 def summary_table(result: dict[str, object]) -> str:
-    """Per column: the means over the cutoffs, and the two readings of the target."""
+    """Per column: the means over the cutoffs, the margins, and at how many of the cutoffs
+    the model is below the best baseline there and below each baseline."""
     lines = [
-        "| mailboxes (held-out) | model | recency | decayed freq. | mix | margin over the "
-        "best at each cutoff | worst cutoff | margin over the best baseline on average | "
-        "lowest model AUC |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| mailboxes | model | recency | decayed freq. | mix | margin over the best at each "
+        "cutoff | worst cutoff | cutoffs below the best / recency / freq. / mix | "
+        "margin over the best baseline on average | lowest model AUC |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c, v in result["summary"].items():  # type: ignore[attr-defined]
         single = v["model"] - max(v["recency"], v["frequency"], v["mix"])
+        below = " / ".join(str(v[k]) for k in ("below_best", *(f"below_{b}" for b in BASELINES)))
         lines.append(
             f"| {c} | {v['model']:.4f} | {v['recency']:.4f} | {v['frequency']:.4f} | "
-            f"{v['mix']:.4f} | {v['margin']:+.4f} | {v['worst_margin']:+.4f} | "
-            f"{single:+.4f} | {v['lowest_model']:.4f} |"
+            f"{v['mix']:.4f} | {v['margin']:+.4f} | {v['worst_margin']:+.4f} | {below} of "
+            f"{len(result['cutoffs'])} | {single:+.4f} | {v['lowest_model']:.4f} |"  # type: ignore[arg-type]
         )
     return "\n".join(lines)
+
+
+# --- what else was tried, and a bound -------------------------------------------------------
+
+
+def richer(c: Case, products: bool = False) -> Case:
+    """The case with more features: the model's, plus unweighted counts decayed over every
+    baseline half-life (7 to 365 days; the decayed-frequency baseline is one of them), and
+    with `products` every square and pairwise product of them (an upper-bound family)."""
+    x = np.column_stack([c.x, *(np.log1p(c.plain[h]) for h in BASELINE_HALF_LIVES)])
+    if products:
+        k = x.shape[1]
+        x = np.column_stack([x, *(x[:, i] * x[:, j] for i in range(k) for j in range(i, k))])
+    return Case(c.me, c.cutoff, x, c.days_since_last, c.plain, c.labels)
+
+
+def pointwise_fit(items: Sequence[Case], penalty: float) -> strength_model.Fit:
+    """A plain L2 logistic regression of the outcome on the standardised features, one row
+    per (contact, cutoff): calibrated as it stands (no Platt step)."""
+    center, scale = standardise(items)
+    x, y = stack(items)
+    z = np.column_stack([np.ones(len(x)), (x - center) / scale])
+    reg = np.full(z.shape[1], penalty)
+    reg[0] = 0.0
+    w = newton_logistic(z, y, reg)
+    return strength_model.Fit(
+        tuple(center.tolist()), tuple(scale.tolist()), tuple(w[1:].tolist()), float(w[0]), penalty
+    )
+
+
+def variant_summary(
+    items: Sequence[Case],
+    order: Sequence[int],
+    fit: strength_model.Fit,
+    half_life: float,
+    weight: float,
+) -> str:
+    result = evaluate(items, order, CUTOFFS, fit, half_life, weight)
+    s: dict[str, dict[str, float]] = result["summary"]  # type: ignore[assignment]
+    return " | ".join(
+        f"{c}: {v['model']:.4f} ({v['margin']:+.4f}, below {v['below_best']})" for c, v in s.items()
+    )
+
+
+def variants(
+    data: Dataset,
+    items: Sequence[Case],
+    order: Sequence[int],
+    half_life: float,
+    weight: float,
+    work: Path = WORK,
+) -> list[tuple[str, str]]:
+    """Other fits, each on the fit half only, scored on the held-out half as the table is:
+    the mean model AUC per column (margin over the best baseline at each cutoff, cutoffs
+    below it)."""
+    fit_items = [c for c in items if in_fit_half(c.me)]
+    rich = [richer(c) for c in items]
+    rich_fit = [c for c in rich if in_fit_half(c.me)]
+    facts = {me: history_facts(imported(data, me, work), CUTOFFS) for me in order}
+    widest = [dataclasses.replace(c, x=np.column_stack([c.x, facts[c.me][c.cutoff]])) for c in rich]
+    top25 = set(order[:25])
+    out = [
+        ("FIT's procedure (pairwise, signs, L2 by CV)", strength_model.FIT, items),
+        ("pointwise logistic, same features, L2 1", pointwise_fit(fit_items, 1.0), items),
+        ("pairwise, + decayed counts at 7-365 days, L2 1", fit_model(rich_fit, 1.0), rich),
+        ("pointwise, + decayed counts at 7-365 days, L2 1", pointwise_fit(rich_fit, 1.0), rich),
+        (
+            "pairwise, + decayed counts and the history facts of the bound, L2 1",
+            fit_model([c for c in widest if in_fit_half(c.me)], 1.0),
+            widest,
+        ),
+        (
+            "pairwise, fitted on the fit half's 25 most active only",
+            signed_fit([c for c in fit_items if c.me in top25], 1000.0),
+            items,
+        ),
+    ]
+    return [
+        (name, variant_summary(group, order, fit, half_life, weight)) for name, fit, group in out
+    ]
+
+
+def history_facts(db: Path, cutoffs: Sequence[dt.datetime]) -> dict[dt.datetime, np.ndarray]:
+    """For the bound only: per cutoff, per contact (in id order), facts goodwill keeps per
+    interaction but not per tie, so a read at `--as-of` could not afford them at 50,000
+    people: counts in the last 7, 30, 90 and 365 days, messages sent and received decayed
+    over 90 days, days since the last one sent and the last one received, the share sent,
+    and the months of the last 12 and weeks of the last 13 with any contact."""
+    store = open_store(str(db), migrate_schema=False)
+    try:
+        with store.session() as s:
+            rows = number_matrix(
+                s,
+                select(
+                    Participant.person_id,
+                    Participant.day,
+                    case((Participant.initiated_by == "me", 1), else_=0),
+                ).where(Participant.planned.is_(False)),
+                3,
+            )
+    finally:
+        store.dispose()
+    return {cutoff: _facts_at(rows, day_number(cutoff)) for cutoff in cutoffs}
+
+
+def _facts_at(rows: np.ndarray, now: float) -> np.ndarray:
+    before = rows[rows[:, 1] < now]
+    _ids, slot = np.unique(before[:, 0], return_inverse=True)
+    n, age, sent = len(_ids), now - before[:, 1], before[:, 2]
+
+    def total(w: np.ndarray) -> np.ndarray:
+        return np.bincount(slot, weights=w, minlength=n)
+
+    def since(mask: np.ndarray) -> np.ndarray:
+        last = np.full(n, 5000.0)
+        np.minimum.at(last, slot[mask], age[mask])
+        return np.log1p(last)
+
+    def distinct(unit: float, span: int) -> np.ndarray:
+        k = (age // unit).astype(np.int64)
+        keys = np.unique(slot[k < span] * 1000 + k[k < span])
+        return np.bincount(keys // 1000, minlength=n) / span
+
+    count = total(np.ones(len(age)))
+    cols = [np.log1p(total((age < w).astype(float))) for w in (7, 30, 90, 365)]
+    cols += [
+        np.log1p(total(sent * 0.5 ** (age / 90))),
+        np.log1p(total((1 - sent) * 0.5 ** (age / 90))),
+        since(sent == 1),
+        since(sent == 0),
+        total(sent) / count,
+        distinct(30.4, 12),
+        distinct(7.0, 13),
+    ]
+    return np.column_stack(cols)
+
+
+def upper_bound(
+    data: Dataset,
+    items: Sequence[Case],
+    order: Sequence[int],
+    half_life: float,
+    weight: float,
+    top: int = 12,
+    work: Path = WORK,
+) -> str:
+    """A bound for any fixed model built from this mail: fitted on the held-out `top` most
+    active mailboxes themselves (in sample: it has seen the answers it is scored on),
+    pairwise, with the model's features, counts decayed over every baseline half-life, the
+    facts of `history_facts`, and every square and product of them (496 weights). If even
+    this one is below the best baseline at some cutoffs, no honest fit of those facts will
+    be above it at all of them."""
+    chosen = [me for me in order[:top] if not in_fit_half(me)]
+    group = []
+    for me in chosen:
+        facts = history_facts(imported(data, me, work), CUTOFFS)
+        for c in items:
+            if c.me == me:
+                wide = richer(c)
+                x = np.column_stack([wide.x, facts[c.cutoff]])
+                k = x.shape[1]
+                x = np.column_stack(
+                    [x, *(x[:, i] * x[:, j] for i in range(k) for j in range(i, k))]
+                )
+                group.append(dataclasses.replace(c, x=x))
+    fit = fit_model(group, 10.0)
+    return variant_summary(group, order[:top], fit, half_life, weight)
 
 
 def reliability_table(result: dict[str, object]) -> str:
@@ -559,6 +789,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="refit the model on the fit half")
     parser.add_argument("--mailboxes", type=int, default=50, help="the N most active mailboxes")
+    parser.add_argument(
+        "--variants", action="store_true", help="also score other fits and an in-sample bound"
+    )
     args = parser.parse_args(argv)
     shared = shared_dir()
     if shared is None:
@@ -571,11 +804,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit_items = [c for c in items if in_fit_half(c.me)]
     fit, penalties = strength_model.FIT, dict[float, float]()
     if args.fit:
-        fit, penalties = choose_fit(fit_items)
-        print(f"cross-validated mean AUC per penalty: {penalties}")
+        model, fit, penalties = choose_rhythm_and_fit(fit_items)
+        items = with_rhythm(items, model)
+        fit_items = [c for c in items if in_fit_half(c.me)]
+        print(f"cross-validated mean AUC per setting: {penalties}")
+        print(f"rhythm_r={model.rhythm_r:g}, rhythm_alpha_days={model.rhythm_alpha_days:g}")
         print(f"FIT = {fit!r}")
     half_life, weight = choose_baselines(fit_items)
     result = evaluate(items, mes, CUTOFFS, fit, half_life, weight)
+    on_fit_half = evaluate(items, mes, CUTOFFS, fit, half_life, weight, fit_half=True)
+    result["fit_half_summary"] = on_fit_half["summary"]
+    if args.variants:
+        result["variants"] = dict(variants(data, items, mes, half_life, weight))
+        result["upper_bound_top12"] = upper_bound(data, items, mes, half_life, weight)
     result.update(
         mailboxes=len(mes),
         horizon_days=HORIZON_DAYS,
@@ -595,6 +836,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(result))
     print()
     print(summary_table(result))
+    print()
+    print("The fit half (the mailboxes the model and the baselines were chosen on):")
+    print(summary_table({"summary": on_fit_half["summary"], "cutoffs": result["cutoffs"]}))
+    print()
+    for name, line in dict(result.get("variants", {})).items():  # type: ignore[call-overload]
+        print(f"{name}: {line}")
+    if "upper_bound_top12" in result:
+        print(f"in-sample bound, 12 most active held-out: {result['upper_bound_top12']}")
     print()
     print(reliability_table(result))
     print(f"ECE {result['ece']}; summary {json.dumps(result['summary'])}")
