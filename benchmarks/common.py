@@ -19,7 +19,11 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def env() -> dict[str, str]:
+    """The environment of a measured goodwill process: this checkout's sources first, and
+    bytecode written and reused as an installed copy does (a machine that sets
+    PYTHONDONTWRITEBYTECODE would otherwise recompile goodwill on every run)."""
     e = dict(os.environ)
+    e.pop("PYTHONDONTWRITEBYTECODE", None)
     e["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + e.get("PYTHONPATH", "")
     return e
 

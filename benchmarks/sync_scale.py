@@ -18,7 +18,7 @@ import shutil
 import statistics
 from pathlib import Path
 
-from common import WORK, demo_db, run_goodwill, save
+from common import WORK, demo_db, env, run_goodwill, save
 
 
 def _phone_edit(path: Path, i: int) -> None:
@@ -80,7 +80,7 @@ def main() -> None:
                 "wall_s_median": round(statistics.median(r.wall for r in floor), 3),
                 "cpu_s_median": round(statistics.median(r.cpu for r in floor), 3),
             },
-            "bytecode_cache": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
+            "bytecode_cache": "PYTHONDONTWRITEBYTECODE" not in env(),
             "first_run": {**fig(first), "target_s": 5.0, "written": first_report["written"]},
             "nothing_changed": {
                 "wall_s_median": round(statistics.median(r.wall for r in quiet), 3),
