@@ -450,3 +450,98 @@ def test_any_history_of_the_folder_syncs_to_one_interaction_per_message(
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def _facts(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """What an import decided, by email address rather than by id: people (name, emails),
+    interactions (key, when, kind, who began it, planned, people in it) and knows-edges."""
+    from goodwill.store.models import Email, Knows
+
+    with store.session() as s:
+        emails: dict[int, list[str]] = {}
+        for pid, address in s.execute(select(Email.person_id, Email.address)):
+            emails.setdefault(pid, []).append(address)
+        key = {pid: min(found) for pid, found in emails.items()}
+        people = sorted(
+            (p.display_name, tuple(sorted(emails.get(p.id, [])))) for p in s.scalars(select(Person))
+        )
+        members: dict[int, list[str]] = {}
+        for iid, pid in s.execute(select(Participant.interaction_id, Participant.person_id)):
+            members.setdefault(iid, []).append(key[pid])
+        interactions = sorted(
+            (
+                i.source_key,
+                i.occurred_at.isoformat(),
+                i.kind,
+                i.initiated_by,
+                bool(i.planned),
+                i.summary,
+                tuple(sorted(members.get(i.id, []))),
+            )
+            for i in s.scalars(select(Interaction))
+        )
+        knows = sorted((key[k.a_id], key[k.b_id], k.how) for k in s.scalars(select(Knows)))
+    return {"people": people, "interactions": interactions, "knows": knows}  # type: ignore[dict-item]
+
+
+def test_the_same_mailbox_by_mbox_and_by_imap_decides_the_same(
+    store: Store,
+    db_url: str,
+    dovecot: Dovecot,
+    imap: imaplib.IMAP4_SSL,
+    folder: str,
+    env: None,
+    tmp_path: Path,
+) -> None:
+    """`import mbox` and `sync mail` (in batches) of one mailbox: the same people,
+    interactions and knows-edges, a follow-up across batches included."""
+    from goodwill.io.importer import import_file
+    from goodwill.io.records import ImportOptions
+    from tests.helpers import PG_URL, pg_schema
+
+    enron, me = enron_mail(300)
+    me = me or ME
+    day = dt.timedelta(days=1)
+    bob = ("bob.thread@example.org", "Bob Thread")
+    thread = [
+        message((me, "Me"), [bob], NOW - 9 * day, "t1@x"),  # you reach out
+        message(
+            ("list@lists.example.org", "L"),
+            [(me, "Me")],
+            NOW - 8 * day,
+            "l1@x",
+            extra=["List-Id: <l.lists.example.org>"],
+        ),
+        message(bob, [(me, "Me")], NOW - 7 * day, "t2@x", in_reply_to="t1@x"),  # an answer
+        message((me, "Me"), [bob], NOW - 6 * day, "t3@x", in_reply_to="t1@x"),  # a follow-up
+    ]
+    messages = [thread[0], *enron, *fixtures(), *thread[1:]]
+    # A message without a usable Date is dated by its arrival: the same in both.
+    arrived = dt.datetime(2024, 1, 15, 10, 0, tzinfo=dt.UTC)
+    for raw in messages:
+        assert imap.append(folder, None, imaplib.Time2Internaldate(arrived), raw)[0] == "OK"
+    sync(store, dovecot, folder, me, batch=37)
+
+    box = mailbox.mbox(str(tmp_path / "same.mbox"))
+    for raw in messages:
+        one = mailbox.mboxMessage(raw)
+        one.set_from("MAILER-DAEMON", arrived.timetuple())
+        box.add(one)
+    box.flush()
+    box.close()
+    with contextlib.ExitStack() as stack:
+        if db_url.startswith("postgresql"):
+            other = open_store(stack.enter_context(pg_schema(PG_URL)))
+        else:
+            other = open_store(str(tmp_path / "mbox.db"))
+        stack.callback(other.dispose)
+        import_file(other, "mbox", tmp_path / "same.mbox", ImportOptions(me=[me], now=NOW))
+        by_mbox, by_imap = _facts(other), _facts(store)
+    assert by_imap["interactions"] and by_imap["people"]
+    assert by_imap == by_mbox
+    followed = {i[0]: i[3] for i in by_imap["interactions"]}
+    assert (followed["email:t1@x"], followed["email:t2@x"], followed["email:t3@x"]) == (
+        "me",
+        None,
+        "me",
+    )
