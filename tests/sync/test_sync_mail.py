@@ -545,3 +545,90 @@ def test_the_same_mailbox_by_mbox_and_by_imap_decides_the_same(
         None,
         "me",
     )
+
+
+def _open_requests(store: Store) -> dict[str, str]:
+    """Open requests: their text by the Message-ID of the message that asked."""
+    from goodwill.store.models import Exchange, Request
+
+    with store.session() as s:
+        rows = s.execute(
+            select(Interaction.source_key, Request.text)
+            .join(Interaction, Interaction.id == Request.interaction_id)
+            .where(Request.status == "open")
+        ).all()
+        asks = s.scalar(
+            select(func.count()).select_from(Exchange).where(Exchange.direction == "they_asked")
+        )
+    assert asks == len(rows)  # one open ask in the ledger for each request
+    return {key.removeprefix("email:"): text for key, text in rows}
+
+
+def test_a_thread_becomes_a_request_only_when_it_asked_and_you_did_not_answer(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None
+) -> None:
+    me = ME
+    day = dt.timedelta(days=1)
+    bob, carol, dan = (
+        ("bob.q@example.org", "Bob"),
+        ("carol.q@example.org", "Carol"),
+        (
+            "dan.q@example.org",
+            "Dan",
+        ),
+    )
+    sent = f"{folder}-sent"
+    assert imap.create(sent)[0] == "OK"
+    # Your Sent folder answers Dan's question (synced first, as docs/capture.md says).
+    append(imap, sent, [message((me, "Me"), [dan], NOW - 20 * day, "s1@x", in_reply_to="q3@x")])
+    inbox = [
+        message(bob, [(me, "Me")], NOW - 30 * day, "q1@x", subject="Can you review my draft?"),
+        message(carol, [(me, "Me")], NOW - 29 * day, "q2@x", subject="Lunch next week?"),
+        message(dan, [(me, "Me")], NOW - 28 * day, "q3@x", subject="Are you coming?"),
+        message(bob, [(me, "Me")], NOW - 27 * day, "n1@x", subject="Notes from today"),
+        message(
+            ("noreply@shop.example.com", "Shop"), [(me, "Me")], NOW - 26 * day, "n2@x",
+            subject="Did you like it?",
+        ),
+        message(
+            ("news@lists.example.org", "News"), [(me, "Me")], NOW - 26 * day, "n3@x",
+            subject="Coming to the meetup?", extra=["List-Id: <meetup.lists.example.org>"],
+        ),
+        message((me, "Me"), [carol], NOW - 25 * day, "m1@x", subject="Hello"),
+        message(
+            carol, [(me, "Me")], NOW - 24 * day, "n4@x", subject="Re: which day?",
+            in_reply_to="m1@x",
+        ),  # answers you: not them asking first
+        # Bob's second question, then your answer three batches later (References only).
+        message(bob, [(me, "Me")], NOW - 23 * day, "q4@x", subject="Coffee?"),
+        message(bob, [(me, "Me")], NOW - 22 * day, "n5@x", subject="ok"),
+        message(bob, [(me, "Me")], NOW - 21 * day, "n6@x", subject="ok again"),
+        message(
+            (me, "Me"), [bob], NOW - 19 * day, "m2@x", subject="Re: Coffee?",
+            extra=["References: <q0@x> <q4@x>"],
+        ),
+        message((me, "Me"), [carol], NOW - 18 * day, "m3@x", in_reply_to="q2@x"),
+    ]  # fmt: skip
+    append(imap, folder, inbox)
+
+    # Without subjects, headers cannot say a question was asked: no request at all.
+    plain = open_store(str(Path(tempfile.mkdtemp()) / "plain.db"))
+    try:
+        report = sync(plain, dovecot, folder, me, batch=2)
+        assert report.requests_opened == 0 and _open_requests(plain) == {}
+    finally:
+        plain.dispose()
+
+    sync(store, dovecot, sent, me, subjects=True)
+    report = sync(store, dovecot, folder, me, batch=2, subjects=True)
+    # q1 asked and was never answered; q2 and q4 were answered later in the folder (their
+    # requests withdrawn), q3 from Sent; the rest never asked, or came from a list or robot.
+    assert _open_requests(store) == {"q1@x": "Can you review my draft?"}
+    assert report.requests_withdrawn == 2
+    assert report.requests_opened - report.requests_withdrawn == 1
+
+    # A later run with nothing new changes nothing; a new unanswered question opens one.
+    append(imap, folder, [message(dan, [(me, "Me")], NOW - day, "q5@x", subject="Free today?")])
+    again = sync(store, dovecot, folder, me, subjects=True)
+    assert again.requests_opened == 1
+    assert set(_open_requests(store)) == {"q1@x", "q5@x"}

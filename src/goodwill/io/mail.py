@@ -68,7 +68,7 @@ _BULK = {"bulk", "list", "junk"}
 _FROM_LINE_DATE = "%a %b %d %H:%M:%S %Y"
 _WANTED = {
     "from", "to", "cc", "bcc", "date", "message-id", "in-reply-to",
-    "list-id", "list-unsubscribe", "precedence", "auto-submitted",
+    "list-id", "list-unsubscribe", "precedence", "auto-submitted", "references",
 }  # fmt: skip
 _UNUSUAL = re.compile(r"[();:\\]")  # comments, groups, escapes: leave them to the stdlib
 _COMMA = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a comma outside quotes
@@ -91,6 +91,7 @@ class _Message:
     message_id: str | None
     in_reply_to: str | None
     key: str
+    references: tuple[str, ...] = ()
 
 
 @dataclass
@@ -137,6 +138,8 @@ def parse_fetched(
     file: str = "imap",
     subjects: bool = False,
     sides: dict[str, str | None] | None = None,
+    replied: set[str] | None = None,
+    answered: list[str] | None = None,
 ) -> tuple[ParseResult, frozenset[str]]:
     """Header blocks fetched from a server (IMAP), each named by how an issue names it and
     with what gives the date to use when its Date header is missing or unreadable (the
@@ -146,7 +149,11 @@ def parse_fetched(
     taken as yours, so that a sync in batches keeps one guess for all of them. With
     `subjects`, an interaction's summary is its message's Subject (decoded), else none.
     `sides` (Message-ID -> who wrote it) carries what earlier batches read, so that a
-    reply is judged as it would be with the whole mailbox in one file.
+    reply is judged as it would be with the whole mailbox in one file. `replied` (the
+    `thread_mark`s of messages you answered, from earlier batches, runs and folders) is
+    read and added to: see `asked_you` for when a message becomes a request. The
+    Message-IDs your messages answer are added to `answered`, so that a question answered
+    in a later batch or run stops being a request.
     """
     reader = _Reader(file, messaging.now_utc(options))
     messages: list[_Message] = []
@@ -160,9 +167,39 @@ def parse_fetched(
             titles.setdefault(msg.key, title)
     me = _me(messages, reader, options)
     result = _result(messages, reader, dataclasses.replace(options, me=sorted(me)), "imap", sides)
+    replied = set() if replied is None else replied
+    if me:
+        for m in messages:
+            if m.sender[0] in me:
+                named = [i for i in (m.in_reply_to, *m.references) if i]
+                replied.update(thread_mark(i) for i in named)
+                if answered is not None:
+                    answered += named
+    ids = {m.key: m.message_id for m in messages}
     for record in result.interactions:
         record.summary = titles.get(record.source_key)
+        msgid = ids.get(record.source_key)
+        if asked_you(record.summary, record.initiated_by) and (
+            msgid is None or thread_mark(msgid) not in replied
+        ):
+            record.they_asked = record.summary
     return result, me
+
+
+def asked_you(subject: str | None, initiated_by: str | None) -> bool:
+    """The one rule for a message becoming a request, headers only: they wrote to you
+    first (not answering you: see `_initiated_by`) and its subject asks something (holds
+    a question mark). Subjects are read only when the user turns them on: without them no
+    message becomes a request. The caller also checks that you never answered it (no
+    message of yours names it in In-Reply-To or References); mailing lists, bulk mail and
+    no-reply senders never get this far (`_read_one`)."""
+    return initiated_by == "them" and subject is not None and "?" in subject
+
+
+def thread_mark(message_id: str) -> str:
+    """A short, fixed-size stand-in for a Message-ID in the set of messages you answered
+    (kept between runs: 12 hex digits of its SHA-1)."""
+    return hashlib.sha1(message_id.encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def _subject(block: bytes) -> str | None:
@@ -417,7 +454,10 @@ def _read_one(
     if len(key) > messaging.MAX_KEY:
         key = "email:sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
     in_reply_to = _msgid(get("in-reply-to"))
-    return _Message(number, line, where, sender, recipients, when, message_id, in_reply_to, key)
+    refs = tuple(_MSGID.findall(get("references") or ""))
+    return _Message(
+        number, line, where, sender, recipients, when, message_id, in_reply_to, key, refs
+    )
 
 
 def _bulk(get: Callable[[str], str | None]) -> str | None:

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -61,8 +61,8 @@ from goodwill.schemas.io import ImportIssue
 from goodwill.schemas.sync_mail import MailSyncReport
 from goodwill.store import policy
 from goodwill.store import search as search_index
-from goodwill.store.db import Store, cache_folder
-from goodwill.store.models import Interaction
+from goodwill.store.db import Store, bulk_insert, cache_folder
+from goodwill.store.models import Exchange, Interaction, Request
 
 if TYPE_CHECKING:
     from goodwill.io.importer import Progress
@@ -77,8 +77,12 @@ TIMEOUT_S = 60.0
 # The header fields the mbox import reads (io.mail._WANTED) and nothing else.
 FIELDS = (
     "FROM", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO",
-    "LIST-ID", "LIST-UNSUBSCRIBE", "PRECEDENCE", "AUTO-SUBMITTED",
+    "LIST-ID", "LIST-UNSUBSCRIBE", "PRECEDENCE", "AUTO-SUBMITTED", "REFERENCES",
 )  # fmt: skip
+# The messages you answered (io.mail.thread_mark of each), kept in a source's state so that
+# a question you answered from another folder (Sent) never becomes a request: the latest
+# ones only, which is what an unanswered question is compared with.
+REPLIED_KEPT = 20000
 _UID = re.compile(rb"UID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _SKIPPED = re.compile(r"^skipped (\d+) messages?: (.*)$")
@@ -387,6 +391,9 @@ class _Run:
     # Who wrote each message read so far (Message-ID -> me/them), for replies in later
     # batches.
     sides: dict[str, str | None] = field(default_factory=dict)
+    # The messages you answered: this run's, earlier runs' and other folders'.
+    replied: set[str] = field(default_factory=set)
+    replied_here: list[str] = field(default_factory=list)  # this folder's, oldest first
 
 
 def sync(
@@ -442,6 +449,12 @@ def _sync(
         source = sync_sources.get(session, KIND, target.location)
         state = sync_sources.state(source)
         me = _me(session, target, options, state)
+        elsewhere = [  # the messages you answered, as other mail folders' syncs saw them
+            str(mark)
+            for other in sync_sources.everyone(session)
+            if other.kind == KIND and other.location != target.location
+            for mark in sync_sources.state(other).get("replied") or []
+        ]
     conn = _connect(target, password, options.cafile)
     try:
         typ, data = conn.select(_quoted(target.folder), readonly=True)
@@ -468,6 +481,8 @@ def _sync(
         )
         run = _Run(target, options, report, {**state, "uidvalidity": uidvalidity, "me": me})
         run.state["last_uid"] = last
+        run.replied_here = [str(m) for m in state.get("replied") or []]
+        run.replied.update(run.replied_here, elsewhere)
         uids: list[int] = []
         if exists and not (uidnext is not None and uidnext - 1 <= last):
             typ, found = conn.uid("SEARCH", f"UID {last + 1}:*")
@@ -535,6 +550,8 @@ def _write_batch(
     found in the run's one dict of people.
     """
     options = ImportOptions(me=list(run.state.get("me") or []), now=run.options.now)
+    known_marks = set(run.replied)
+    answered: list[str] = []
     named = [
         (f"UID {uid}", block, functools.partial(_arrived, meta)) for uid, block, meta in blocks
     ]
@@ -544,6 +561,8 @@ def _write_batch(
         file=run.target.location,
         subjects=run.options.subjects,
         sides=run.sides,
+        replied=run.replied,
+        answered=answered,
     )
     seen = run.people
     fresh = [
@@ -568,14 +587,21 @@ def _write_batch(
             report.unchanged += stats.unchanged
             issues += plan.issues + stats.issues
         report.unchanged += len(result.people) - len(fresh)
-        created, unchanged, skipped = _insert_interactions(
+        created, unchanged, opened, skipped = _insert_interactions(
             session, seen, result.interactions, run.options.now
         )
         report.interactions_created += created
         report.interactions_unchanged += unchanged
+        report.requests_opened += opened
+        if answered:
+            report.requests_withdrawn += _withdraw_answered(session, answered)
         issues += skipped
         source = sync_sources.get(session, KIND, run.target.location)
         run.state["last_uid"] = last_uid
+        new_marks = sorted(run.replied - known_marks)
+        if new_marks:
+            run.replied_here = [*run.replied_here, *new_marks][-REPLIED_KEPT:]
+            run.state["replied"] = run.replied_here
         if me and not run.state.get("me"):
             run.state["me"] = sorted(me)
         # The state moves with the batch: an interrupted run resumes after it.
@@ -597,13 +623,14 @@ def _insert_interactions(
     people_by_address: dict[str, tuple[int, bool]],
     records: Sequence[InteractionRecord],
     now: dt.datetime | None,
-) -> tuple[int, int, list[ParseIssue]]:
+) -> tuple[int, int, int, list[ParseIssue]]:
     """The batch's new interactions and their participants: (created, already there,
-    issues). What io.writer does for an import, as two executemany statements of plain
-    tuples instead of one compiled parameter set a row (the same rows, a third of the
-    time; tests compare a mailbox through `import mbox` and through `sync mail`)."""
+    requests opened, issues). What io.writer does for an import, as two executemany
+    statements of plain tuples instead of one compiled parameter set a row (tests compare
+    a mailbox through `import mbox` and through `sync mail`); with the open requests of
+    the messages that asked you something (io.mail.asked_you)."""
     if not records:
-        return 0, 0, []
+        return 0, 0, 0, []
     conn = session.connection()
     keys = [r.source_key[:500] for r in records]
     known: set[str] = set()
@@ -632,7 +659,7 @@ def _insert_interactions(
         known.add(key)
         kept.append((r, key, ids))
     if not kept:
-        return 0, unchanged, issues
+        return 0, unchanged, 0, issues
     sqlite = conn.dialect.name == "sqlite"
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     new_ids = _next_ids(conn, len(kept), sqlite)
@@ -677,7 +704,68 @@ def _insert_interactions(
     summarised = [iid for iid, (r, _k, _i) in zip(new_ids, kept, strict=True) if r.summary]
     if summarised:
         search_index.index_interactions(session, summarised)
-    return len(new_ids), unchanged, issues
+    asked = [
+        (iid, r, ids[0]) for iid, (r, _k, ids) in zip(new_ids, kept, strict=True) if r.they_asked
+    ]
+    if asked:  # as records.interactions.log opens a request: the ask, then the request
+        bulk_insert(
+            session,
+            Exchange,
+            [
+                {
+                    "interaction_id": iid,
+                    "person_id": pid,
+                    "direction": "they_asked",
+                    "kind": "ask",
+                    "text": r.they_asked,
+                    "outcome": "open",
+                    "occurred_at": r.occurred_at,
+                }
+                for iid, r, pid in asked
+            ],
+        )
+        bulk_insert(
+            session,
+            Request,
+            [
+                {
+                    "person_id": pid,
+                    "text": r.they_asked,
+                    "interaction_id": iid,
+                    "created_at": r.occurred_at,
+                }
+                for iid, r, pid in asked
+            ],
+        )
+    return len(new_ids), unchanged, len(asked), issues
+
+
+def _withdraw_answered(session: Session, answered: Sequence[str]) -> int:
+    """Requests this capture opened for questions you have since answered by mail (a
+    reply naming them): a thread you answered is no request (io.mail.asked_you). Only
+    open ones the capture made; whatever you closed or logged yourself stays."""
+    keys = sorted({f"email:{m}" for m in answered})
+    found = session.execute(
+        select(Request.id, Request.interaction_id)
+        .join(Interaction, Interaction.id == Request.interaction_id)
+        .where(
+            Interaction.source_key.in_(keys),
+            Interaction.source == "imap",
+            Request.status == "open",
+            Request.answer.is_(None),
+        )
+    ).all()
+    if not found:
+        return 0
+    session.execute(delete(Request).where(Request.id.in_([r for r, _i in found])))
+    session.execute(
+        delete(Exchange).where(
+            Exchange.interaction_id.in_([i for _r, i in found]),
+            Exchange.direction == "they_asked",
+            Exchange.outcome == "open",
+        )
+    )
+    return len(found)
 
 
 def _next_ids(conn: Any, n: int, sqlite: bool) -> list[int]:
