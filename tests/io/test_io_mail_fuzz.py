@@ -90,3 +90,66 @@ def test_maildir_messages_never_crash(msgs: list[str]) -> None:
                 m.encode("utf-8", "surrogatepass")
             )
         holds_together(parse_maildir(root, ImportOptions(me=[ME], now=NOW)), [ME])
+
+
+# --- the fast paths give what the general ones give ------------------------------------------
+
+_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+_MON = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+plain_date = st.builds(
+    lambda wd, d, mon, y, h, mi, s, sign, oh, om, zone: (
+        f"{wd}{d} {mon} {y:04d} {h:02d}:{mi:02d}:{s:02d} {sign}{oh:02d}{om:02d}{zone}"
+    ),
+    st.sampled_from(["", *(f"{d}, " for d in _DAYS)]),
+    st.integers(0, 32),
+    st.sampled_from([*_MON, "jan", "MAY", "Foo"]),
+    st.integers(0, 9999),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.sampled_from("+-"),
+    st.integers(0, 30),
+    st.integers(0, 99),
+    st.sampled_from(["", " (PDT)", " (GMT+1)", "  ", " (CEST)"]),
+)
+
+
+@FUZZ
+@given(plain_date)
+def test_the_fast_date_reads_what_the_stdlib_reads(value: str) -> None:
+    from email.utils import parsedate_to_datetime
+
+    from goodwill.io.mail import _plain_date
+    from goodwill.io.messaging import utc_naive
+
+    fast = _plain_date(value)
+    try:
+        slow: dt.datetime | None = utc_naive(parsedate_to_datetime(value))
+    except (TypeError, ValueError, OverflowError, IndexError):
+        slow = None
+    if fast is not None:  # when the fast path answers, it answers as the stdlib does
+        assert fast == slow
+
+
+def test_the_fast_date_takes_the_usual_forms() -> None:
+    from goodwill.io.mail import _plain_date
+
+    assert _plain_date("Mon, 14 May 2001 16:39:00 -0700 (PDT)") == dt.datetime(2001, 5, 14, 23, 39)
+    assert _plain_date("1 Jan 2024 00:30:00 +0100") == dt.datetime(2023, 12, 31, 23, 30)
+    assert _plain_date("Mon, 14 May 2001 16:39:00 -0000") is None  # no zone: stdlib's rule
+    assert _plain_date("Mon, 14 May 01 16:39:00 +0000") is None  # two-digit year
+
+
+@FUZZ
+@given(
+    st.lists(st.one_of(value, st.sampled_from(["x", "@", "a@", "<>", '"q" <a@b.c>'])), max_size=4)
+)
+def test_a_cached_address_header_reads_as_a_fresh_one(parts: list[str]) -> None:
+    from goodwill.io.mail import _address_header, _addresses, _Reader
+
+    header_value = ", ".join(parts)
+    first, second = _Reader("x", NOW), _Reader("x", NOW)
+    _address_header.cache_clear()
+    fresh = _addresses(header_value, first)
+    again = _addresses(header_value, second)  # from the cache
+    assert fresh == again and first.invalid == second.invalid

@@ -450,3 +450,185 @@ def test_any_history_of_the_folder_syncs_to_one_interaction_per_message(
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def _facts(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """What an import decided, by email address rather than by id: people (name, emails),
+    interactions (key, when, kind, who began it, planned, people in it) and knows-edges."""
+    from goodwill.store.models import Email, Knows
+
+    with store.session() as s:
+        emails: dict[int, list[str]] = {}
+        for pid, address in s.execute(select(Email.person_id, Email.address)):
+            emails.setdefault(pid, []).append(address)
+        key = {pid: min(found) for pid, found in emails.items()}
+        people = sorted(
+            (p.display_name, tuple(sorted(emails.get(p.id, [])))) for p in s.scalars(select(Person))
+        )
+        members: dict[int, list[str]] = {}
+        for iid, pid in s.execute(select(Participant.interaction_id, Participant.person_id)):
+            members.setdefault(iid, []).append(key[pid])
+        interactions = sorted(
+            (
+                i.source_key,
+                i.occurred_at.isoformat(),
+                i.kind,
+                i.initiated_by,
+                bool(i.planned),
+                i.summary,
+                tuple(sorted(members.get(i.id, []))),
+            )
+            for i in s.scalars(select(Interaction))
+        )
+        knows = sorted((key[k.a_id], key[k.b_id], k.how) for k in s.scalars(select(Knows)))
+    return {"people": people, "interactions": interactions, "knows": knows}  # type: ignore[dict-item]
+
+
+def test_the_same_mailbox_by_mbox_and_by_imap_decides_the_same(
+    store: Store,
+    db_url: str,
+    dovecot: Dovecot,
+    imap: imaplib.IMAP4_SSL,
+    folder: str,
+    env: None,
+    tmp_path: Path,
+) -> None:
+    """`import mbox` and `sync mail` (in batches) of one mailbox: the same people,
+    interactions and knows-edges, a follow-up across batches included."""
+    from goodwill.io.importer import import_file
+    from goodwill.io.records import ImportOptions
+    from tests.helpers import PG_URL, pg_schema
+
+    enron, me = enron_mail(300)
+    me = me or ME
+    day = dt.timedelta(days=1)
+    bob = ("bob.thread@example.org", "Bob Thread")
+    thread = [
+        message((me, "Me"), [bob], NOW - 9 * day, "t1@x"),  # you reach out
+        message(
+            ("list@lists.example.org", "L"),
+            [(me, "Me")],
+            NOW - 8 * day,
+            "l1@x",
+            extra=["List-Id: <l.lists.example.org>"],
+        ),
+        message(bob, [(me, "Me")], NOW - 7 * day, "t2@x", in_reply_to="t1@x"),  # an answer
+        message((me, "Me"), [bob], NOW - 6 * day, "t3@x", in_reply_to="t1@x"),  # a follow-up
+    ]
+    messages = [thread[0], *enron, *fixtures(), *thread[1:]]
+    # A message without a usable Date is dated by its arrival: the same in both.
+    arrived = dt.datetime(2024, 1, 15, 10, 0, tzinfo=dt.UTC)
+    for raw in messages:
+        assert imap.append(folder, None, imaplib.Time2Internaldate(arrived), raw)[0] == "OK"
+    sync(store, dovecot, folder, me, batch=37)
+
+    box = mailbox.mbox(str(tmp_path / "same.mbox"))
+    for raw in messages:
+        one = mailbox.mboxMessage(raw)
+        one.set_from("MAILER-DAEMON", arrived.timetuple())
+        box.add(one)
+    box.flush()
+    box.close()
+    with contextlib.ExitStack() as stack:
+        if db_url.startswith("postgresql"):
+            other = open_store(stack.enter_context(pg_schema(PG_URL)))
+        else:
+            other = open_store(str(tmp_path / "mbox.db"))
+        stack.callback(other.dispose)
+        import_file(other, "mbox", tmp_path / "same.mbox", ImportOptions(me=[me], now=NOW))
+        by_mbox, by_imap = _facts(other), _facts(store)
+    assert by_imap["interactions"] and by_imap["people"]
+    assert by_imap == by_mbox
+    followed = {i[0]: i[3] for i in by_imap["interactions"]}
+    assert (followed["email:t1@x"], followed["email:t2@x"], followed["email:t3@x"]) == (
+        "me",
+        None,
+        "me",
+    )
+
+
+def _open_requests(store: Store) -> dict[str, str]:
+    """Open requests: their text by the Message-ID of the message that asked."""
+    from goodwill.store.models import Exchange, Request
+
+    with store.session() as s:
+        rows = s.execute(
+            select(Interaction.source_key, Request.text)
+            .join(Interaction, Interaction.id == Request.interaction_id)
+            .where(Request.status == "open")
+        ).all()
+        asks = s.scalar(
+            select(func.count()).select_from(Exchange).where(Exchange.direction == "they_asked")
+        )
+    assert asks == len(rows)  # one open ask in the ledger for each request
+    return {key.removeprefix("email:"): text for key, text in rows}
+
+
+def test_a_thread_becomes_a_request_only_when_it_asked_and_you_did_not_answer(
+    store: Store, dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None
+) -> None:
+    me = ME
+    day = dt.timedelta(days=1)
+    bob, carol, dan = (
+        ("bob.q@example.org", "Bob"),
+        ("carol.q@example.org", "Carol"),
+        (
+            "dan.q@example.org",
+            "Dan",
+        ),
+    )
+    sent = f"{folder}-sent"
+    assert imap.create(sent)[0] == "OK"
+    # Your Sent folder answers Dan's question (synced first, as docs/capture.md says).
+    append(imap, sent, [message((me, "Me"), [dan], NOW - 20 * day, "s1@x", in_reply_to="q3@x")])
+    inbox = [
+        message(bob, [(me, "Me")], NOW - 30 * day, "q1@x", subject="Can you review my draft?"),
+        message(carol, [(me, "Me")], NOW - 29 * day, "q2@x", subject="Lunch next week?"),
+        message(dan, [(me, "Me")], NOW - 28 * day, "q3@x", subject="Are you coming?"),
+        message(bob, [(me, "Me")], NOW - 27 * day, "n1@x", subject="Notes from today"),
+        message(
+            ("noreply@shop.example.com", "Shop"), [(me, "Me")], NOW - 26 * day, "n2@x",
+            subject="Did you like it?",
+        ),
+        message(
+            ("news@lists.example.org", "News"), [(me, "Me")], NOW - 26 * day, "n3@x",
+            subject="Coming to the meetup?", extra=["List-Id: <meetup.lists.example.org>"],
+        ),
+        message((me, "Me"), [carol], NOW - 25 * day, "m1@x", subject="Hello"),
+        message(
+            carol, [(me, "Me")], NOW - 24 * day, "n4@x", subject="Re: which day?",
+            in_reply_to="m1@x",
+        ),  # answers you: not them asking first
+        # Bob's second question, then your answer three batches later (References only).
+        message(bob, [(me, "Me")], NOW - 23 * day, "q4@x", subject="Coffee?"),
+        message(bob, [(me, "Me")], NOW - 22 * day, "n5@x", subject="ok"),
+        message(bob, [(me, "Me")], NOW - 21 * day, "n6@x", subject="ok again"),
+        message(
+            (me, "Me"), [bob], NOW - 19 * day, "m2@x", subject="Re: Coffee?",
+            extra=["References: <q0@x> <q4@x>"],
+        ),
+        message((me, "Me"), [carol], NOW - 18 * day, "m3@x", in_reply_to="q2@x"),
+    ]  # fmt: skip
+    append(imap, folder, inbox)
+
+    # Without subjects, headers cannot say a question was asked: no request at all.
+    plain = open_store(str(Path(tempfile.mkdtemp()) / "plain.db"))
+    try:
+        report = sync(plain, dovecot, folder, me, batch=2)
+        assert report.requests_opened == 0 and _open_requests(plain) == {}
+    finally:
+        plain.dispose()
+
+    sync(store, dovecot, sent, me, subjects=True)
+    report = sync(store, dovecot, folder, me, batch=2, subjects=True)
+    # q1 asked and was never answered; q2 and q4 were answered later in the folder (their
+    # requests withdrawn), q3 from Sent; the rest never asked, or came from a list or robot.
+    assert _open_requests(store) == {"q1@x": "Can you review my draft?"}
+    assert report.requests_withdrawn == 2
+    assert report.requests_opened - report.requests_withdrawn == 1
+
+    # A later run with nothing new changes nothing; a new unanswered question opens one.
+    append(imap, folder, [message(dan, [(me, "Me")], NOW - day, "q5@x", subject="Free today?")])
+    again = sync(store, dovecot, folder, me, subjects=True)
+    assert again.requests_opened == 1
+    assert set(_open_requests(store)) == {"q1@x", "q5@x"}

@@ -155,3 +155,18 @@ def test_doctor_masks_the_database_password(db_url: str, monkeypatch: pytest.Mon
     assert result.code == 0, result.err
     assert "hunter2-secret" not in result.out + result.err
     assert "***" in result.out
+
+
+def test_a_nothing_new_tick_loads_no_matcher_writer_or_search() -> None:
+    """A timer's usual run finds nothing new: sync.mail alone must not load the import
+    machinery (start-up time); _write_batch loads it when a batch comes."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, goodwill.sync.mail; "
+        "print(sorted(m for m in ('goodwill.io.matcher', 'goodwill.io.writer', "
+        "'goodwill.store.search', 'goodwill.records.people') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -383,3 +383,39 @@ def test_report_charts_read_on_a_phone(site: Page, server: ServerThread) -> None
     width = site.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the report scrolls sideways on a phone ({width}px)"
     chart.screenshot(path=str(SHOTS / "report-chart-mobile.png"))
+
+
+def test_doctor_shows_each_source_and_its_last_error(site: Page, server: ServerThread) -> None:
+    import json
+
+    from goodwill.records import sync_sources
+
+    store = server.store  # type: ignore[attr-defined]
+    with store.session() as s:
+        mail = sync_sources.get(s, "mail", "imaps://dana@mail.example.org/INBOX")
+        sync_sources.succeeded(mail, {"last_uid": 412}, at=NOW - dt.timedelta(minutes=14))
+        cards = sync_sources.get(s, "contacts", "/home/dana/.local/share/contacts")
+        sync_sources.succeeded(cards, {}, at=NOW - dt.timedelta(days=4))
+        sync_sources.failed(
+            cards,
+            "cannot read the folder /home/dana/.local/share/contacts: no such folder",
+            at=NOW - dt.timedelta(days=2),
+        )
+    site.goto(server.url + "/")
+    site.get_by_role("navigation", name="Main").get_by_role("link", name="Doctor").click()
+    expect(site).to_have_url(server.url + "/doctor")
+    expect(site.get_by_role("heading", name="Doctor", exact=True)).to_be_visible()
+    rows = site.locator("table.doctor tbody tr")
+    expect(rows).to_have_count(2)
+    failing = site.locator("tr.failing")
+    expect(failing).to_contain_text("Failing since")
+    expect(failing).to_contain_text("no such folder")
+    expect(site.get_by_role("alert")).to_contain_text("1 source has been failing")
+    expect(
+        site.locator("tr.source", has_text="imaps://dana@mail.example.org/INBOX")
+    ).to_contain_text("UTC")
+    shot(site, "doctor")
+    site.get_by_role("link", name="/doctor.json").click()
+    data = json.loads(site.locator("body").inner_text())
+    assert [s["kind"] for s in data["sources"]] == ["contacts", "mail"]
+    assert data["counts"]["organisations"] >= 1

@@ -214,6 +214,11 @@ def _mail_text(report: MailSyncReport) -> None:
             f"merged, {report.unchanged} unchanged; interactions "
             f"{report.interactions_created} created, {report.interactions_unchanged} unchanged"
         )
+    if report.requests_opened or report.requests_withdrawn:
+        out.print(
+            f"  requests: {report.requests_opened} opened (unanswered messages that asked you "
+            f"something), {report.requests_withdrawn} withdrawn (you have answered them)"
+        )
     for issue in report.issues:
         out.print(f"  {issue.message}")
 
@@ -233,7 +238,11 @@ def mail(
     ] = None,
     subjects: Annotated[
         bool,
-        typer.Option("--subjects", help="Also fetch and keep subjects (left out by default)."),
+        typer.Option(
+            "--subjects",
+            help="Also fetch and keep subjects (left out by default); only with them does an "
+            "unanswered message whose subject asks something become a request.",
+        ),
     ] = False,
     password_file: Annotated[
         Path | None,

@@ -68,7 +68,7 @@ _BULK = {"bulk", "list", "junk"}
 _FROM_LINE_DATE = "%a %b %d %H:%M:%S %Y"
 _WANTED = {
     "from", "to", "cc", "bcc", "date", "message-id", "in-reply-to",
-    "list-id", "list-unsubscribe", "precedence", "auto-submitted",
+    "list-id", "list-unsubscribe", "precedence", "auto-submitted", "references",
 }  # fmt: skip
 _UNUSUAL = re.compile(r"[();:\\]")  # comments, groups, escapes: leave them to the stdlib
 _COMMA = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a comma outside quotes
@@ -91,6 +91,7 @@ class _Message:
     message_id: str | None
     in_reply_to: str | None
     key: str
+    references: tuple[str, ...] = ()
 
 
 @dataclass
@@ -136,6 +137,9 @@ def parse_fetched(
     *,
     file: str = "imap",
     subjects: bool = False,
+    sides: dict[str, str | None] | None = None,
+    replied: set[str] | None = None,
+    answered: list[str] | None = None,
 ) -> tuple[ParseResult, frozenset[str]]:
     """Header blocks fetched from a server (IMAP), each named by how an issue names it and
     with what gives the date to use when its Date header is missing or unreadable (the
@@ -144,6 +148,12 @@ def parse_fetched(
     The same rules as an mbox (the module docstring); returns the result and the addresses
     taken as yours, so that a sync in batches keeps one guess for all of them. With
     `subjects`, an interaction's summary is its message's Subject (decoded), else none.
+    `sides` (Message-ID -> who wrote it) carries what earlier batches read, so that a
+    reply is judged as it would be with the whole mailbox in one file. `replied` (the
+    `thread_mark`s of messages you answered, from earlier batches, runs and folders) is
+    read and added to: see `asked_you` for when a message becomes a request. The
+    Message-IDs your messages answer are added to `answered`, so that a question answered
+    in a later batch or run stops being a request.
     """
     reader = _Reader(file, messaging.now_utc(options))
     messages: list[_Message] = []
@@ -156,10 +166,40 @@ def parse_fetched(
         if subjects and (title := _subject(block)):
             titles.setdefault(msg.key, title)
     me = _me(messages, reader, options)
-    result = _result(messages, reader, dataclasses.replace(options, me=sorted(me)), "imap")
+    result = _result(messages, reader, dataclasses.replace(options, me=sorted(me)), "imap", sides)
+    replied = set() if replied is None else replied
+    if me:
+        for m in messages:
+            if m.sender[0] in me:
+                named = [i for i in (m.in_reply_to, *m.references) if i]
+                replied.update(thread_mark(i) for i in named)
+                if answered is not None:
+                    answered += named
+    ids = {m.key: m.message_id for m in messages}
     for record in result.interactions:
         record.summary = titles.get(record.source_key)
+        msgid = ids.get(record.source_key)
+        if asked_you(record.summary, record.initiated_by) and (
+            msgid is None or thread_mark(msgid) not in replied
+        ):
+            record.they_asked = record.summary
     return result, me
+
+
+def asked_you(subject: str | None, initiated_by: str | None) -> bool:
+    """The one rule for a message becoming a request, headers only: they wrote to you
+    first (not answering you: see `_initiated_by`) and its subject asks something (holds
+    a question mark). Subjects are read only when the user turns them on: without them no
+    message becomes a request. The caller also checks that you never answered it (no
+    message of yours names it in In-Reply-To or References); mailing lists, bulk mail and
+    no-reply senders never get this far (`_read_one`)."""
+    return initiated_by == "them" and subject is not None and "?" in subject
+
+
+def thread_mark(message_id: str) -> str:
+    """A short, fixed-size stand-in for a Message-ID in the set of messages you answered
+    (kept between runs: 12 hex digits of its SHA-1)."""
+    return hashlib.sha1(message_id.encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def _subject(block: bytes) -> str | None:
@@ -414,7 +454,10 @@ def _read_one(
     if len(key) > messaging.MAX_KEY:
         key = "email:sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
     in_reply_to = _msgid(get("in-reply-to"))
-    return _Message(number, line, where, sender, recipients, when, message_id, in_reply_to, key)
+    refs = tuple(_MSGID.findall(get("references") or ""))
+    return _Message(
+        number, line, where, sender, recipients, when, message_id, in_reply_to, key, refs
+    )
 
 
 def _bulk(get: Callable[[str], str | None]) -> str | None:
@@ -434,16 +477,27 @@ def _addresses(value: str | None, reader: _Reader) -> list[Address]:
     """The addresses in an address header, with their display names."""
     if not value:
         return []
-    out = []
+    found, invalid = _address_header(value)
+    for raw in invalid:
+        reader.invalid[raw] += 1
+    return list(found)
+
+
+@functools.lru_cache(maxsize=16384)
+def _address_header(value: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
+    """(the valid addresses, the invalid ones cut to 80 chars) of a header value, cached:
+    a mailbox repeats the same To and Cc lines thousands of times."""
+    out: list[Address] = []
+    invalid: list[str] = []
     for name, raw in _split_addresses(value):
         if not raw:
             continue
         found = _one_address(name, raw)
         if found is None:
-            reader.invalid[raw[:80]] += 1
+            invalid.append(raw[:80])
             continue
         out.append(found)
-    return out
+    return tuple(out), tuple(invalid)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -482,6 +536,8 @@ def _date(
 ) -> dt.datetime | None:
     problem = "no Date header"
     if value is not None:
+        if (fast := _plain_date(value)) is not None:
+            return fast
         try:
             return messaging.utc_naive(parsedate_to_datetime(value))
         except (TypeError, ValueError, OverflowError, IndexError):
@@ -492,6 +548,36 @@ def _date(
         return fallback
     reader.issue(where, f"{problem}; skipped", line=line)
     return None
+
+
+_PLAIN_DATE = re.compile(
+    r"(?:[A-Za-z]{3},\s*)?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
+    r"([+-])(\d{2})(\d{2})(?: \([A-Za-z0-9 +-]*\))?\s*"
+)
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+)}  # fmt: skip
+
+
+def _plain_date(value: str) -> dt.datetime | None:
+    """The usual `Mon, 14 May 2001 16:39:00 -0700 (PDT)` in naive UTC, without the
+    stdlib's general parser; None for anything else (which parsedate_to_datetime reads).
+    The same datetime as that parser gives (a hypothesis test compares them)."""
+    m = _PLAIN_DATE.fullmatch(value)
+    if m is None or (month := _MONTHS.get(m.group(2).lower())) is None:
+        return None
+    day, _mon, year, hh, mm, ss, sign, oh, om = m.groups()
+    if (sign == "-" and oh == "00" and om == "00") or oh >= "24" or year < "0100":
+        return None  # -0000 (no zone known), odd offsets, two-digit years: the stdlib's rules
+    try:
+        local = dt.datetime(int(year), month, int(day), int(hh), int(mm), int(ss))
+    except ValueError:
+        return None
+    offset = dt.timedelta(hours=int(oh), minutes=int(om))
+    try:
+        return local - offset if sign == "+" else local + offset
+    except OverflowError:
+        return None
 
 
 def _msgid(value: str | None) -> str | None:
@@ -507,10 +593,15 @@ def _msgid(value: str | None) -> str | None:
 
 
 def _result(
-    messages: list[_Message], reader: _Reader, options: ImportOptions, source: str
+    messages: list[_Message],
+    reader: _Reader,
+    options: ImportOptions,
+    source: str,
+    sides: dict[str, str | None] | None = None,
 ) -> ParseResult:
     me = _me(messages, reader, options)
-    sides = {m.message_id: _side(m, me) for m in messages if m.message_id}
+    sides = {} if sides is None else sides
+    sides.update((m.message_id, _side(m, me)) for m in messages if m.message_id)
     # Read: those kept so far and those already left out with a reason (newsletters...).
     result = ParseResult(items=len(messages) + reader.skipped.total(), item="message")
     people: dict[str, PersonRecord] = {}

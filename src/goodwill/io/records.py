@@ -62,6 +62,8 @@ class InteractionRecord:
     initiated_by: str | None = None  # "me" | "them" | None
     # The other people in it, by the source_key of a PersonRecord of the same import.
     participants: list[str] = field(default_factory=list)
+    # What they asked of you in it, when the source can tell (an open request), else None.
+    they_asked: str | None = None
 
 
 @dataclass

@@ -22,6 +22,8 @@ class MailSyncReport(BaseModel):
     unchanged: int = 0
     interactions_created: int = 0
     interactions_unchanged: int = 0
+    requests_opened: int = 0  # unanswered messages that asked you something (with subjects)
+    requests_withdrawn: int = 0  # ... that you have since answered by mail
     subjects: bool = False
     # Where the run's time went: waiting for the server, and reading and writing the batches.
     fetch_seconds: float = 0.0

@@ -41,25 +41,27 @@ import socket
 import ssl
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
-from sqlalchemy import text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from goodwill import validate
 from goodwill.errors import GoodwillError, InvalidInput
-from goodwill.io import mail, matcher, writer
-from goodwill.io.records import ImportOptions, ParseIssue
-from goodwill.records import people, sync_sources
+from goodwill.io import mail
+from goodwill.io.records import ImportOptions, InteractionRecord, ParseIssue
+from goodwill.records import sync_sources
 from goodwill.schemas.io import ImportIssue
 from goodwill.schemas.sync_mail import MailSyncReport
-from goodwill.store.db import Store, cache_folder
+from goodwill.store import policy
+from goodwill.store.db import Store, bulk_insert, cache_folder
+from goodwill.store.models import Exchange, Interaction, Request
 
 if TYPE_CHECKING:
     from goodwill.io.importer import Progress
@@ -74,8 +76,12 @@ TIMEOUT_S = 60.0
 # The header fields the mbox import reads (io.mail._WANTED) and nothing else.
 FIELDS = (
     "FROM", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO",
-    "LIST-ID", "LIST-UNSUBSCRIBE", "PRECEDENCE", "AUTO-SUBMITTED",
+    "LIST-ID", "LIST-UNSUBSCRIBE", "PRECEDENCE", "AUTO-SUBMITTED", "REFERENCES",
 )  # fmt: skip
+# The messages you answered (io.mail.thread_mark of each), kept in a source's state so that
+# a question you answered from another folder (Sent) never becomes a request: the latest
+# ones only, which is what an unanswered question is compared with.
+REPLIED_KEPT = 20000
 _UID = re.compile(rb"UID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _SKIPPED = re.compile(r"^skipped (\d+) messages?: (.*)$")
@@ -381,6 +387,12 @@ class _Run:
     # The people this run has matched already, by address: (person id, named). A batch
     # matches only those it has not seen, or seen without the name it now has.
     people: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    # Who wrote each message read so far (Message-ID -> me/them), for replies in later
+    # batches.
+    sides: dict[str, str | None] = field(default_factory=dict)
+    # The messages you answered: this run's, earlier runs' and other folders'.
+    replied: set[str] = field(default_factory=set)
+    replied_here: list[str] = field(default_factory=list)  # this folder's, oldest first
 
 
 def sync(
@@ -436,6 +448,12 @@ def _sync(
         source = sync_sources.get(session, KIND, target.location)
         state = sync_sources.state(source)
         me = _me(session, target, options, state)
+        elsewhere = [  # the messages you answered, as other mail folders' syncs saw them
+            str(mark)
+            for other in sync_sources.everyone(session)
+            if other.kind == KIND and other.location != target.location
+            for mark in sync_sources.state(other).get("replied") or []
+        ]
     conn = _connect(target, password, options.cafile)
     try:
         typ, data = conn.select(_quoted(target.folder), readonly=True)
@@ -462,6 +480,8 @@ def _sync(
         )
         run = _Run(target, options, report, {**state, "uidvalidity": uidvalidity, "me": me})
         run.state["last_uid"] = last
+        run.replied_here = [str(m) for m in state.get("replied") or []]
+        run.replied.update(run.replied_here, elsewhere)
         uids: list[int] = []
         if exists and not (uidnext is not None and uidnext - 1 <= last):
             typ, found = conn.uid("SEARCH", f"UID {last + 1}:*")
@@ -507,6 +527,9 @@ def _me(
     login name when it is an address; empty: the first batch guesses (and it is kept)."""
     if options.me:
         return sorted({validate.email(a, "me") for a in options.me})
+    # Imported here: a timer tick with --me and nothing new never needs the people records.
+    from goodwill.records import people
+
     mine = people.me_emails(session)
     if mine:
         return sorted(mine)
@@ -521,15 +544,31 @@ def _me(
 def _write_batch(
     store: Store, run: _Run, blocks: list[tuple[int, bytes, bytes]], last_uid: int
 ) -> None:
-    """One transaction: the batch's people and interactions, and the UID it reached."""
-    # Loaded here: a run with nothing new never needs the importer (a faster timer tick).
+    """One transaction: the batch's people and interactions, and the UID it reached.
+
+    The messages go through the mbox import's rules (io.mail.parse_fetched); only the
+    people this run has not met yet go through the matcher and writer; the interactions
+    are written by `_insert_interactions`, two statements a batch, with participants
+    found in the run's one dict of people.
+    """
+    # Imported here, not at the top: a run with nothing new (a timer's usual tick) never
+    # loads the matcher, the writer and the search index (0.2-0.3 s of start-up).
+    from goodwill.io import matcher, writer
 
     options = ImportOptions(me=list(run.state.get("me") or []), now=run.options.now)
+    known_marks = set(run.replied)
+    answered: list[str] = []
     named = [
         (f"UID {uid}", block, functools.partial(_arrived, meta)) for uid, block, meta in blocks
     ]
     result, me = mail.parse_fetched(
-        named, options, file=run.target.location, subjects=run.options.subjects
+        named,
+        options,
+        file=run.target.location,
+        subjects=run.options.subjects,
+        sides=run.sides,
+        replied=run.replied,
+        answered=answered,
     )
     seen = run.people
     fresh = [
@@ -537,39 +576,231 @@ def _write_batch(
         for p in result.people
         if p.source_key not in seen or (p.name and not seen[p.source_key][1])
     ]
+    report = run.report
+    issues: list[ParseIssue] = list(result.issues)
     with store.session() as session:
-        plan = matcher.match(session, fresh)
-        for key, (known, _named) in seen.items():
-            plan.by_key.setdefault(key, known)
-        stats = writer.write(session, plan, result.interactions, now=run.options.now)
-        for d in plan.decisions:
-            found = stats.ids.get(d.target, d.target) if d.target is not None else None
-            if found is not None and found > 0:
-                key = d.record.source_key
-                seen[key] = (found, bool(d.record.name) or seen.get(key, (0, False))[1])
+        if fresh:
+            plan = matcher.match(session, fresh)
+            stats = writer.write(session, plan, (), now=run.options.now)
+            named_keys = {p.source_key for p in fresh if p.name}
+            for key, ref in plan.by_key.items():
+                found = stats.ids.get(ref, ref)
+                if found > 0:
+                    seen[key] = (found, key in named_keys or seen.get(key, (0, False))[1])
+            report.created += stats.created
+            report.updated += stats.updated
+            report.merged += stats.merged
+            report.unchanged += stats.unchanged
+            issues += plan.issues + stats.issues
+        report.unchanged += len(result.people) - len(fresh)
+        created, unchanged, opened, skipped = _insert_interactions(
+            session, seen, result.interactions, run.options.now
+        )
+        report.interactions_created += created
+        report.interactions_unchanged += unchanged
+        report.requests_opened += opened
+        if answered:
+            report.requests_withdrawn += _withdraw_answered(session, answered)
+        issues += skipped
         source = sync_sources.get(session, KIND, run.target.location)
         run.state["last_uid"] = last_uid
+        new_marks = sorted(run.replied - known_marks)
+        if new_marks:
+            run.replied_here = [*run.replied_here, *new_marks][-REPLIED_KEPT:]
+            run.state["replied"] = run.replied_here
         if me and not run.state.get("me"):
             run.state["me"] = sorted(me)
         # The state moves with the batch: an interrupted run resumes after it.
         source.state = json.dumps(run.state, sort_keys=True)
         source.last_run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    report = run.report
     report.fetched += len(blocks)
     report.last_uid = last_uid
     report.batches += 1
-    report.created += stats.created
-    report.updated += stats.updated
-    report.merged += stats.merged
-    report.unchanged += stats.unchanged + len(result.people) - len(fresh)
-    report.interactions_created += stats.interactions_created
-    report.interactions_unchanged += stats.interactions_unchanged
-    for issue in result.issues + plan.issues + stats.issues:
+    for issue in issues:
         m = _SKIPPED.match(issue.message)
         if m:
             run.skipped[m.group(2)] += int(m.group(1))
         else:
             run.issues.append(issue)
+
+
+def _insert_interactions(
+    session: Session,
+    people_by_address: dict[str, tuple[int, bool]],
+    records: Sequence[InteractionRecord],
+    now: dt.datetime | None,
+) -> tuple[int, int, int, list[ParseIssue]]:
+    """The batch's new interactions and their participants: (created, already there,
+    requests opened, issues). What io.writer does for an import, as two executemany
+    statements of plain tuples instead of one compiled parameter set a row (tests compare
+    a mailbox through `import mbox` and through `sync mail`); with the open requests of
+    the messages that asked you something (io.mail.asked_you)."""
+    if not records:
+        return 0, 0, 0, []
+    conn = session.connection()
+    keys = [r.source_key[:500] for r in records]
+    known: set[str] = set()
+    for i in range(0, len(keys), 500):
+        known.update(
+            session.scalars(
+                select(Interaction.source_key).where(Interaction.source_key.in_(keys[i : i + 500]))
+            )
+        )
+    when_now = now or dt.datetime.now()
+    issues: list[ParseIssue] = []
+    kept: list[tuple[InteractionRecord, str, list[int]]] = []
+    unchanged = 0
+    for r, key in zip(records, keys, strict=True):
+        if key in known:
+            unchanged += 1
+            continue
+        ids: list[int] = []
+        for address in r.participants:
+            found = people_by_address.get(address)
+            if found is not None and found[0] not in ids:
+                ids.append(found[0])
+        if not ids:
+            issues.append(ParseIssue(r.source, r.line, "interaction with nobody we know: skipped"))
+            continue
+        known.add(key)
+        kept.append((r, key, ids))
+    if not kept:
+        return 0, unchanged, 0, issues
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    new_ids = _next_ids(conn, len(kept), sqlite)
+    viewer = policy.current()
+    owner = viewer.member_id if viewer is not None else None
+    stamp: Any = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    when: Callable[[dt.datetime], Any] = _sqlite_time if sqlite else _same
+    if sqlite:
+        stamp = _sqlite_time(stamp)
+    columns = (
+        "id, occurred_at, kind, summary, initiated_by, planned, source, source_key, "
+        "created_at, owner_id"
+    )
+    flag = (1, 0) if sqlite else (True, False)
+    conn.exec_driver_sql(
+        f"INSERT INTO interaction ({columns}) VALUES ({', '.join([mark] * 10)})",
+        [
+            (
+                iid,
+                when(r.occurred_at),
+                r.kind,
+                r.summary,
+                r.initiated_by,
+                flag[0] if r.occurred_at > when_now else flag[1],
+                r.source,
+                key,
+                stamp,
+                owner,
+            )
+            for iid, (r, key, _ids) in zip(new_ids, kept, strict=True)
+        ],
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO participant (interaction_id, person_id, owner_id) "
+        f"VALUES ({mark}, {mark}, {mark})",
+        [
+            (iid, pid, owner)
+            for iid, (_r, _k, ids) in zip(new_ids, kept, strict=True)
+            for pid in ids
+        ],
+    )
+    summarised = [iid for iid, (r, _k, _i) in zip(new_ids, kept, strict=True) if r.summary]
+    if summarised:
+        from goodwill.store import search  # see _write_batch: not on a nothing-new run
+
+        search.index_interactions(session, summarised)
+    asked = [
+        (iid, r, ids[0]) for iid, (r, _k, ids) in zip(new_ids, kept, strict=True) if r.they_asked
+    ]
+    if asked:  # as records.interactions.log opens a request: the ask, then the request
+        bulk_insert(
+            session,
+            Exchange,
+            [
+                {
+                    "interaction_id": iid,
+                    "person_id": pid,
+                    "direction": "they_asked",
+                    "kind": "ask",
+                    "text": r.they_asked,
+                    "outcome": "open",
+                    "occurred_at": r.occurred_at,
+                }
+                for iid, r, pid in asked
+            ],
+        )
+        bulk_insert(
+            session,
+            Request,
+            [
+                {
+                    "person_id": pid,
+                    "text": r.they_asked,
+                    "interaction_id": iid,
+                    "created_at": r.occurred_at,
+                }
+                for iid, r, pid in asked
+            ],
+        )
+    return len(new_ids), unchanged, len(asked), issues
+
+
+def _withdraw_answered(session: Session, answered: Sequence[str]) -> int:
+    """Requests this capture opened for questions you have since answered by mail (a
+    reply naming them): a thread you answered is no request (io.mail.asked_you). Only
+    open ones the capture made; whatever you closed or logged yourself stays."""
+    keys = sorted({f"email:{m}" for m in answered})
+    found = session.execute(
+        select(Request.id, Request.interaction_id)
+        .join(Interaction, Interaction.id == Request.interaction_id)
+        .where(
+            Interaction.source_key.in_(keys),
+            Interaction.source == "imap",
+            Request.status == "open",
+            Request.answer.is_(None),
+        )
+    ).all()
+    if not found:
+        return 0
+    session.execute(delete(Request).where(Request.id.in_([r for r, _i in found])))
+    session.execute(
+        delete(Exchange).where(
+            Exchange.interaction_id.in_([i for _r, i in found]),
+            Exchange.direction == "they_asked",
+            Exchange.outcome == "open",
+        )
+    )
+    return len(found)
+
+
+def _next_ids(conn: Any, n: int, sqlite: bool) -> list[int]:
+    """n new interaction ids: on SQLite the next free ones inside this write transaction
+    (as io.writer gives them), on PostgreSQL from the table's sequence."""
+    if sqlite:
+        start = (
+            int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM interaction").scalar()) + 1
+        )
+        return list(range(start, start + n))
+    rows = conn.execute(
+        text(
+            "SELECT nextval(pg_get_serial_sequence('interaction', 'id')) "
+            "FROM generate_series(1, :n)"
+        ),
+        {"n": n},
+    )
+    return [int(r[0]) for r in rows]
+
+
+def _sqlite_time(value: dt.datetime) -> str:
+    """A datetime as SQLAlchemy writes it to SQLite (so string comparisons keep working)."""
+    return value.isoformat(" ", "microseconds")
+
+
+def _same(value: dt.datetime) -> dt.datetime:
+    return value
 
 
 def _issues(run: _Run) -> list[ImportIssue]:

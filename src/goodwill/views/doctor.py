@@ -29,7 +29,7 @@ def report(session: Session, now: dt.datetime | None = None) -> DoctorReport:
         "people": session.scalar(
             select(func.count()).select_from(Person).where(Person.removed_at.is_(None))
         ),
-        "organizations": session.scalar(select(func.count()).select_from(Organization)),
+        "organisations": session.scalar(select(func.count()).select_from(Organization)),
         "interactions": session.scalar(select(func.count()).select_from(Interaction)),
         "knows": session.scalar(select(func.count()).select_from(Knows)),
         "needs": session.scalar(select(func.count()).select_from(Need)),

@@ -42,6 +42,7 @@ from goodwill.web.render import Renderer
 from goodwill.web.routes import (
     api,
     auth,
+    doctor_page,
     import_page,
     log_page,
     login,
@@ -145,6 +146,7 @@ def create_app(
         network_page,
         report_page,
         import_page,
+        doctor_page,
     )
     for module in (login if team else auth, *pages, api):
         app.include_router(module.router)

@@ -26,6 +26,7 @@ NAV: list[tuple[str, str]] = [
     ("/network", "Network"),
     ("/report", "Report"),
     ("/import", "Import"),
+    ("/doctor", "Doctor"),
 ]
 
 
