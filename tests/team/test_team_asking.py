@@ -8,26 +8,24 @@ from collections.abc import Iterator
 import pytest
 
 from goodwill.asking import team as team_ask
-from tests.team.helpers import cli, ok, pg_schema_url, seeded_team
+from tests.team.helpers import cli, ok, seeded_team
 
-pytestmark = pytest.mark.postgres
 SAM_SECRET = "SAM-SUBJECT-91c2"
 
 
 @pytest.fixture
-def team_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with pg_schema_url() as url:
-        monkeypatch.setenv("GOODWILL_DB", url)
-        monkeypatch.setenv("COLUMNS", "200")
-        monkeypatch.delenv("GOODWILL_USER", raising=False)
-        seeded_team()
-        ok(cli("user", "add", "Bob", "--email", "bob@x.org"))
-        today = dt.date.today()
-        for days in (5, 30, 60, 80):
-            when = (today - dt.timedelta(days=days)).isoformat()
-            ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "coffee", "--date", when,
-                   "--summary", SAM_SECRET, "--gave", "advice"))  # fmt: skip
-        yield url
+def team_url(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("GOODWILL_DB", db_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("GOODWILL_USER", raising=False)
+    seeded_team()
+    ok(cli("user", "add", "Bob", "--email", "bob@x.org"))
+    today = dt.date.today()
+    for days in (5, 30, 60, 80):
+        when = (today - dt.timedelta(days=days)).isoformat()
+        ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "coffee", "--date", when,
+               "--summary", SAM_SECRET, "--gave", "advice"))  # fmt: skip
+    yield db_url
 
 
 def test_bucket_rule() -> None:

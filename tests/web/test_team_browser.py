@@ -11,28 +11,27 @@ from playwright.sync_api import Browser, Page, expect
 
 from goodwill.store.db import open_store
 from goodwill.web import create_app
-from tests.team.helpers import MARKS_ALL, cli, ok, pg_schema_url, seeded_team
+from tests.team.helpers import MARKS_ALL, cli, ok, seeded_team
 from tests.web.helpers import ServerThread
 from tests.web.test_browser import browser_context_args, browser_type_launch_args
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+pytestmark = pytest.mark.browser
 __all__ = ["browser_context_args", "browser_type_launch_args"]
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerThread]:
-    with pg_schema_url() as url:
-        monkeypatch.setenv("GOODWILL_DB", url)
-        monkeypatch.delenv("GOODWILL_USER", raising=False)
-        seeded_team()
-        when = (dt.date.today() - dt.timedelta(days=3)).isoformat()
-        ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--date", when))
-        store = open_store(url)
-        try:
-            with ServerThread(create_app(store, team=True)) as running:
-                yield running
-        finally:
-            store.dispose()
+def server(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerThread]:
+    monkeypatch.setenv("GOODWILL_DB", db_url)
+    monkeypatch.delenv("GOODWILL_USER", raising=False)
+    seeded_team()
+    when = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--date", when))
+    store = open_store(db_url)
+    try:
+        with ServerThread(create_app(store, team=True)) as running:
+            yield running
+    finally:
+        store.dispose()
 
 
 def sign_in(page: Page, url: str, email: str, password: str) -> None:

@@ -17,38 +17,36 @@ from goodwill.records import team
 from goodwill.store import policy
 from goodwill.store.db import Store, open_store
 from goodwill.store.models import Interaction, Need, Person
-from tests.team.helpers import MARK_LEDGER, MARK_NEED, MARK_NOTE, ok, pg_schema_url, seeded_team
+from tests.team.helpers import MARK_LEDGER, MARK_NEED, MARK_NOTE, ok, seeded_team
 from tests.team.helpers import cli as run
 from tests.web.helpers import TOKEN_RE, Web, make_app
 
-pytestmark = pytest.mark.postgres
 MARKS = (MARK_NOTE, MARK_LEDGER, MARK_NEED)
 
 
 @pytest.fixture
-def team_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    with pg_schema_url() as url:
-        monkeypatch.setenv("GOODWILL_DB", url)
-        monkeypatch.delenv("GOODWILL_USER", raising=False)
-        seeded_team()
-        ok(
-            run(
-                "user",
-                "add",
-                "Ada",
-                "--email",
-                "ada@x.org",
-                "--role",
-                "admin",
-                "--password-stdin",
-                stdin="lovelace1\n",
-            )
+def team_store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    monkeypatch.setenv("GOODWILL_DB", db_url)
+    monkeypatch.delenv("GOODWILL_USER", raising=False)
+    seeded_team()
+    ok(
+        run(
+            "user",
+            "add",
+            "Ada",
+            "--email",
+            "ada@x.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+            stdin="lovelace1\n",
         )
-        store = open_store(url)
-        try:
-            yield store
-        finally:
-            store.dispose()
+    )
+    store = open_store(db_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Team asking: routes through teammates' ties, and introduction requests between members.
 
 "Sam on your team knows Mia Chen at Zenith: strong, last in touch in October 2026."
-A teammate's tie is read through `goodwill_team_ties` (store/policy.py), the only way to
+A teammate's tie is read through `policy.team_ties` (`goodwill_team_ties` on PostgreSQL), the only way to
 another member's interactions: it gives who, how often and when last, never what was said.
 Its strength bucket is a plain rule on those figures (`bucket`), the same for everyone.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill.errors import GoodwillError, InvalidInput, NotFound
@@ -85,14 +85,8 @@ def routes(
 ) -> list[TeamRouteOut]:
     """Teammates' ties to these people, strongest first (the member acting left out)."""
     viewer = _viewer()
-    if not person_ids or session.get_bind().dialect.name != "postgresql":
-        return []
     at = now or dt.datetime.now()
-    rows = session.execute(
-        text("SELECT member_id, person_id, last_at, recent, total FROM goodwill_team_ties(:ids)"),
-        {"ids": person_ids},
-    ).all()
-    rows = [r for r in rows if r.member_id != viewer.member_id]
+    rows = [r for r in policy.team_ties(session, person_ids) if r.member_id != viewer.member_id]
     if not rows:
         return []
     names = dict(

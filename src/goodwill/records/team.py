@@ -123,11 +123,6 @@ def init_team(session: Session, name: str, email: str, password: str | None) -> 
     """Make this database a team's: `name` becomes member 1, an admin, and owns every
     private row written so far; on PostgreSQL row-level security locks the private tables.
     Must run as the tables' owner (not through `policy.attach`)."""
-    if session.get_bind().dialect.name != "postgresql":
-        raise GoodwillError(
-            "team mode needs PostgreSQL (one SQLite file cannot keep members' private rows "
-            "apart): start PostgreSQL as docs/team.md says and use --db postgresql://..."
-        )
     if policy.is_team(session):
         raise GoodwillError("this database is already a team's: add members with 'user add'")
     member = TeamMember(

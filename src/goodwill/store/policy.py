@@ -15,15 +15,25 @@ enabled and forced on every private table, lets a query see only that member's r
 app connects as `APP_ROLE`, which owns no table, so not even a query that forgets its
 WHERE can read another member's notes. Without a member the private tables read empty.
 
+On SQLite there is no row-level security: the policy's query filters are the enforcement.
+Every statement of a team database on SQLite passes through `filter_sql`, which narrows
+each read of a private table to the member's rows with the same condition as PostgreSQL's
+policy, and temporary triggers hold writes to the member's own rows. On PostgreSQL that
+filter is not needed, and row-level security is the wall; the SQLite filter and RLS are
+tested by the same permission matrix and marker strings.
+
 Single-user goodwill has no members: nothing here runs and every row's owner is NULL.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
@@ -128,7 +138,15 @@ def attach(store: Store) -> None:
     if getattr(store, "_team_attached", False):
         return
     store._team_attached = True  # type: ignore[attr-defined]
-    if not store.is_sqlite:
+    if store.is_sqlite:
+
+        def _through_policy(_dialect: Any, _record: Any, _args: Any, cparams: Any) -> None:
+            cparams["factory"] = _PolicyConnection
+
+        event.listen(store.engine, "do_connect", _through_policy)
+        event.listen(store.engine, "connect", lambda conn, _record: _sqlite_guards(conn))
+        store.engine.dispose()
+    else:
 
         def _as_app_role(dbapi_conn: Any, _record: Any) -> None:
             with dbapi_conn.cursor() as cur:
@@ -148,6 +166,169 @@ def attach(store: Store) -> None:
         )
 
     event.listen(store.sessions, "after_begin", _set_member)
+
+
+# --- SQLite: the policy's query filters are the enforcement -------------------------------
+# SQLite has no row-level security. A team database on SQLite opens its connections through
+# `_PolicyConnection`, which rewrites every statement before SQLite sees it: each private
+# table read in a FROM or JOIN becomes that table filtered to the member acting, the same
+# condition as PostgreSQL's policy. It sits under SQLAlchemy and under the code that talks
+# to the driver directly, so no read path escapes it. Writes are held by temporary
+# triggers: a new private row must be the member's own, and updating or deleting another
+# member's row does nothing (as under row-level security). On PostgreSQL the same rules
+# hold twice: the queries, then row-level security as the second wall.
+
+_OWN = "owner_id = {m}"
+_SQLITE_SEEN = {
+    **{table: _OWN for table in PRIVATE_TABLES},
+    "search_doc": "(kind <> 'interaction' OR owner_id = {m})",
+    "team_intro": "{m} IN (from_member, to_member)",
+}
+_unfiltered: ContextVar[bool] = ContextVar("goodwill_unfiltered", default=False)
+_TOKEN = re.compile(
+    r"""\s+|--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]"""
+    r"""|[A-Za-z_][\w$]*|\d+(?:\.\d*)?|[?:@$]\w*|\S""",
+    re.S,
+)
+# Words after a table that are not its alias.
+_NOT_ALIAS = frozenset(
+    "where join on using left right full inner outer cross natural group order limit having "
+    "window union except intersect returning set values as indexed not and or".split()
+)
+_END_FROM = frozenset(
+    "where group order limit having window union except intersect returning set values select".split()
+)
+
+
+def _member_sql() -> str:
+    viewer = _viewer.get()
+    return str(viewer.member_id) if viewer is not None else "NULL"
+
+
+@lru_cache(maxsize=2048)
+def filter_sql(sql: str, member: str) -> str:
+    """`sql` with every read of a private table (FROM/JOIN/comma) narrowed to `member`'s
+    rows (a number, or NULL for nobody): what row-level security does on PostgreSQL."""
+    head = sql.lstrip()[:8].lower()
+    if head.startswith(("create", "drop", "alter", "pragma")):
+        return sql
+    tokens = _TOKEN.findall(sql)
+    words = [t.lower() if t[:1].isalpha() or t[:1] == "_" else t for t in tokens]
+    out: list[str] = []
+    # Per parenthesis depth: (in a FROM clause, a table name may come next).
+    stack = [[False, False]]
+    last_word = ""
+    changed = False
+    for i, tok in enumerate(tokens):
+        if tok.isspace() or tok.startswith(("--", "/*")):
+            out.append(tok)
+            continue
+        word = words[i]
+        state = stack[-1]
+        expect, state[1] = state[1], False
+        if tok == "(":
+            stack.append([False, False])
+        elif tok == ")":
+            if len(stack) > 1:
+                stack.pop()
+        elif word == "from":
+            state[0] = last_word != "delete"
+            state[1] = state[0]
+        elif word == "join" and state[0]:
+            state[1] = True
+        elif tok == "," and state[0]:
+            state[1] = True
+        elif word in _END_FROM:
+            state[0] = False
+        name = tok[1:-1].lower() if tok[:1] == '"' else word
+        if expect and name in _SQLITE_SEEN and not _qualified_or_called(tokens, i):
+            follow = _next_word(tokens, words, i)
+            alias = "" if follow and follow not in _NOT_ALIAS or follow == "as" else f" AS {tok}"
+            cond = _SQLITE_SEEN[name].format(m=member)
+            out.append(f"(SELECT * FROM {tok} WHERE {cond}){alias}")
+            changed = True
+        else:
+            out.append(tok)
+        if tok[:1].isalpha():
+            last_word = word
+    return "".join(out) if changed else sql
+
+
+def _next_word(tokens: list[str], words: list[str], i: int) -> str | None:
+    for j in range(i + 1, len(tokens)):
+        tok = tokens[j]
+        if tok.isspace() or tok.startswith(("--", "/*")):
+            continue
+        return words[j] if tok[:1].isalpha() or tok[:1] in '_"' else None
+    return None
+
+
+def _qualified_or_called(tokens: list[str], i: int) -> bool:
+    """A schema's name (main.x), a function's (x(...)) or a column's (x.y) rather than a
+    table's: left alone."""
+    for j in range(i + 1, len(tokens)):
+        if not tokens[j].isspace():
+            return tokens[j] in (".", "(")
+    return False
+
+
+def _filtered(sql: str) -> str:
+    if _unfiltered.get():
+        return sql
+    return filter_sql(sql, _member_sql())
+
+
+class _PolicyCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> _PolicyCursor:
+        return super().execute(_filtered(sql), parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _PolicyCursor:
+        return super().executemany(_filtered(sql), seq_of_parameters)
+
+
+class _PolicyConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = _PolicyCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:  # type: ignore[override]
+        return self.cursor().executemany(sql, parameters)
+
+
+@contextmanager
+def unfiltered() -> Iterator[None]:
+    """Read past the policy's filters (SQLite): only for the shared tier of other members'
+    rows, as `goodwill_team_ties` does on PostgreSQL. Never for a page's own reads."""
+    token = _unfiltered.set(True)
+    try:
+        yield
+    finally:
+        _unfiltered.reset(token)
+
+
+def _sqlite_member() -> int | None:
+    viewer = _viewer.get()
+    return viewer.member_id if viewer is not None else None
+
+
+def _sqlite_guards(dbapi_conn: sqlite3.Connection) -> None:
+    """The write half of the policy on one SQLite connection (temporary triggers: they live
+    and die with the connection, and single-user goodwill never sees them)."""
+    dbapi_conn.create_function("goodwill_member", 0, _sqlite_member)
+    for table in PRIVATE_TABLES:
+        mine = "OLD.owner_id IS goodwill_member()"
+        dbapi_conn.executescript(
+            f"CREATE TEMP TRIGGER IF NOT EXISTS gw_new_{table} BEFORE INSERT ON main.{table} "
+            f"WHEN NEW.owner_id IS NOT goodwill_member() BEGIN "
+            f"SELECT RAISE(ABORT, 'new row violates row-level security policy for {table}'); "
+            f"END;"
+            f"CREATE TEMP TRIGGER IF NOT EXISTS gw_set_{table} BEFORE UPDATE ON main.{table} "
+            f"WHEN NOT ({mine}) BEGIN SELECT RAISE(IGNORE); END;"
+            f"CREATE TEMP TRIGGER IF NOT EXISTS gw_del_{table} BEFORE DELETE ON main.{table} "
+            f"WHEN NOT ({mine}) BEGIN SELECT RAISE(IGNORE); END;"
+        )
 
 
 def lock_private_rows(session: Session) -> None:
@@ -244,6 +425,48 @@ def _team_ties(session: Session, schema: str) -> None:
     session.execute(text(f"ALTER FUNCTION {name} OWNER TO {SHARED_ROLE}"))
     session.execute(text(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC"))
     session.execute(text(f"GRANT EXECUTE ON FUNCTION {name} TO {APP_ROLE}"))
+
+
+def team_ties(session: Session, ids: list[int]) -> list[Any]:
+    """Per member and person among `ids`: (member_id, person_id, last_at, recent, total),
+    the shared tier of every member's interactions and nothing else of them."""
+    if not ids:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.execute(
+                text(
+                    "SELECT member_id, person_id, last_at, recent, total "
+                    "FROM goodwill_team_ties(:ids)"
+                ),
+                {"ids": ids},
+            ).all()
+        )
+    import datetime as dt
+
+    from sqlalchemy import case, func, select
+
+    from goodwill.store.models import Interaction, Participant
+
+    since = dt.datetime.now() - dt.timedelta(days=365)
+    stmt = (
+        select(
+            Participant.owner_id.label("member_id"),
+            Participant.person_id,
+            func.max(Interaction.occurred_at).label("last_at"),
+            func.sum(case((Interaction.occurred_at > since, 1), else_=0)).label("recent"),
+            func.count().label("total"),
+        )
+        .join(Interaction, Interaction.id == Participant.interaction_id)
+        .where(
+            Participant.person_id.in_(ids),
+            Interaction.planned.is_(False),
+            Participant.owner_id.is_not(None),
+        )
+        .group_by(Participant.owner_id, Participant.person_id)
+    )
+    with unfiltered():
+        return list(session.execute(stmt).all())
 
 
 def _schema(session: Session) -> str:
