@@ -17,6 +17,9 @@ from tests.team.helpers import (
     MARK_LEDGER,
     MARK_NEED,
     MARK_NOTE,
+    MARKS_ALL,
+    MARK_CARD,
+    MARK_CARD_LATER,
     cli,
     ok,
     seeded_team,
@@ -141,10 +144,12 @@ def test_private_rows_stay_private_through_every_read_command(team_url: str) -> 
         owner = ok(cli("--user", "Ann", *args)).out
         other = cli("--user", "Sam", *args)
         assert other.code in (0, 1), other.err
-        for mark in (MARK_NOTE, MARK_LEDGER, MARK_NEED):
+        for mark in MARKS_ALL:
             assert mark not in other.out + other.err, (args, mark)
         if args[0] == "need":
             assert MARK_NEED in owner
+        if args[:2] == ("person", "show"):
+            assert MARK_CARD in owner and MARK_CARD_LATER in owner
     # Sam's own rows are Sam's: Ann does not see them either.
     ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--summary", "SAM-ONLY-1"))
     found = ok(cli("--user", "Sam", "search", "SAM-ONLY-1", "--format", "json")).out

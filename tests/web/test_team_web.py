@@ -17,11 +17,11 @@ from goodwill.records import team
 from goodwill.store import policy
 from goodwill.store.db import Store, open_store
 from goodwill.store.models import Interaction, Need, Person
-from tests.team.helpers import MARK_LEDGER, MARK_NEED, MARK_NOTE, ok, seeded_team
+from tests.team.helpers import MARK_NOTE, MARKS_ALL, ok, seeded_team
 from tests.team.helpers import cli as run
 from tests.web.helpers import TOKEN_RE, Web, make_app
 
-MARKS = (MARK_NOTE, MARK_LEDGER, MARK_NEED)
+MARKS = MARKS_ALL
 
 
 @pytest.fixture

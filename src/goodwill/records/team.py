@@ -22,6 +22,9 @@ from goodwill import validate
 from goodwill.errors import GoodwillError, InvalidInput, NotFound
 from goodwill.store import policy
 from goodwill.store.models import (
+    Interaction,
+    Participant,
+    Person,
     TeamAudit,
     TeamMember,
     TeamSession,
@@ -136,10 +139,34 @@ def init_team(session: Session, name: str, email: str, password: str | None) -> 
     for table in (*policy.PRIVATE_TABLES, "search_doc"):
         where = "owner_id IS NULL" + (" AND kind = 'interaction'" if table == "search_doc" else "")
         session.execute(text(f"UPDATE {table} SET owner_id = :m WHERE {where}"), {"m": member.id})
+    _notes_to_history(session, member.id)
+    # Personal settings (the profile, the daily time) written so far are the first admin's.
+    session.execute(
+        text(
+            "UPDATE setting SET key = key || :mark WHERE key LIKE 'profile.%' "
+            "OR key IN ('pitch', 'offer', 'schedule.daily', 'schedule.minutes')"
+        ),
+        {"mark": f"~m{member.id}"},
+    )
+    session.execute(text("UPDATE circle_setting SET circle = circle || :mark"), {"mark": f"~m{member.id}"})
     policy.lock_private_rows(session)
     with policy.acting_as(viewer_of(member)):
         audit(session, "team init", member.email)
     return _info(member)
+
+
+def _notes_to_history(session: Session, owner: int) -> None:
+    """People's notes are private in a team: those written so far become notes in the first
+    admin's history with each person (theirs, as every private row written so far)."""
+    now = _now().replace(microsecond=0)
+    for person in session.scalars(select(Person).where(Person.notes.is_not(None))):
+        if person.notes and person.notes.strip():
+            item = Interaction(occurred_at=now, kind="note", summary=person.notes.strip(),
+                               source="person note", owner_id=owner)  # fmt: skip
+            item.participants.append(Participant(person_id=person.id, owner_id=owner))
+            session.add(item)
+        person.notes = None
+    session.flush()
 
 
 def find(session: Session, name: str) -> TeamMember:

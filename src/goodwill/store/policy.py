@@ -110,6 +110,13 @@ def set_viewer(viewer: Viewer | None) -> None:
     _viewer.set(viewer)
 
 
+def member_key(key: str) -> str:
+    """A personal setting's key (your profile, your daily time): in a team, the member's
+    own (`key~mID`), so that each member keeps theirs; single-user goodwill's as it is."""
+    viewer = _viewer.get()
+    return key if viewer is None else f"{key}~m{viewer.member_id}"
+
+
 def require_admin() -> Viewer:
     viewer = current()
     if viewer is None or not viewer.is_admin:
@@ -166,6 +173,40 @@ def attach(store: Store) -> None:
         )
 
     event.listen(store.sessions, "after_begin", _set_member)
+    event.listen(store.sessions, "before_flush", _take_person_notes)
+    event.listen(store.sessions, "after_flush_postexec", _write_person_notes)
+
+
+# A person's notes are private in a team: the shared person row keeps none. A note written
+# to it as a member (a command, a page, an import) becomes a note in that member's own
+# history with the person (an interaction of kind "note", owned by them), seen by no one else.
+_NOTES_KEY = "goodwill_person_notes"
+
+
+def _take_person_notes(session: Session, _context: Any, _instances: Any) -> None:
+    if _viewer.get() is None:
+        return
+    from goodwill.store.models import Person
+
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Person) and obj.notes:
+            session.info.setdefault(_NOTES_KEY, []).append((obj, obj.notes.strip()))
+            obj.notes = None
+
+
+def _write_person_notes(session: Session, _context: Any) -> None:
+    pending = session.info.pop(_NOTES_KEY, [])
+    if not pending:
+        return
+    import datetime as dt
+
+    from goodwill.store.models import Interaction, Participant
+
+    for person, note in pending:
+        item = Interaction(occurred_at=dt.datetime.now().replace(microsecond=0), kind="note",
+                           summary=note, source="person note")  # fmt: skip
+        item.participants.append(Participant(person_id=person.id))
+        session.add(item)
 
 
 # --- SQLite: the policy's query filters are the enforcement -------------------------------
