@@ -5,6 +5,7 @@ ledger entry and need. PostgreSQL: team mode's store."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -238,3 +239,53 @@ def test_schemathesis_as_a_signed_in_member(team_store: Store) -> None:
         assert web.get("/api/needs/1/ask", headers=auth).status_code == 404
     finally:
         web.close()
+
+
+def test_invite_link_sets_a_password_once_and_expires(app: FastAPI, team_store: Store) -> None:
+    out = ok(run("user", "invite", "kim@x.org", "--expires", "2d", "--url", "http://t.example"))
+    link = out.out.strip().splitlines()[-1]
+    assert link.startswith("http://t.example/invite/gwi_")
+    path = link.removeprefix("http://t.example")
+    web = Web(app)
+    try:
+        page = web.get(path)
+        assert page.status_code == 200 and "kim &lt;kim@x.org&gt;" in page.text
+        token = TOKEN_RE.search(page.text)
+        assert token
+        form = {"csrf_token": token.group(1), "password": "short", "again": "short"}
+        r = web.post(path, data=form)
+        assert r.status_code == 400 and "at least 8" in r.text
+        form = {**form, "password": "kim-password", "again": "kim-password"}
+        r = web.post(path, data=form)
+        assert r.status_code == 303 and "gw_session=" in r.headers["set-cookie"]
+        assert web.get("/people").status_code == 200  # signed in as Kim
+        # Used: one clear sentence, no second password.
+        again = Web(app)
+        try:
+            r = again.get(path)
+            assert r.status_code == 410 and "was used already" in r.text
+            assert "Traceback" not in r.text
+            r = again.get("/invite/gwi_nonsense")
+            assert r.status_code == 410 and "is not valid" in r.text
+        finally:
+            again.close()
+    finally:
+        web.close()
+    with team_store.session() as s:
+        assert team.sign_in(s, "kim@x.org", "kim-password") is not None
+        # An expired link: one sentence too.
+        with policy.acting_as(policy.Viewer(1, "Ann", "admin")):
+            _, secret = team.invite(s, "lee@x.org", now=dt.datetime(2020, 1, 1))
+    with team_store.session() as s, pytest.raises(team.InviteUnusable, match="has expired"):
+        team.accept_invite(s, secret, "lee-password")
+    web = Web(app)
+    try:
+        r = web.get(f"/invite/{secret}")
+        assert r.status_code == 410 and "has expired" in r.text
+    finally:
+        web.close()
+    r = run("user", "invite", "zed@x.org", "--expires", "1y")
+    assert r.code == 1 and "hours, days or weeks" in r.err
+    r = run("--user", "Sam", "user", "invite", "zed@x.org")
+    assert r.code == 1 and "only a team admin" in r.err
+    assert "invite" in ok(run("user", "audit")).out

@@ -1,4 +1,4 @@
-"""team init | user add | list | remove | token | password | audit: members of a team."""
+"""team init | user add | invite | list | remove | token | password | audit: members."""
 
 from __future__ import annotations
 
@@ -69,6 +69,36 @@ def add(
     with state.team_session() as s:
         member = team.add_member(s, name, email, role, password)
     done(f"added {member.name} <{member.email}> (#{member.id}, {member.role})")
+
+
+@user_app.command("invite")
+def invite(
+    email: Annotated[str, typer.Argument(help="The new member's email, to sign in with.")],
+    role: Annotated[str, typer.Option(help="admin or member.")] = "member",
+    expires: Annotated[
+        str, typer.Option(help="How long the link works: hours, days or weeks (12h, 7d, 2w).")
+    ] = "7d",
+    name: Annotated[
+        str | None, typer.Option(help="Their name (default: the email's part before @).")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="The team server's address (default: GOODWILL_URL, else localhost)."),
+    ] = None,
+) -> None:
+    """Invite a member (an admin's command): prints a link with which they set their
+    password once; it stops working when used or when it expires."""
+    import os
+
+    from goodwill.records import team
+
+    span = team.parse_span(expires)
+    base = (url or os.environ.get("GOODWILL_URL") or "http://127.0.0.1:8765").rstrip("/")
+    with state.team_session() as s:
+        member, secret = team.invite(s, email, role, span, name)
+    typer.echo(f"invited {member.name} <{member.email}> ({member.role}); send them this link, "
+               f"which works once, for {expires}:")  # fmt: skip
+    typer.echo(f"{base}/invite/{secret}")
 
 
 @user_app.command("list")
