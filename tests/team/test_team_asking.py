@@ -91,3 +91,31 @@ def test_the_same_person_imported_by_two_members_is_one_identity(
     # One identity, each member's history their own: Bob sees none of Sam's coffees.
     assert SAM_SECRET not in ok(cli("--user", "Bob", "export", "json")).out
     assert SAM_SECRET in ok(cli("--user", "Sam", "export", "json")).out
+
+
+def test_the_owner_decides_what_teammates_see_of_an_interaction(team_url: str) -> None:
+    """Default: only that it happened. Then the channel for all of Sam's, then the subject
+    (and date) of one of them. Seen through `path`, the team page's source."""
+    from goodwill.asking.team import SHOWN
+
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert out.count("an interaction") == SHOWN
+    assert "coffee" not in out and SAM_SECRET not in out
+    ok(cli("--user", "Sam", "team", "share", "channel"))
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert out.count("      coffee") == SHOWN and SAM_SECRET not in out
+    assert str(dt.date.today().year) + "-" not in out  # no dates
+    logged = ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--summary", "SHARED-ONE"))
+    iid = (logged.out + logged.err).rsplit("(#", 1)[1].split(")")[0]
+    ok(cli("--user", "Sam", "team", "share", "date", "subject", "--interaction", iid))
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert f"an interaction on {dt.date.today().isoformat()}: SHARED-ONE" in out
+    assert SAM_SECRET not in out
+    # Only the owner shares; a field outside the three is refused in one sentence.
+    r = cli("--user", "Ann", "team", "share", "subject", "--interaction", iid)
+    assert r.code == 1 and f"no interaction #{iid} of yours" in r.err
+    r = cli("--user", "Sam", "team", "share", "ledger")
+    assert r.code == 1 and "date, channel, subject or none" in r.err
+    ok(cli("--user", "Sam", "team", "share", "none"))
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert "      coffee" not in out and "SHARED-ONE" in out  # the one share stays

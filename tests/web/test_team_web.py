@@ -142,6 +142,7 @@ def _paths(app: FastAPI, ids: dict[str, int]) -> list[str]:
         f"/api/search?q={MARK_NOTE}",
         "/people?q=Mia",
         "/api/interactions",
+        "/team?to=Mia%20Chen",  # teammates' ties: only what each owner shares
     ]
     return out
 

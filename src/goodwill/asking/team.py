@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from goodwill.errors import GoodwillError, InvalidInput, NotFound
 from goodwill.records import orgs, people
 from goodwill.records import team as members
-from goodwill.schemas.team import IntroOut, TeamRouteOut
+from goodwill.schemas.team import IntroOut, TeamDetailOut, TeamRouteOut
 from goodwill.store import policy
-from goodwill.store.models import Person, Role, TeamIntro, TeamMember
+from goodwill.store.models import Interaction, Person, Role, Setting, TeamIntro, TeamMember
 from goodwill.wording import MONTHS
 
 # The strength bucket of a teammate's tie: interactions in the last year and days since
@@ -95,6 +95,7 @@ def routes(
         ).all()
     )
     persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    shared = _shared(session, person_ids, viewer.member_id)
     out = []
     for r in rows:
         if r.member_id not in names or r.person_id not in persons:
@@ -111,11 +112,67 @@ def routes(
                 strength=bucket(r.recent, r.last_at, at),
                 last_month=f"{MONTHS[r.last_at.month - 1]} {r.last_at.year}",
                 interactions=r.total,
+                shared=shared.get((r.member_id, person.id), []),
             )
         )
     order = {"strong": 0, "medium": 1, "weak": 2}
     out.sort(key=lambda t: (order[t.strength], -t.interactions, t.member, t.person))
     return out
+
+
+SHOWN = 3  # a teammate's latest interactions shown with a route
+
+
+def _shared(
+    session: Session, person_ids: list[int], me: int
+) -> dict[tuple[int, int], list[TeamDetailOut]]:
+    """Per (teammate, person): their latest interactions, as much as they share of each."""
+    rows = [r for r in policy.team_details(session, person_ids) if r.member_id != me]
+    rows.sort(key=lambda r: -r.interaction_id)
+    out: dict[tuple[int, int], list[TeamDetailOut]] = {}
+    for r in rows:
+        items = out.setdefault((r.member_id, r.person_id), [])
+        if len(items) < SHOWN:
+            when = r.occurred_at.date() if r.occurred_at is not None else None
+            items.append(TeamDetailOut(date=when, channel=r.kind, subject=r.summary))
+    return out
+
+
+def detail(d: TeamDetailOut) -> str:
+    """'coffee on 2026-11-02: the platform role', or 'an interaction' when nothing is shared."""
+    text = d.channel or "an interaction"
+    if d.date is not None:
+        text += f" on {d.date.isoformat()}"
+    if d.subject:
+        text += f": {d.subject}"
+    return text
+
+
+def share(session: Session, fields: list[str], interaction_id: int | None = None) -> str:
+    """What of your interactions teammates see besides that they happened: for all of them,
+    or for one (yours). Returns what is now shared, in words."""
+    viewer = _viewer()
+    chosen = [f.strip().lower() for f in fields if f.strip()]
+    if chosen == ["none"]:
+        chosen = []
+    for f in chosen:
+        if f not in policy.SHARE_FIELDS:
+            raise InvalidInput("field", f, "must be date, channel, subject or none")
+    value = ",".join(f for f in policy.SHARE_FIELDS if f in chosen)
+    if interaction_id is not None:
+        owned = session.get(Interaction, interaction_id)  # the member's own only (policy)
+        if owned is None or owned.owner_id != viewer.member_id:
+            raise NotFound(f"no interaction #{interaction_id} of yours")
+        key = f"{policy.SHARE_KEY}.i{interaction_id}"
+    else:
+        key = policy.member_key(policy.SHARE_KEY)
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+    return ", ".join(value.split(",")) if value else "only that it happened"
 
 
 def sentence(route: TeamRouteOut) -> str:

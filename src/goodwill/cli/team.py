@@ -169,6 +169,25 @@ def audit(
     emit(rows, fmt, ["at", "actor", "action", "subject"], empty="nothing logged")
 
 
+@team_app.command("share")
+def share(
+    fields: Annotated[
+        list[str], typer.Argument(help="What to show: date, channel, subject, or none.")
+    ],
+    interaction: Annotated[
+        int | None, typer.Option(help="Only this interaction of yours (its number).")
+    ] = None,
+) -> None:
+    """What teammates see of your interactions besides that they happened (default:
+    nothing more), for all of them or for one."""
+    from goodwill.asking import team as team_ask
+
+    with state.team_session() as s:
+        shown = team_ask.share(s, fields, interaction)
+    which = f"interaction #{interaction}" if interaction is not None else "your interactions"
+    done(f"teammates now see of {which}: {shown}")
+
+
 @intro_app.command("ask")
 def intro_ask(
     member: Annotated[str, typer.Argument(help="The teammate who knows them.")],

@@ -462,10 +462,29 @@ def _team_ties(session: Session, schema: str) -> None:
             "GROUP BY p.owner_id, p.person_id $$"
         )
     )
+    shared = "coalesce((SELECT value FROM setting WHERE key = 'team.share.i' || i.id), " \
+        "(SELECT value FROM setting WHERE key = 'team.share~m' || p.owner_id), '')"
+    session.execute(
+        text(
+            f"CREATE OR REPLACE FUNCTION {schema}.goodwill_team_details(ids integer[]) "
+            "RETURNS TABLE(member_id integer, person_id integer, interaction_id integer, "
+            "occurred_at timestamp, kind text, summary text) "
+            f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
+            "SELECT p.owner_id, p.person_id, i.id, "
+            "CASE WHEN x.v LIKE '%date%' THEN i.occurred_at END, "
+            "CASE WHEN x.v LIKE '%channel%' THEN i.kind::text END, "
+            "CASE WHEN x.v LIKE '%subject%' THEN i.summary END "
+            "FROM participant p JOIN interaction i ON i.id = p.interaction_id "
+            f"CROSS JOIN LATERAL (SELECT {shared} AS v) x "
+            "WHERE p.person_id = ANY(ids) AND NOT i.planned AND p.owner_id IS NOT NULL $$"
+        )
+    )
+    session.execute(text(f"GRANT SELECT ON setting TO {SHARED_ROLE}"))
     session.execute(text(f"GRANT CREATE, USAGE ON SCHEMA {schema} TO {SHARED_ROLE}"))
-    session.execute(text(f"ALTER FUNCTION {name} OWNER TO {SHARED_ROLE}"))
-    session.execute(text(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC"))
-    session.execute(text(f"GRANT EXECUTE ON FUNCTION {name} TO {APP_ROLE}"))
+    for fn in (name, f"{schema}.goodwill_team_details(integer[])"):
+        session.execute(text(f"ALTER FUNCTION {fn} OWNER TO {SHARED_ROLE}"))
+        session.execute(text(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC"))
+        session.execute(text(f"GRANT EXECUTE ON FUNCTION {fn} TO {APP_ROLE}"))
 
 
 def team_ties(session: Session, ids: list[int]) -> list[Any]:
@@ -508,6 +527,73 @@ def team_ties(session: Session, ids: list[int]) -> list[Any]:
     )
     with unfiltered():
         return list(session.execute(stmt).all())
+
+
+# What of an interaction its owner shows the team (besides that it happened): a member's
+# choice for all their interactions (the setting `team.share`, per member), or one
+# interaction's (`team.share.iID`), each a comma-separated subset of SHARE_FIELDS.
+SHARE_FIELDS = ("date", "channel", "subject")
+SHARE_KEY = "team.share"
+
+
+def team_details(session: Session, ids: list[int]) -> list[Any]:
+    """Every member's interactions with the people among `ids`, each as (member_id,
+    person_id, interaction_id, occurred_at, kind, summary) with only what its owner shares
+    (None for the rest)."""
+    if not ids:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.execute(
+                text(
+                    "SELECT member_id, person_id, interaction_id, occurred_at, kind, summary "
+                    "FROM goodwill_team_details(:ids)"
+                ),
+                {"ids": ids},
+            ).all()
+        )
+    from sqlalchemy import select
+
+    from goodwill.store.models import Interaction, Participant, Setting
+
+    stmt = (
+        select(
+            Participant.owner_id, Participant.person_id, Interaction.id,
+            Interaction.occurred_at, Interaction.kind, Interaction.summary,
+        )  # fmt: skip
+        .join(Interaction, Interaction.id == Participant.interaction_id)
+        .where(
+            Participant.person_id.in_(ids),
+            Interaction.planned.is_(False),
+            Participant.owner_id.is_not(None),
+        )
+    )
+    with unfiltered():
+        rows = session.execute(stmt).all()
+        keys = [f"{SHARE_KEY}.i{r[2]}" for r in rows] + [
+            f"{SHARE_KEY}~m{m}" for m in {r[0] for r in rows}
+        ]
+        shares = dict(
+            session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all()
+        ) if keys else {}  # fmt: skip
+    out = []
+    for member, person, iid, at, kind, summary in rows:
+        v = shares.get(f"{SHARE_KEY}.i{iid}", shares.get(f"{SHARE_KEY}~m{member}", ""))
+        out.append(
+            _Detail(member, person, iid, at if "date" in v else None,
+                    kind if "channel" in v else None, summary if "subject" in v else None)
+        )  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True)
+class _Detail:
+    member_id: int
+    person_id: int
+    interaction_id: int
+    occurred_at: Any
+    kind: str | None
+    summary: str | None
 
 
 def _schema(session: Session) -> str:
