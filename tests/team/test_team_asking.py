@@ -60,11 +60,32 @@ def test_introduction_requests_go_to_the_teammate_only(team_url: str) -> None:
     assert r.code == 1 and "no introduction request #1" in r.err
     r = cli("--user", "Ann", "team", "intro", "accept", "1")
     assert r.code == 1 and "only the teammate asked" in r.err
+    r = cli("--user", "Sam", "team", "intro", "made", "1")
+    assert r.code == 1 and "not accepted yet" in r.err
     ok(cli("--user", "Sam", "team", "intro", "accept", "1"))
     assert "accepted" in ok(cli("--user", "Ann", "team", "intro", "list")).out
-    assert "asks you" not in ok(cli("--user", "Sam", "today")).out
+    today = ok(cli("--user", "Sam", "today")).out
+    assert "asks you" not in today
+    # Double opt-in: Sam asks Mia, records her answer, then makes the introduction.
+    assert "Ask Mia Chen whether they would like to meet Ann" in today
     r = cli("--user", "Sam", "team", "intro", "decline", "1")
-    assert r.code == 1 and "already accepted" in r.err
+    assert r.code == 1 and "waits for the person's answer" in r.err
+    r = cli("--user", "Ann", "team", "intro", "agreed", "1")
+    assert r.code == 1 and "only the teammate asked" in r.err
+    ok(cli("--user", "Sam", "team", "intro", "agreed", "1"))
+    assert "Mia Chen agreed: introduce them to Ann" in ok(cli("--user", "Sam", "today")).out
+    assert "agreed" in ok(cli("--user", "Ann", "team", "intro", "list")).out
+    ok(cli("--user", "Sam", "team", "intro", "made", "1"))
+    assert "made" in ok(cli("--user", "Ann", "team", "intro", "list")).out
+    assert "introduce them to Ann" not in ok(cli("--user", "Sam", "today")).out
+    r = cli("--user", "Sam", "team", "intro", "refused", "1")
+    assert r.code == 1 and "already made" in r.err
+    # A refusal ends the walk too.
+    ok(cli("--user", "Ann", "team", "intro", "ask", "Sam", "Mia Chen"))
+    ok(cli("--user", "Sam", "team", "intro", "accept", "2"))
+    ok(cli("--user", "Sam", "team", "intro", "refused", "2"))
+    assert "refused" in ok(cli("--user", "Ann", "team", "intro", "list")).out
+    assert "would like to meet Ann" not in ok(cli("--user", "Sam", "today")).out
     r = cli("--user", "Ann", "team", "intro", "ask", "Ann", "Mia Chen")
     assert r.code == 1 and "is you" in r.err
 

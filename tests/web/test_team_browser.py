@@ -1,5 +1,6 @@
 """Two members signed in side by side in Chromium: Ann finds that Sam knows someone at
-Zenith and asks him for an introduction; Sam accepts it from his Today page."""
+Zenith and asks him for an introduction; Sam accepts it from his Today page, records
+that Mia agreed (double opt-in) and that he made the introduction; Ann sees it made."""
 
 from __future__ import annotations
 
@@ -59,10 +60,19 @@ def test_two_members_side_by_side(browser: Browser, server: ServerThread) -> Non
     asks = sam.locator(".team-asks")
     expect(asks).to_contain_text("Ann asks you to introduce them to Mia Chen (the platform role)")
     asks.locator("button", has_text="Accept").click()
+    # Double opt-in: Sam asks Mia, records her yes, then makes the introduction.
+    expect(sam.locator(".team-asks")).to_contain_text(
+        "Ask Mia Chen whether they would like to meet Ann"
+    )
+    ann.goto(server.url + "/team")
+    expect(ann.locator(".team-intros")).to_contain_text("accepted")
+    sam.locator(".team-asks button", has_text="Mia Chen agreed").click()
+    expect(sam.locator(".team-asks")).to_contain_text("Mia Chen agreed: introduce them to Ann")
+    sam.locator(".team-asks button", has_text="Introduction made").click()
     expect(sam.locator(".team-asks")).to_have_count(0)
 
     ann.goto(server.url + "/team")
-    expect(ann.locator(".team-intros")).to_contain_text("accepted")
+    expect(ann.locator(".team-intros")).to_contain_text("made")
     # Neither sees the other's private rows on the pages they have open.
     for page in (ann, sam):
         page.goto(server.url + "/people/1")

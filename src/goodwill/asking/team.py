@@ -6,8 +6,11 @@ another member's interactions: it gives who, how often and when last, never what
 Its strength bucket is a plain rule on those figures (`bucket`), the same for everyone.
 
 An introduction request goes to the teammate, who sees it in their daily session and
-accepts or declines it; accepting means they will ask the person (double opt-in) and
-introduce you.
+accepts or declines it. Accepting means they will ask the person (double opt-in): the
+person's answer is recorded (agreed or refused), and after a yes the teammate makes the
+introduction. Each step shows in the teammate's daily session until the walk ends:
+
+    open -> accepted -> agreed -> made   (or open -> declined, accepted -> refused)
 """
 
 from __future__ import annotations
@@ -212,25 +215,60 @@ def intros(session: Session, *, open_only: bool = False) -> list[IntroOut]:
     return [_out(session, i) for i in session.scalars(stmt.order_by(TeamIntro.id.desc()))]
 
 
+# The steps of the walk: (from status, to status) for each thing the teammate records.
+STEPS = {
+    "accept": ("open", "accepted"),
+    "decline": ("open", "declined"),
+    "agreed": ("accepted", "agreed"),
+    "refused": ("accepted", "refused"),
+    "made": ("agreed", "made"),
+}
+WAITING = ("open", "accepted", "agreed")  # the teammate has a step to take
+
+
 def incoming(session: Session) -> list[IntroOut]:
-    """Open requests to the member acting: what their daily session shows."""
+    """Requests to the member acting with a step for them to take: what their daily
+    session shows (answer it; ask the person; introduce them)."""
     viewer = _viewer()
-    return [i for i in intros(session, open_only=True) if i.to_member_id == viewer.member_id]
+    return [
+        i
+        for i in intros(session)
+        if i.to_member_id == viewer.member_id and i.status in WAITING
+    ]
 
 
 def answer(session: Session, intro_id: int, accept: bool) -> IntroOut:
     """Accept or decline a request made to you."""
+    return step(session, intro_id, "accept" if accept else "decline")
+
+
+def step(session: Session, intro_id: int, what: str) -> IntroOut:
+    """Record the next step of a request made to you: accept or decline it, the person's
+    answer when you asked them (agreed, refused), the introduction made."""
     viewer = _viewer()
+    if what not in STEPS:
+        raise InvalidInput("step", what, "must be " + ", ".join(STEPS))
+    before, after = STEPS[what]
     intro = session.get(TeamIntro, intro_id)
     if intro is None or viewer.member_id not in (intro.to_member, intro.from_member):
         raise NotFound(f"no introduction request #{intro_id}")
     if intro.to_member != viewer.member_id:
         raise policy.NotAllowed("only the teammate asked can answer this request")
-    if intro.status != "open":
-        raise InvalidInput("request", intro_id, f"was already {intro.status}")
-    intro.status = "accepted" if accept else "declined"
+    if intro.status != before:
+        raise InvalidInput("request", intro_id, _why_not(intro.status, what))
+    intro.status = after
     intro.answered_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return _out(session, intro)
+
+
+def _why_not(status: str, what: str) -> str:
+    if status in ("declined", "refused", "made"):
+        return f"was already {status}"
+    if status == "open":
+        return "is not accepted yet: accept it first, then ask the person"
+    if status == "accepted":
+        return "waits for the person's answer: record 'agreed' or 'refused'"
+    return f"was already {status}: the next step is 'made'"
 
 
 def _out(session: Session, intro: TeamIntro) -> IntroOut:

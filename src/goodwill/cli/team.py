@@ -16,7 +16,8 @@ team_app = typer.Typer(
 )
 user_app = typer.Typer(help="Members of a team database: add, list, remove, tokens.")
 intro_app = typer.Typer(
-    help="Introductions through a teammate: ask, list, accept, decline.", no_args_is_help=True
+    help="Introductions through a teammate: ask, list, accept, decline, agreed, refused, made.",
+    no_args_is_help=True,
 )
 
 PasswordStdin = Annotated[
@@ -237,6 +238,38 @@ def intro_accept(intro_id: Annotated[int, typer.Argument(help="The request's num
 def intro_decline(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
     """Decline a teammate's request for an introduction."""
     _answer(intro_id, False)
+
+
+def _step(intro_id: int, what: str) -> None:
+    from goodwill.asking import team as team_ask
+
+    with state.team_session() as s:
+        intro = team_ask.step(s, intro_id, what)
+    said = {
+        "agreed": f"{intro.person} agreed: now introduce them to {intro.from_member} "
+        f"('goodwill team intro made {intro.id}')",
+        "refused": f"{intro.person} would rather not: {intro.from_member} sees it was refused",
+        "made": f"introduced {intro.from_member} to {intro.person}",
+    }[what]
+    done(said)
+
+
+@intro_app.command("agreed")
+def intro_agreed(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """The person you asked agreed to be introduced (after you accepted the request)."""
+    _step(intro_id, "agreed")
+
+
+@intro_app.command("refused")
+def intro_refused(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """The person you asked would rather not be introduced."""
+    _step(intro_id, "refused")
+
+
+@intro_app.command("made")
+def intro_made(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """You made the introduction (after the person agreed)."""
+    _step(intro_id, "made")
 
 
 def register(app: typer.Typer) -> None:
