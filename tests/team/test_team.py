@@ -14,12 +14,11 @@ from goodwill.records import team
 from goodwill.store import policy
 from goodwill.store.db import Store, open_store
 from tests.team.helpers import (
-    MARK_LEDGER,
+    MARK_CARD,
+    MARK_CARD_LATER,
     MARK_NEED,
     MARK_NOTE,
     MARKS_ALL,
-    MARK_CARD,
-    MARK_CARD_LATER,
     cli,
     ok,
     seeded_team,
@@ -171,7 +170,10 @@ def test_sqlite_policy_filters_a_raw_query_and_holds_writes(team_url: str) -> No
         with policy.acting_as(sam), store.session() as s:
             for table in ("interaction", "exchange", "need", "participant"):
                 assert s.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
-            joined = "SELECT count(*) FROM participant p JOIN interaction AS i ON i.id = p.interaction_id"
+            joined = (
+                "SELECT count(*) FROM participant p JOIN interaction AS i "
+                "ON i.id = p.interaction_id"
+            )
             assert s.execute(text(joined)).scalar() == 0
             # The driver itself, under SQLAlchemy: filtered too.
             raw = s.connection().connection.driver_connection

@@ -126,7 +126,9 @@ def test_the_owner_decides_what_teammates_see_of_an_interaction(team_url: str) -
     out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
     assert out.count("      coffee") == SHOWN and SAM_SECRET not in out
     assert str(dt.date.today().year) + "-" not in out  # no dates
-    logged = ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--summary", "SHARED-ONE"))
+    logged = ok(
+        cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--summary", "SHARED-ONE")
+    )
     iid = (logged.out + logged.err).rsplit("(#", 1)[1].split(")")[0]
     ok(cli("--user", "Sam", "team", "share", "date", "subject", "--interaction", iid))
     out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out

@@ -42,9 +42,11 @@ def test_card_notes_profile_and_circles_are_each_members_own(team_url: str) -> N
     assert "SAM-PITCH" not in ok(cli("--user", "Ann", "me")).out
     # Circle cadences: Ann's 10 days stays hers; Sam's 3 is his.
     ok(cli("--user", "Sam", "circle", "set", "close", "--ideal", "3"))
-    ann_row = [r for r in ok(cli("--user", "Ann", "circle", "list")).out.splitlines() if "close" in r]
-    sam_row = [r for r in ok(cli("--user", "Sam", "circle", "list")).out.splitlines() if "close" in r]
-    assert " 10 " in ann_row[0] and " 3 " in sam_row[0]
+    def close_row(who: str) -> str:
+        listed = ok(cli("--user", who, "circle", "list")).out.splitlines()
+        return next(r for r in listed if "close" in r)
+
+    assert " 10 " in close_row("Ann") and " 3 " in close_row("Sam")
 
 
 def test_two_members_acting_on_the_same_action_do_not_collide(team_url: str) -> None:

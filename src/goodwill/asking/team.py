@@ -1,7 +1,8 @@
 """Team asking: routes through teammates' ties, and introduction requests between members.
 
 "Sam on your team knows Mia Chen at Zenith: strong, last in touch in October 2026."
-A teammate's tie is read through `policy.team_ties` (`goodwill_team_ties` on PostgreSQL), the only way to
+A teammate's tie is read through `policy.team_ties` (on PostgreSQL `goodwill_team_ties`),
+the only way to
 another member's interactions: it gives who, how often and when last, never what was said.
 Its strength bucket is a plain rule on those figures (`bucket`), the same for everyone.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from goodwill.errors import GoodwillError, InvalidInput, NotFound
 from goodwill.records import orgs, people
@@ -97,8 +98,18 @@ def routes(
             select(TeamMember.id, TeamMember.name).where(TeamMember.removed_at.is_(None))
         ).all()
     )
-    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    shared = _shared(session, person_ids, viewer.member_id)
+    # Only the people a teammate knows, their roles and organisations in two more queries
+    # (not one per person: a large organisation has hundreds).
+    known = sorted({r.person_id for r in rows})
+    persons = {
+        p.id: p
+        for p in session.scalars(
+            select(Person)
+            .where(Person.id.in_(known))
+            .options(selectinload(Person.roles).joinedload(Role.organization))
+        )
+    }
+    shared = _shared(session, known, viewer.member_id)
     out = []
     for r in rows:
         if r.member_id not in names or r.person_id not in persons:
@@ -130,14 +141,13 @@ def _shared(
     session: Session, person_ids: list[int], me: int
 ) -> dict[tuple[int, int], list[TeamDetailOut]]:
     """Per (teammate, person): their latest interactions, as much as they share of each."""
-    rows = [r for r in policy.team_details(session, person_ids) if r.member_id != me]
-    rows.sort(key=lambda r: -r.interaction_id)
+    rows = [r for r in policy.team_details(session, person_ids, SHOWN) if r.member_id != me]
     out: dict[tuple[int, int], list[TeamDetailOut]] = {}
-    for r in rows:
-        items = out.setdefault((r.member_id, r.person_id), [])
-        if len(items) < SHOWN:
-            when = r.occurred_at.date() if r.occurred_at is not None else None
-            items.append(TeamDetailOut(date=when, channel=r.kind, subject=r.summary))
+    for r in rows:  # newest first
+        when = r.occurred_at.date() if r.occurred_at is not None else None
+        out.setdefault((r.member_id, r.person_id), []).append(
+            TeamDetailOut(date=when, channel=r.kind, subject=r.summary)
+        )
     return out
 
 

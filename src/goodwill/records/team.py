@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
@@ -157,7 +157,9 @@ def init_team(session: Session, name: str, email: str, password: str | None) -> 
         ),
         {"mark": f"~m{member.id}"},
     )
-    session.execute(text("UPDATE circle_setting SET circle = circle || :mark"), {"mark": f"~m{member.id}"})
+    session.execute(
+        text("UPDATE circle_setting SET circle = circle || :mark"), {"mark": f"~m{member.id}"}
+    )
     policy.lock_private_rows(session)
     with policy.acting_as(viewer_of(member)):
         audit(session, "team init", member.email)
@@ -383,10 +385,12 @@ def invite(
     return _info(member), secret
 
 
-def _invite(session: Session, secret: str, at: dt.datetime) -> tuple[Setting, dict, TeamMember]:
-    row = session.get(Setting, INVITE_KEY + _digest(secret)) if secret.startswith(
-        INVITE_PREFIX
-    ) else None
+def _invite(
+    session: Session, secret: str, at: dt.datetime
+) -> tuple[Setting, dict[str, Any], TeamMember]:
+    row = None
+    if secret.startswith(INVITE_PREFIX):
+        row = session.get(Setting, INVITE_KEY + _digest(secret))
     if row is None:
         raise InviteUnusable("this invite link is not valid: ask a team admin for a new one")
     value = json.loads(row.value)

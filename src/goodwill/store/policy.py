@@ -233,11 +233,17 @@ _TOKEN = re.compile(
 )
 # Words after a table that are not its alias.
 _NOT_ALIAS = frozenset(
-    "where join on using left right full inner outer cross natural group order limit having "
-    "window union except intersect returning set values as indexed not and or".split()
+    (
+        "where", "join", "on", "using", "left", "right", "full", "inner", "outer", "cross",
+        "natural", "group", "order", "limit", "having", "window", "union", "except", "intersect",
+        "returning", "set", "values", "as", "indexed", "not", "and", "or",
+    )
 )
 _END_FROM = frozenset(
-    "where group order limit having window union except intersect returning set values select".split()
+    (
+        "where", "group", "order", "limit", "having", "window", "union", "except", "intersect",
+        "returning", "set", "values", "select",
+    )
 )
 
 
@@ -275,16 +281,14 @@ def filter_sql(sql: str, member: str) -> str:
         elif word == "from":
             state[0] = last_word != "delete"
             state[1] = state[0]
-        elif word == "join" and state[0]:
-            state[1] = True
-        elif tok == "," and state[0]:
+        elif (word == "join" and state[0]) or (tok == "," and state[0]):
             state[1] = True
         elif word in _END_FROM:
             state[0] = False
         name = tok[1:-1].lower() if tok[:1] == '"' else word
         if expect and name in _SQLITE_SEEN and not _qualified_or_called(tokens, i):
             follow = _next_word(tokens, words, i)
-            alias = "" if follow and follow not in _NOT_ALIAS or follow == "as" else f" AS {tok}"
+            alias = "" if (follow and follow not in _NOT_ALIAS) or follow == "as" else f" AS {tok}"
             cond = _SQLITE_SEEN[name].format(m=member)
             out.append(f"(SELECT * FROM {tok} WHERE {cond}){alias}")
             changed = True
@@ -466,22 +470,26 @@ def _team_ties(session: Session, schema: str) -> None:
         "(SELECT value FROM setting WHERE key = 'team.share~m' || p.owner_id), '')"
     session.execute(
         text(
-            f"CREATE OR REPLACE FUNCTION {schema}.goodwill_team_details(ids integer[]) "
-            "RETURNS TABLE(member_id integer, person_id integer, interaction_id integer, "
-            "occurred_at timestamp, kind text, summary text) "
+            f"CREATE OR REPLACE FUNCTION {schema}.goodwill_team_details(ids integer[], "
+            "latest integer) RETURNS TABLE(member_id integer, person_id integer, "
+            "interaction_id integer, occurred_at timestamp, kind text, summary text) "
             f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
-            "SELECT p.owner_id, p.person_id, i.id, "
-            "CASE WHEN x.v LIKE '%date%' THEN i.occurred_at END, "
-            "CASE WHEN x.v LIKE '%channel%' THEN i.kind::text END, "
-            "CASE WHEN x.v LIKE '%subject%' THEN i.summary END "
+            "SELECT t.owner_id, t.person_id, t.id, "
+            "CASE WHEN t.v LIKE '%date%' THEN t.occurred_at END, "
+            "CASE WHEN t.v LIKE '%channel%' THEN t.kind END, "
+            "CASE WHEN t.v LIKE '%subject%' THEN t.summary END "
+            "FROM (SELECT p.owner_id, p.person_id, i.id, i.occurred_at, i.kind::text AS kind, "
+            f"i.summary, {shared} AS v, row_number() OVER (PARTITION BY p.owner_id, "
+            "p.person_id ORDER BY i.occurred_at DESC, i.id DESC) AS n "
             "FROM participant p JOIN interaction i ON i.id = p.interaction_id "
-            f"CROSS JOIN LATERAL (SELECT {shared} AS v) x "
-            "WHERE p.person_id = ANY(ids) AND NOT i.planned AND p.owner_id IS NOT NULL $$"
+            "WHERE p.person_id = ANY(ids) AND NOT i.planned AND p.owner_id IS NOT NULL) t "
+            "WHERE t.n <= latest ORDER BY t.occurred_at DESC, t.id DESC $$"
         )
     )
     session.execute(text(f"GRANT SELECT ON setting TO {SHARED_ROLE}"))
     session.execute(text(f"GRANT CREATE, USAGE ON SCHEMA {schema} TO {SHARED_ROLE}"))
-    for fn in (name, f"{schema}.goodwill_team_details(integer[])"):
+    session.execute(text(f"DROP FUNCTION IF EXISTS {schema}.goodwill_team_details(integer[])"))
+    for fn in (name, f"{schema}.goodwill_team_details(integer[], integer)"):
         session.execute(text(f"ALTER FUNCTION {fn} OWNER TO {SHARED_ROLE}"))
         session.execute(text(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC"))
         session.execute(text(f"GRANT EXECUTE ON FUNCTION {fn} TO {APP_ROLE}"))
@@ -536,10 +544,10 @@ SHARE_FIELDS = ("date", "channel", "subject")
 SHARE_KEY = "team.share"
 
 
-def team_details(session: Session, ids: list[int]) -> list[Any]:
-    """Every member's interactions with the people among `ids`, each as (member_id,
-    person_id, interaction_id, occurred_at, kind, summary) with only what its owner shares
-    (None for the rest)."""
+def team_details(session: Session, ids: list[int], latest: int = 3) -> list[Any]:
+    """Each member's `latest` interactions with each of the people among `ids`, newest
+    first, as (member_id, person_id, interaction_id, occurred_at, kind, summary) with only
+    what its owner shares (None for the rest)."""
     if not ids:
         return []
     if session.get_bind().dialect.name == "postgresql":
@@ -547,26 +555,45 @@ def team_details(session: Session, ids: list[int]) -> list[Any]:
             session.execute(
                 text(
                     "SELECT member_id, person_id, interaction_id, occurred_at, kind, summary "
-                    "FROM goodwill_team_details(:ids)"
+                    "FROM goodwill_team_details(:ids, :latest)"
                 ),
-                {"ids": ids},
+                {"ids": ids, "latest": latest},
             ).all()
         )
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from goodwill.store.models import Interaction, Participant, Setting
 
-    stmt = (
+    newest = (
+        func.row_number()
+        .over(
+            partition_by=(Participant.owner_id, Participant.person_id),
+            order_by=(Interaction.occurred_at.desc(), Interaction.id.desc()),
+        )
+        .label("n")
+    )
+    inner = (
         select(
-            Participant.owner_id, Participant.person_id, Interaction.id,
-            Interaction.occurred_at, Interaction.kind, Interaction.summary,
-        )  # fmt: skip
+            Participant.owner_id,
+            Participant.person_id,
+            Interaction.id,
+            Interaction.occurred_at,
+            Interaction.kind,
+            Interaction.summary,
+            newest,
+        )
         .join(Interaction, Interaction.id == Participant.interaction_id)
         .where(
             Participant.person_id.in_(ids),
             Interaction.planned.is_(False),
             Participant.owner_id.is_not(None),
         )
+        .subquery()
+    )
+    stmt = (
+        select(*[c for c in inner.c if c.name != "n"])
+        .where(inner.c.n <= latest)
+        .order_by(inner.c.occurred_at.desc(), inner.c.id.desc())
     )
     with unfiltered():
         rows = session.execute(stmt).all()

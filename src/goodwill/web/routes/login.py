@@ -110,7 +110,8 @@ def invite_accept(
     except team.InviteUnusable as exc:
         return _invite_page(request, secret, problem=str(exc).capitalize() + ".", status=410)
     except InvalidInput as exc:
-        return _invite_page(request, secret, error=exc.why[:1].upper() + exc.why[1:] + ".", status=400)
+        why = exc.why[:1].upper() + exc.why[1:] + "."
+        return _invite_page(request, secret, error=why, status=400)
     response = RedirectResponse("/", status_code=303)
     response.headers.append("set-cookie", session_cookie(cookie))
     return response
