@@ -196,7 +196,8 @@ def test_sqlite_policy_filters_a_raw_query_and_holds_writes(team_url: str) -> No
             assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 0
         ann = policy.Viewer(member_id=1, name="Ann", role="admin")
         with policy.acting_as(ann), store.session() as s:
-            assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 2
+            # Her note and coffee, and the two notes of her card (seeded_team).
+            assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 4
             assert s.execute(text("SELECT count(*) FROM exchange")).scalar() >= 1
             assert MARK_NEED in s.execute(text("SELECT text FROM need")).scalar()
     finally:
@@ -232,7 +233,8 @@ def test_row_level_security_holds_for_a_raw_query_as_the_app_role(team_url: str)
             assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 0
         ann = policy.Viewer(member_id=1, name="Ann", role="admin")
         with policy.acting_as(ann), store.session() as s:
-            assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 2
+            # Her note and coffee, and the two notes of her card (seeded_team).
+            assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 4
             forced = s.execute(
                 text(
                     "SELECT bool_and(relrowsecurity AND relforcerowsecurity) FROM pg_class "

@@ -283,10 +283,16 @@ def by_session(session: Session, cookie: str, now: dt.datetime | None = None) ->
     """The member a browser's session cookie belongs to, while it has not expired."""
     if not cookie.startswith(SESSION_PREFIX):
         return None
-    row = session.get(TeamSession, _digest(cookie))
-    if row is None or row.expires_at <= (now or _now()):
-        return None
-    member = _current_member(session, row.member_id)
+    # One query on every request: the session, unexpired, of a current member.
+    member = session.scalars(
+        select(TeamMember)
+        .join(TeamSession, TeamSession.member_id == TeamMember.id)
+        .where(
+            TeamSession.id == _digest(cookie),
+            TeamSession.expires_at > (now or _now()),
+            TeamMember.removed_at.is_(None),
+        )
+    ).first()
     return viewer_of(member) if member else None
 
 

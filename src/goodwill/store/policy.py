@@ -167,9 +167,14 @@ def attach(store: Store) -> None:
         if connection.dialect.name != "postgresql":
             return
         viewer = _viewer.get()
+        if viewer is None:
+            # Nobody acting: nothing to set. The member is set per transaction (is_local),
+            # so none is left over from an earlier one on this connection: the private
+            # tables read empty, as they must (and the sign-in check saves a round trip).
+            return
         connection.exec_driver_sql(
             "SELECT set_config(%(name)s, %(value)s, true)",
-            {"name": MEMBER_SETTING, "value": str(viewer.member_id) if viewer else ""},
+            {"name": MEMBER_SETTING, "value": str(viewer.member_id)},
         )
 
     event.listen(store.sessions, "after_begin", _set_member)
@@ -458,32 +463,41 @@ def _team_ties(session: Session, schema: str) -> None:
             "RETURNS TABLE(member_id integer, person_id integer, last_at timestamp, "
             "recent integer, total integer) "
             f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
-            "SELECT p.owner_id, p.person_id, max(i.occurred_at), "
-            "(count(*) FILTER (WHERE i.occurred_at > now() - interval '365 days'))::integer, "
+            # From the participant rows alone: their copies of the interaction's day
+            # (a Julian day number) and planned flag (migration 0002) spare a join.
+            "SELECT p.owner_id, p.person_id, "
+            "(to_timestamp((max(p.day) - 2440587.5) * 86400) AT TIME ZONE 'UTC')::timestamp, "
+            "(count(*) FILTER (WHERE p.day > "
+            "extract(epoch FROM now()) / 86400 + 2440587.5 - 365))::integer, "
             "count(*)::integer "
-            "FROM participant p JOIN interaction i ON i.id = p.interaction_id "
-            "WHERE p.person_id = ANY(ids) AND NOT i.planned AND p.owner_id IS NOT NULL "
+            "FROM participant p "
+            "WHERE p.person_id = ANY(ids) AND NOT p.planned AND p.owner_id IS NOT NULL "
             "GROUP BY p.owner_id, p.person_id $$"
         )
     )
-    shared = "coalesce((SELECT value FROM setting WHERE key = 'team.share.i' || i.id), " \
-        "(SELECT value FROM setting WHERE key = 'team.share~m' || p.owner_id), '')"
+    shared = (
+        "coalesce((SELECT value FROM setting WHERE key = 'team.share.i' || i.id), "
+        "(SELECT value FROM setting WHERE key = 'team.share~m' || t.owner_id), '')"
+    )
     session.execute(
         text(
             f"CREATE OR REPLACE FUNCTION {schema}.goodwill_team_details(ids integer[], "
             "latest integer) RETURNS TABLE(member_id integer, person_id integer, "
             "interaction_id integer, occurred_at timestamp, kind text, summary text) "
             f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
-            "SELECT t.owner_id, t.person_id, t.id, "
-            "CASE WHEN t.v LIKE '%date%' THEN t.occurred_at END, "
-            "CASE WHEN t.v LIKE '%channel%' THEN t.kind END, "
-            "CASE WHEN t.v LIKE '%subject%' THEN t.summary END "
-            "FROM (SELECT p.owner_id, p.person_id, i.id, i.occurred_at, i.kind::text AS kind, "
-            f"i.summary, {shared} AS v, row_number() OVER (PARTITION BY p.owner_id, "
-            "p.person_id ORDER BY i.occurred_at DESC, i.id DESC) AS n "
-            "FROM participant p JOIN interaction i ON i.id = p.interaction_id "
-            "WHERE p.person_id = ANY(ids) AND NOT i.planned AND p.owner_id IS NOT NULL) t "
-            "WHERE t.n <= latest ORDER BY t.occurred_at DESC, t.id DESC $$"
+            "SELECT t.owner_id, t.person_id, i.id, "
+            "CASE WHEN x.v LIKE '%date%' THEN i.occurred_at END, "
+            "CASE WHEN x.v LIKE '%channel%' THEN i.kind::text END, "
+            "CASE WHEN x.v LIKE '%subject%' THEN i.summary END "
+            # The latest per member and person from the participant rows alone (their day
+            # copies the interaction's), then only those interactions and choices read.
+            "FROM (SELECT p.owner_id, p.person_id, p.interaction_id, row_number() OVER "
+            "(PARTITION BY p.owner_id, p.person_id ORDER BY p.day DESC, p.interaction_id DESC) "
+            "AS n FROM participant p "
+            "WHERE p.person_id = ANY(ids) AND NOT p.planned AND p.owner_id IS NOT NULL) t "
+            "JOIN interaction i ON i.id = t.interaction_id "
+            f"CROSS JOIN LATERAL (SELECT {shared} AS v) x "
+            "WHERE t.n <= latest ORDER BY i.occurred_at DESC, i.id DESC $$"
         )
     )
     session.execute(text(f"GRANT SELECT ON setting TO {SHARED_ROLE}"))
