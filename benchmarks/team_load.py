@@ -141,6 +141,22 @@ def _fill(url: str, people: int, members: int, emails: list[str]) -> str:
     return url
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -244,8 +260,15 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+        # The floor, in the same run: the sign-in page (no member, no query), one at a time.
+        floor_n = 50
+        before = tree_cpu(server.pid)
+        for _ in range(floor_n):
+            httpx.get(base + "/login", timeout=30)
+        floor_cpu_ms = (tree_cpu(server.pid) - before) / floor_n * 1000
         rows: list[dict[str, Any]] = []
         per = max(1, args.requests // args.clients)
+        cpu_before = tree_cpu(server.pid)
         started = time.perf_counter()
 
         async def run() -> None:
@@ -256,6 +279,7 @@ def main() -> None:
 
         asyncio.run(run())
         wall = time.perf_counter() - started
+        server_cpu_s = tree_cpu(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -280,6 +304,10 @@ def main() -> None:
         "requests": len(rows),
         "requests_per_s": round(len(rows) / wall, 1),
         "errors": len(errors),
+        # The app's processes' CPU per request (PostgreSQL's own is not in it), and the
+        # floor: the sign-in page's, one request at a time, in the same run.
+        "server_cpu_ms_per_request": round(server_cpu_s / max(1, len(rows)) * 1000, 1),
+        "floor_login_cpu_ms": round(floor_cpu_ms, 1),
         "server_p95_ms": round(p95([r["server_ms"] for r in rows if r["server_ms"]]), 1),
         "client_p95_ms": round(p95([r["client_ms"] for r in rows]), 1),
         "target_p95_ms": P95_LIMIT_MS,
