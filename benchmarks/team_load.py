@@ -262,6 +262,8 @@ def main() -> None:
                 time.sleep(0.5)
         # The floor, in the same run: the sign-in page (no member, no query), one at a time.
         floor_n = 50
+        for _ in range(10):  # each worker's first requests load what they need
+            httpx.get(base + "/login", timeout=30)
         before = tree_cpu(server.pid)
         for _ in range(floor_n):
             httpx.get(base + "/login", timeout=30)
