@@ -20,7 +20,7 @@ from goodwill.store.db import Store, open_store
 from goodwill.store.models import Interaction, Need, Person
 from tests.team.helpers import MARK_NOTE, MARKS_ALL, ok, seeded_team
 from tests.team.helpers import cli as run
-from tests.web.helpers import TOKEN_RE, Web, make_app
+from tests.web.helpers import NOW, TOKEN_RE, Web, make_app
 
 MARKS = MARKS_ALL
 
@@ -290,3 +290,29 @@ def test_invite_link_sets_a_password_once_and_expires(app: FastAPI, team_store: 
     r = run("--user", "Sam", "user", "invite", "zed@x.org")
     assert r.code == 1 and "only a team admin" in r.err
     assert "invite" in ok(run("user", "audit")).out
+
+
+def test_kept_figures_are_each_members_and_follow_their_writes(app: FastAPI) -> None:
+    """A team's pages keep their figures per member and per version of the data: Sam's
+    next page shows his own new call (made from the command line, another process's
+    write), and what was kept for Ann is never Sam's."""
+    ann = signed_in(app, "ann@x.org", "correct horse")
+    sam = signed_in(app, "sam@x.org", "battery staple")
+    try:
+        for page in ("/people", "/api/people", "/"):
+            ann.get(page)
+        def report(web: Web) -> str:
+            return TOKEN_RE.sub("", web.get("/report").text)
+
+        ann_report, before = report(ann), report(sam)
+        assert report(sam) == before  # kept: the same page
+        when = (NOW - dt.timedelta(days=1)).date().isoformat()  # within the app's week
+        ok(run("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--date", when))
+        assert report(sam) != before, "Sam's own call must show on his next page"
+        assert report(ann) == ann_report  # Ann's figures are hers: Sam's call is not in them
+        for page in ("/people", "/api/people", "/"):
+            text = sam.get(page).text
+            assert not any(m in text for m in MARKS), page
+    finally:
+        ann.close()
+        sam.close()
