@@ -7,7 +7,9 @@ concurrent signed-in clients: every page under 200 ms at the 95th percentile, no
     PYTHONPATH=src /work/venv/bin/python benchmarks/team_load.py \\
         --pg postgresql://postgres@127.0.0.1:5432/postgres [--people 50000] [--requests 2000]
 
-A database `goodwill_team_bench` is made afresh on that server (`--reuse` keeps it): the
+A database `goodwill_team_bench` is made afresh on that server (`--reuse` keeps it; with
+`--schema NAME` a schema of that name in the database --pg names instead, for a shared
+server where each engineer has one database): the
 demo network is written as one user, `team init` gives it to member 1, nine more members
 are added, and each logs interactions with a few hundred people (so the team's ties
 overlap). Server time is the app's `Server-Timing` header; client time what each client
@@ -48,16 +50,41 @@ def _url(base: str, name: str) -> str:
     return f"{head}/{name}"
 
 
-def build(pg: str, people: int, members: int, reuse: bool) -> tuple[str, list[str]]:
-    from sqlalchemy import create_engine, select, text
+def _in_schema(pg: str, schema: str, reuse: bool) -> tuple[str, bool]:
+    """(a URL whose search path is `schema` in the database `pg` names, whether it holds a
+    network already and is kept)."""
+    from sqlalchemy import create_engine, text
 
-    from goodwill.records import interactions, team
-    from goodwill.store import policy
-    from goodwill.store.db import open_store, resolve_url
-    from goodwill.store.models import Organization, Person
+    from goodwill.store.db import resolve_url
 
-    url = _url(pg, DB_NAME)
+    admin = create_engine(resolve_url(pg), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :n"),
+            {"n": schema},
+        ).first()
+        if not (exists and reuse):
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    sep = "&" if "?" in pg else "?"
+    return f"{pg}{sep}options=-csearch_path%3D{schema}", bool(exists and reuse)
+
+
+def build(
+    pg: str, people: int, members: int, reuse: bool, schema: str | None = None
+) -> tuple[str, list[str]]:
+    from sqlalchemy import create_engine, text
+
+    from goodwill.store.db import resolve_url
+
     emails = [f"member{i}@team.test" for i in range(1, members + 1)]
+    if schema:
+        url, kept = _in_schema(pg, schema, reuse)
+        if kept:
+            return url, emails
+        return _fill(url, people, members, emails), emails
+    url = _url(pg, DB_NAME)
     admin = create_engine(resolve_url(pg), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(
@@ -69,7 +96,17 @@ def build(pg: str, people: int, members: int, reuse: bool) -> tuple[str, list[st
         conn.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME}"))
         conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
     admin.dispose()
+    return _fill(url, people, members, emails), emails
+
+
+def _fill(url: str, people: int, members: int, emails: list[str]) -> str:
+    from sqlalchemy import select
+
     from goodwill.demo import fill as demo
+    from goodwill.records import interactions, team
+    from goodwill.store import policy
+    from goodwill.store.db import open_store
+    from goodwill.store.models import Organization, Person
 
     started = time.perf_counter()
     store = open_store(url)
@@ -101,7 +138,23 @@ def build(pg: str, people: int, members: int, reuse: bool) -> tuple[str, list[st
     print(
         f"built in {time.perf_counter() - started:.0f} s; an organisation: {org}", file=sys.stderr
     )
-    return url, emails
+    return url
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def free_port() -> int:
@@ -174,8 +227,9 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--schema", help="build in this schema of the --pg database instead")
     args = ap.parse_args()
-    url, emails = build(args.pg, args.people, args.members, args.reuse)
+    url, emails = build(args.pg, args.people, args.members, args.reuse, args.schema)
     from sqlalchemy import create_engine, text
 
     from goodwill.store.db import resolve_url
@@ -206,8 +260,17 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+        # The floor, in the same run: the sign-in page (no member, no query), one at a time.
+        floor_n = 50
+        for _ in range(10):  # each worker's first requests load what they need
+            httpx.get(base + "/login", timeout=30)
+        before = tree_cpu(server.pid)
+        for _ in range(floor_n):
+            httpx.get(base + "/login", timeout=30)
+        floor_cpu_ms = (tree_cpu(server.pid) - before) / floor_n * 1000
         rows: list[dict[str, Any]] = []
         per = max(1, args.requests // args.clients)
+        cpu_before = tree_cpu(server.pid)
         started = time.perf_counter()
 
         async def run() -> None:
@@ -218,6 +281,7 @@ def main() -> None:
 
         asyncio.run(run())
         wall = time.perf_counter() - started
+        server_cpu_s = tree_cpu(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -242,6 +306,10 @@ def main() -> None:
         "requests": len(rows),
         "requests_per_s": round(len(rows) / wall, 1),
         "errors": len(errors),
+        # The app's processes' CPU per request (PostgreSQL's own is not in it), and the
+        # floor: the sign-in page's, one request at a time, in the same run.
+        "server_cpu_ms_per_request": round(server_cpu_s / max(1, len(rows)) * 1000, 1),
+        "floor_login_cpu_ms": round(floor_cpu_ms, 1),
         "server_p95_ms": round(p95([r["server_ms"] for r in rows if r["server_ms"]]), 1),
         "client_p95_ms": round(p95([r["client_ms"] for r in rows]), 1),
         "target_p95_ms": P95_LIMIT_MS,

@@ -21,7 +21,10 @@ def pg_schema_url() -> Iterator[str]:
 MARK_NOTE = "MARKER-NOTE-7f3a"
 MARK_LEDGER = "MARKER-LEDGER-7f3a"
 MARK_NEED = "MARKER-NEED-7f3a"
-MARKS_ALL = (MARK_NOTE, MARK_LEDGER, MARK_NEED)
+# A person's card note: written before the team (becomes Ann's) and as Ann after it.
+MARK_CARD = "MARKER-CARD-7f3a"
+MARK_CARD_LATER = "MARKER-CARDLATER-7f3a"
+MARKS_ALL = (MARK_NOTE, MARK_LEDGER, MARK_NEED, MARK_CARD, MARK_CARD_LATER)
 
 
 def cli(*args: str, stdin: str | None = None) -> Result:
@@ -45,7 +48,8 @@ def ok(result: Result) -> Result:
 
 def seeded_team() -> None:
     """Ann's private rows from before the team, then the team: Ann (admin) and Sam."""
-    ok(cli("person", "add", "Mia Chen", "--email", "mia@zenith.io", "--org", "Zenith"))
+    ok(cli("person", "add", "Mia Chen", "--email", "mia@zenith.io", "--org", "Zenith",
+           "--note", MARK_CARD))  # fmt: skip
     ok(cli("log", "Mia Chen", "--kind", "note", "--summary", MARK_NOTE))
     ok(cli("log", "Mia Chen", "--kind", "coffee", "--gave", "info", "--asked", MARK_LEDGER))
     ok(cli("need", "add", f"a job at Zenith {MARK_NEED}"))
@@ -72,3 +76,4 @@ def seeded_team() -> None:
             stdin="battery staple\n",
         )
     )
+    ok(cli("--user", "Ann", "person", "edit", "Mia Chen", "--note", MARK_CARD_LATER))

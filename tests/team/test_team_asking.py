@@ -8,26 +8,24 @@ from collections.abc import Iterator
 import pytest
 
 from goodwill.asking import team as team_ask
-from tests.team.helpers import cli, ok, pg_schema_url, seeded_team
+from tests.team.helpers import cli, ok, seeded_team
 
-pytestmark = pytest.mark.postgres
 SAM_SECRET = "SAM-SUBJECT-91c2"
 
 
 @pytest.fixture
-def team_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with pg_schema_url() as url:
-        monkeypatch.setenv("GOODWILL_DB", url)
-        monkeypatch.setenv("COLUMNS", "200")
-        monkeypatch.delenv("GOODWILL_USER", raising=False)
-        seeded_team()
-        ok(cli("user", "add", "Bob", "--email", "bob@x.org"))
-        today = dt.date.today()
-        for days in (5, 30, 60, 80):
-            when = (today - dt.timedelta(days=days)).isoformat()
-            ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "coffee", "--date", when,
-                   "--summary", SAM_SECRET, "--gave", "advice"))  # fmt: skip
-        yield url
+def team_url(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("GOODWILL_DB", db_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("GOODWILL_USER", raising=False)
+    seeded_team()
+    ok(cli("user", "add", "Bob", "--email", "bob@x.org"))
+    today = dt.date.today()
+    for days in (5, 30, 60, 80):
+        when = (today - dt.timedelta(days=days)).isoformat()
+        ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "coffee", "--date", when,
+               "--summary", SAM_SECRET, "--gave", "advice"))  # fmt: skip
+    yield db_url
 
 
 def test_bucket_rule() -> None:
@@ -62,11 +60,32 @@ def test_introduction_requests_go_to_the_teammate_only(team_url: str) -> None:
     assert r.code == 1 and "no introduction request #1" in r.err
     r = cli("--user", "Ann", "team", "intro", "accept", "1")
     assert r.code == 1 and "only the teammate asked" in r.err
+    r = cli("--user", "Sam", "team", "intro", "made", "1")
+    assert r.code == 1 and "not accepted yet" in r.err
     ok(cli("--user", "Sam", "team", "intro", "accept", "1"))
     assert "accepted" in ok(cli("--user", "Ann", "team", "intro", "list")).out
-    assert "asks you" not in ok(cli("--user", "Sam", "today")).out
+    today = ok(cli("--user", "Sam", "today")).out
+    assert "asks you" not in today
+    # Double opt-in: Sam asks Mia, records her answer, then makes the introduction.
+    assert "Ask Mia Chen whether they would like to meet Ann" in today
     r = cli("--user", "Sam", "team", "intro", "decline", "1")
-    assert r.code == 1 and "already accepted" in r.err
+    assert r.code == 1 and "waits for the person's answer" in r.err
+    r = cli("--user", "Ann", "team", "intro", "agreed", "1")
+    assert r.code == 1 and "only the teammate asked" in r.err
+    ok(cli("--user", "Sam", "team", "intro", "agreed", "1"))
+    assert "Mia Chen agreed: introduce them to Ann" in ok(cli("--user", "Sam", "today")).out
+    assert "agreed" in ok(cli("--user", "Ann", "team", "intro", "list")).out
+    ok(cli("--user", "Sam", "team", "intro", "made", "1"))
+    assert "made" in ok(cli("--user", "Ann", "team", "intro", "list")).out
+    assert "introduce them to Ann" not in ok(cli("--user", "Sam", "today")).out
+    r = cli("--user", "Sam", "team", "intro", "refused", "1")
+    assert r.code == 1 and "already made" in r.err
+    # A refusal ends the walk too.
+    ok(cli("--user", "Ann", "team", "intro", "ask", "Sam", "Mia Chen"))
+    ok(cli("--user", "Sam", "team", "intro", "accept", "2"))
+    ok(cli("--user", "Sam", "team", "intro", "refused", "2"))
+    assert "refused" in ok(cli("--user", "Ann", "team", "intro", "list")).out
+    assert "would like to meet Ann" not in ok(cli("--user", "Sam", "today")).out
     r = cli("--user", "Ann", "team", "intro", "ask", "Ann", "Mia Chen")
     assert r.code == 1 and "is you" in r.err
 
@@ -93,3 +112,33 @@ def test_the_same_person_imported_by_two_members_is_one_identity(
     # One identity, each member's history their own: Bob sees none of Sam's coffees.
     assert SAM_SECRET not in ok(cli("--user", "Bob", "export", "json")).out
     assert SAM_SECRET in ok(cli("--user", "Sam", "export", "json")).out
+
+
+def test_the_owner_decides_what_teammates_see_of_an_interaction(team_url: str) -> None:
+    """Default: only that it happened. Then the channel for all of Sam's, then the subject
+    (and date) of one of them. Seen through `path`, the team page's source."""
+    from goodwill.asking.team import SHOWN
+
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert out.count("an interaction") == SHOWN
+    assert "coffee" not in out and SAM_SECRET not in out
+    ok(cli("--user", "Sam", "team", "share", "channel"))
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert out.count("      coffee") == SHOWN and SAM_SECRET not in out
+    assert str(dt.date.today().year) + "-" not in out  # no dates
+    logged = ok(
+        cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--summary", "SHARED-ONE")
+    )
+    iid = (logged.out + logged.err).rsplit("(#", 1)[1].split(")")[0]
+    ok(cli("--user", "Sam", "team", "share", "date", "subject", "--interaction", iid))
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert f"an interaction on {dt.date.today().isoformat()}: SHARED-ONE" in out
+    assert SAM_SECRET not in out
+    # Only the owner shares; a field outside the three is refused in one sentence.
+    r = cli("--user", "Ann", "team", "share", "subject", "--interaction", iid)
+    assert r.code == 1 and f"no interaction #{iid} of yours" in r.err
+    r = cli("--user", "Sam", "team", "share", "ledger")
+    assert r.code == 1 and "date, channel, subject or none" in r.err
+    ok(cli("--user", "Sam", "team", "share", "none"))
+    out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
+    assert "      coffee" not in out and "SHARED-ONE" in out  # the one share stays

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,15 +19,27 @@ from goodwill.store import policy
 from goodwill.store.db import Store, open_store
 from tests.team.helpers import pg_schema_url
 
-pytestmark = pytest.mark.postgres
+
+@contextmanager
+def _location(backend: str, tmp: pytest.TempPathFactory) -> Iterator[str]:
+    if backend == "sqlite":
+        yield str(tmp.mktemp("team") / "goodwill.db")
+        return
+    with pg_schema_url() as url:
+        yield url
+
 ADMIN = policy.Viewer(1, "Admin", "admin")
 NOW = dt.datetime(2030, 1, 1, 12, 0)
 _runs = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def team_store() -> Iterator[Store]:
-    with pg_schema_url() as url:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def team_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    with _location(request.param, tmp_path_factory) as url:
         store = open_store(url)
         with store.session() as s:
             team.init_team(s, "Admin", "admin@x.org", "admin-password")

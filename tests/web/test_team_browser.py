@@ -1,5 +1,6 @@
 """Two members signed in side by side in Chromium: Ann finds that Sam knows someone at
-Zenith and asks him for an introduction; Sam accepts it from his Today page."""
+Zenith and asks him for an introduction; Sam accepts it from his Today page, records
+that Mia agreed (double opt-in) and that he made the introduction; Ann sees it made."""
 
 from __future__ import annotations
 
@@ -11,28 +12,27 @@ from playwright.sync_api import Browser, Page, expect
 
 from goodwill.store.db import open_store
 from goodwill.web import create_app
-from tests.team.helpers import MARKS_ALL, cli, ok, pg_schema_url, seeded_team
+from tests.team.helpers import MARKS_ALL, cli, ok, seeded_team
 from tests.web.helpers import ServerThread
 from tests.web.test_browser import browser_context_args, browser_type_launch_args
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+pytestmark = pytest.mark.browser
 __all__ = ["browser_context_args", "browser_type_launch_args"]
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerThread]:
-    with pg_schema_url() as url:
-        monkeypatch.setenv("GOODWILL_DB", url)
-        monkeypatch.delenv("GOODWILL_USER", raising=False)
-        seeded_team()
-        when = (dt.date.today() - dt.timedelta(days=3)).isoformat()
-        ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--date", when))
-        store = open_store(url)
-        try:
-            with ServerThread(create_app(store, team=True)) as running:
-                yield running
-        finally:
-            store.dispose()
+def server(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerThread]:
+    monkeypatch.setenv("GOODWILL_DB", db_url)
+    monkeypatch.delenv("GOODWILL_USER", raising=False)
+    seeded_team()
+    when = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--date", when))
+    store = open_store(db_url)
+    try:
+        with ServerThread(create_app(store, team=True)) as running:
+            yield running
+    finally:
+        store.dispose()
 
 
 def sign_in(page: Page, url: str, email: str, password: str) -> None:
@@ -60,10 +60,19 @@ def test_two_members_side_by_side(browser: Browser, server: ServerThread) -> Non
     asks = sam.locator(".team-asks")
     expect(asks).to_contain_text("Ann asks you to introduce them to Mia Chen (the platform role)")
     asks.locator("button", has_text="Accept").click()
+    # Double opt-in: Sam asks Mia, records her yes, then makes the introduction.
+    expect(sam.locator(".team-asks")).to_contain_text(
+        "Ask Mia Chen whether they would like to meet Ann"
+    )
+    ann.goto(server.url + "/team")
+    expect(ann.locator(".team-intros")).to_contain_text("accepted")
+    sam.locator(".team-asks button", has_text="Mia Chen agreed").click()
+    expect(sam.locator(".team-asks")).to_contain_text("Mia Chen agreed: introduce them to Ann")
+    sam.locator(".team-asks button", has_text="Introduction made").click()
     expect(sam.locator(".team-asks")).to_have_count(0)
 
     ann.goto(server.url + "/team")
-    expect(ann.locator(".team-intros")).to_contain_text("accepted")
+    expect(ann.locator(".team-intros")).to_contain_text("made")
     # Neither sees the other's private rows on the pages they have open.
     for page in (ann, sam):
         page.goto(server.url + "/people/1")

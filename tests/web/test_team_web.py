@@ -5,6 +5,7 @@ ledger entry and need. PostgreSQL: team mode's store."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -17,38 +18,36 @@ from goodwill.records import team
 from goodwill.store import policy
 from goodwill.store.db import Store, open_store
 from goodwill.store.models import Interaction, Need, Person
-from tests.team.helpers import MARK_LEDGER, MARK_NEED, MARK_NOTE, ok, pg_schema_url, seeded_team
+from tests.team.helpers import MARK_NOTE, MARKS_ALL, ok, seeded_team
 from tests.team.helpers import cli as run
-from tests.web.helpers import TOKEN_RE, Web, make_app
+from tests.web.helpers import NOW, TOKEN_RE, Web, make_app
 
-pytestmark = pytest.mark.postgres
-MARKS = (MARK_NOTE, MARK_LEDGER, MARK_NEED)
+MARKS = MARKS_ALL
 
 
 @pytest.fixture
-def team_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    with pg_schema_url() as url:
-        monkeypatch.setenv("GOODWILL_DB", url)
-        monkeypatch.delenv("GOODWILL_USER", raising=False)
-        seeded_team()
-        ok(
-            run(
-                "user",
-                "add",
-                "Ada",
-                "--email",
-                "ada@x.org",
-                "--role",
-                "admin",
-                "--password-stdin",
-                stdin="lovelace1\n",
-            )
+def team_store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    monkeypatch.setenv("GOODWILL_DB", db_url)
+    monkeypatch.delenv("GOODWILL_USER", raising=False)
+    seeded_team()
+    ok(
+        run(
+            "user",
+            "add",
+            "Ada",
+            "--email",
+            "ada@x.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+            stdin="lovelace1\n",
         )
-        store = open_store(url)
-        try:
-            yield store
-        finally:
-            store.dispose()
+    )
+    store = open_store(db_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
 
 
 @pytest.fixture
@@ -130,7 +129,7 @@ def _paths(app: FastAPI, ids: dict[str, int]) -> list[str]:
     for route in routes:
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
             continue
-        if route.path in ("/login", "/log/suggest"):
+        if route.path in ("/login", "/log/suggest", "/invite/{secret}"):  # public, own test
             continue
         path = route.path
         for name in re.findall(r"{(\w+)}", path):
@@ -143,6 +142,7 @@ def _paths(app: FastAPI, ids: dict[str, int]) -> list[str]:
         f"/api/search?q={MARK_NOTE}",
         "/people?q=Mia",
         "/api/interactions",
+        "/team?to=Mia%20Chen",  # teammates' ties: only what each owner shares
     ]
     return out
 
@@ -240,3 +240,79 @@ def test_schemathesis_as_a_signed_in_member(team_store: Store) -> None:
         assert web.get("/api/needs/1/ask", headers=auth).status_code == 404
     finally:
         web.close()
+
+
+def test_invite_link_sets_a_password_once_and_expires(app: FastAPI, team_store: Store) -> None:
+    out = ok(run("user", "invite", "kim@x.org", "--expires", "2d", "--url", "http://t.example"))
+    link = out.out.strip().splitlines()[-1]
+    assert link.startswith("http://t.example/invite/gwi_")
+    path = link.removeprefix("http://t.example")
+    web = Web(app)
+    try:
+        page = web.get(path)
+        assert page.status_code == 200 and "kim &lt;kim@x.org&gt;" in page.text
+        token = TOKEN_RE.search(page.text)
+        assert token
+        form = {"csrf_token": token.group(1), "password": "short", "again": "short"}
+        r = web.post(path, data=form)
+        assert r.status_code == 400 and "at least 8" in r.text
+        form = {**form, "password": "kim-password", "again": "kim-password"}
+        r = web.post(path, data=form)
+        assert r.status_code == 303 and "gw_session=" in r.headers["set-cookie"]
+        assert web.get("/people").status_code == 200  # signed in as Kim
+        # Used: one clear sentence, no second password.
+        again = Web(app)
+        try:
+            r = again.get(path)
+            assert r.status_code == 410 and "was used already" in r.text
+            assert "Traceback" not in r.text
+            r = again.get("/invite/gwi_nonsense")
+            assert r.status_code == 410 and "is not valid" in r.text
+        finally:
+            again.close()
+    finally:
+        web.close()
+    with team_store.session() as s:
+        assert team.sign_in(s, "kim@x.org", "kim-password") is not None
+        # An expired link: one sentence too.
+        with policy.acting_as(policy.Viewer(1, "Ann", "admin")):
+            _, secret = team.invite(s, "lee@x.org", now=dt.datetime(2020, 1, 1))
+    with team_store.session() as s, pytest.raises(team.InviteUnusable, match="has expired"):
+        team.accept_invite(s, secret, "lee-password")
+    web = Web(app)
+    try:
+        r = web.get(f"/invite/{secret}")
+        assert r.status_code == 410 and "has expired" in r.text
+    finally:
+        web.close()
+    r = run("user", "invite", "zed@x.org", "--expires", "1y")
+    assert r.code == 1 and "hours, days or weeks" in r.err
+    r = run("--user", "Sam", "user", "invite", "zed@x.org")
+    assert r.code == 1 and "only a team admin" in r.err
+    assert "invite" in ok(run("user", "audit")).out
+
+
+def test_kept_figures_are_each_members_and_follow_their_writes(app: FastAPI) -> None:
+    """A team's pages keep their figures per member and per version of the data: Sam's
+    next page shows his own new call (made from the command line, another process's
+    write), and what was kept for Ann is never Sam's."""
+    ann = signed_in(app, "ann@x.org", "correct horse")
+    sam = signed_in(app, "sam@x.org", "battery staple")
+    try:
+        for page in ("/people", "/api/people", "/"):
+            ann.get(page)
+        def report(web: Web) -> str:
+            return TOKEN_RE.sub("", web.get("/report").text)
+
+        ann_report, before = report(ann), report(sam)
+        assert report(sam) == before  # kept: the same page
+        when = (NOW - dt.timedelta(days=1)).date().isoformat()  # within the app's week
+        ok(run("--user", "Sam", "log", "Mia Chen", "--kind", "call", "--date", when))
+        assert report(sam) != before, "Sam's own call must show on his next page"
+        assert report(ann) == ann_report  # Ann's figures are hers: Sam's call is not in them
+        for page in ("/people", "/api/people", "/"):
+            text = sam.get(page).text
+            assert not any(m in text for m in MARKS), page
+    finally:
+        ann.close()
+        sam.close()

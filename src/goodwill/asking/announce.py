@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from goodwill import validate
 from goodwill.asking import needs
 from goodwill.schemas.needs import Announcement
+from goodwill.store import policy
 from goodwill.store.models import Need, Setting
 
 CHANNELS: tuple[str, ...] = ("linkedin", "email")
 
 
 def _setting(session: Session, key: str) -> str | None:
-    value = session.scalar(select(Setting.value).where(Setting.key == key))
+    value = session.scalar(select(Setting.value).where(Setting.key == policy.member_key(key)))
     return value.strip() if value and value.strip() else None
 
 

@@ -17,6 +17,7 @@ from goodwill import validate
 from goodwill.errors import InvalidInput
 from goodwill.records import orgs, people
 from goodwill.schemas.interviews import Profile
+from goodwill.store import policy
 from goodwill.store.models import Organization, Setting
 
 PITCH_KEY = "profile.pitch"
@@ -29,11 +30,12 @@ PITCH_MAX = 600  # two sentences, not a cover letter
 
 
 def _get(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
+    row = session.get(Setting, policy.member_key(key))
     return row.value if row else None
 
 
 def _set(session: Session, key: str, value: str | None) -> None:
+    key = policy.member_key(key)  # each member's own profile in a team
     row = session.get(Setting, key)
     if value is None:
         if row is not None:

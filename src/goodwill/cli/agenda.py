@@ -165,10 +165,21 @@ def _team_requests() -> None:
         asked = team_ask.incoming(s)
     for i in asked:
         why = f" ({i.why})" if i.why else ""
-        typer.echo(
-            f"\n{i.from_member} asks you to introduce them to {i.person}{why}: "
-            f"goodwill team intro accept {i.id} | decline {i.id}"
-        )
+        if i.status == "open":
+            typer.echo(
+                f"\n{i.from_member} asks you to introduce them to {i.person}{why}: "
+                f"goodwill team intro accept {i.id} | decline {i.id}"
+            )
+        elif i.status == "accepted":
+            typer.echo(
+                f"\nAsk {i.person} whether they would like to meet {i.from_member}{why}: "
+                f"goodwill team intro agreed {i.id} | refused {i.id}"
+            )
+        else:
+            typer.echo(
+                f"\n{i.person} agreed: introduce them to {i.from_member}{why}: "
+                f"goodwill team intro made {i.id}"
+            )
 
 
 def done_(

@@ -170,6 +170,8 @@ def _print_team(mates: list[Any]) -> None:
         typer.echo(
             f"  - {team_ask.sentence(m)}  (goodwill team intro ask {m.member!r} {m.person_id})"
         )
+        for d in m.shared:
+            typer.echo(f"      {team_ask.detail(d)}")
     typer.echo("")
 
 

@@ -1,4 +1,4 @@
-"""team init | user add | list | remove | token | password | audit: members of a team."""
+"""team init | user add | invite | list | remove | token | password | audit: members."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ team_app = typer.Typer(
 )
 user_app = typer.Typer(help="Members of a team database: add, list, remove, tokens.")
 intro_app = typer.Typer(
-    help="Introductions through a teammate: ask, list, accept, decline.", no_args_is_help=True
+    help="Introductions through a teammate: ask, list, accept, decline, agreed, refused, made.",
+    no_args_is_help=True,
 )
 
 PasswordStdin = Annotated[
@@ -69,6 +70,36 @@ def add(
     with state.team_session() as s:
         member = team.add_member(s, name, email, role, password)
     done(f"added {member.name} <{member.email}> (#{member.id}, {member.role})")
+
+
+@user_app.command("invite")
+def invite(
+    email: Annotated[str, typer.Argument(help="The new member's email, to sign in with.")],
+    role: Annotated[str, typer.Option(help="admin or member.")] = "member",
+    expires: Annotated[
+        str, typer.Option(help="How long the link works: hours, days or weeks (12h, 7d, 2w).")
+    ] = "7d",
+    name: Annotated[
+        str | None, typer.Option(help="Their name (default: the email's part before @).")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="The team server's address (default: GOODWILL_URL, else localhost)."),
+    ] = None,
+) -> None:
+    """Invite a member (an admin's command): prints a link with which they set their
+    password once; it stops working when used or when it expires."""
+    import os
+
+    from goodwill.records import team
+
+    span = team.parse_span(expires)
+    base = (url or os.environ.get("GOODWILL_URL") or "http://127.0.0.1:8765").rstrip("/")
+    with state.team_session() as s:
+        member, secret = team.invite(s, email, role, span, name)
+    typer.echo(f"invited {member.name} <{member.email}> ({member.role}); send them this link, "
+               f"which works once, for {expires}:")  # fmt: skip
+    typer.echo(f"{base}/invite/{secret}")
 
 
 @user_app.command("list")
@@ -139,6 +170,25 @@ def audit(
     emit(rows, fmt, ["at", "actor", "action", "subject"], empty="nothing logged")
 
 
+@team_app.command("share")
+def share(
+    fields: Annotated[
+        list[str], typer.Argument(help="What to show: date, channel, subject, or none.")
+    ],
+    interaction: Annotated[
+        int | None, typer.Option(help="Only this interaction of yours (its number).")
+    ] = None,
+) -> None:
+    """What teammates see of your interactions besides that they happened (default:
+    nothing more), for all of them or for one."""
+    from goodwill.asking import team as team_ask
+
+    with state.team_session() as s:
+        shown = team_ask.share(s, fields, interaction)
+    which = f"interaction #{interaction}" if interaction is not None else "your interactions"
+    done(f"teammates now see of {which}: {shown}")
+
+
 @intro_app.command("ask")
 def intro_ask(
     member: Annotated[str, typer.Argument(help="The teammate who knows them.")],
@@ -188,6 +238,38 @@ def intro_accept(intro_id: Annotated[int, typer.Argument(help="The request's num
 def intro_decline(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
     """Decline a teammate's request for an introduction."""
     _answer(intro_id, False)
+
+
+def _step(intro_id: int, what: str) -> None:
+    from goodwill.asking import team as team_ask
+
+    with state.team_session() as s:
+        intro = team_ask.step(s, intro_id, what)
+    said = {
+        "agreed": f"{intro.person} agreed: now introduce them to {intro.from_member} "
+        f"('goodwill team intro made {intro.id}')",
+        "refused": f"{intro.person} would rather not: {intro.from_member} sees it was refused",
+        "made": f"introduced {intro.from_member} to {intro.person}",
+    }[what]
+    done(said)
+
+
+@intro_app.command("agreed")
+def intro_agreed(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """The person you asked agreed to be introduced (after you accepted the request)."""
+    _step(intro_id, "agreed")
+
+
+@intro_app.command("refused")
+def intro_refused(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """The person you asked would rather not be introduced."""
+    _step(intro_id, "refused")
+
+
+@intro_app.command("made")
+def intro_made(intro_id: Annotated[int, typer.Argument(help="The request's number.")]) -> None:
+    """You made the introduction (after the person agreed)."""
+    _step(intro_id, "made")
 
 
 def register(app: typer.Typer) -> None:

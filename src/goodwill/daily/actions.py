@@ -5,6 +5,9 @@ stored, in the `action_state` table, keyed by the action's stable id. An id read
 `KIND:pPERSON:REF`, e.g. `thank_you:p12:i345` (the help received in interaction 345),
 `request:p12:r7`, `keep_in_touch:p12:d20240301` (the cycle since the last contact on that
 day): the same situation always gets the same id, and a new situation a new one.
+
+In team mode two members may act on the same situation (both thank Mia for the same
+help): the stored key carries the member (`stored`), so their rows never collide.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill.errors import InvalidInput, NotFound
+from goodwill.store import policy
 from goodwill.store.models import ActionState
 
 
@@ -106,10 +110,23 @@ def parse(value: str) -> ActionId:
     return ActionId(m.group("kind"), int(m.group("person")), m.group("ref"))
 
 
+MEMBER_MARK = "~m"
+
+
+def stored(key: str) -> str:
+    """The key an action's state is stored under: its id, and in team mode the member's."""
+    viewer = policy.current()
+    return key if viewer is None else f"{key}{MEMBER_MARK}{viewer.member_id}"
+
+
+def _action_id(key: str) -> str:
+    return key.split(MEMBER_MARK, 1)[0]
+
+
 def hidden(session: Session, today: dt.date, keys: Iterable[str] | None = None) -> set[str]:
     """Ids that must not show today: done, skipped, or snoozed until after today."""
     stmt = select(ActionState.key, ActionState.status, ActionState.until)
-    wanted = list(keys) if keys is not None else None
+    wanted = [stored(k) for k in keys] if keys is not None else None
     if wanted is not None:
         if not wanted:
             return set()
@@ -117,12 +134,12 @@ def hidden(session: Session, today: dt.date, keys: Iterable[str] | None = None) 
     out = set()
     for key, status, until in session.execute(stmt):
         if status in (DONE, SKIPPED) or (status == SNOOZED and until is not None and until > today):
-            out.add(key)
+            out.add(_action_id(key))
     return out
 
 
 def get(session: Session, key: str) -> ActionState | None:
-    return session.get(ActionState, key)
+    return session.get(ActionState, stored(key))
 
 
 def _record(
@@ -135,9 +152,9 @@ def _record(
     note: str | None = None,
     interaction_id: int | None = None,
 ) -> ActionState:
-    row = session.get(ActionState, key)
+    row = session.get(ActionState, stored(key))
     if row is None:
-        row = ActionState(key=key, status=status, acted_on=today)
+        row = ActionState(key=stored(key), status=status, acted_on=today)
         session.add(row)
     row.status, row.until, row.acted_on = status, until, today
     row.note = note or None
@@ -148,7 +165,7 @@ def _record(
 
 def check_open(session: Session, key: str) -> None:
     """Refuse to act twice on a finished action (done or skipped)."""
-    row = session.get(ActionState, key)
+    row = session.get(ActionState, stored(key))
     if row is not None and row.status in (DONE, SKIPPED):
         raise InvalidInput("action", key, f"was already {row.status} on {row.acted_on.isoformat()}")
 

@@ -18,6 +18,7 @@ from goodwill import vocab
 from goodwill.daily import actions, agenda
 from goodwill.errors import InvalidInput
 from goodwill.scoring import cadence
+from goodwill.store import policy
 from goodwill.store.models import Setting
 
 DAILY_KEY, MINUTES_KEY = "schedule.daily", "schedule.minutes"
@@ -42,8 +43,8 @@ def parse_time(value: str) -> dt.time:
 
 def preferences(session: Session) -> tuple[dt.time, int]:
     """The saved daily time and minutes (08:30 and 20 until the user sets them)."""
-    daily = session.get(Setting, DAILY_KEY)
-    minutes = session.get(Setting, MINUTES_KEY)
+    daily = session.get(Setting, policy.member_key(DAILY_KEY))
+    minutes = session.get(Setting, policy.member_key(MINUTES_KEY))
     when = parse_time(daily.value) if daily else DEFAULT_DAILY
     length = int(minutes.value) if minutes and minutes.value.isdigit() else agenda.DEFAULT_MINUTES
     return when, length
@@ -56,6 +57,7 @@ def save_preferences(session: Session, daily: dt.time | None, minutes: int | Non
     ):
         if value is None:
             continue
+        key = policy.member_key(key)  # each member's own in a team
         row = session.get(Setting, key)
         if row is None:
             session.add(Setting(key=key, value=value))

@@ -14,7 +14,7 @@ from goodwill.store.models import ActionState, Interaction
 def undo(session: Session, action_id: str) -> str:
     """Forget what was done with this action; returns what was undone (done, skipped...)."""
     key = str(actions.parse(action_id))
-    row = session.get(ActionState, key)
+    row = session.get(ActionState, actions.stored(key))
     if row is None:
         raise InvalidInput("action", action_id, "has nothing to undo")
     status = row.status

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import re
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
@@ -22,6 +24,10 @@ from goodwill import validate
 from goodwill.errors import GoodwillError, InvalidInput, NotFound
 from goodwill.store import policy
 from goodwill.store.models import (
+    Interaction,
+    Participant,
+    Person,
+    Setting,
     TeamAudit,
     TeamMember,
     TeamSession,
@@ -39,6 +45,12 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "gwt_"
 SESSION_PREFIX = "gws_"
+INVITE_PREFIX = "gwi_"
+# An invite is a setting row (no schema change): its key names the link's SHA-256, its
+# value says whom it is for, until when, and when it was used.
+INVITE_KEY = "team.invite."
+INVITE_MAX = dt.timedelta(days=90)
+_SPAN = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.I)
 
 
 class TooManyAttempts(GoodwillError):
@@ -123,11 +135,6 @@ def init_team(session: Session, name: str, email: str, password: str | None) -> 
     """Make this database a team's: `name` becomes member 1, an admin, and owns every
     private row written so far; on PostgreSQL row-level security locks the private tables.
     Must run as the tables' owner (not through `policy.attach`)."""
-    if session.get_bind().dialect.name != "postgresql":
-        raise GoodwillError(
-            "team mode needs PostgreSQL (one SQLite file cannot keep members' private rows "
-            "apart): start PostgreSQL as docs/team.md says and use --db postgresql://..."
-        )
     if policy.is_team(session):
         raise GoodwillError("this database is already a team's: add members with 'user add'")
     member = TeamMember(
@@ -141,10 +148,36 @@ def init_team(session: Session, name: str, email: str, password: str | None) -> 
     for table in (*policy.PRIVATE_TABLES, "search_doc"):
         where = "owner_id IS NULL" + (" AND kind = 'interaction'" if table == "search_doc" else "")
         session.execute(text(f"UPDATE {table} SET owner_id = :m WHERE {where}"), {"m": member.id})
+    _notes_to_history(session, member.id)
+    # Personal settings (the profile, the daily time) written so far are the first admin's.
+    session.execute(
+        text(
+            "UPDATE setting SET key = key || :mark WHERE key LIKE 'profile.%' "
+            "OR key IN ('pitch', 'offer', 'schedule.daily', 'schedule.minutes')"
+        ),
+        {"mark": f"~m{member.id}"},
+    )
+    session.execute(
+        text("UPDATE circle_setting SET circle = circle || :mark"), {"mark": f"~m{member.id}"}
+    )
     policy.lock_private_rows(session)
     with policy.acting_as(viewer_of(member)):
         audit(session, "team init", member.email)
     return _info(member)
+
+
+def _notes_to_history(session: Session, owner: int) -> None:
+    """People's notes are private in a team: those written so far become notes in the first
+    admin's history with each person (theirs, as every private row written so far)."""
+    now = _now().replace(microsecond=0)
+    for person in session.scalars(select(Person).where(Person.notes.is_not(None))):
+        if person.notes and person.notes.strip():
+            item = Interaction(occurred_at=now, kind="note", summary=person.notes.strip(),
+                               source="person note", owner_id=owner)  # fmt: skip
+            item.participants.append(Participant(person_id=person.id, owner_id=owner))
+            session.add(item)
+        person.notes = None
+    session.flush()
 
 
 def find(session: Session, name: str) -> TeamMember:
@@ -250,10 +283,16 @@ def by_session(session: Session, cookie: str, now: dt.datetime | None = None) ->
     """The member a browser's session cookie belongs to, while it has not expired."""
     if not cookie.startswith(SESSION_PREFIX):
         return None
-    row = session.get(TeamSession, _digest(cookie))
-    if row is None or row.expires_at <= (now or _now()):
-        return None
-    member = _current_member(session, row.member_id)
+    # One query on every request: the session, unexpired, of a current member.
+    member = session.scalars(
+        select(TeamMember)
+        .join(TeamSession, TeamSession.member_id == TeamMember.id)
+        .where(
+            TeamSession.id == _digest(cookie),
+            TeamSession.expires_at > (now or _now()),
+            TeamMember.removed_at.is_(None),
+        )
+    ).first()
     return viewer_of(member) if member else None
 
 
@@ -308,3 +347,91 @@ def touch_token(session: Session, token: str) -> None:
 def audit_log(session: Session, limit: int = 100) -> list[TeamAudit]:
     policy.require_admin()
     return list(session.scalars(select(TeamAudit).order_by(TeamAudit.id.desc()).limit(limit)))
+
+
+class InviteUnusable(GoodwillError):
+    """An invite link that expired, was used already or never existed."""
+
+
+def parse_span(value: str) -> dt.timedelta:
+    """'7d', '12h', '2w': how long an invite link works (at most 90 days)."""
+    m = _SPAN.match(value or "")
+    if m is None:
+        raise InvalidInput("expires", value, "must be hours, days or weeks, like 12h, 7d or 2w")
+    unit = {"h": "hours", "d": "days", "w": "weeks"}[m.group(2).lower()]
+    span = dt.timedelta(**{unit: int(m.group(1))})
+    if not dt.timedelta(hours=1) <= span <= INVITE_MAX:
+        raise InvalidInput("expires", value, "must be between 1h and 90d")
+    return span
+
+
+def invite(
+    session: Session,
+    email: str,
+    role: str = "member",
+    expires: dt.timedelta = dt.timedelta(days=7),
+    name: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[MemberInfo, str]:
+    """Add a member without a password and make the one-time link with which they set it
+    (an admin's action): (the member, the link's secret, shown once)."""
+    policy.require_admin()
+    address = validate.email(email)
+    clean = _clean_name(name if name else address.split("@", 1)[0])
+    role = validate.choice(role, policy.ROLES, "role")
+    _check_free(session, clean, address)
+    at = now or _now()
+    member = TeamMember(name=clean, email=address, role=role, password_hash=None)
+    session.add(member)
+    session.flush()
+    secret = INVITE_PREFIX + secrets.token_urlsafe(32)
+    value = {"member": member.id, "expires": (at + expires).isoformat(), "used": None}
+    session.add(Setting(key=INVITE_KEY + _digest(secret), value=json.dumps(value)))
+    audit(session, f"user invite ({role})", f"{address} until {(at + expires):%Y-%m-%d %H:%M}")
+    return _info(member), secret
+
+
+def _invite(
+    session: Session, secret: str, at: dt.datetime
+) -> tuple[Setting, dict[str, Any], TeamMember]:
+    row = None
+    if secret.startswith(INVITE_PREFIX):
+        row = session.get(Setting, INVITE_KEY + _digest(secret))
+    if row is None:
+        raise InviteUnusable("this invite link is not valid: ask a team admin for a new one")
+    value = json.loads(row.value)
+    member = _current_member(session, int(value["member"]))
+    if value.get("used"):
+        raise InviteUnusable("this invite link was used already: sign in with your password")
+    if member is None:
+        raise InviteUnusable("this invite link's member was removed: ask a team admin")
+    if dt.datetime.fromisoformat(value["expires"]) <= at:
+        raise InviteUnusable("this invite link has expired: ask a team admin for a new one")
+    return row, value, member
+
+
+def invited(session: Session, secret: str, now: dt.datetime | None = None) -> MemberInfo:
+    """Whom a usable invite link is for; InviteUnusable (one sentence) otherwise."""
+    return _info(_invite(session, secret, now or _now())[2])
+
+
+def accept_invite(
+    session: Session, secret: str, password: str, now: dt.datetime | None = None
+) -> str:
+    """Set the invited member's password (once) and sign them in: a new session cookie."""
+    at = now or _now()
+    row, value, member = _invite(session, secret, at)
+    member.password_hash = hash_password(password)
+    row.value = json.dumps({**value, "used": at.isoformat()})
+    with policy.acting_as(viewer_of(member)):
+        audit(session, "invite used", member.email)
+    cookie = SESSION_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        TeamSession(
+            id=_digest(cookie),
+            member_id=member.id,
+            created_at=at,
+            expires_at=at + dt.timedelta(days=SESSION_DAYS),
+        )
+    )
+    return cookie

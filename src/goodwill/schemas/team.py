@@ -22,6 +22,15 @@ class AuditOut(BaseModel):
     subject: str | None
 
 
+class TeamDetailOut(BaseModel):
+    """One of a teammate's interactions with someone: that it happened, and only what its
+    owner shares of it (date, channel, subject); None for the rest."""
+
+    date: dt.date | None = None
+    channel: str | None = None
+    subject: str | None = None
+
+
 class TeamRouteOut(BaseModel):
     """A teammate's tie to someone: the shared tier only (no subject, no ledger)."""
 
@@ -33,6 +42,8 @@ class TeamRouteOut(BaseModel):
     strength: str  # strong | medium | weak
     last_month: str  # "October 2026"
     interactions: int
+    # Their latest interactions with this person, as much as they share of each.
+    shared: list[TeamDetailOut] = []
 
 
 class IntroOut(BaseModel):

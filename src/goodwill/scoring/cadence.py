@@ -27,6 +27,7 @@ from goodwill import validate, vocab
 from goodwill.errors import InvalidInput
 from goodwill.records import people
 from goodwill.scoring import strength
+from goodwill.store import policy
 from goodwill.store.days import day_number, ordinals
 from goodwill.store.db import raw_rows
 from goodwill.store.models import CircleSetting, Person
@@ -96,15 +97,19 @@ def _check_days(value: int, field: str) -> int:
 
 def circles(session: Session) -> dict[str, Cadence]:
     """Each circle's cadence: the user's setting where there is one, else the default."""
+    # In a team each member sets their own (`policy.member_key`): the rows named for them.
+    mine = {policy.member_key(c): c for c in vocab.CIRCLES}
     saved = {
-        row.circle: Cadence(row.ideal_days, row.max_days)
-        for row in session.scalars(select(CircleSetting))
+        mine[row.circle]: Cadence(row.ideal_days, row.max_days)
+        for row in session.scalars(select(CircleSetting).where(CircleSetting.circle.in_(mine)))
     }
     return {c: saved.get(c, DEFAULTS[c]) for c in vocab.CIRCLES}
 
 
 def customised(session: Session) -> set[str]:
-    return set(session.scalars(select(CircleSetting.circle)))
+    mine = {policy.member_key(c): c for c in vocab.CIRCLES}
+    rows = session.scalars(select(CircleSetting.circle).where(CircleSetting.circle.in_(mine)))
+    return {mine[c] for c in rows}
 
 
 def set_circle(
@@ -117,7 +122,7 @@ def set_circle(
 ) -> Cadence:
     """Change a circle's cadence (or `reset` it to the default). Checked before writing."""
     name = validate.choice(circle, vocab.CIRCLES, "circle")
-    row = session.get(CircleSetting, name)
+    row = session.get(CircleSetting, policy.member_key(name))
     if reset:
         if row is not None:
             session.delete(row)
@@ -133,7 +138,7 @@ def set_circle(
             "max", most, f"the maximum must be at least the ideal interval ({ideal} days)"
         )
     if row is None:
-        session.add(CircleSetting(circle=name, ideal_days=ideal, max_days=most))
+        session.add(CircleSetting(circle=policy.member_key(name), ideal_days=ideal, max_days=most))
     else:
         row.ideal_days, row.max_days = ideal, most
     session.flush()

@@ -15,15 +15,25 @@ enabled and forced on every private table, lets a query see only that member's r
 app connects as `APP_ROLE`, which owns no table, so not even a query that forgets its
 WHERE can read another member's notes. Without a member the private tables read empty.
 
+On SQLite there is no row-level security: the policy's query filters are the enforcement.
+Every statement of a team database on SQLite passes through `filter_sql`, which narrows
+each read of a private table to the member's rows with the same condition as PostgreSQL's
+policy, and temporary triggers hold writes to the member's own rows. On PostgreSQL that
+filter is not needed, and row-level security is the wall; the SQLite filter and RLS are
+tested by the same permission matrix and marker strings.
+
 Single-user goodwill has no members: nothing here runs and every row's owner is NULL.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
@@ -100,6 +110,13 @@ def set_viewer(viewer: Viewer | None) -> None:
     _viewer.set(viewer)
 
 
+def member_key(key: str) -> str:
+    """A personal setting's key (your profile, your daily time): in a team, the member's
+    own (`key~mID`), so that each member keeps theirs; single-user goodwill's as it is."""
+    viewer = _viewer.get()
+    return key if viewer is None else f"{key}~m{viewer.member_id}"
+
+
 def require_admin() -> Viewer:
     viewer = current()
     if viewer is None or not viewer.is_admin:
@@ -128,7 +145,15 @@ def attach(store: Store) -> None:
     if getattr(store, "_team_attached", False):
         return
     store._team_attached = True  # type: ignore[attr-defined]
-    if not store.is_sqlite:
+    if store.is_sqlite:
+
+        def _through_policy(_dialect: Any, _record: Any, _args: Any, cparams: Any) -> None:
+            cparams["factory"] = _PolicyConnection
+
+        event.listen(store.engine, "do_connect", _through_policy)
+        event.listen(store.engine, "connect", lambda conn, _record: _sqlite_guards(conn))
+        store.engine.dispose()
+    else:
 
         def _as_app_role(dbapi_conn: Any, _record: Any) -> None:
             with dbapi_conn.cursor() as cur:
@@ -142,12 +167,218 @@ def attach(store: Store) -> None:
         if connection.dialect.name != "postgresql":
             return
         viewer = _viewer.get()
+        if viewer is None:
+            # Nobody acting: nothing to set. The member is set per transaction (is_local),
+            # so none is left over from an earlier one on this connection: the private
+            # tables read empty, as they must (and the sign-in check saves a round trip).
+            return
         connection.exec_driver_sql(
             "SELECT set_config(%(name)s, %(value)s, true)",
-            {"name": MEMBER_SETTING, "value": str(viewer.member_id) if viewer else ""},
+            {"name": MEMBER_SETTING, "value": str(viewer.member_id)},
         )
 
     event.listen(store.sessions, "after_begin", _set_member)
+    event.listen(store.sessions, "before_flush", _take_person_notes)
+    event.listen(store.sessions, "after_flush_postexec", _write_person_notes)
+
+
+# A person's notes are private in a team: the shared person row keeps none. A note written
+# to it as a member (a command, a page, an import) becomes a note in that member's own
+# history with the person (an interaction of kind "note", owned by them), seen by no one else.
+_NOTES_KEY = "goodwill_person_notes"
+
+
+def _take_person_notes(session: Session, _context: Any, _instances: Any) -> None:
+    if _viewer.get() is None:
+        return
+    from goodwill.store.models import Person
+
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Person) and obj.notes:
+            session.info.setdefault(_NOTES_KEY, []).append((obj, obj.notes.strip()))
+            obj.notes = None
+
+
+def _write_person_notes(session: Session, _context: Any) -> None:
+    pending = session.info.pop(_NOTES_KEY, [])
+    if not pending:
+        return
+    import datetime as dt
+
+    from goodwill.store.models import Interaction, Participant
+
+    for person, note in pending:
+        item = Interaction(occurred_at=dt.datetime.now().replace(microsecond=0), kind="note",
+                           summary=note, source="person note")  # fmt: skip
+        item.participants.append(Participant(person_id=person.id))
+        session.add(item)
+
+
+# --- SQLite: the policy's query filters are the enforcement -------------------------------
+# SQLite has no row-level security. A team database on SQLite opens its connections through
+# `_PolicyConnection`, which rewrites every statement before SQLite sees it: each private
+# table read in a FROM or JOIN becomes that table filtered to the member acting, the same
+# condition as PostgreSQL's policy. It sits under SQLAlchemy and under the code that talks
+# to the driver directly, so no read path escapes it. Writes are held by temporary
+# triggers: a new private row must be the member's own, and updating or deleting another
+# member's row does nothing (as under row-level security). On PostgreSQL the same rules
+# hold twice: the queries, then row-level security as the second wall.
+
+_OWN = "owner_id = {m}"
+_SQLITE_SEEN = {
+    **{table: _OWN for table in PRIVATE_TABLES},
+    "search_doc": "(kind <> 'interaction' OR owner_id = {m})",
+    "team_intro": "{m} IN (from_member, to_member)",
+}
+_unfiltered: ContextVar[bool] = ContextVar("goodwill_unfiltered", default=False)
+_TOKEN = re.compile(
+    r"""\s+|--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]"""
+    r"""|[A-Za-z_][\w$]*|\d+(?:\.\d*)?|[?:@$]\w*|\S""",
+    re.S,
+)
+# Words after a table that are not its alias.
+_NOT_ALIAS = frozenset(
+    (
+        "where", "join", "on", "using", "left", "right", "full", "inner", "outer", "cross",
+        "natural", "group", "order", "limit", "having", "window", "union", "except", "intersect",
+        "returning", "set", "values", "as", "indexed", "not", "and", "or",
+    )
+)
+_END_FROM = frozenset(
+    (
+        "where", "group", "order", "limit", "having", "window", "union", "except", "intersect",
+        "returning", "set", "values", "select",
+    )
+)
+
+
+def _member_sql() -> str:
+    viewer = _viewer.get()
+    return str(viewer.member_id) if viewer is not None else "NULL"
+
+
+@lru_cache(maxsize=2048)
+def filter_sql(sql: str, member: str) -> str:
+    """`sql` with every read of a private table (FROM/JOIN/comma) narrowed to `member`'s
+    rows (a number, or NULL for nobody): what row-level security does on PostgreSQL."""
+    head = sql.lstrip()[:8].lower()
+    if head.startswith(("create", "drop", "alter", "pragma")):
+        return sql
+    tokens = _TOKEN.findall(sql)
+    words = [t.lower() if t[:1].isalpha() or t[:1] == "_" else t for t in tokens]
+    out: list[str] = []
+    # Per parenthesis depth: (in a FROM clause, a table name may come next).
+    stack = [[False, False]]
+    last_word = ""
+    changed = False
+    for i, tok in enumerate(tokens):
+        if tok.isspace() or tok.startswith(("--", "/*")):
+            out.append(tok)
+            continue
+        word = words[i]
+        state = stack[-1]
+        expect, state[1] = state[1], False
+        if tok == "(":
+            stack.append([False, False])
+        elif tok == ")":
+            if len(stack) > 1:
+                stack.pop()
+        elif word == "from":
+            state[0] = last_word != "delete"
+            state[1] = state[0]
+        elif (word == "join" and state[0]) or (tok == "," and state[0]):
+            state[1] = True
+        elif word in _END_FROM:
+            state[0] = False
+        name = tok[1:-1].lower() if tok[:1] == '"' else word
+        if expect and name in _SQLITE_SEEN and not _qualified_or_called(tokens, i):
+            follow = _next_word(tokens, words, i)
+            alias = "" if (follow and follow not in _NOT_ALIAS) or follow == "as" else f" AS {tok}"
+            cond = _SQLITE_SEEN[name].format(m=member)
+            out.append(f"(SELECT * FROM {tok} WHERE {cond}){alias}")
+            changed = True
+        else:
+            out.append(tok)
+        if tok[:1].isalpha():
+            last_word = word
+    return "".join(out) if changed else sql
+
+
+def _next_word(tokens: list[str], words: list[str], i: int) -> str | None:
+    for j in range(i + 1, len(tokens)):
+        tok = tokens[j]
+        if tok.isspace() or tok.startswith(("--", "/*")):
+            continue
+        return words[j] if tok[:1].isalpha() or tok[:1] in '_"' else None
+    return None
+
+
+def _qualified_or_called(tokens: list[str], i: int) -> bool:
+    """A schema's name (main.x), a function's (x(...)) or a column's (x.y) rather than a
+    table's: left alone."""
+    for j in range(i + 1, len(tokens)):
+        if not tokens[j].isspace():
+            return tokens[j] in (".", "(")
+    return False
+
+
+def _filtered(sql: str) -> str:
+    if _unfiltered.get():
+        return sql
+    return filter_sql(sql, _member_sql())
+
+
+class _PolicyCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> _PolicyCursor:
+        return super().execute(_filtered(sql), parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _PolicyCursor:
+        return super().executemany(_filtered(sql), seq_of_parameters)
+
+
+class _PolicyConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = _PolicyCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:  # type: ignore[override]
+        return self.cursor().executemany(sql, parameters)
+
+
+@contextmanager
+def unfiltered() -> Iterator[None]:
+    """Read past the policy's filters (SQLite): only for the shared tier of other members'
+    rows, as `goodwill_team_ties` does on PostgreSQL. Never for a page's own reads."""
+    token = _unfiltered.set(True)
+    try:
+        yield
+    finally:
+        _unfiltered.reset(token)
+
+
+def _sqlite_member() -> int | None:
+    viewer = _viewer.get()
+    return viewer.member_id if viewer is not None else None
+
+
+def _sqlite_guards(dbapi_conn: sqlite3.Connection) -> None:
+    """The write half of the policy on one SQLite connection (temporary triggers: they live
+    and die with the connection, and single-user goodwill never sees them)."""
+    dbapi_conn.create_function("goodwill_member", 0, _sqlite_member)
+    for table in PRIVATE_TABLES:
+        mine = "OLD.owner_id IS goodwill_member()"
+        dbapi_conn.executescript(
+            f"CREATE TEMP TRIGGER IF NOT EXISTS gw_new_{table} BEFORE INSERT ON main.{table} "
+            f"WHEN NEW.owner_id IS NOT goodwill_member() BEGIN "
+            f"SELECT RAISE(ABORT, 'new row violates row-level security policy for {table}'); "
+            f"END;"
+            f"CREATE TEMP TRIGGER IF NOT EXISTS gw_set_{table} BEFORE UPDATE ON main.{table} "
+            f"WHEN NOT ({mine}) BEGIN SELECT RAISE(IGNORE); END;"
+            f"CREATE TEMP TRIGGER IF NOT EXISTS gw_del_{table} BEFORE DELETE ON main.{table} "
+            f"WHEN NOT ({mine}) BEGIN SELECT RAISE(IGNORE); END;"
+        )
 
 
 def lock_private_rows(session: Session) -> None:
@@ -232,18 +463,178 @@ def _team_ties(session: Session, schema: str) -> None:
             "RETURNS TABLE(member_id integer, person_id integer, last_at timestamp, "
             "recent integer, total integer) "
             f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
-            "SELECT p.owner_id, p.person_id, max(i.occurred_at), "
-            "(count(*) FILTER (WHERE i.occurred_at > now() - interval '365 days'))::integer, "
+            # From the participant rows alone: their copies of the interaction's day
+            # (a Julian day number) and planned flag (migration 0002) spare a join.
+            "SELECT p.owner_id, p.person_id, "
+            "(to_timestamp((max(p.day) - 2440587.5) * 86400) AT TIME ZONE 'UTC')::timestamp, "
+            "(count(*) FILTER (WHERE p.day > "
+            "extract(epoch FROM now()) / 86400 + 2440587.5 - 365))::integer, "
             "count(*)::integer "
-            "FROM participant p JOIN interaction i ON i.id = p.interaction_id "
-            "WHERE p.person_id = ANY(ids) AND NOT i.planned AND p.owner_id IS NOT NULL "
+            "FROM participant p "
+            "WHERE p.person_id = ANY(ids) AND NOT p.planned AND p.owner_id IS NOT NULL "
             "GROUP BY p.owner_id, p.person_id $$"
         )
     )
+    shared = (
+        "coalesce((SELECT value FROM setting WHERE key = 'team.share.i' || i.id), "
+        "(SELECT value FROM setting WHERE key = 'team.share~m' || t.owner_id), '')"
+    )
+    session.execute(
+        text(
+            f"CREATE OR REPLACE FUNCTION {schema}.goodwill_team_details(ids integer[], "
+            "latest integer) RETURNS TABLE(member_id integer, person_id integer, "
+            "interaction_id integer, occurred_at timestamp, kind text, summary text) "
+            f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
+            "SELECT t.owner_id, t.person_id, i.id, "
+            "CASE WHEN x.v LIKE '%date%' THEN i.occurred_at END, "
+            "CASE WHEN x.v LIKE '%channel%' THEN i.kind::text END, "
+            "CASE WHEN x.v LIKE '%subject%' THEN i.summary END "
+            # The latest per member and person from the participant rows alone (their day
+            # copies the interaction's), then only those interactions and choices read.
+            "FROM (SELECT p.owner_id, p.person_id, p.interaction_id, row_number() OVER "
+            "(PARTITION BY p.owner_id, p.person_id ORDER BY p.day DESC, p.interaction_id DESC) "
+            "AS n FROM participant p "
+            "WHERE p.person_id = ANY(ids) AND NOT p.planned AND p.owner_id IS NOT NULL) t "
+            "JOIN interaction i ON i.id = t.interaction_id "
+            f"CROSS JOIN LATERAL (SELECT {shared} AS v) x "
+            "WHERE t.n <= latest ORDER BY i.occurred_at DESC, i.id DESC $$"
+        )
+    )
+    session.execute(text(f"GRANT SELECT ON setting TO {SHARED_ROLE}"))
     session.execute(text(f"GRANT CREATE, USAGE ON SCHEMA {schema} TO {SHARED_ROLE}"))
-    session.execute(text(f"ALTER FUNCTION {name} OWNER TO {SHARED_ROLE}"))
-    session.execute(text(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC"))
-    session.execute(text(f"GRANT EXECUTE ON FUNCTION {name} TO {APP_ROLE}"))
+    session.execute(text(f"DROP FUNCTION IF EXISTS {schema}.goodwill_team_details(integer[])"))
+    for fn in (name, f"{schema}.goodwill_team_details(integer[], integer)"):
+        session.execute(text(f"ALTER FUNCTION {fn} OWNER TO {SHARED_ROLE}"))
+        session.execute(text(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC"))
+        session.execute(text(f"GRANT EXECUTE ON FUNCTION {fn} TO {APP_ROLE}"))
+
+
+def team_ties(session: Session, ids: list[int]) -> list[Any]:
+    """Per member and person among `ids`: (member_id, person_id, last_at, recent, total),
+    the shared tier of every member's interactions and nothing else of them."""
+    if not ids:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.execute(
+                text(
+                    "SELECT member_id, person_id, last_at, recent, total "
+                    "FROM goodwill_team_ties(:ids)"
+                ),
+                {"ids": ids},
+            ).all()
+        )
+    import datetime as dt
+
+    from sqlalchemy import case, func, select
+
+    from goodwill.store.models import Interaction, Participant
+
+    since = dt.datetime.now() - dt.timedelta(days=365)
+    stmt = (
+        select(
+            Participant.owner_id.label("member_id"),
+            Participant.person_id,
+            func.max(Interaction.occurred_at).label("last_at"),
+            func.sum(case((Interaction.occurred_at > since, 1), else_=0)).label("recent"),
+            func.count().label("total"),
+        )
+        .join(Interaction, Interaction.id == Participant.interaction_id)
+        .where(
+            Participant.person_id.in_(ids),
+            Interaction.planned.is_(False),
+            Participant.owner_id.is_not(None),
+        )
+        .group_by(Participant.owner_id, Participant.person_id)
+    )
+    with unfiltered():
+        return list(session.execute(stmt).all())
+
+
+# What of an interaction its owner shows the team (besides that it happened): a member's
+# choice for all their interactions (the setting `team.share`, per member), or one
+# interaction's (`team.share.iID`), each a comma-separated subset of SHARE_FIELDS.
+SHARE_FIELDS = ("date", "channel", "subject")
+SHARE_KEY = "team.share"
+
+
+def team_details(session: Session, ids: list[int], latest: int = 3) -> list[Any]:
+    """Each member's `latest` interactions with each of the people among `ids`, newest
+    first, as (member_id, person_id, interaction_id, occurred_at, kind, summary) with only
+    what its owner shares (None for the rest)."""
+    if not ids:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.execute(
+                text(
+                    "SELECT member_id, person_id, interaction_id, occurred_at, kind, summary "
+                    "FROM goodwill_team_details(:ids, :latest)"
+                ),
+                {"ids": ids, "latest": latest},
+            ).all()
+        )
+    from sqlalchemy import func, select
+
+    from goodwill.store.models import Interaction, Participant, Setting
+
+    newest = (
+        func.row_number()
+        .over(
+            partition_by=(Participant.owner_id, Participant.person_id),
+            order_by=(Interaction.occurred_at.desc(), Interaction.id.desc()),
+        )
+        .label("n")
+    )
+    inner = (
+        select(
+            Participant.owner_id,
+            Participant.person_id,
+            Interaction.id,
+            Interaction.occurred_at,
+            Interaction.kind,
+            Interaction.summary,
+            newest,
+        )
+        .join(Interaction, Interaction.id == Participant.interaction_id)
+        .where(
+            Participant.person_id.in_(ids),
+            Interaction.planned.is_(False),
+            Participant.owner_id.is_not(None),
+        )
+        .subquery()
+    )
+    stmt = (
+        select(*[c for c in inner.c if c.name != "n"])
+        .where(inner.c.n <= latest)
+        .order_by(inner.c.occurred_at.desc(), inner.c.id.desc())
+    )
+    with unfiltered():
+        rows = session.execute(stmt).all()
+        keys = [f"{SHARE_KEY}.i{r[2]}" for r in rows] + [
+            f"{SHARE_KEY}~m{m}" for m in {r[0] for r in rows}
+        ]
+        shares = dict(
+            session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all()
+        ) if keys else {}  # fmt: skip
+    out = []
+    for member, person, iid, at, kind, summary in rows:
+        v = shares.get(f"{SHARE_KEY}.i{iid}", shares.get(f"{SHARE_KEY}~m{member}", ""))
+        out.append(
+            _Detail(member, person, iid, at if "date" in v else None,
+                    kind if "channel" in v else None, summary if "subject" in v else None)
+        )  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True)
+class _Detail:
+    member_id: int
+    person_id: int
+    interaction_id: int
+    occurred_at: Any
+    kind: str | None
+    summary: str | None
 
 
 def _schema(session: Session) -> str:

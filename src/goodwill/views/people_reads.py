@@ -72,7 +72,7 @@ def _day(day: float) -> dt.date:
 @contextmanager
 def _connect(db: str | None) -> Iterator[sqlite3.Connection | None]:
     """A read-only connection to the SQLite file `db` names, when it is one this code can
-    read as it is (exists, is SQLite, at the head revision); else None."""
+    read as it is (exists, is SQLite, at the head revision, not a team's); else None."""
     path = sqlite_file(db)
     conn = None
     if path is not None and _readable(path):
@@ -81,7 +81,8 @@ def _connect(db: str | None) -> Iterator[sqlite3.Connection | None]:
             conn.execute("PRAGMA query_only = ON")
             with closing(conn.execute("SELECT version_num FROM alembic_version")) as cur:
                 found = [r[0] for r in cur]
-            if found != [head_revision()]:
+            # A team's database reads through the policy (store/policy.py): not here.
+            if found != [head_revision()] or _is_team(conn):
                 conn.close()
                 conn = None
         except (sqlite3.Error, ValueError, OSError):
@@ -93,6 +94,11 @@ def _connect(db: str | None) -> Iterator[sqlite3.Connection | None]:
     finally:
         if conn is not None:
             conn.close()
+
+
+def _is_team(conn: sqlite3.Connection) -> bool:
+    with closing(conn.execute("SELECT 1 FROM team_member LIMIT 1")) as cur:
+        return cur.fetchone() is not None
 
 
 def _readable(path: Path) -> bool:

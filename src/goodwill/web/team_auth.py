@@ -24,8 +24,8 @@ from goodwill.store.db import Store
 from goodwill.store.policy import Viewer
 
 SESSION_COOKIE = "gw_session"
-# Reachable signed out: the sign-in form and what it needs.
-PUBLIC_PREFIXES = ("/login", "/static/")
+# Reachable signed out: the sign-in form, invite links and what they need.
+PUBLIC_PREFIXES = ("/login", "/invite/", "/static/")
 
 
 def session_cookie(value: str, max_age: int = team.SESSION_DAYS * 86400) -> str:

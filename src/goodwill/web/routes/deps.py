@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -50,16 +51,43 @@ def cached(
     milliseconds (the agenda, the map), which a page waits for from the compute process
     rather than running it in the server's own threads."""
     if request.app.state.team:
-        return _own(request, compute)
+        return _own(request, compute, key)
     m: Memo = request.app.state.memo
     return m.get(key, compute, browser=request.state.csrf_seed, heavy=heavy)
 
 
-def _own(request: Request, compute: Callable[[Session], T]) -> T:
-    # A team's figures are each member's (row-level security reads as the member of the
-    # request): computed for the request, in its own context, never kept for another.
+# A team's figures kept per member: (member, key) -> (version, value), the latest few.
+TEAM_KEPT = 512
+
+
+def _own(request: Request, compute: Callable[[Session], T], key: Hashable = None) -> T:
+    # A team's figures are each member's (the policy reads as the member of the request):
+    # computed in the request's own context, never in another thread or process, and kept
+    # under the member's key for the version of the data they were computed at (the
+    # change log's, which moves with any member's write), never shown to another member.
+    viewer = getattr(request.state, "viewer", None)
+    if key is None or viewer is None:
+        with store(request).session() as s:
+            return compute(s)
+    app = request.app.state
+    if getattr(app, "team_memo", None) is None:
+        app.team_memo = ({}, threading.Lock())
+    kept, lock = app.team_memo
+    version = app.memo.versions.current()  # before computing: a write meanwhile recomputes
+    entry = (viewer.member_id, key)
+    with lock:
+        hit = kept.get(entry)
+    if hit is not None and hit[0] == version:
+        value: T = hit[1]
+        return value
     with store(request).session() as s:
-        return compute(s)
+        value = compute(s)
+    with lock:
+        kept.pop(entry, None)
+        kept[entry] = (version, value)
+        while len(kept) > TEAM_KEPT:
+            kept.pop(next(iter(kept)))
+    return value
 
 
 async def cached_async(
@@ -68,7 +96,7 @@ async def cached_async(
     """`cached` for a page that runs on the event loop (`async def`): it waits for a heavy
     figure without holding a worker thread; anything else it computes goes to a thread."""
     if request.app.state.team:
-        return await anyio.to_thread.run_sync(_own, request, compute)
+        return await anyio.to_thread.run_sync(_own, request, compute, key)
     m: Memo = request.app.state.memo
     return await m.aget(key, compute, browser=request.state.csrf_seed, heavy=heavy)
 
@@ -88,8 +116,8 @@ def per_person(
     `whole(session)`, when given, everyone's at once in the compute process, the first
     time `key` is asked for."""
     if request.app.state.team:
-        with store(request).session() as s:
-            return dict(compute(s, list(ids)))
+        wanted = list(ids)
+        return dict(_own(request, lambda s: compute(s, wanted), ("per-person", key, tuple(wanted))))
     book: PerPerson = request.app.state.per_person
     return book.get(key, ids, compute, whole, rows=rows)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from goodwill.errors import InvalidInput
 from goodwill.records import team
 from goodwill.store import policy
 from goodwill.web.routes.auth import _safe_next
@@ -63,4 +64,54 @@ def logout(request: Request) -> Response:
             team.sign_out(s, cookie)
     response = RedirectResponse("/login", status_code=303)
     response.headers.append("set-cookie", cleared_cookie())
+    return response
+
+
+def _invite_page(
+    request: Request, secret: str, who: str = "", problem: str = "", error: str = "",
+    status: int = 200,
+) -> Response:  # fmt: skip
+    return render(request).page(
+        request,
+        "team_invite.html",
+        {
+            "secret": secret,
+            "who": who,
+            "problem": problem,
+            "errors": {"password": error} if error else {},
+        },
+        status=status,
+    )
+
+
+@router.get("/invite/{secret}")
+def invite_form(request: Request, secret: str) -> Response:
+    """An invite link: a form to set your password, or one sentence why it cannot."""
+    with policy.acting_as(None), store(request).session() as s:
+        try:
+            member = team.invited(s, secret)
+        except team.InviteUnusable as exc:
+            return _invite_page(request, secret, problem=str(exc).capitalize() + ".", status=410)
+    return _invite_page(request, secret, who=f"{member.name} <{member.email}>")
+
+
+@router.post("/invite/{secret}")
+def invite_accept(
+    request: Request,
+    secret: str,
+    password: Annotated[str, Form(max_length=1000)] = "",
+    again: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if password != again:
+        return _invite_page(request, secret, error="The two passwords differ.", status=400)
+    try:
+        with policy.acting_as(None), store(request).session() as s:
+            cookie = team.accept_invite(s, secret, password)
+    except team.InviteUnusable as exc:
+        return _invite_page(request, secret, problem=str(exc).capitalize() + ".", status=410)
+    except InvalidInput as exc:
+        why = exc.why[:1].upper() + exc.why[1:] + "."
+        return _invite_page(request, secret, error=why, status=400)
+    response = RedirectResponse("/", status_code=303)
+    response.headers.append("set-cookie", session_cookie(cookie))
     return response

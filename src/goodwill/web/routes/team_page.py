@@ -47,8 +47,8 @@ def ask_intro(
 
 @router.post("/team/intros/{intro_id}/{op}")
 def answer_intro(request: Request, intro_id: int, op: str) -> Response:
-    if op not in ("accept", "decline") or not 0 < intro_id < 2**31:
+    if op not in team_ask.STEPS or not 0 < intro_id < 2**31:
         raise NotFound("There is no page at this address.")
     with store(request).session() as s:
-        team_ask.answer(s, intro_id, op == "accept")
+        team_ask.step(s, intro_id, op)
     return RedirectResponse("/", status_code=303)
