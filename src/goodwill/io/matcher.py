@@ -453,6 +453,8 @@ class Matcher:
         idx = self.index
         key = name_key(facts.name)
         candidates = idx.candidates(facts, *self.caps)
+        if not candidates:
+            return None, ""
         self.compared += len(candidates)
         org_keys = facts.org_keys
         linkedin, emails = facts.linkedin, facts.email_set

@@ -433,10 +433,10 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
     result = parse_text(text, str(path), eight_bit=eight_bit)
     # Escapes decode to newlines and punctuation only; quoted-printable and legacy
     # charsets could decode to anything: without those, a file without a control
-    # character gives none.
+    # character gives none (a carriage return only ends lines: no value keeps one).
     result.clean = (
         not eight_bit
-        and not has_controls(text)
+        and not has_controls(text.replace("\r", ""))
         and re.search("QUOTED-PRINTABLE", text, re.IGNORECASE) is None
     )
     return result
