@@ -19,7 +19,7 @@ from goodwill.store.db import Store
 from goodwill.store.models import Person, PersonChange, SourceRecord
 
 # Text with and without control characters (C0 but tab and newline, DEL, C1).
-TEXT = st.text(alphabet=st.sampled_from("ab ,;:\\\"=\t\n\x00\x07\x1b\x7f\x9b"), max_size=12)
+TEXT = st.text(alphabet=st.sampled_from('ab ,;:\\"=\t\n\x00\x07\x1b\x7f\x9b'), max_size=12)
 MAYBE = st.none() | TEXT
 
 
@@ -186,7 +186,8 @@ def test_an_unchanged_file_again_writes_nothing(store: Store, tmp_path: Path) ->
         _connections(
             [
                 f"P{i},Wang,https://www.linkedin.com/in/p{i}-wang,"
-                f"{f'p{i}@example.com' if i % 3 == 0 else ''},Acme {i % 4},Engineer,0{i % 9 + 1} Mar 2021"
+                f"{f'p{i}@example.com' if i % 3 == 0 else ''},"
+                f"Acme {i % 4},Engineer,0{i % 9 + 1} Mar 2021"
                 for i in range(60)
             ]
         )
@@ -210,8 +211,8 @@ def test_an_unchanged_file_again_writes_nothing(store: Store, tmp_path: Path) ->
     assert (taken.updated, taken.created) == (0, 0)
     with store.session() as s:
         owner = s.execute(
-            select(Person.display_name).join(Person.emails).where(
-                Person.emails.any(address="p3@example.com")
-            )
+            select(Person.display_name)
+            .join(Person.emails)
+            .where(Person.emails.any(address="p3@example.com"))
         ).scalar_one()
     assert owner == "P3 Wang"
