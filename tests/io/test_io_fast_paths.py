@@ -5,13 +5,16 @@ a re-import of an unchanged file that writes nothing."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from goodwill.errors import ImportFailed
 from goodwill.io import importer, linkedin, vcard
 from goodwill.io.records import ImportOptions, ParseResult, PersonRecord
 from goodwill.safe_text import strip_controls
@@ -216,3 +219,26 @@ def test_an_unchanged_file_again_writes_nothing(store: Store, tmp_path: Path) ->
             .where(Person.emails.any(address="p3@example.com"))
         ).scalar_one()
     assert owner == "P3 Wang"
+
+
+def test_the_cyclic_collector_runs_again_after_an_import(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad.vcf"
+    bad.write_text("not a card\n")
+    assert gc.isenabled()
+    with pytest.raises(ImportFailed):
+        importer.import_file(store, "vcard", bad, ImportOptions())
+    assert gc.isenabled()
+    good = tmp_path / "one.vcf"
+    good.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eve\r\nEND:VCARD\r\n")
+    paused: list[bool] = []
+    real = importer.parse
+
+    def spy(fmt: str, path: Path, options: ImportOptions) -> ParseResult:
+        paused.append(not gc.isenabled())
+        return real(fmt, path, options)
+
+    monkeypatch.setattr(importer, "parse", spy)
+    assert importer.import_file(store, "vcard", good, ImportOptions()).created == 1
+    assert paused == [True] and gc.isenabled()
