@@ -22,6 +22,11 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+def has_controls(text: str) -> bool:
+    """Whether `strip_controls` would change `text`."""
+    return _CONTROLS.search(text) is not None
+
+
 def csv_cell(text: str) -> str:
     """A CSV cell a spreadsheet shows as text, never runs as a formula."""
     if text.startswith(_FORMULA_START) and not _NUMBER.match(text):

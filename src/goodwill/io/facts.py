@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, fields
@@ -44,20 +45,32 @@ class Facts:
     tags: tuple[str, ...] = ()
     notes: str | None = None
 
+    # Computed once per record (the matcher asks for them several times) and kept in the
+    # instance's __dict__, outside the fields that equality and the fingerprint compare
+    # (functools.cached_property would take a lock on every read). Never change the sets.
     @property
     def email_set(self) -> set[str]:
-        return {e for e, _ in self.emails}
+        found: set[str] | None = self.__dict__.get("_email_set")
+        if found is None:
+            found = self.__dict__["_email_set"] = {e for e, _ in self.emails}
+        return found
 
     @property
     def linkedin(self) -> set[str]:
-        return {u for k, u in self.links if k == "linkedin"}
+        found: set[str] | None = self.__dict__.get("_linkedin")
+        if found is None:
+            found = self.__dict__["_linkedin"] = {u for k, u in self.links if k == "linkedin"}
+        return found
 
     @property
     def org_keys(self) -> set[str]:
-        keys = {org_key_cached(o) for o, _ in self.past_roles}
-        if self.org:
-            keys.add(org_key_cached(self.org))
-        return keys
+        found: set[str] | None = self.__dict__.get("_org_keys")
+        if found is None:
+            found = {org_key_cached(o) for o, _ in self.past_roles}
+            if self.org:
+                found.add(org_key_cached(self.org))
+            self.__dict__["_org_keys"] = found
+        return found
 
 
 _BREAKS = re.compile(r"[\r\n\t]+")
@@ -183,9 +196,12 @@ def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, l
 _FIELDS = tuple(f.name for f in fields(Facts))
 
 
+# What json.dumps(..., default=str, ensure_ascii=False) builds on every call, built once.
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
+_VALUES = operator.attrgetter(*_FIELDS)
+
+
 def fingerprint(facts: Facts) -> str:
     """A stable digest of the facts: equal digests mean nothing new to write."""
-    payload = json.dumps(
-        [getattr(facts, name) for name in _FIELDS], default=str, ensure_ascii=False
-    )
+    payload = _ENCODER.encode(_VALUES(facts))  # a tuple is written as the list it was
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -23,6 +23,7 @@ from goodwill.io.records import (
     ParseResult,
     PersonRecord,
 )
+from goodwill.safe_text import has_controls
 
 SOURCE = "linkedin"
 CONNECTION_COLUMNS = [
@@ -84,6 +85,7 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
             result.interactions += part.interactions
             result.issues += part.issues
             result.items += part.items
+            result.clean = part.clean if file == found[0] else result.clean and part.clean
             result.item = part.item if part.items else result.item
         return result
     return parse_file(path, options)
@@ -104,12 +106,17 @@ def parse_text(text: str, name: str, options: ImportOptions) -> ParseResult:
     header, rows = found
     kind = _kind(header)
     if kind is None:  # a re-saved Connections.csv without its header: the first row is data
-        return _connections(name, CONNECTION_COLUMNS, rows, first=header)
-    if kind == "connections":
-        return _connections(name, header, rows)
-    if kind == "messages":
-        return _messages(name, rows, options)
-    return _invitations(name, rows, options)
+        result = _connections(name, CONNECTION_COLUMNS, rows, first=header)
+    elif kind == "connections":
+        result = _connections(name, header, rows)
+    elif kind == "messages":
+        result = _messages(name, rows, options)
+    else:
+        result = _invitations(name, rows, options)
+    # Every text a row gives is a slice of the file's text: none has a control character
+    # when the file has none.
+    result.clean = not has_controls(text)
+    return result
 
 
 def _connections(
@@ -143,16 +150,21 @@ def _connections(
     return result
 
 
+_RAW_COLUMNS = [c.lower() for c in CONNECTION_COLUMNS]
+
+
 def _connection(row: tables.Row) -> PersonRecord | None:
-    first = row.get("First Name")
-    family, suffix = _split_family(row.get("Last Name"))
-    url = _profile(row.get("URL", "Profile URL"))
-    name = " ".join(x for x in (first, family) if x)
+    values = row.values  # read directly (the names are already lower-case): 30,000 rows
+    first = values.get("first name", "")
+    family, suffix = _split_family(values.get("last name", ""))
+    url = _profile(values.get("url") or values.get("profile url", ""))
+    name = f"{first} {family}" if first and family else first or family
     if not name and not url:
         return None
-    email = row.get("Email Address", "Email")
-    connected = row.get("Connected On")
-    key = url or f"name:{name.lower()}|{row.get('Company').lower()}"
+    email = values.get("email address") or values.get("email", "")
+    connected = values.get("connected on", "")
+    company = values.get("company", "")
+    key = url or f"name:{name.lower()}|{company.lower()}"
     return PersonRecord(
         source=SOURCE,
         source_key=key,
@@ -162,11 +174,11 @@ def _connection(row: tables.Row) -> PersonRecord | None:
         suffix=suffix,
         emails=[(email, None)] if email else [],
         links=[("linkedin", url)] if url else [],
-        org=row.get("Company") or None,
-        title=row.get("Position") or None,
+        org=company or None,
+        title=values.get("position") or None,
         met_on=tables.parse_date(connected) if connected else None,
         how_met="Connected on LinkedIn",
-        raw=",".join(row.values.get(c.lower(), "") for c in CONNECTION_COLUMNS),
+        raw=",".join([values.get(c, "") for c in _RAW_COLUMNS]),
     )
 
 

@@ -140,11 +140,45 @@ class Index:
         self.block_name_org: dict[tuple[str, str, str], dict[Ref, None]] = defaultdict(dict)
         # People with a LinkedIn profile: a record with another profile is not them.
         self.linked: set[Ref] = set()
+        # Each block's people without one: all a record with a profile is compared with.
+        self.unlinked: dict[str, dict[Ref, None]] = defaultdict(dict)
         self._next = -1
-        family_of: dict[Ref, str | None] = {}
-        # Plain Core rows: the ORM's result machinery costs more than SQLite on 30,000s.
+        # What a re-import of unchanged records needs is only the source records (and
+        # whether their people were removed): read first, in one query. Everything else
+        # is read when a record first needs it (`_load`), which such an import never does.
         session.flush()
-        conn = session.connection()
+        self._conn = session.connection()
+        self._removed: dict[Ref, bool] = {}
+        for source, key, pid, fp, removed, is_me in self._conn.execute(
+            select(
+                SourceRecord.source,
+                SourceRecord.source_key,
+                SourceRecord.person_id,
+                SourceRecord.fingerprint,
+                Person.removed_at,
+                Person.is_me,
+            ).join(Person, Person.id == SourceRecord.person_id, isouter=True)
+        ):
+            self.source[(source, key)] = (pid, fp, None)
+            self._removed[pid] = bool(removed or is_me)
+        self._loaded = False
+        self._unblocked: dict[Ref, str | None] | None = None
+
+    def is_removed(self, ref: Ref) -> bool:
+        """Whether an existing person was removed (or is you): never matched, never changed."""
+        if not self._loaded and ref in self._removed:
+            return self._removed[ref]
+        self._load()
+        return self.known[ref].removed
+
+    def _load(self) -> None:
+        """Everyone's keys, names and organisations (plain Core rows: the ORM's result
+        machinery costs more than SQLite on 30,000s), once."""
+        if self._loaded:
+            return
+        self._loaded = True
+        conn = self._conn
+        family_of: dict[Ref, str | None] = {}
         for pid, name, family, birthday, removed, is_me in conn.execute(
             select(
                 Person.id,
@@ -175,20 +209,12 @@ class Index:
             )
         ):
             self.known[pid].org_keys.add(key)
-        for source, key, pid, fp in conn.execute(
-            select(
-                SourceRecord.source,
-                SourceRecord.source_key,
-                SourceRecord.person_id,
-                SourceRecord.fingerprint,
-            )
-        ):
-            self.source[(source, key)] = (pid, fp, None)
         # Blocked when a name is first compared (a re-import of unchanged records never
         # compares one), and after the organisations are known: blocks index by them too.
-        self._unblocked: dict[Ref, str | None] | None = family_of
+        self._unblocked = family_of
 
     def _ensure_blocks(self) -> None:
+        self._load()
         if self._unblocked is None:
             return
         family_of, self._unblocked = self._unblocked, None
@@ -202,6 +228,8 @@ class Index:
         for key in _block_keys(name, family) - known.blocks:
             known.blocks.add(key)
             self.blocks[key][ref] = None
+            if ref not in self.linked:
+                self.unlinked[key][ref] = None
             self.block_name[(key, sort_key)][ref] = None
         self._join_orgs(ref, known.org_keys)
 
@@ -214,6 +242,7 @@ class Index:
                 self.block_name_org[(block, sort_key, org)][ref] = None
 
     def pending(self, facts: Facts) -> Ref:
+        self._load()
         ref = self._next
         self._next -= 1
         self.known[ref] = _Known(facts.name)
@@ -228,6 +257,9 @@ class Index:
             known.emails.add(address)
         for number, _raw, _label in facts.phones:
             self.phone[number].add(ref)
+        if facts.linkedin and ref not in self.linked:
+            for block in known.blocks:
+                self.unlinked[block].pop(ref, None)
         for url in facts.linkedin:
             self.linkedin.setdefault(url, ref)
             known.linkedin.add(url)
@@ -257,7 +289,8 @@ class Index:
             if not members:
                 continue
             if len(members) <= cap:
-                out.update(members)
+                # With a profile, everyone with one is left out below: so not taken in.
+                out.update(self.unlinked.get(block, ()) if facts.linkedin else members)
                 continue
             out.update(_latest(self.block_name.get((block, sort_key)), name_cap))
             for org in orgs:
@@ -360,7 +393,7 @@ class Matcher:
         seen = self.index.source.get(key)
         if seen is not None:
             ref, old_fp, _ = seen
-            if ref > 0 and self.index.known[ref].removed:
+            if ref > 0 and self.index.is_removed(ref):
                 return self._done(
                     record, Decision(record, "skip", facts, fp, ref, "its person was removed")
                 )
@@ -391,6 +424,7 @@ class Matcher:
 
     def _exact(self, facts: Facts) -> tuple[Ref | None, str]:
         idx = self.index
+        idx._load()
         hits: list[tuple[Ref, str]] = [
             (idx.linkedin[u], f"LinkedIn {u}") for u in sorted(facts.linkedin) if u in idx.linkedin
         ]
@@ -419,6 +453,8 @@ class Matcher:
         idx = self.index
         key = name_key(facts.name)
         candidates = idx.candidates(facts, *self.caps)
+        if not candidates:
+            return None, ""
         self.compared += len(candidates)
         org_keys = facts.org_keys
         linkedin, emails = facts.linkedin, facts.email_set

@@ -75,6 +75,9 @@ class ParseResult:
     # reason (nobody else in it, cancelled...). Contact formats leave it 0: a record is a person.
     items: int = 0
     item: str = "item"  # what one of them is called: "event", "message"
+    # The parser found no control character in the text it read, and decodes no escape
+    # that could make one: nothing it gives needs stripping (the importer skips that).
+    clean: bool = False
 
 
 # Imports refuse files larger than this unless told otherwise (read before anything else).

@@ -97,13 +97,14 @@ _MONTHS = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
+_PLACEHOLDER = re.compile(r"[0/.\-: ]+")
 _DAY_MON_YEAR = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3})[A-Za-z]*[ -](\d{4})$")
 
 
 def parse_date(value: str) -> dt.date | None:
     """Dates as contact exports write them; None for empty or placeholder values (0/0/00)."""
     v = " ".join(value.split())
-    if not v or re.fullmatch(r"[0/.\-: ]+", v):
+    if not v or _PLACEHOLDER.fullmatch(v):
         return None
     if (m := _DAY_MON_YEAR.match(v)) and m.group(2).lower() in _MONTHS:  # LinkedIn: 12 Mar 2024
         try:

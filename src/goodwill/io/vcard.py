@@ -23,6 +23,7 @@ from pathlib import Path
 from goodwill.errors import ImportFailed
 from goodwill.io import files
 from goodwill.io.records import ImportOptions, ParseIssue, ParseResult, PersonRecord
+from goodwill.safe_text import has_controls
 
 SOURCE = "vcard"
 _PROP = re.compile(r"^(?:([A-Za-z0-9_-]+)\.)?([A-Za-z][A-Za-z0-9_-]*)\s*([;:])")
@@ -95,6 +96,8 @@ def split_cards(text: str) -> tuple[list[tuple[int, list[str]]], list[tuple[int,
 
 def _params_split(text: str) -> list[str]:
     """Split a parameter list on ';' outside double quotes."""
+    if '"' not in text:  # nothing quoted (nearly always): every ';' splits
+        return text.split(";")
     out: list[str] = []
     buf: list[str] = []
     quoted = False
@@ -112,6 +115,9 @@ def _params_split(text: str) -> list[str]:
 
 def _split_name_value(rest: str) -> tuple[str, str]:
     """The parameter part and the value of a content line (after the property name)."""
+    before, colon, after = rest.partition(":")
+    if colon and '"' not in before:  # no quote before the first colon: that colon splits
+        return before, after
     quoted = False
     for i, ch in enumerate(rest):
         if ch == '"':
@@ -129,7 +135,8 @@ def _parse_params(text: str) -> dict[str, list[str]]:
             continue
         if "=" in item:
             key, _, val = item.partition("=")
-            values = [v.strip().strip('"') for v in re.split(r',(?=(?:[^"]*"[^"]*")*[^"]*$)', val)]
+            split = re.split(r',(?=(?:[^"]*"[^"]*")*[^"]*$)', val) if '"' in val else val.split(",")
+            values = [v.strip().strip('"') for v in split]
         else:  # vCard 2.1 bare parameter: TEL;WORK;VOICE, PHOTO;JPEG, ...;QUOTED-PRINTABLE
             upper = item.upper()
             if upper in ("QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT", "B"):
@@ -252,11 +259,15 @@ def read_card(raw_lines: list[str], first_line: int, eight_bit: bool = False) ->
 
 def unescape(text: str) -> str:
     text = text.replace("\r\n", "\n")
+    if "\\" not in text:
+        return text
     return re.sub(r"\\(.)", lambda m: _TEXT_ESCAPES.get(m.group(1), m.group(1)), text)
 
 
 def split_escaped(text: str, sep: str) -> list[str]:
     """Split on `sep` where it is not escaped with a backslash, then unescape each part."""
+    if "\\" not in text:  # nothing escaped: every `sep` splits
+        return [unescape(p).strip() for p in text.split(sep)]
     parts, buf, i = [], [], 0
     while i < len(text):
         ch = text[i]
@@ -330,29 +341,38 @@ def _source_key(card: Card, name: str, emails: Iterable[str], phones: Iterable[s
 
 def to_record(card: Card) -> PersonRecord | None:
     """The person a card describes, or None when it names nobody."""
-    n_prop = card.first("N")
+    props: dict[str, list[Prop]] = {}  # by name, read once (a card is asked a dozen times)
+    for prop in card.props:
+        props.setdefault(prop.name, []).append(prop)
+    no: list[Prop] = []
+
+    def first(name: str) -> Prop | None:
+        found = props.get(name)
+        return found[0] if found else None
+
+    n_prop = first("N")
     parts = (split_escaped(n_prop.value, ";") if n_prop else []) + [""] * 5
     family, given, middle, prefix, suffix = (p.replace("\n", " ") or None for p in parts[:5])
-    name = _text(card.first("FN"))
-    org_prop = card.first("ORG")
+    name = _text(first("FN"))
+    org_prop = first("ORG")
     org = split_escaped(org_prop.value, ";")[0] or None if org_prop else None
     emails = []
-    for prop in card.all("EMAIL"):
+    for prop in props.get("EMAIL", no):
         address = unescape(prop.value).strip()
         if address:
             emails.append((address, _label(prop)))
-    phones = [(t, _label(p)) for p in card.all("TEL") if (t := _tel(p))]
+    phones = [(t, _label(p)) for p in props.get("TEL", no) if (t := _tel(p))]
     links: list[tuple[str, str]] = []
-    for prop in card.all("URL") + card.all("X-SOCIALPROFILE"):
+    for prop in props.get("URL", no) + props.get("X-SOCIALPROFILE", no):
         url = unescape(prop.value).strip()
         if url:
             kind = "linkedin" if "linkedin.com/" in url.lower() else "web"
             links.append((kind, url))
-    nick_prop = card.first("NICKNAME")
+    nick_prop = first("NICKNAME")
     nickname = split_escaped(nick_prop.value, ",")[0] or None if nick_prop else None
-    tags = [t for p in card.all("CATEGORIES") for t in split_escaped(p.value, ",") if t]
-    notes = [t for p in card.all("NOTE") if (t := _text(p))]
-    bday = card.first("BDAY")
+    tags = [t for p in props.get("CATEGORIES", no) for t in split_escaped(p.value, ",") if t]
+    notes = [t for p in props.get("NOTE", no) if (t := _text(p))]
+    bday = first("BDAY")
     if not name:
         name = " ".join(x for x in (prefix, given, middle, family, suffix) if x) or None
     if not (name or emails or phones or org or nickname):
@@ -374,7 +394,7 @@ def to_record(card: Card) -> PersonRecord | None:
         phones=phones,
         links=links,
         org=org,
-        title=_text(card.first("TITLE")),
+        title=_text(first("TITLE")),
         location=_location(card),
         birthday=parse_bday(bday.value) if bday else None,
         tags=tags,
@@ -409,7 +429,17 @@ def parse(path: Path, options: ImportOptions) -> ParseResult:
     text, encoding = files.read_text(path, options.limit(), "a vCard file", legacy="latin-1")
     if not re.search(r"^\s*BEGIN:VCARD\s*$", text, re.IGNORECASE | re.MULTILINE):
         raise ImportFailed(f"{path} is not a vCard file (it has no BEGIN:VCARD line)")
-    return parse_text(text, str(path), eight_bit=encoding == "latin-1")
+    eight_bit = encoding == "latin-1"
+    result = parse_text(text, str(path), eight_bit=eight_bit)
+    # Escapes decode to newlines and punctuation only; quoted-printable and legacy
+    # charsets could decode to anything: without those, a file without a control
+    # character gives none (a carriage return only ends lines: no value keeps one).
+    result.clean = (
+        not eight_bit
+        and not has_controls(text.replace("\r", ""))
+        and re.search("QUOTED-PRINTABLE", text, re.IGNORECASE) is None
+    )
+    return result
 
 
 def parse_raw(raw: str) -> Card | None:
