@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import errno
 import hashlib
+import math
 import os
 import re
 import sqlite3
@@ -120,6 +121,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
+    try:  # the figures' triggers (0016) need exp(): builds without math functions get Python's
+        cur.execute("SELECT exp(0)")
+    except sqlite3.OperationalError:
+        dbapi_conn.create_function("exp", 1, math.exp, deterministic=True)
     cur.close()
 
 

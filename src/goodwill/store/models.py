@@ -546,8 +546,8 @@ class SearchDoc(Base):
 class ContactSummary(Base):
     """Per person, the facts tie strength and cadences read from all their (non-planned)
     interactions, so a whole-network score reads one row per person instead of scanning
-    every participant row. Derived: `contact_summary.refresh` rebuilds the rows of people
-    in `contact_dirty`, which database triggers fill on any participant change (0004).
+    every participant row. Derived: database triggers on participant keep it in the
+    transaction of any write (0016); readers never write it.
 
     `decayed` is the channel-weighted count, each interaction decayed to the fixed
     `contact_summary.ANCHOR_DAY`; a reader rescales it to any later date (exact, since
@@ -568,14 +568,6 @@ class ContactSummary(Base):
     model: Mapped[str] = mapped_column(String(200))
     # The channel-weighted count decayed with the short half-life (0012), same anchor.
     decayed_short: Mapped[float | None] = mapped_column(Float)
-
-
-class ContactDirty(Base):
-    """People whose `contact_summary` row is out of date (filled by triggers, 0004)."""
-
-    __tablename__ = "contact_dirty"
-
-    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class PersonChange(Base):
