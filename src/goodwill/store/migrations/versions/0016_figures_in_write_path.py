@@ -159,9 +159,7 @@ def _postgresql() -> None:
         f"{_grouped('true').replace('FROM participant', 'FROM new_rows')} {add}; "
         "RETURN NULL; END $$ LANGUAGE plpgsql"
     )
-    touched = (
-        "person_id IN (SELECT person_id FROM old_rows UNION SELECT person_id FROM new_rows)"
-    )
+    touched = "person_id IN (SELECT person_id FROM old_rows UNION SELECT person_id FROM new_rows)"
     gone = "person_id IN (SELECT person_id FROM old_rows)"
     op.execute(
         "CREATE FUNCTION summary_recompute() RETURNS trigger AS $$ BEGIN "
