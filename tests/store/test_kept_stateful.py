@@ -42,7 +42,7 @@ from goodwill.demo import fill as demo
 from goodwill.io.importer import import_file
 from goodwill.io.records import ImportOptions
 from goodwill.records import knows, people
-from goodwill.scoring import contact_summary, kept_strength, strength
+from goodwill.scoring import contact_summary, kept_strength, ledger, strength
 from goodwill.store.db import CACHE_DIR_ENV, open_store, resolve_url
 from goodwill.store.models import Person
 from goodwill.web.memo import PerPerson, Versions
@@ -252,6 +252,11 @@ class KeptFigures(RuleBasedStateMachine):
             kept = contact_summary.kept_rows(s)
             fresh = contact_summary.fresh_rows(s, strength._decay(strength.MODEL))
         assert contact_summary.same_rows(kept, fresh)
+        when = dt.datetime.combine(self.day, dt.time(12))
+        with self.store.session() as s:
+            read = ledger.balances(s, when)
+            grouped = ledger.balances(s, when, from_rows=True)
+        assert read == grouped
 
     @invariant()
     def strength_is_fresh(self) -> None:
@@ -368,13 +373,15 @@ def test_a_missing_summary_trigger_is_caught() -> None:
 
 
 class WithoutASummaryTriggerOnPostgres(OnPostgres):
-    """The same on PostgreSQL: the statement trigger of deletes dropped."""
+    """The same on PostgreSQL: the statement triggers of inserted exchanges and deleted
+    participations dropped."""
 
     @initialize(seed=st.integers(0, 3))
     def network(self, seed: int) -> None:
         super().network(seed)
         with self.store.engine.begin() as conn:
             conn.execute(text("DROP TRIGGER summary_participant_d ON participant"))
+            conn.execute(text("DROP TRIGGER ledger_exchange_i ON exchange"))
 
 
 @pytest.mark.postgres

@@ -570,6 +570,25 @@ class ContactSummary(Base):
     decayed_short: Mapped[float | None] = mapped_column(Float)
 
 
+class LedgerSummary(Base):
+    """Per person, the reciprocity ledger's facts from all their exchanges given and
+    received (0016): kind-weighted sums decayed to `contact_summary.ANCHOR_DAY`, counts,
+    the last give and get and the last exchange (day numbers). Kept by database triggers on
+    exchange in the writing transaction; `model` names the weights it was computed with."""
+
+    __tablename__ = "ledger_summary"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    gave: Mapped[float] = mapped_column(Float)
+    got: Mapped[float] = mapped_column(Float)
+    gives: Mapped[int] = mapped_column(Integer)
+    gets: Mapped[int] = mapped_column(Integer)
+    last_give: Mapped[float | None] = mapped_column(Float)
+    last_get: Mapped[float | None] = mapped_column(Float)
+    last_day: Mapped[float] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(200))
+
+
 class PersonChange(Base):
     """The change log (filled by triggers on every table a figure reads, 0015): per person
     and kind of change (`goodwill.store.changes.KINDS`), the number of the latest change.

@@ -1,4 +1,4 @@
-"""figures: the contact summary kept by triggers in the writing transaction
+"""figures: the contact and ledger summaries kept by triggers in the writing transaction
 
 `contact_summary` (0004) was brought up to date by readers: triggers put people on
 `contact_dirty` and the next read recomputed them and committed, so reads wrote (and a
@@ -19,6 +19,10 @@ below are those of `goodwill.scoring.strength.MODEL` at this revision, and `MODE
 its fingerprint (`contact_summary.Decay.fingerprint`): a reader uses the summary only
 when the fingerprint matches its model (a test keeps them equal), else it scans the rows.
 Changing the model therefore comes with a migration that replaces these triggers.
+
+`ledger_summary` does the same for the reciprocity ledger (`scoring.ledger`), from the
+exchanges given and received: per person the kind-weighted sums decayed to the anchor
+day (half-life 365 days), the counts and the last give and get (day numbers).
 
 Revision ID: 0016
 Revises: 0015
@@ -187,6 +191,145 @@ def _postgresql() -> None:
     )
 
 
+# The ledger's weights (scoring.ledger at this revision) and its fingerprint.
+KIND_WEIGHTS = {
+    "info": 1.0,
+    "idea": 1.0,
+    "advice": 1.5,
+    "help": 2.0,
+    "intro": 3.0,
+    "referral": 4.0,
+    "thanks": 0.25,
+}
+DEFAULT_KIND_WEIGHT = 1.0
+LEDGER_HALF_LIFE_DAYS = 365.0
+LEDGER_NAME = f"h={LEDGER_HALF_LIFE_DAYS:g};d={DEFAULT_KIND_WEIGHT:g};" + ",".join(
+    f"{k}={v:g}" for k, v in sorted(KIND_WEIGHTS.items())
+)
+LEDGER_RATE = math.log(2) / LEDGER_HALF_LIFE_DAYS
+LEDGER_COLUMNS = "person_id, gave, got, gives, gets, last_give, last_get, last_day, model"
+DAY = {
+    "sqlite": "julianday({})",
+    "postgresql": "(extract(epoch from {}) / 86400.0 + 2440587.5)",
+}
+
+
+def _ledger_grouped(dialect: str, where: str, source: str = "exchange") -> str:
+    """The ledger summary rows of the counted exchanges of `source` matching `where`."""
+    day = DAY[dialect].format("occurred_at")
+    whens = " ".join(f"WHEN '{k}' THEN {v!r}" for k, v in KIND_WEIGHTS.items())
+    weight = f"(CASE kind {whens} ELSE {DEFAULT_KIND_WEIGHT!r} END)"
+    decayed = f"{weight} * exp(({day} - {ANCHOR_DAY!r}) * {LEDGER_RATE!r})"
+    return (
+        f"SELECT person_id, sum(CASE WHEN direction = 'gave' THEN {decayed} ELSE 0.0 END), "
+        f"sum(CASE WHEN direction = 'got' THEN {decayed} ELSE 0.0 END), "
+        "sum(CASE WHEN direction = 'gave' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN direction = 'got' THEN 1 ELSE 0 END), "
+        f"max(CASE WHEN direction = 'gave' THEN {day} END), "
+        f"max(CASE WHEN direction = 'got' THEN {day} END), max({day}), '{LEDGER_NAME}' "
+        f"FROM {source} WHERE direction IN ('gave', 'got') AND occurred_at IS NOT NULL "
+        f"AND ({where}) GROUP BY person_id"
+    )
+
+
+def _ledger_add(dialect: str) -> str:
+    big = "max" if dialect == "sqlite" else "greatest"
+    return (
+        "ON CONFLICT (person_id) DO UPDATE SET "
+        "gave = ledger_summary.gave + excluded.gave, "
+        "got = ledger_summary.got + excluded.got, "
+        "gives = ledger_summary.gives + excluded.gives, "
+        "gets = ledger_summary.gets + excluded.gets, "
+        f"last_give = coalesce({big}(ledger_summary.last_give, excluded.last_give), "
+        "ledger_summary.last_give, excluded.last_give), "
+        f"last_get = coalesce({big}(ledger_summary.last_get, excluded.last_get), "
+        "ledger_summary.last_get, excluded.last_get), "
+        f"last_day = {big}(ledger_summary.last_day, excluded.last_day)"
+    )
+
+
+def _ledger_table() -> None:
+    import sqlalchemy as sa
+
+    op.create_table(
+        "ledger_summary",
+        sa.Column("person_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("gave", sa.Float(), nullable=False),
+        sa.Column("got", sa.Float(), nullable=False),
+        sa.Column("gives", sa.Integer(), nullable=False),
+        sa.Column("gets", sa.Integer(), nullable=False),
+        sa.Column("last_give", sa.Float(), nullable=True),
+        sa.Column("last_get", sa.Float(), nullable=True),
+        sa.Column("last_day", sa.Float(), nullable=False),
+        sa.Column("model", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("person_id"),
+    )
+
+
+def _ledger_sqlite() -> None:
+    one = _ledger_grouped("sqlite", "rowid = NEW.rowid")
+    add = f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) {one} {_ledger_add('sqlite')};"
+    # (INSERT ... SELECT ... GROUP BY needs no WHERE before ON CONFLICT: it has one.)
+
+    def recompute(person: str) -> str:
+        return (
+            f"DELETE FROM ledger_summary WHERE person_id = {person}; "
+            f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) "
+            f"{_ledger_grouped('sqlite', f'person_id = {person}')};"
+        )
+
+    op.execute(f"CREATE TRIGGER ledger_exchange_ai AFTER INSERT ON exchange BEGIN {add} END")
+    op.execute(
+        "CREATE TRIGGER ledger_exchange_ad AFTER DELETE ON exchange "
+        f"BEGIN {recompute('OLD.person_id')} END"
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_exchange_au AFTER UPDATE OF person_id, direction, kind, "
+        "occurred_at ON exchange BEGIN "
+        f"{recompute('OLD.person_id')} "
+        f"DELETE FROM ledger_summary WHERE person_id = NEW.person_id "
+        "AND NEW.person_id IS NOT OLD.person_id; "
+        f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) "
+        f"{_ledger_grouped('sqlite', 'person_id = NEW.person_id AND NEW.person_id IS NOT OLD.person_id')}; "
+        "END"
+    )
+
+
+def _ledger_postgresql() -> None:
+    grouped = _ledger_grouped("postgresql", "true", source="new_rows")
+    op.execute(
+        "CREATE FUNCTION ledger_add() RETURNS trigger AS $$ BEGIN "
+        f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) {grouped} {_ledger_add('postgresql')}; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql"
+    )
+    touched = "person_id IN (SELECT person_id FROM old_rows UNION SELECT person_id FROM new_rows)"
+    gone = "person_id IN (SELECT person_id FROM old_rows)"
+    op.execute(
+        "CREATE FUNCTION ledger_recompute() RETURNS trigger AS $$ BEGIN "
+        "IF TG_OP = 'DELETE' THEN "
+        f"DELETE FROM ledger_summary WHERE {gone}; "
+        f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) {_ledger_grouped('postgresql', gone)}; "
+        "ELSE "
+        f"DELETE FROM ledger_summary WHERE {touched}; "
+        f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) "
+        f"{_ledger_grouped('postgresql', touched)}; "
+        "END IF; RETURN NULL; END $$ LANGUAGE plpgsql"
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_exchange_i AFTER INSERT ON exchange "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_add()"
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_exchange_d AFTER DELETE ON exchange "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_recompute()"
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_exchange_u AFTER UPDATE ON exchange "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION ledger_recompute()"
+    )
+
+
 def _drop_0004() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in ("contact_dirty_ai", "contact_dirty_ad", "contact_dirty_au"):
@@ -206,6 +349,13 @@ def upgrade() -> None:
         _postgresql()
     op.execute("DELETE FROM contact_summary")
     op.execute(f"INSERT INTO contact_summary ({COLUMNS}) {_grouped('true')}")
+    dialect = op.get_bind().dialect.name
+    _ledger_table()
+    if dialect == "sqlite":
+        _ledger_sqlite()
+    else:
+        _ledger_postgresql()
+    op.execute(f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) {_ledger_grouped(dialect, 'true')}")
 
 
 def _ensure_exp() -> None:
@@ -218,6 +368,15 @@ def _ensure_exp() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in ("ai", "ad", "au"):
+            op.execute(f"DROP TRIGGER IF EXISTS ledger_exchange_{name}")
+    else:
+        for name in ("i", "d", "u"):
+            op.execute(f"DROP TRIGGER IF EXISTS ledger_exchange_{name} ON exchange")
+        op.execute("DROP FUNCTION IF EXISTS ledger_add()")
+        op.execute("DROP FUNCTION IF EXISTS ledger_recompute()")
+    op.drop_table("ledger_summary")
     if op.get_bind().dialect.name == "sqlite":
         for name in ("ai", "ad", "au_add", "au"):
             op.execute(f"DROP TRIGGER IF EXISTS summary_participant_{name}")
