@@ -1,21 +1,29 @@
 """The contact summary gives the same tie-strength facts and last contacts as grouping the
-participant rows, through every kind of change (on SQLite and PostgreSQL)."""
+participant rows, through every kind of change (on SQLite and PostgreSQL); it is kept by
+the database's triggers in the writing transaction, never by a reader (0016)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import importlib.util
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from goodwill.records import interactions, people
 from goodwill.scoring import contact_summary, strength
-from goodwill.store.models import ContactDirty, ContactSummary, Interaction, Person
+from goodwill.store.models import ContactSummary, Interaction, Person
 
 AS_OF = dt.datetime(2024, 6, 1)
+MIGRATION = (
+    Path(contact_summary.__file__).parents[1]
+    / "store/migrations/versions/0016_figures_in_write_path.py"
+)
 KINDS = ("email", "call", "meeting", "coffee", "message", "note")
 INITIATORS = ("me", "them", None)
 
@@ -49,8 +57,12 @@ def _history(s: Session, rng: random.Random, crowd: list[Person], n: int) -> Non
         )
 
 
-def _dirty(s: Session) -> int:
-    return int(s.scalar(select(func.count()).select_from(ContactDirty)) or 0)
+def _kept(s: Session) -> bool:
+    """The table as the triggers left it equals a fresh grouping of the rows."""
+    decay = strength._decay(strength.MODEL)
+    return contact_summary.same_rows(
+        contact_summary.kept_rows(s), contact_summary.fresh_rows(s, decay)
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -58,14 +70,14 @@ def test_summary_matches_the_rows_through_every_change(session: Session, seed: i
     rng = random.Random(seed)
     crowd = [people.add(session, f"Person {i}") for i in range(12)]
     _history(session, rng, crowd, 60)
+    assert _kept(session)  # before any read
     _assert_same(session, AS_OF)
-    assert _dirty(session) == 0  # the read brought the summary up to date
     # Past dates are answered from the rows (history after them is not summarised).
     _assert_same(session, AS_OF - dt.timedelta(days=400))
     # New interactions, one of them at the very date asked about.
     _history(session, rng, crowd, 5)
     interactions.log(session, [crowd[0]], "call", when=AS_OF, now=AS_OF)
-    assert _dirty(session) > 0
+    assert _kept(session)
     _assert_same(session, AS_OF)
     # An interaction moved, re-kinded and re-attributed (0002's copies follow it).
     first = session.scalars(select(Interaction).order_by(Interaction.id)).first()
@@ -74,6 +86,7 @@ def test_summary_matches_the_rows_through_every_change(session: Session, seed: i
     first.kind = "meeting"
     first.initiated_by = "them"
     session.flush()
+    assert _kept(session)
     _assert_same(session, AS_OF)
     # A planned interaction that happened, and one deleted outright.
     session.execute(update(Interaction).where(Interaction.planned.is_(True)).values(planned=False))
@@ -81,13 +94,16 @@ def test_summary_matches_the_rows_through_every_change(session: Session, seed: i
     assert last is not None
     session.delete(last)
     session.flush()
+    assert _kept(session)
     _assert_same(session, AS_OF)
     # Two people merged: the kept one carries both histories; the other has none.
     people.merge(session, crowd[1], crowd[2])
+    assert _kept(session)
     _assert_same(session, AS_OF)
     # A person deleted with their rows.
     session.execute(delete(Person).where(Person.id == crowd[3].id))
     session.flush()
+    assert _kept(session)
     _assert_same(session, AS_OF)
     assert session.get(ContactSummary, crowd[3].id) is None
 
@@ -105,28 +121,44 @@ def test_last_contacts_agree_with_the_rows(session: Session) -> None:
         }
 
 
-def test_a_changed_model_rebuilds_the_summary(session: Session) -> None:
+def test_the_triggers_compute_with_the_default_model(session: Session) -> None:
+    """The triggers' constants (migration 0016) are the default model's: change the model
+    and this fails until a migration replaces them."""
+    spec = importlib.util.spec_from_file_location("goodwill_migration_0016", MIGRATION)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    decay = strength._decay(strength.MODEL)
+    assert decay.fingerprint() == migration.MODEL_NAME
+    assert migration.ANCHOR_DAY == contact_summary.ANCHOR_DAY
     a = people.add(session, "Ann Able")
     interactions.log(session, [a], "meeting", when=AS_OF - dt.timedelta(days=10), now=AS_OF)
-    strength.features(session, AS_OF)
     row = session.get(ContactSummary, a.id)
-    assert row is not None and row.model == strength._decay(strength.MODEL).fingerprint()
-    other = contact_summary.Decay({"meeting": 0.25}, 30.0)
-    assert contact_summary.refresh(session, other)
-    session.expire_all()
-    row = session.get(ContactSummary, a.id)
-    assert row is not None and row.model == other.fingerprint()
-    # meeting weight 0.25, ten days old with a 30-day half-life, anchored to 2000-01-01
+    assert row is not None and row.model == decay.fingerprint()
+    # meeting weight 1.0, ten days old with a 365-day half-life, anchored to 2000-01-01
     age = (AS_OF - dt.timedelta(days=10) - dt.datetime(2000, 1, 1)).days
-    assert row.decayed == pytest.approx(0.25 * 2 ** (age / 30.0), rel=1e-9)
-    _assert_same(session, AS_OF)  # and back to the default model
+    assert row.decayed == pytest.approx(2 ** (age / 365.0), rel=1e-9)
 
 
-def test_an_emptied_summary_is_rebuilt(session: Session) -> None:
+def test_another_model_reads_the_rows(session: Session) -> None:
     a = people.add(session, "Ann Able")
     interactions.log(session, [a], "call", when=AS_OF - dt.timedelta(days=4), now=AS_OF)
-    _assert_same(session, AS_OF)
-    session.execute(delete(ContactSummary))
-    assert _dirty(session) == 0
-    _assert_same(session, AS_OF)
-    assert session.get(ContactSummary, a.id) is not None
+    other = contact_summary.Decay({"meeting": 0.25}, 30.0)
+    assert contact_summary.read(session, other, 2460000.0) is None  # not kept for it
+    features = strength.features(session, AS_OF, model=_with(other))
+    assert features.count.tolist() == [1.0]
+
+
+def _with(decay: contact_summary.Decay) -> strength.Model:
+    return dataclasses.replace(
+        strength.MODEL,
+        channel_weights=decay.channel_weights,
+        intensity_half_life_days=decay.half_life_days,
+    )
+
+
+def test_a_summary_from_another_model_is_not_used(session: Session) -> None:
+    a = people.add(session, "Ann Able")
+    interactions.log(session, [a], "call", when=AS_OF - dt.timedelta(days=4), now=AS_OF)
+    session.execute(update(ContactSummary).values(model="old", count=99))
+    assert strength.features(session, AS_OF).count.tolist() == [1.0]  # from the rows

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from goodwill.errors import InvalidInput, NotFound
 from goodwill.records import interactions, people
 from goodwill.scoring import ledger
+from goodwill.store import days
 from goodwill.store.models import Exchange
 
 AS_OF = dt.datetime(2024, 6, 1)
@@ -78,3 +81,45 @@ def test_record_ask_outcome_bad_input_writes_nothing(session: Session) -> None:
     with pytest.raises(NotFound, match="mentions 'pizza'"):
         ledger.record_ask_outcome(session, a, "granted", text="pizza")
     assert session.scalars(select(Exchange.outcome)).all() == ["open"]
+
+
+def test_the_ledger_summary_is_kept_by_every_write(session: Session) -> None:
+    """`ledger_summary` (kept by triggers, 0016) answers as grouping the exchanges does,
+    through inserts, edits, moves, deletes and plain SQL, for dates before and after."""
+    a, b, c = (people.add(session, n) for n in ("Ann Able", "Bob Baker", "Cy Coe"))
+    interactions.log(session, [a, b], "call", when=_day(3), now=AS_OF, gave=["intro"])
+    interactions.log(session, [a], "email", when=_day(400), now=AS_OF, got=["info", "help"])
+    interactions.log(session, [c], "call", when=_day(-2), now=_day(-3), gave=["help"])
+
+    def same() -> None:
+        session.flush()
+        for when in (AS_OF, _day(200), _day(-5)):
+            assert ledger.balances(session, when) == ledger.balances(session, when, from_rows=True)
+
+    same()
+    first = session.scalars(select(Exchange).order_by(Exchange.id)).first()
+    assert first is not None
+    first.kind, first.direction = "referral", "got"
+    same()
+    first.person_id = c.id
+    same()
+    session.delete(first)
+    same()
+    session.execute(
+        text("UPDATE exchange SET occurred_at = :t WHERE person_id = :p"),
+        {"t": _day(30), "p": a.id},
+    )
+    same()
+    kept = ledger._kept(session, days.day_number(_day(-30)), None)
+    assert kept is not None and kept[0]  # read from the summary, not grouped
+
+
+def test_the_ledger_triggers_use_the_ledger_weights() -> None:
+    path = (
+        Path(ledger.__file__).parents[1] / "store/migrations/versions/0016_figures_in_write_path.py"
+    )
+    spec = importlib.util.spec_from_file_location("goodwill_migration_0016_l", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert ledger.FINGERPRINT == migration.LEDGER_NAME

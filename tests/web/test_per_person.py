@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from goodwill.records import interactions, people
-from goodwill.scoring import cadence, strength
+from goodwill.scoring import cadence
 from goodwill.store import changes
 from goodwill.store.db import Store
 from goodwill.store.models import (
@@ -380,30 +380,6 @@ def test_until_the_fill_arrives_the_last_periods_figures_answer(
     runs[1].set_exception(RuntimeError("the compute process died"))
     book.get(("badges", 2), everyone, each, whole)  # a page at a time from now on
     assert computed[2:] == [sorted(set(everyone) - {team["ana"]})]
-
-
-def test_derived_rows_committed_by_a_reader_are_not_a_change(
-    store: Store, team: dict[str, int]
-) -> None:
-    """The version follows the change log, which derived rows (the contact summary) do
-    not write: a reader committing them makes no new version, a change elsewhere does."""
-    versions = Versions(store)
-    before = versions.begin_write("browser")
-    with store.session() as s:
-        bo = s.get(Person, team["bo"])
-        assert bo is not None
-        interactions.log(s, [bo], "call", when=NOW - dt.timedelta(days=1), now=NOW)
-    wrote = versions.end_write("browser")
-    assert wrote == before + 1
-    with store.session() as s:
-        assert strength.refresh_summary(s)  # derived rows, committed
-    assert versions.current() == wrote
-    with store.session() as s:  # the command line: a change made elsewhere
-        person = s.get(Person, team["lee"])
-        assert person is not None
-        people.edit(s, person, circle="close")
-    assert versions.current() == wrote + 1
-    versions.close()
 
 
 def test_an_api_request_waits_for_a_worker_thread_once(

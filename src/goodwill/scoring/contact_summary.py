@@ -2,13 +2,15 @@
 
 Tie strength for everyone needs, per person, the first and last interaction, a decayed
 channel-weighted count and who started contact. Grouping every participant row for that
-costs about a second at 2,000,000 rows; this module keeps the answers in
-`contact_summary` (one row per person) and brings it up to date before each read:
+costs about a second at 2,000,000 rows; `contact_summary` (one row per person) keeps the
+answers, and readers only read it:
 
-- database triggers (migration 0004) put the person of any changed participant row on
-  `contact_dirty`, whoever writes (the domain, imports, bulk inserts, another process);
-- `refresh` recomputes the dirty people only (or everyone, after a bulk load or when the
-  strength model's weights changed), in SQL, and empties the list;
+- database triggers on participant (migration 0016) bring a person's row up to date in
+  the transaction that writes their interactions, whoever writes (the domain, imports, a
+  sync, another process, plain SQL), so a read never writes and a read-only database file
+  or role can be read;
+- the triggers compute with the default model's weights and half-lives; its fingerprint
+  is stored in each row, and a reader with another model scans the rows instead;
 - readers use a person's row only when all of that person's history lies before the date
   asked about; anyone else (a date in the past, something logged today) is computed from
   the participant rows as before, so answers are the same either way.
@@ -25,30 +27,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import (
-    ColumnElement,
-    bindparam,
-    case,
-    delete,
-    exists,
-    func,
-    insert,
-    literal,
-    select,
-)
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import ColumnElement, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from goodwill.store.db import number_matrix
-from goodwill.store.models import ContactDirty, ContactSummary, Participant
+from goodwill.store.models import ContactSummary, Participant
 
 # 2000-01-01 as a Julian day number: decayed counts are stored relative to it.
 ANCHOR_DAY = 2451544.5
 # Weights of channels not named in a model's weights.
 DEFAULT_CHANNEL_WEIGHT = 0.5
-# More dirty people than this share of the summary: rebuild it in one grouped scan.
-REBUILD_SHARE = 0.2
-_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -110,87 +98,14 @@ def ensure_exp(session: Session) -> None:
         raw.create_function("exp", 1, math.exp, deterministic=True)  # type: ignore[union-attr]
 
 
-def refresh(session: Session, decay: Decay) -> bool:
-    """Bring the summary up to date. False when it cannot be written (a read-only file,
-    a concurrent refresh of the same people): the caller then computes from the rows."""
-    if _current(session, decay):
-        return True
-    ensure_exp(session)
-    try:
-        with session.begin_nested():
-            _refresh(session, decay)
-    except DBAPIError:
-        return False
-    return True
+# The model the triggers keep the summary for (any row: all carry the same).
+_MODEL = select(ContactSummary.model).limit(1)
 
 
-# Is the summary built for this model and nothing marked? One statement, no savepoint:
-# the answer before almost every read (the writes of the web app bring it up to date).
-_CURRENT = select(
-    select(ContactSummary.model).limit(1).scalar_subquery(),
-    exists().where(ContactDirty.person_id.is_not(None)),
-)
-
-
-def _current(session: Session, decay: Decay) -> bool:
-    stored, dirty = session.connection().execute(_CURRENT).one()
-    return bool(stored == decay.fingerprint() and not dirty)
-
-
-def _refresh(session: Session, decay: Decay) -> None:
-    conn = session.connection()
-    fingerprint = decay.fingerprint()
-    stored = conn.execute(select(ContactSummary.model).limit(1)).scalar()
-    dirty = conn.execute(select(func.count()).select_from(ContactDirty)).scalar_one()
-    if stored == fingerprint and dirty == 0:
-        return
-    if stored is None and dirty == 0:
-        # Empty and nothing marked: no history at all, or a summary emptied by hand.
-        if conn.execute(select(Participant.person_id).limit(1)).first() is None:
-            return
-        stored = ""
-    if stored not in (None, fingerprint):
-        _rebuild(session, decay, None)
-        return
-    total = conn.execute(select(func.count()).select_from(ContactSummary)).scalar_one()
-    if dirty > REBUILD_SHARE * total:
-        _rebuild(session, decay, None)
-        return
-    ids = list(conn.execute(select(ContactDirty.person_id)).scalars())
-    for start in range(0, len(ids), _CHUNK):
-        _rebuild(session, decay, ids[start : start + _CHUNK])
-
-
-def _rebuild(session: Session, decay: Decay, ids: Sequence[int] | None) -> None:
-    """Recompute the rows of `ids` (None: everyone) and take them off the dirty list."""
-    conn = session.connection()
-    if ids is None:
-        conn.execute(delete(ContactDirty))
-        conn.execute(delete(ContactSummary))
-    else:
-        conn.execute(delete(ContactDirty).where(ContactDirty.person_id.in_(ids)))
-        conn.execute(delete(ContactSummary).where(ContactSummary.person_id.in_(ids)))
-    pt = Participant
-    model = literal(decay.fingerprint(), ContactSummary.model.type)
-    source = select(pt.person_id, *aggregates(decay, ANCHOR_DAY), model).where(
-        pt.planned.is_(False), pt.day.is_not(None)
-    )
-    if ids is not None:
-        source = source.where(pt.person_id.in_(ids))
-    columns = [
-        "person_id",
-        "last_day",
-        "first_day",
-        "decayed",
-        "count",
-        "by_me",
-        "initiated",
-        "weighted",
-        "decayed_short",
-    ]
-    conn.execute(
-        insert(ContactSummary).from_select([*columns, "model"], source.group_by(pt.person_id))
-    )
+def kept_for(session: Session, decay: Decay) -> bool:
+    """Does the summary hold figures of this model? (Empty: nobody has history, any model.)"""
+    stored = session.connection().execute(_MODEL).scalar()
+    return stored is None or stored == decay.fingerprint()
 
 
 @dataclass
@@ -227,8 +142,8 @@ def read(
     inclusive: bool = False,
 ) -> Summary | None:
     """The summary as of `now_day` (history strictly before it, or up to it when
-    `inclusive`), or None if it cannot be brought up to date."""
-    if not refresh(session, decay):
+    `inclusive`), or None when it is not kept for this model (scan the rows instead)."""
+    if not kept_for(session, decay):
         return None
     if person_ids is None:
         matrix = number_matrix(session, _READ_ALL, 9)
@@ -241,3 +156,34 @@ def read(
     data[:, 2] *= math.exp((ANCHOR_DAY - now_day) * decay.rate)
     data[:, 7] *= math.exp((ANCHOR_DAY - now_day) * decay.short_rate)
     return Summary(ids=matrix[:, 0].astype(np.int64), data=data, stale=stale)
+
+
+def kept_rows(session: Session) -> np.ndarray:
+    """The summary table as stored (columns as `_READ_ALL`, anchored, by person)."""
+    return number_matrix(session, _READ_ALL, 9)
+
+
+def fresh_rows(session: Session, decay: Decay) -> np.ndarray:
+    """What the summary should hold, grouped from the participant rows now (for checks:
+    the kept table must equal this after any write)."""
+    ensure_exp(session)
+    pt = Participant
+    stmt = (
+        select(pt.person_id, *aggregates(decay, ANCHOR_DAY))
+        .where(pt.planned.is_(False), pt.day.is_not(None))
+        .group_by(pt.person_id)
+        .order_by(pt.person_id)
+    )
+    return number_matrix(session, stmt, 9)
+
+
+def same_rows(kept: np.ndarray, fresh: np.ndarray) -> bool:
+    """Kept and fresh rows agree: ids, days and counts exactly, sums to rounding (the
+    triggers add one row at a time where a fresh grouping sums in another order)."""
+    if kept.shape != fresh.shape:
+        return False
+    exact = [0, 1, 2, 4, 5, 6]
+    return bool(
+        np.array_equal(kept[:, exact], fresh[:, exact])
+        and np.allclose(kept[:, [3, 7, 8]], fresh[:, [3, 7, 8]], rtol=1e-9, atol=0)
+    )

@@ -23,7 +23,7 @@ from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
 from goodwill.scoring import contact_summary
 from goodwill.store import days
 from goodwill.store.db import IDS, AnySelect, run_read
-from goodwill.store.models import Exchange, Person
+from goodwill.store.models import Exchange, LedgerSummary, Person
 
 # What one exchange of each kind is worth in the ledger, in "pieces of information".
 KIND_WEIGHTS: dict[str, float] = {
@@ -79,13 +79,68 @@ def _balances_stmt(dialect: str, some: bool) -> AnySelect:
     return stmt.where(Exchange.person_id.in_(IDS)) if some else stmt
 
 
+# The weights the triggers keep `ledger_summary` with (migration 0016 holds the same).
+FINGERPRINT = f"h={BALANCE_HALF_LIFE_DAYS:g};d={DEFAULT_KIND_WEIGHT:g};" + ",".join(
+    f"{k}={v:g}" for k, v in sorted(KIND_WEIGHTS.items())
+)
+_RATE = math.log(2) / BALANCE_HALF_LIFE_DAYS
+_L = LedgerSummary
+_KEPT_ALL = select(
+    _L.person_id, _L.gave, _L.got, _L.gives, _L.gets, _L.last_give, _L.last_get, _L.last_day
+)
+_KEPT_SOME = _KEPT_ALL.where(_L.person_id.in_(IDS))
+_KEPT_MODEL = select(_L.model).limit(1)
+
+
+def _kept(
+    session: Session, day: float, ids: list[int] | None
+) -> tuple[list[tuple[Any, ...]], list[int]] | None:
+    """Rows as `_balances_stmt` gives them, from the ledger summary (kept by triggers in
+    each write, 0016), and the people with exchanges on or after `day` (to group from
+    the rows); None when the summary is kept for other weights."""
+    stored = session.connection().execute(_KEPT_MODEL).scalar()
+    if stored is not None and stored != FINGERPRINT:
+        return None
+    rows = (
+        run_read(session, _KEPT_SOME, {"ids": ids})
+        if ids is not None
+        else run_read(session, _KEPT_ALL)
+    )
+    scale = math.exp((contact_summary.ANCHOR_DAY - day) * _RATE)
+    found: list[tuple[Any, ...]] = []
+    late: list[int] = []
+    for pid, gave, got, gives, gets, last_give, last_get, last_day in rows:
+        if last_day >= day:
+            late.append(pid)
+            continue
+        give = None if last_give is None else days.from_day_number(last_give)
+        get = None if last_get is None else days.from_day_number(last_get)
+        found.append((pid, gave * scale, got * scale, gives, gets, give, get))
+    return found, late
+
+
+def _grouped(
+    session: Session, dialect: str, as_of: dt.datetime, ids: list[int] | None
+) -> list[tuple[Any, ...]]:
+    """Rows grouped from the exchanges before `as_of` (of `ids`, or everyone)."""
+    params: dict[str, Any] = {"as_of": as_of, "day": days.day_number(as_of)}
+    if ids is not None:
+        params["ids"] = ids
+    stmt = _balances_stmt(dialect, ids is not None)
+    return [tuple(row) for row in run_read(session, stmt, params)]
+
 
 def balances(
-    session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
+    session: Session,
+    as_of: dt.datetime,
+    person_ids: Sequence[int] | None = None,
+    *,
+    from_rows: bool = False,
 ) -> dict[int, Balance]:
     """Given, received and balance per person, from exchanges strictly before `as_of`.
 
-    Without `person_ids`: every active person (zeros for those with no exchange).
+    Without `person_ids`: every active person (zeros for those with no exchange). Read
+    from the ledger summary, or grouped from the exchanges when `from_rows` (for checks).
     """
     contact_summary.ensure_exp(session)
     if person_ids is None:
@@ -98,10 +153,14 @@ def balances(
         ids = list(dict.fromkeys(person_ids))
     result = {pid: Balance(person_id=pid) for pid in ids}
     dialect = session.get_bind().dialect.name
-    params: dict[str, Any] = {"as_of": as_of, "day": days.day_number(as_of)}
-    if person_ids is not None:
-        params["ids"] = ids
-    found = run_read(session, _balances_stmt(dialect, person_ids is not None), params)
+    day = days.day_number(as_of)
+    kept = None if from_rows else _kept(session, day, None if person_ids is None else ids)
+    if kept is None:  # not kept for these weights: group every exchange
+        found = _grouped(session, dialect, as_of, None if person_ids is None else ids)
+    else:
+        found, late = kept
+        if late:  # exchanges on or after the date: grouped from the rows
+            found += _grouped(session, dialect, as_of, late)
     for pid, given, received, gives, gets, last_give, last_get in found:
         if pid not in result:
             continue

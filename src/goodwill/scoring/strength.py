@@ -233,12 +233,6 @@ def summary(
     return contact_summary.read(session, _decay(MODEL), now_day, person_ids, inclusive=inclusive)
 
 
-def refresh_summary(session: Session) -> bool:
-    """Bring the contact summary of the default model up to date now (readers otherwise
-    do it lazily, before their read); False when it cannot be written."""
-    return contact_summary.refresh(session, _decay(MODEL))
-
-
 def _scan(
     session: Session,
     decay: contact_summary.Decay,

@@ -12,10 +12,12 @@ import contextlib
 import datetime as dt
 import errno
 import hashlib
+import math
 import os
 import re
 import sqlite3
 import tempfile
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,6 +122,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
+    try:  # the figures' triggers (0016) need exp(): builds without math functions get Python's
+        cur.execute("SELECT exp(0)")
+    except sqlite3.OperationalError:
+        dbapi_conn.create_function("exp", 1, math.exp, deterministic=True)
     cur.close()
 
 
@@ -137,6 +143,37 @@ def _make_private(path: Path) -> None:
                 p.chmod(PRIVATE_MODE)
         except OSError:
             continue  # missing (no WAL yet) or not ours: leave it
+
+
+def _sqlite_file(parsed: Any) -> Path | None:
+    """The database file an SQLite URL names (a `file:` URI's path too), None in memory."""
+    database = parsed.database
+    if not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return Path(urllib.parse.unquote(database[len("file:") :].split("?")[0]))
+    return Path(database)
+
+
+def _read_only(path: Path) -> bool:
+    """A database file its owner made read-only (chmod 0444), or one we may not write:
+    opened for reading only (every read works: readers never write, 0016)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return path.is_file() and (not st.st_mode & 0o200 or not os.access(path, os.W_OK))
+
+
+def _check_read_only_path(path: Path) -> None:
+    if not path.is_file():
+        raise StoreError(f"cannot open {path} read-only: there is no database file there")
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"cannot open {path}: permission denied")
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head and head != _SQLITE_MAGIC:
+        raise StoreError(f"{path} is not a goodwill database (it is not an SQLite file)")
 
 
 def _check_sqlite_path(path: Path) -> None:
@@ -192,13 +229,22 @@ def _busy(context: Any) -> None:
     )
     if locked or sqlstate in ("55P03", "40P01"):  # PostgreSQL: lock not available, deadlock
         raise StoreBusy() from None
+    if "readonly database" in message or sqlstate == "42501":  # PostgreSQL: no privilege
+        raise StoreError(
+            "this database is open read-only (a read-only file, ?mode=ro, or a role allowed "
+            "to read only): nothing was changed"
+        ) from None
 
 
 def _engine_for(url: str, parsed: Any) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _check_sqlite_path(Path(parsed.database))
+        path = _sqlite_file(parsed)
+        if path is not None and (parsed.query.get("mode") == "ro" or _read_only(path)):
+            _check_read_only_path(path)
+            url = f"sqlite:///file:{urllib.parse.quote(str(path))}?mode=ro&uri=true"
+        elif path is not None:
+            _check_sqlite_path(path)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -217,7 +263,7 @@ def _engine_for(url: str, parsed: Any) -> Engine:
 def _describe(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return str(parsed.database)
+        return str(_sqlite_file(parsed) or parsed.database)
     return parsed.render_as_string(hide_password=True)
 
 
@@ -258,6 +304,11 @@ def migrate(engine: Engine, url: str) -> None:
     known = known_revisions()
     if current == known[-1]:
         return
+    if engine.url.query.get("mode") == "ro":
+        raise StoreError(
+            f"{_describe(url)} is read-only and its schema ({current or 'none'}) is older than "
+            f"this goodwill's ({known[-1]}): open it once with write access to update it"
+        )
     if current is not None and current not in known:
         raise StoreError(
             f"{_describe(url)} was written by a newer goodwill (schema {current}); "

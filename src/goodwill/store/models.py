@@ -546,8 +546,8 @@ class SearchDoc(Base):
 class ContactSummary(Base):
     """Per person, the facts tie strength and cadences read from all their (non-planned)
     interactions, so a whole-network score reads one row per person instead of scanning
-    every participant row. Derived: `contact_summary.refresh` rebuilds the rows of people
-    in `contact_dirty`, which database triggers fill on any participant change (0004).
+    every participant row. Derived: database triggers on participant keep it in the
+    transaction of any write (0016); readers never write it.
 
     `decayed` is the channel-weighted count, each interaction decayed to the fixed
     `contact_summary.ANCHOR_DAY`; a reader rescales it to any later date (exact, since
@@ -570,12 +570,23 @@ class ContactSummary(Base):
     decayed_short: Mapped[float | None] = mapped_column(Float)
 
 
-class ContactDirty(Base):
-    """People whose `contact_summary` row is out of date (filled by triggers, 0004)."""
+class LedgerSummary(Base):
+    """Per person, the reciprocity ledger's facts from all their exchanges given and
+    received (0016): kind-weighted sums decayed to `contact_summary.ANCHOR_DAY`, counts,
+    the last give and get and the last exchange (day numbers). Kept by database triggers on
+    exchange in the writing transaction; `model` names the weights it was computed with."""
 
-    __tablename__ = "contact_dirty"
+    __tablename__ = "ledger_summary"
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    gave: Mapped[float] = mapped_column(Float)
+    got: Mapped[float] = mapped_column(Float)
+    gives: Mapped[int] = mapped_column(Integer)
+    gets: Mapped[int] = mapped_column(Integer)
+    last_give: Mapped[float | None] = mapped_column(Float)
+    last_get: Mapped[float | None] = mapped_column(Float)
+    last_day: Mapped[float] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(200))
 
 
 class PersonChange(Base):

@@ -39,7 +39,6 @@ from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from goodwill.scoring import strength
 from goodwill.store import changes
 from goodwill.store.db import Store, open_store
 
@@ -707,18 +706,14 @@ class TrackWrites:
     (so the browser's next page, which can only come after, knows to wait for it), and
     starts recomputing the heavy figures in use when the data changed.
 
-    A write leaves the contact summary (derived rows that readers otherwise bring up to
-    date lazily, committing them) current before its answer leaves: else the first page to
-    read it would commit a second change nobody can attribute, and every browser would
-    wait for the whole-network figures to be computed twice.
+    The contact summary is kept by triggers in the write's own transaction (0016): a
+    write's answer leaves with every derived row already committed, and pages never write.
     """
 
     def __init__(self, app: ASGIApp, memo: Memo) -> None:
         self.app = app
         self.memo = memo
         self.versions = memo.versions
-        # Threads of its own: a write does not queue a second time behind the pages.
-        self._limiter: anyio.CapacityLimiter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in UNSAFE:
@@ -732,10 +727,6 @@ class TrackWrites:
         async def send_wrapper(message: Message) -> None:
             nonlocal ended
             if message["type"] == "http.response.start" and not ended:
-                if self.versions.current() != before:
-                    if self._limiter is None:
-                        self._limiter = anyio.CapacityLimiter(2)
-                    await anyio.to_thread.run_sync(self._settle, limiter=self._limiter)
                 ended = True
                 after = self.versions.end_write(browser)
                 if after != before:
@@ -747,10 +738,3 @@ class TrackWrites:
         finally:
             if not ended:  # no answer (the browser went away): it is done all the same
                 self.versions.end_write(browser)
-
-    def _settle(self) -> None:
-        try:
-            with self.memo.store.session() as s:
-                strength.refresh_summary(s)
-        except Exception:  # a busy database: the next reader brings it up to date instead
-            log.warning("could not bring the contact summary up to date", exc_info=True)
