@@ -229,6 +229,11 @@ def _busy(context: Any) -> None:
     )
     if locked or sqlstate in ("55P03", "40P01"):  # PostgreSQL: lock not available, deadlock
         raise StoreBusy() from None
+    if "row-level security" in message:  # a team member's write as another member
+        raise StoreError(
+            "refused by row-level security: a member may write only their own private rows; "
+            "nothing was changed"
+        ) from None
     if "readonly database" in message or sqlstate == "42501":  # PostgreSQL: no privilege
         raise StoreError(
             "this database is open read-only (a read-only file, ?mode=ro, or a role allowed "
