@@ -25,7 +25,7 @@ from goodwill.store.models import Base
 
 FORMAT = "goodwill-backup"
 VERSION = 1
-_DERIVED = {"search_doc", "contact_summary", "ledger_summary", "person_change"}
+_DERIVED = {"search_doc", "contact_summary", "ledger_summary", "person_change", "figures_hold"}
 _CHUNK = 2000
 
 

@@ -17,9 +17,16 @@ from sqlalchemy.orm import Session
 
 from goodwill.errors import InvalidInput
 from goodwill.records import interactions
-from goodwill.store import changes
+from goodwill.store import changes, figures
 from goodwill.store import search as search_index
-from goodwill.store.models import Interaction, Person, Setting, SourceRecord
+from goodwill.store.models import (
+    Exchange,
+    Interaction,
+    Participant,
+    Person,
+    Setting,
+    SourceRecord,
+)
 
 KEY = "import.last"
 
@@ -97,10 +104,12 @@ def undo(session: Session) -> Batch:
             batch.name,
             "cannot be undone as a whole: some of the people it added were changed since",
         )
-    for iid in batch.interactions:
-        item = session.get(Interaction, iid)
-        if item is not None:
-            interactions.remove(session, item)
+    # Each person's figures recomputed once at the end, not once per deleted row.
+    with figures.held(session, _people_in(session, batch.interactions)):
+        for iid in batch.interactions:
+            item = session.get(Interaction, iid)
+            if item is not None:
+                interactions.remove(session, item)
     search_index.drop(session, "person", batch.people)
     for pid in batch.people:
         person = session.get(Person, pid)
@@ -109,6 +118,17 @@ def undo(session: Session) -> Batch:
     session.delete(session.get(Setting, KEY))
     session.flush()
     return batch
+
+
+def _people_in(session: Session, ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for at in range(0, len(ids), 5000):
+        chunk = ids[at : at + 5000]
+        for model in (Participant, Exchange):
+            found.update(
+                session.scalars(select(model.person_id).where(model.interaction_id.in_(chunk)))
+            )
+    return found
 
 
 def _moved(session: Session, batch: Batch) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from goodwill import validate, vocab
 from goodwill.errors import Ambiguous, InvalidInput, NotFound
 from goodwill.records import orgs
+from goodwill.store import figures
 from goodwill.store import search as search_index
 from goodwill.store.models import (
     Email,
@@ -437,17 +438,21 @@ def merge(session: Session, keep: Person, other: Person) -> Person:
         if ph.number in phone_seen:
             session.delete(ph)
         phone_seen.add(ph.number)
-    session.execute(update(Exchange).where(Exchange.person_id == oid).values(person_id=kid))
+    # Both people's figures recomputed once at the end, not once per moved row.
+    with figures.held(session, (kid, oid)):
+        session.execute(update(Exchange).where(Exchange.person_id == oid).values(person_id=kid))
+        shared = select(Participant.interaction_id).where(Participant.person_id == kid)
+        session.execute(
+            delete(Participant).where(
+                Participant.person_id == oid, Participant.interaction_id.in_(shared)
+            )
+        )
+        session.execute(
+            update(Participant).where(Participant.person_id == oid).values(person_id=kid)
+        )
     session.execute(update(Lead).where(Lead.from_person_id == oid).values(from_person_id=kid))
     for col in (Introduction.a_id, Introduction.b_id):
         session.execute(update(Introduction).where(col == oid).values({col.key: kid}))
-    shared = select(Participant.interaction_id).where(Participant.person_id == kid)
-    session.execute(
-        delete(Participant).where(
-            Participant.person_id == oid, Participant.interaction_id.in_(shared)
-        )
-    )
-    session.execute(update(Participant).where(Participant.person_id == oid).values(person_id=kid))
     keep_tags = set(session.scalars(select(PersonTag.tag_id).where(PersonTag.person_id == kid)))
     for tag_id in session.scalars(select(PersonTag.tag_id).where(PersonTag.person_id == oid)):
         if tag_id not in keep_tags:

@@ -589,6 +589,16 @@ class LedgerSummary(Base):
     model: Mapped[str] = mapped_column(String(200))
 
 
+class FiguresHold(Base):
+    """People whose kept figures a bulk write holds until it ends (`store.figures.held`,
+    0016): always empty outside a writing transaction. SQLite's row triggers skip a held
+    person; deleting the row recomputes their figures once."""
+
+    __tablename__ = "figures_hold"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class PersonChange(Base):
     """The change log (filled by triggers on every table a figure reads, 0015): per person
     and kind of change (`goodwill.store.changes.KINDS`), the number of the latest change.

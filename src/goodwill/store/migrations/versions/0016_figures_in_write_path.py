@@ -109,6 +109,21 @@ _ADD = (
 )
 
 
+def _free(person: str) -> str:
+    """True unless a bulk write holds `person`'s figures (store/figures.held): SQLite's
+    triggers run per row, so a merge or an undo moving thousands of one person's rows would
+    recompute them once per row; held, they are recomputed once, when the hold is released
+    in the same transaction. PostgreSQL's triggers run once per statement: no hold there."""
+    return f"NOT EXISTS (SELECT 1 FROM figures_hold WHERE figures_hold.person_id = {person})"
+
+
+def _summary_recompute(person: str) -> str:
+    return (
+        f"DELETE FROM contact_summary WHERE person_id = {person}; "
+        f"INSERT INTO contact_summary ({COLUMNS}) {_grouped(f'person_id = {person}')};"
+    )
+
+
 def _counts(r: str) -> str:
     return f"({r}.day IS NOT NULL AND {r}.planned = false)"
 
@@ -122,20 +137,15 @@ def _sqlite() -> None:
         f"INSERT INTO contact_summary ({COLUMNS}) SELECT {_values('NEW')} "
         f"WHERE {_counts('NEW')} {_ADD.format(max='max', min='min')};"
     )
-
-    def recompute(person: str) -> str:
-        return (
-            f"DELETE FROM contact_summary WHERE person_id = {person}; "
-            f"INSERT INTO contact_summary ({COLUMNS}) {_grouped(f'person_id = {person}')};"
-        )
-
+    recompute = _summary_recompute
     op.execute(
         f"CREATE TRIGGER summary_participant_ai AFTER INSERT ON participant "
         f"WHEN {_counts('NEW')} BEGIN {add} END"
     )
     op.execute(
         f"CREATE TRIGGER summary_participant_ad AFTER DELETE ON participant "
-        f"WHEN {_counts('OLD')} BEGIN {recompute('OLD.person_id')} END"
+        f"WHEN {_counts('OLD')} AND {_free('OLD.person_id')} "
+        f"BEGIN {recompute('OLD.person_id')} END"
     )
     # The copy of an interaction's facts (0002) fills a new row's day after its insert:
     # a row that did not count yet is added, not recomputed.
@@ -143,15 +153,20 @@ def _sqlite() -> None:
         f"CREATE TRIGGER summary_participant_au_add AFTER UPDATE OF {', '.join(WATCHED)} "
         f"ON participant WHEN NOT {_counts('OLD')} AND ({_changed()}) BEGIN {add} END"
     )
-    moved = (
-        f"INSERT INTO contact_summary ({COLUMNS}) SELECT {_values('NEW')} "
-        f"WHERE {_counts('NEW')} AND NEW.person_id IS NOT OLD.person_id "
-        f"{_ADD.format(max='max', min='min')};"
-    )
     op.execute(
         f"CREATE TRIGGER summary_participant_au AFTER UPDATE OF {', '.join(WATCHED)} "
-        f"ON participant WHEN {_counts('OLD')} AND ({_changed()}) "
-        f"BEGIN {recompute('OLD.person_id')} {moved} END"
+        f"ON participant WHEN {_counts('OLD')} AND ({_changed()}) AND {_free('OLD.person_id')} "
+        f"BEGIN {recompute('OLD.person_id')} END"
+    )
+    # A row moved to another person is added to theirs.
+    moved = (
+        f"INSERT INTO contact_summary ({COLUMNS}) SELECT {_values('NEW')} "
+        f"WHERE {_counts('NEW')} {_ADD.format(max='max', min='min')};"
+    )
+    op.execute(
+        f"CREATE TRIGGER summary_participant_au_moved AFTER UPDATE OF {', '.join(WATCHED)} "
+        f"ON participant WHEN {_counts('OLD')} AND NEW.person_id IS NOT OLD.person_id "
+        f"AND {_free('NEW.person_id')} BEGIN {moved} END"
     )
 
 
@@ -270,28 +285,34 @@ def _ledger_sqlite() -> None:
     one = _ledger_grouped("sqlite", "rowid = NEW.rowid")
     add = f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) {one} {_ledger_add('sqlite')};"
     # (INSERT ... SELECT ... GROUP BY needs no WHERE before ON CONFLICT: it has one.)
-
-    def recompute(person: str) -> str:
-        return (
-            f"DELETE FROM ledger_summary WHERE person_id = {person}; "
-            f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) "
-            f"{_ledger_grouped('sqlite', f'person_id = {person}')};"
-        )
-
+    recompute = _ledger_recompute
     op.execute(f"CREATE TRIGGER ledger_exchange_ai AFTER INSERT ON exchange BEGIN {add} END")
     op.execute(
         "CREATE TRIGGER ledger_exchange_ad AFTER DELETE ON exchange "
-        f"BEGIN {recompute('OLD.person_id')} END"
+        f"WHEN {_free('OLD.person_id')} BEGIN {recompute('OLD.person_id')} END"
+    )
+    watched = "person_id, direction, kind, occurred_at"
+    op.execute(
+        f"CREATE TRIGGER ledger_exchange_au AFTER UPDATE OF {watched} ON exchange "
+        f"WHEN {_free('OLD.person_id')} BEGIN {recompute('OLD.person_id')} END"
     )
     op.execute(
-        "CREATE TRIGGER ledger_exchange_au AFTER UPDATE OF person_id, direction, kind, "
-        "occurred_at ON exchange BEGIN "
-        f"{recompute('OLD.person_id')} "
-        f"DELETE FROM ledger_summary WHERE person_id = NEW.person_id "
-        "AND NEW.person_id IS NOT OLD.person_id; "
+        f"CREATE TRIGGER ledger_exchange_au_moved AFTER UPDATE OF {watched} ON exchange "
+        f"WHEN NEW.person_id IS NOT OLD.person_id AND {_free('NEW.person_id')} "
+        f"BEGIN {recompute('NEW.person_id')} END"
+    )
+    # Releasing a hold (store/figures.held) brings its person's figures up to date once.
+    op.execute(
+        "CREATE TRIGGER figures_hold_ad AFTER DELETE ON figures_hold BEGIN "
+        f"{_summary_recompute('OLD.person_id')} {recompute('OLD.person_id')} END"
+    )
+
+
+def _ledger_recompute(person: str) -> str:
+    return (
+        f"DELETE FROM ledger_summary WHERE person_id = {person}; "
         f"INSERT INTO ledger_summary ({LEDGER_COLUMNS}) "
-        f"{_ledger_grouped('sqlite', 'person_id = NEW.person_id AND NEW.person_id IS NOT OLD.person_id')}; "
-        "END"
+        f"{_ledger_grouped('sqlite', f'person_id = {person}')};"
     )
 
 
@@ -341,7 +362,14 @@ def _drop_0004() -> None:
 
 
 def upgrade() -> None:
+    import sqlalchemy as sa
+
     _drop_0004()
+    op.create_table(
+        "figures_hold",
+        sa.Column("person_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("person_id"),
+    )
     if op.get_bind().dialect.name == "sqlite":
         _ensure_exp()
         _sqlite()
@@ -369,16 +397,18 @@ def _ensure_exp() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for name in ("ai", "ad", "au"):
+        for name in ("ai", "ad", "au", "au_moved"):
             op.execute(f"DROP TRIGGER IF EXISTS ledger_exchange_{name}")
+        op.execute("DROP TRIGGER IF EXISTS figures_hold_ad")
     else:
         for name in ("i", "d", "u"):
             op.execute(f"DROP TRIGGER IF EXISTS ledger_exchange_{name} ON exchange")
         op.execute("DROP FUNCTION IF EXISTS ledger_add()")
         op.execute("DROP FUNCTION IF EXISTS ledger_recompute()")
     op.drop_table("ledger_summary")
+    op.drop_table("figures_hold")
     if op.get_bind().dialect.name == "sqlite":
-        for name in ("ai", "ad", "au_add", "au"):
+        for name in ("ai", "ad", "au_add", "au", "au_moved"):
             op.execute(f"DROP TRIGGER IF EXISTS summary_participant_{name}")
     else:
         for name in ("i", "d", "u"):
