@@ -193,6 +193,29 @@ def test_phone_edits_apply_and_conflicts_keep_both(store: Store, tmp_path: Path)
     assert _sync(store, folder).written == 0
 
 
+def test_a_title_changed_on_the_phone_is_her_one_current_job(
+    store: Store, tmp_path: Path
+) -> None:
+    """Found trying docs/sync.md as a new user: a promotion typed on the phone became a
+    second current role at the same organisation, so the page still showed the old title
+    (and the next card goodwill wrote would have taken it back)."""
+    folder = tmp_path / "c"
+    ana = _person(store, "Ana Lima", "ana@example.com", org="Acme", title="CTO")
+    _sync(store, folder)
+    (path,) = folder.glob("*.vcf")
+    path.write_text(path.read_text().replace("TITLE:CTO", "TITLE:Chief Executive"))
+    assert _sync(store, folder).updated == 1
+    with store.session() as s:
+        person = s.get(Person, ana)
+        assert person is not None
+        assert [(r.title, r.is_current) for r in person.roles if r.is_current] == [
+            ("Chief Executive", True)
+        ]
+        assert people.current_role(person).title == "Chief Executive"  # type: ignore[union-attr]
+    assert _sync(store, folder).written == 0
+    assert "TITLE:Chief Executive" in path.read_text()
+
+
 def test_new_cards_merge_or_create_and_deletions_remove_nobody(
     store: Store, tmp_path: Path
 ) -> None:
@@ -292,6 +315,14 @@ def test_cli_json_counts_and_events(cli: Callable[..., Result], tmp_path: Path) 
     assert cli("sync", "events", "--close", "999").code == 1
     config = cli("sync", "config", "--carddav", "https://dav.example.com/u/c/", "--username", "u")
     assert config.code == 0 and 'conflict_resolution = "b wins"' in config.out
+    # No calendar URL, no calendar pair: an address book is not a calendar.
+    assert "[pair goodwill_calendar]" not in config.out and "--caldav URL" in config.out
+    both = cli(
+        "sync", "config", "--carddav", "https://dav.example.com/u/c/", "--username", "u",
+        "--caldav", "https://dav.example.com/u/cal/",
+    )  # fmt: skip
+    assert "[pair goodwill_calendar]" in both.out
+    assert 'url = "https://dav.example.com/u/cal/"' in both.out
     bad = cli("sync", "config", "--carddav", "https://u:pw@dav.example.com/", "--username", "u")
     assert bad.code == 1 and "pw" not in bad.err
 

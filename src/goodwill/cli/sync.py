@@ -140,7 +140,11 @@ def config(
     username: Annotated[str, typer.Option("--username", help="Your user name on the server.")],
     caldav: Annotated[
         str | None,
-        typer.Option("--caldav", metavar="URL", help="Your calendar's URL (default: --carddav)."),
+        typer.Option(
+            "--caldav",
+            metavar="URL",
+            help="Your calendar's own URL; without it the config has no calendar pair.",
+        ),
     ] = None,
     contacts_dir: Annotated[
         Path, typer.Option("--contacts", help="The contacts folder goodwill syncs.")

@@ -42,19 +42,30 @@ def vdirsyncer_config(
     status: Path,
     password_command: str | None = None,
 ) -> str:
-    """The text of a vdirsyncer config file with a contacts pair and a calendar pair."""
+    """The text of a vdirsyncer config file with a contacts pair, and a calendar pair when
+    `caldav` is given (an address book's URL is not a calendar's: guessing one would make
+    `vdirsyncer discover` fail on the calendar, or sync events into the address book)."""
     carddav = _check_url(carddav, "--carddav")
-    caldav = _check_url(caldav, "--caldav") if caldav else carddav
+    caldav = _check_url(caldav, "--caldav") if caldav else None
     if not username.strip():
         raise InvalidInput("--username", username, "must not be empty")
     fetch = password_command or f"pass show goodwill/{username.strip()}"
     password = f'password.fetch = ["shell", {_quote(fetch)}]'
     user = _quote(username.strip())
+    calendar_pair = (
+        _CALENDAR.format(
+            calendar=_quote(str(calendar)), caldav=_quote(caldav), user=user, password=password
+        )
+        if caldav
+        else "# ---- calendar: not set up. Run `goodwill sync config` again with --caldav URL\n"
+        "# (your calendar's own URL) to add a pair for goodwill's calendar folder.\n"
+    )
     return f"""# vdirsyncer configuration written by `goodwill sync config`.
 # Run once:   vdirsyncer -c THIS_FILE discover
 # Then:       goodwill sync contacts {contacts} && vdirsyncer -c THIS_FILE sync \\
 #             && goodwill sync contacts {contacts}
-# (and the same with `goodwill sync calendar {calendar}`), e.g. every 15 minutes from cron.
+# (and with --caldav, the same with `goodwill sync calendar {calendar}`), e.g. every 15
+# minutes from cron.
 
 [general]
 status_path = {_quote(str(status))}
@@ -86,7 +97,10 @@ username = {user}
 # default) undoes local changes, "ignore" keeps them locally, "error" stops. Both sides
 # are read-write here, so it is left at its default.
 
-# ---- calendar: goodwill's folder <-> your CalDAV calendar
+{calendar_pair}"""
+
+
+_CALENDAR = """# ---- calendar: goodwill's folder <-> your CalDAV calendar
 [pair goodwill_calendar]
 a = "goodwill_calendar_local"
 b = "goodwill_calendar_remote"
@@ -95,12 +109,12 @@ conflict_resolution = "b wins"
 
 [storage goodwill_calendar_local]
 type = "filesystem"
-path = {_quote(str(calendar))}
+path = {calendar}
 fileext = ".ics"
 
 [storage goodwill_calendar_remote]
 type = "caldav"
-url = {_quote(caldav)}
+url = {caldav}
 username = {user}
 {password}
 """

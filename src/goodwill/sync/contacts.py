@@ -525,10 +525,16 @@ class _Run:
                 return False  # a role ends by hand, not because a card lost its ORG
 
             role = people.current_role(person)
-            if role is not None and (role.organization.name, role.title) == _org(theirs):
-                return False  # the writer has moved it already (a newer card of the source)
-
-            people.set_role(self.session, person, theirs.org, theirs.title, source=vcard.SOURCE)
+            # The writer may have added it already (a newer card of the source).
+            if role is None or (role.organization.name, role.title) != _org(theirs):
+                role = people.set_role(
+                    self.session, person, theirs.org, theirs.title, source=vcard.SOURCE
+                )
+            # A card holds one job: the phone's is now the current one (as for a conflict
+            # kept on goodwill's side above); the others stay as past roles.
+            for other in person.roles:
+                if other is not role and other.is_current:
+                    other.is_current = False
             return True
         if name == "birthday":
             person.birthday = theirs.birthday
