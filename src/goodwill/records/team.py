@@ -322,16 +322,7 @@ def sign_in(
             (TeamSigninFailure.email == address) | (TeamSigninFailure.at < at - FAILURE_WINDOW)
         )
     )
-    cookie = SESSION_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        TeamSession(
-            id=_digest(cookie),
-            member_id=member.id,
-            created_at=at,
-            expires_at=at + dt.timedelta(days=SESSION_DAYS),
-        )
-    )
-    return cookie
+    return _new_session(session, member, at)
 
 
 def sign_out(session: Session, cookie: str) -> None:
@@ -425,6 +416,11 @@ def accept_invite(
     row.value = json.dumps({**value, "used": at.isoformat()})
     with policy.acting_as(viewer_of(member)):
         audit(session, "invite used", member.email)
+    return _new_session(session, member, at)
+
+
+def _new_session(session: Session, member: TeamMember, at: dt.datetime) -> str:
+    """A server-side session for `member` from `at`: the cookie (only its digest is kept)."""
     cookie = SESSION_PREFIX + secrets.token_urlsafe(32)
     session.add(
         TeamSession(
