@@ -64,7 +64,6 @@ if TYPE_CHECKING:
 # The database file, its WAL files and its backups: the user's whole network.
 PRIVATE_MODE = 0o600
 _CREDENTIALS = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 CACHE_DIR_ENV = "GOODWILL_CACHE_DIR"
@@ -170,19 +169,30 @@ def _check_read_only_path(path: Path) -> None:
         raise StoreError(f"cannot open {path} read-only: there is no database file there")
     if not os.access(path, os.R_OK):
         raise StoreError(f"cannot open {path}: permission denied")
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if head and head != _SQLITE_MAGIC:
+    if _not_sqlite(path):
         raise StoreError(f"{path} is not a goodwill database (it is not an SQLite file)")
+
+
+def _not_sqlite(path: Path) -> bool:
+    """Whether the file at `path` is something other than an SQLite database, asked of
+    SQLite itself. Not by reading its first bytes from Python: closing any descriptor of a
+    database file drops every POSIX lock this process holds on it, so a connection open
+    elsewhere in the process (a server's pool) would lose its lock, and a writer in another
+    process, closing, could take itself for the last one and remove the WAL under it."""
+    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
+            conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB
+    return False
 
 
 def _check_sqlite_path(path: Path) -> None:
     if path.exists():
         if path.is_dir():
             raise StoreError(f"{path} is a directory, not a goodwill database file")
-        with path.open("rb") as fh:
-            head = fh.read(16)
-        if head and head != _SQLITE_MAGIC:
+        if _not_sqlite(path):
             raise StoreError(f"{path} is not a goodwill database (it is not an SQLite file)")
         if not os.access(path, os.R_OK | os.W_OK):
             raise StoreError(f"cannot open {path}: permission denied")
