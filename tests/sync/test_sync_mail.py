@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import imaplib
 import json
 import mailbox
@@ -306,8 +307,11 @@ def test_an_interrupted_run_resumes(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(capture, "_fetch", breaks_on_the_third)
+    frozen = gc.get_freeze_count()
     with pytest.raises(capture.MailSyncFailed, match="broke off"):
         sync(store, dovecot, folder, me, batch=20)
+    # The cycle collector, spared during the batches, is given back even so.
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
     assert count(store, Interaction) > 0
     with store.session() as s:
         source = s.scalars(select(SyncSource)).one()
@@ -315,6 +319,7 @@ def test_an_interrupted_run_resumes(
     monkeypatch.setattr(capture, "_fetch", real)
     resumed = sync(store, dovecot, folder, me, batch=20)
     assert resumed.fetched == total - 40
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
     with store.session() as s:
         assert s.scalars(select(SyncSource)).one().failing_since is None
     interrupted = snapshot(store)

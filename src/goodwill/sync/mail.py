@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import functools
+import gc
 import hashlib
 import imaplib
 import importlib
@@ -409,7 +410,7 @@ def _sync(
         chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
         # The next batch is fetched while this one is written: the server's answer and
         # the database work overlap instead of adding up.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=1) as pool, _collector_spared():
             ahead = pool.submit(_fetch, conn, chunks[0], options.subjects) if chunks else None
             for i, chunk in enumerate(chunks):
                 t0 = time.perf_counter()
@@ -419,6 +420,7 @@ def _sync(
                 if i + 1 < len(chunks):
                     ahead = pool.submit(_fetch, conn, chunks[i + 1], options.subjects)
                 _write_batch(store, run, blocks, chunk[-1])
+                gc.collect(1)
                 report.fetch_seconds += t1 - t0
                 report.write_seconds += time.perf_counter() - t1
                 if progress:
@@ -432,6 +434,21 @@ def _sync(
     report.fetch_seconds = round(report.fetch_seconds, 3)
     report.write_seconds = round(report.write_seconds, 3)
     return report
+
+
+@contextlib.contextmanager
+def _collector_spared() -> Iterator[None]:
+    """The batches run with what was loaded before them (SQLAlchemy's and pydantic's
+    classes, the models: hundreds of thousands of objects) out of the cycle collector's
+    sight: a batch makes tens of thousands of objects, each making the collector look at
+    the whole heap again and again. Given back at the end, so nothing is kept from it."""
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def _me(
@@ -553,13 +570,15 @@ def _insert_interactions(
         return 0, 0, 0, []
     conn = session.connection()
     keys = [r.source_key[:500] for r in records]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     known: set[str] = set()
-    for i in range(0, len(keys), 500):
-        known.update(
-            session.scalars(
-                select(Interaction.source_key).where(Interaction.source_key.in_(keys[i : i + 500]))
-            )
+    for i in range(0, len(keys), 500):  # plain statements: a batch asks 2,000 keys
+        part = tuple(keys[i : i + 500])
+        marks = ", ".join([mark] * len(part))
+        rows = conn.exec_driver_sql(
+            f"SELECT source_key FROM interaction WHERE source_key IN ({marks})", part
         )
+        known.update(r[0] for r in rows)
     when_now = now or dt.datetime.now()
     issues: list[ParseIssue] = []
     kept: list[tuple[InteractionRecord, str, list[int]]] = []
@@ -581,7 +600,6 @@ def _insert_interactions(
     if not kept:
         return 0, unchanged, 0, issues
     sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     new_ids = _next_ids(conn, len(kept), sqlite)
     viewer = policy.current()
     owner = viewer.member_id if viewer is not None else None
