@@ -32,7 +32,6 @@ import hashlib
 import imaplib
 import json
 import os
-import shutil
 import sqlite3
 import ssl
 import sys
@@ -251,15 +250,8 @@ def report(location: str, uidvalidity: int, last_uid: int, subjects: bool) -> di
 
 
 def text(report: dict[str, Any]) -> str:
-    """cli.sync._mail_text of a run that fetched nothing."""
+    """cli.sync._mail_text of a run that fetched nothing (one line, never wrapped)."""
     return f"{report['location']}: nothing new"
-
-
-def _fits(line: str) -> bool:
-    """Whether the command line's console (cli.output.console) prints the line unwrapped."""
-    columns = shutil.get_terminal_size().columns
-    width = columns if sys.stdout.isatty() else max(columns, 160)
-    return len(line) < width
 
 
 def nothing_new(db: str | None, request: _Request) -> dict[str, Any] | None:
@@ -274,8 +266,6 @@ def nothing_new(db: str | None, request: _Request) -> dict[str, Any] | None:
             if fh.read(16) != _SQLITE_MAGIC:
                 return None
     except (InvalidInput, OSError):
-        return None
-    if request.fmt == "table" and not _fits(text(report(target.location, 0, 0, False))):
         return None
     password = _password(request.password_file)
     if password is None:
