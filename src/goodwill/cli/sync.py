@@ -263,7 +263,9 @@ def mail(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Fetch the headers of the messages new in an IMAP folder since the last run and
-    record them as interactions (bodies are never fetched; safe to run from cron)."""
+    record them as interactions (bodies are never fetched; safe to run from cron). A run
+    with nothing new answers in a fraction of a second (a SQLite database, the password
+    from GOODWILL_IMAP_PASSWORD or --password-file)."""
     from goodwill.sync import mail as capture
 
     options = capture.MailSyncOptions(me=me or [], subjects=subjects, password_file=password_file)
