@@ -4,7 +4,8 @@ scripts and editors answer before the command line is even built.
 `goodwill person list --format json` and `goodwill search TEXT --format json` on a SQLite
 file are read here, through people_reads (the standard library only), and written as the
 same JSON the full command line writes; so is `goodwill sync contacts DIR --format json`
-when nothing changed on either side (sync/quick). Building the command tree costs Typer, and running
+when nothing changed on either side (sync/quick), and `goodwill sync mail URL` when the
+folder has nothing new (sync/quick_mail). Building the command tree costs Typer, and running
 any command through it costs pydantic (Typer checks every parameter with it): together
 several times the read itself. Anything this does not recognise exactly (another command,
 another format, --help, a value out of range, a database it cannot read as it is) goes to
@@ -58,6 +59,8 @@ def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
         if options is None or options.get("format") != "json":
             return None
         return db, "sync contacts", {"folder": options["args"][0]}
+    if words[:2] == ["sync", "mail"]:  # sync/quick_mail reads its own options
+        return db, "sync mail", {"words": words[2:]}
     if words[:1] == ["search"]:
         options = _options(words[1:], {"--limit": "limit", "--kind": "kind"}, positional=1)
         if options is None or options.get("format") != "json":
@@ -116,6 +119,10 @@ def _lean(args: Sequence[str]) -> bool:
     if request is None:
         return False
     db, command, options = request
+    if command == "sync mail":
+        from goodwill.sync import quick_mail
+
+        return quick_mail.run(db, options["words"])
     if command == "sync contacts":
         import json
         from pathlib import Path

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import imaplib
+import json
 import mailbox
 import os
 import shutil
@@ -264,9 +266,11 @@ def test_no_password_and_password_file(
     secret = tmp_path / "imap-password"
     secret.write_text(PASSWORD + "\n")
     append(imap, folder, fixtures())
+    monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal, or cron's 80 columns
     ok = cli("sync", "mail", dovecot.url(folder), "--me", ME, "--password-file", str(secret))
     assert ok.code == 0, ok.err
-    assert "fetched the headers of" in ok.out
+    summary = ok.out.splitlines()[0]  # one line, never wrapped: logs are searched by line
+    assert "fetched the headers of" in summary and summary.endswith(" unchanged"), ok.out
     in_url = cli("sync", "mail", f"imaps://robin:{PASSWORD}@127.0.0.1/INBOX")
     assert in_url.code == 1 and "must not hold a password" in in_url.err
     assert PASSWORD not in in_url.err
@@ -305,8 +309,11 @@ def test_an_interrupted_run_resumes(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(capture, "_fetch", breaks_on_the_third)
+    frozen = gc.get_freeze_count()
     with pytest.raises(capture.MailSyncFailed, match="broke off"):
         sync(store, dovecot, folder, me, batch=20)
+    # The cycle collector, spared during the batches, is given back even so.
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
     assert count(store, Interaction) > 0
     with store.session() as s:
         source = s.scalars(select(SyncSource)).one()
@@ -314,6 +321,7 @@ def test_an_interrupted_run_resumes(
     monkeypatch.setattr(capture, "_fetch", real)
     resumed = sync(store, dovecot, folder, me, batch=20)
     assert resumed.fetched == total - 40
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
     with store.session() as s:
         assert s.scalars(select(SyncSource)).one().failing_since is None
     interrupted = snapshot(store)
@@ -632,3 +640,158 @@ def test_a_thread_becomes_a_request_only_when_it_asked_and_you_did_not_answer(
     again = sync(store, dovecot, folder, me, subjects=True)
     assert again.requests_opened == 1
     assert set(_open_requests(store)) == {"q1@x", "q5@x"}
+
+
+# --- the lean path of a quiet tick (sync/quick_mail.py) -----------------------------------
+
+
+def source_row(store: Store) -> dict[str, object]:
+    # Pooled connections are let go first: this process's other engines (run_cli's) and
+    # other processes wrote since (a pooled connection read a damaged page then).
+    store.engine.dispose()
+    with store.engine.connect() as conn:
+        row = conn.execute(select(SyncSource.__table__)).one()
+    return dict(row._mapping)
+
+
+def lean(db: str, *args: str) -> tuple[str, str]:
+    """`goodwill --db DB sync mail ARGS` in a process of its own, through the entry point:
+    (its output, the heavy modules it loaded, comma-separated)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv[0] = 'goodwill'; from goodwill.launch import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('sqlalchemy', 'numpy', 'pydantic', 'typer', 'rich', 'keyring')\n"
+        "print(','.join(m for m in heavy if m in sys.modules), file=sys.stderr)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--db", db, "sync", "mail", *args],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    return done.stdout, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+
+
+def test_a_quiet_tick_is_answered_lean_like_the_full_run(
+    dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None, tmp_path: Path
+) -> None:
+    from tests.helpers import run_cli
+
+    db = str(tmp_path / "lean.db")
+    store = open_store(db)
+    try:
+        append(imap, folder, fixtures())
+        url = dovecot.url(folder)
+        first = run_cli("--db", db, "sync", "mail", url, "--me", ME, "--format", "json")
+        assert first.code == 0, first.err
+        before, row = snapshot(store), source_row(store)
+        for fmt in ("json", "table"):
+            out, heavy = lean(db, url, "--me", ME, "--format", fmt)
+            assert heavy == "", f"the lean path loaded {heavy}"
+            assert last_session(dovecot) == (0, 0)
+            after = source_row(store)
+            full = run_cli("--db", db, "sync", "mail", url, "--me", ME, "--format", fmt)
+            assert full.code == 0 and full.out == out, (full.out, out)
+            # What the full run changes, the lean one changed the same way: the run's time.
+            again = source_row(store)
+            for moved in (after, again):
+                assert moved["last_ok_at"] == moved["last_run_at"] > row["last_ok_at"]  # type: ignore[operator]
+                assert {k: v for k, v in moved.items() if not k.startswith("last_")} == {
+                    k: v for k, v in row.items() if not k.startswith("last_")
+                }
+            row = again
+            store.engine.dispose()
+            assert snapshot(store) == before
+        assert '"fetched": 0' in out or out.endswith(": nothing new\n")
+
+        # A failing source: the quiet tick clears the failure as the full run does.
+        with store.session() as s:
+            source = s.scalars(select(SyncSource)).one()
+            source.failing_since = source.last_error_at = NOW
+            source.last_error = "the connection broke off"
+        out, heavy = lean(db, url, "--me", ME)
+        assert heavy == "" and out == f"{capture.parse_url(url).location}: nothing new\n"
+        after = source_row(store)
+        assert after["failing_since"] is None and after["last_error"] == "the connection broke off"
+
+        # New mail: the lean path steps aside and the full run fetches it.
+        append(imap, folder, [message(("new@x.net", "New"), [(ME, "Me")], NOW, "quick1@x")])
+        out, heavy = lean(db, url, "--me", ME, "--format", "json")
+        assert "sqlalchemy" in heavy and json.loads(out)["fetched"] == 1
+        # Another --me than the state keeps: the full run (which keeps the new one).
+        for me in ("someone.else@example.org", ME):
+            _out, heavy = lean(db, url, "--me", me)
+            assert "sqlalchemy" in heavy
+        out, heavy = lean(db, url, "--me", ME, "--format", "json")
+        assert heavy == "" and json.loads(out)["fetched"] == 0
+    finally:
+        store.dispose()
+
+
+def test_the_lean_path_steps_aside_for_what_it_does_not_know(
+    dovecot: Dovecot, imap: imaplib.IMAP4_SSL, folder: str, env: None, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from goodwill.store import db as store_db
+    from goodwill.sync import quick_mail
+
+    db = str(tmp_path / "aside.db")
+    store = open_store(db)
+    try:
+        url = dovecot.url(folder)
+        assert not quick_mail.run(db, [url, "--me", ME])  # never synced: no state
+        append(imap, folder, fixtures())
+        sync(store, dovecot, folder, ME)
+        assert quick_mail.run(db, [url, "--me", ME])
+        assert capsys.readouterr().out.endswith(": nothing new\n")
+        assert quick_mail.run(db, [url])  # no --me: the addresses the state keeps
+        # Your own addresses now say otherwise: the full run would keep them.
+        from goodwill.records import people
+
+        with store.session() as s:
+            people.set_me(s, name="Robin", add_emails=["robin.two@example.org"])
+        assert not quick_mail.run(db, [url])
+        assert quick_mail.run(db, [url, "--me", ME])  # --me comes first
+        capsys.readouterr()
+        row = source_row(store)
+        for words in (
+            [url, "--me", ME, "--format", "csv"],
+            [url, "--me", ME, "--help"],
+            [url, url, "--me", ME],
+            [url, "--me"],
+            [url, "--me", "not an address"],
+            [dovecot.url(folder + "x"), "--me", ME],  # no such folder
+        ):
+            assert not quick_mail.run(db, words), words
+        # The full run's lock: a run in progress means the full run (which says so).
+        target = capture.parse_url(url)
+        assert (
+            quick_mail.lock_path(
+                store.engine.url.render_as_string(hide_password=True), target.location
+            ).parent
+            == store_db.cache_folder()
+        )
+        with capture._lock(store, target.location):
+            assert not quick_mail.run(db, [url, "--me", ME])
+        # A wrong password, or one only the keyring has: the full run says what is wrong.
+        monkeypatch.setenv(capture.PASSWORD_ENV, "not the password")
+        assert not quick_mail.run(db, [url, "--me", ME])
+        monkeypatch.delenv(capture.PASSWORD_ENV)
+        assert not quick_mail.run(db, [url, "--me", ME])
+        secret = tmp_path / "secret"
+        secret.write_text(PASSWORD + "\n")
+        assert source_row(store) == row  # nothing above wrote
+        assert quick_mail.run(db, [url, f"--password-file={secret}", "--me", ME, "--subjects"])
+        # A new UIDVALIDITY (the folder made again): the full run reads it again.
+        assert imap.delete(folder)[0] == "OK" and imap.create(folder)[0] == "OK"
+        time.sleep(1.1)  # Dovecot's UIDVALIDITY is a time in seconds
+        append(imap, folder, fixtures())
+        monkeypatch.setenv(capture.PASSWORD_ENV, PASSWORD)
+        assert not quick_mail.run(db, [url, "--me", ME])
+    finally:
+        store.dispose()
+    assert not quick_mail.run(f"postgresql://nobody@127.0.0.1/{folder}", [url, "--me", ME])
+    assert quick_mail.CACHE_DIR_ENV == store_db.CACHE_DIR_ENV

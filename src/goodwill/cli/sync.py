@@ -208,23 +208,27 @@ def _mail_text(report: MailSyncReport) -> None:
     from goodwill.cli.output import console
 
     out = console()
+    # One line each, never wrapped (a cron mail or a log is read and searched line by
+    # line; a terminal wraps by itself): the quiet tick (sync/quick_mail) prints the same.
     again = " (UIDVALIDITY changed: read the folder again)" if report.rescanned else ""
     if not report.fetched:
-        out.print(f"{report.location}: nothing new{again}")
+        out.print(f"{report.location}: nothing new{again}", soft_wrap=True)
     else:
         out.print(
             f"{report.location}: fetched the headers of {report.fetched} messages{again}; "
             f"people {report.created} created, {report.updated} updated, {report.merged} "
             f"merged, {report.unchanged} unchanged; interactions "
-            f"{report.interactions_created} created, {report.interactions_unchanged} unchanged"
+            f"{report.interactions_created} created, {report.interactions_unchanged} unchanged",
+            soft_wrap=True,
         )
     if report.requests_opened or report.requests_withdrawn:
         out.print(
             f"  requests: {report.requests_opened} opened (unanswered messages that asked you "
-            f"something), {report.requests_withdrawn} withdrawn (you have answered them)"
+            f"something), {report.requests_withdrawn} withdrawn (you have answered them)",
+            soft_wrap=True,
         )
     for issue in report.issues:
-        out.print(f"  {issue.message}")
+        out.print(f"  {issue.message}", soft_wrap=True)
 
 
 @sync_app.command("mail")
@@ -259,7 +263,9 @@ def mail(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Fetch the headers of the messages new in an IMAP folder since the last run and
-    record them as interactions (bodies are never fetched; safe to run from cron)."""
+    record them as interactions (bodies are never fetched; safe to run from cron). A run
+    with nothing new answers in a fraction of a second (a SQLite database, the password
+    from GOODWILL_IMAP_PASSWORD or --password-file)."""
     from goodwill.sync import mail as capture
 
     options = capture.MailSyncOptions(me=me or [], subjects=subjects, password_file=password_file)

@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import functools
+import gc
 import hashlib
 import imaplib
 import importlib
@@ -46,7 +47,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,19 +60,27 @@ from goodwill.records import sync_sources
 from goodwill.schemas.io import ImportIssue
 from goodwill.schemas.sync_mail import MailSyncReport
 from goodwill.store import policy
-from goodwill.store.db import Store, bulk_insert, cache_folder
+from goodwill.store.db import Store, bulk_insert
 from goodwill.store.models import Exchange, Interaction, Request
+from goodwill.sync.quick_mail import (
+    KIND,
+    PASSWORD_ENV,
+    TIMEOUT_S,
+    Target,
+    lock_path,
+    parse_url,
+    quoted,
+    response_number,
+    tls_context,
+)
 
 if TYPE_CHECKING:
     from goodwill.io.importer import Progress
 
-PASSWORD_ENV = "GOODWILL_IMAP_PASSWORD"
 KEYRING_SERVICE = "goodwill"
-KIND = "mail"
 # Messages per FETCH and per transaction: big enough that round trips and commits do not
 # dominate, small enough that an interrupted run loses little and memory stays flat.
 BATCH = 2000
-TIMEOUT_S = 60.0
 # The header fields the mbox import reads (io.mail._WANTED) and nothing else.
 FIELDS = (
     "FROM", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO",
@@ -85,7 +93,6 @@ REPLIED_KEPT = 20000
 _UID = re.compile(rb"UID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _SKIPPED = re.compile(r"^skipped (\d+) messages?: (.*)$")
-_DEFAULT_PORT = {"imaps": 993, "imap": 143}
 
 
 class MailSyncFailed(GoodwillError):
@@ -96,25 +103,6 @@ class SyncBusy(GoodwillError):
     """Another sync of the same folder into the same database is running."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where to sync from: an IMAP URL without its password."""
-
-    scheme: str  # imaps | imap (STARTTLS)
-    user: str
-    host: str
-    port: int
-    folder: str
-
-    @property
-    def location(self) -> str:
-        """The source's key in sync_source: the URL as typed, normalised, no password."""
-        port = "" if self.port == _DEFAULT_PORT[self.scheme] else f":{self.port}"
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        user = quote(self.user, safe="@")
-        return f"{self.scheme}://{user}@{host}{port}/{quote(self.folder, safe='/')}"
-
-
 @dataclass
 class MailSyncOptions:
     me: list[str] = field(default_factory=list)
@@ -123,60 +111,6 @@ class MailSyncOptions:
     batch: int = BATCH
     now: dt.datetime | None = None  # "now" for tests
     cafile: Path | None = None  # trust this certificate too (tests); else the system store
-
-
-def parse_url(url: str) -> Target:
-    """`imaps://USER@HOST[:PORT]/FOLDER` (folder INBOX when left out); one clear error else.
-
-    An error shows the URL with any password in it masked, never the parser's own words
-    (which can quote a password mistaken for a port).
-    """
-    raw = url.strip()
-    shown = _shown(raw)
-    scheme, _, rest = raw.partition("://")
-    authority = rest.split("/", 1)[0]
-    if "@" in authority and ":" in authority[: authority.rindex("@")]:
-        raise InvalidInput("IMAP URL", shown, _NO_PASSWORD)
-    try:
-        parts = urlsplit(raw)
-        port = parts.port
-    except ValueError:
-        raise InvalidInput("IMAP URL", shown, "is not a valid URL") from None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORT:
-        raise InvalidInput("IMAP URL", shown, "must start with imaps:// (or imap:// for STARTTLS)")
-    if parts.password is not None:
-        raise InvalidInput("IMAP URL", shown, _NO_PASSWORD)
-    user = unquote(parts.username or "")
-    if not user:
-        raise InvalidInput("IMAP URL", shown, "names no user: write it as imaps://USER@HOST/FOLDER")
-    if not parts.hostname:
-        raise InvalidInput(
-            "IMAP URL", shown, "names no server: write it as imaps://USER@HOST/FOLDER"
-        )
-    if parts.query or parts.fragment:
-        raise InvalidInput("IMAP URL", shown, "takes no ?query or #fragment")
-    folder = unquote(parts.path.lstrip("/")).rstrip("/") or "INBOX"
-    if not folder.isascii() or any(c in folder for c in "\r\n\x00"):
-        raise InvalidInput(
-            "IMAP folder", folder, "only folder names in plain ASCII letters are supported"
-        )
-    return Target(scheme, user, parts.hostname, port or _DEFAULT_PORT[scheme], folder)
-
-
-_NO_PASSWORD = (
-    f"must not hold a password: put it in {PASSWORD_ENV}, a --password-file or the system keyring"
-)
-
-
-def _shown(url: str) -> str:
-    """The URL for an error message: whatever stands between 'USER:' and the last '@'
-    (a password, when there is one) masked."""
-    scheme, sep, rest = url.partition("://")
-    at = rest.rfind("@")
-    if not sep or at < 0 or ":" not in rest[:at]:
-        return url
-    return f"{scheme}{sep}{rest[:at].split(':', 1)[0]}:***@{rest[at + 1 :]}"
 
 
 def find_password(target: Target, password_file: Path | None = None) -> str:
@@ -216,12 +150,11 @@ def find_password(target: Target, password_file: Path | None = None) -> str:
 def _lock(store: Store, location: str) -> Iterator[None]:
     """One run at a time per database and folder: a file lock for SQLite, an advisory lock
     on PostgreSQL (which several machines may share)."""
-    key = store.engine.url.render_as_string(hide_password=True) + "\n" + location
+    address = store.engine.url.render_as_string(hide_password=True)
     busy = SyncBusy(f"another sync of {location} into this database is running: try again later")
     if store.is_sqlite:
-        folder = cache_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"sync-{hashlib.sha1(key.encode()).hexdigest()[:16]}.lock"
+        path = lock_path(address, location)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a+") as f:
             try:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -232,6 +165,7 @@ def _lock(store: Store, location: str) -> Iterator[None]:
             finally:
                 fcntl.flock(f.fileno(), fcntl.LOCK_UN)
         return
+    key = address + "\n" + location
     number = int.from_bytes(hashlib.sha1(key.encode()).digest()[:8], "big", signed=True)
     with store.engine.connect() as conn:
         if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": number}).scalar():
@@ -248,17 +182,9 @@ def _lock(store: Store, location: str) -> Iterator[None]:
 # --- talking IMAP -------------------------------------------------------------------------
 
 
-def _context(cafile: Path | None) -> ssl.SSLContext:
-    # The system store (OpenSSL honours SSL_CERT_FILE / SSL_CERT_DIR), hostnames checked.
-    context = ssl.create_default_context()
-    if cafile is not None:
-        context.load_verify_locations(cafile=str(cafile))
-    return context
-
-
 def _connect(target: Target, password: str, cafile: Path | None) -> imaplib.IMAP4:
     where = f"the IMAP server {target.host}:{target.port}"
-    context = _context(cafile)
+    context = tls_context(cafile)
     conn: imaplib.IMAP4 | None = None
     try:
         if target.scheme == "imaps":
@@ -303,17 +229,6 @@ def _connect(target: Target, password: str, cafile: Path | None) -> imaplib.IMAP
 def _close(conn: imaplib.IMAP4) -> None:
     with contextlib.suppress(Exception):
         conn.logout()
-
-
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _number(conn: imaplib.IMAP4, name: str) -> int | None:
-    _typ, data = conn.response(name)
-    with contextlib.suppress(TypeError, ValueError, IndexError):
-        return int(data[0])
-    return None
 
 
 def _uid_set(uids: Sequence[int]) -> str:
@@ -456,13 +371,13 @@ def _sync(
         ]
     conn = _connect(target, password, options.cafile)
     try:
-        typ, data = conn.select(_quoted(target.folder), readonly=True)
+        typ, data = conn.select(quoted(target.folder), readonly=True)
         if typ != "OK":
             raise MailSyncFailed(
                 f"the IMAP server {target.host} has no folder {target.folder!r} for {target.user}"
             )
-        uidvalidity = _number(conn, "UIDVALIDITY")
-        uidnext = _number(conn, "UIDNEXT")
+        uidvalidity = response_number(conn, "UIDVALIDITY")
+        uidnext = response_number(conn, "UIDNEXT")
         exists = int(data[0]) if data and data[0] else 0
         if uidvalidity is None:
             raise MailSyncFailed(
@@ -495,7 +410,7 @@ def _sync(
         chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
         # The next batch is fetched while this one is written: the server's answer and
         # the database work overlap instead of adding up.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=1) as pool, _collector_spared():
             ahead = pool.submit(_fetch, conn, chunks[0], options.subjects) if chunks else None
             for i, chunk in enumerate(chunks):
                 t0 = time.perf_counter()
@@ -505,6 +420,7 @@ def _sync(
                 if i + 1 < len(chunks):
                     ahead = pool.submit(_fetch, conn, chunks[i + 1], options.subjects)
                 _write_batch(store, run, blocks, chunk[-1])
+                gc.collect(1)
                 report.fetch_seconds += t1 - t0
                 report.write_seconds += time.perf_counter() - t1
                 if progress:
@@ -518,6 +434,21 @@ def _sync(
     report.fetch_seconds = round(report.fetch_seconds, 3)
     report.write_seconds = round(report.write_seconds, 3)
     return report
+
+
+@contextlib.contextmanager
+def _collector_spared() -> Iterator[None]:
+    """The batches run with what was loaded before them (SQLAlchemy's and pydantic's
+    classes, the models: hundreds of thousands of objects) out of the cycle collector's
+    sight: a batch makes tens of thousands of objects, each making the collector look at
+    the whole heap again and again. Given back at the end, so nothing is kept from it."""
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def _me(
@@ -639,13 +570,15 @@ def _insert_interactions(
         return 0, 0, 0, []
     conn = session.connection()
     keys = [r.source_key[:500] for r in records]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     known: set[str] = set()
-    for i in range(0, len(keys), 500):
-        known.update(
-            session.scalars(
-                select(Interaction.source_key).where(Interaction.source_key.in_(keys[i : i + 500]))
-            )
+    for i in range(0, len(keys), 500):  # plain statements: a batch asks 2,000 keys
+        part = tuple(keys[i : i + 500])
+        marks = ", ".join([mark] * len(part))
+        rows = conn.exec_driver_sql(
+            f"SELECT source_key FROM interaction WHERE source_key IN ({marks})", part
         )
+        known.update(r[0] for r in rows)
     when_now = now or dt.datetime.now()
     issues: list[ParseIssue] = []
     kept: list[tuple[InteractionRecord, str, list[int]]] = []
@@ -667,7 +600,6 @@ def _insert_interactions(
     if not kept:
         return 0, unchanged, 0, issues
     sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     new_ids = _next_ids(conn, len(kept), sqlite)
     viewer = policy.current()
     owner = viewer.member_id if viewer is not None else None
