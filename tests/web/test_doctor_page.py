@@ -46,3 +46,34 @@ def test_no_source_yet_says_where_to_start(web: Web) -> None:
     html = web.get("/doctor").text
     assert "No sync source yet" in html and "docs/capture.md" in html
     assert web.get("/doctor.json").json()["sources"] == []
+
+
+def test_an_error_followed_by_a_good_sync_is_history(store: Store, web: Web) -> None:
+    with store.session() as s:
+        src = sync_sources.get(s, "mail", "imaps://robin@mail.example.org/INBOX")
+        sync_sources.failed(src, "the server did not answer", at=NOW - dt.timedelta(hours=3))
+    assert web.get("/doctor.json").json()["sources"][0]["recovered"] is False
+    assert "synced fine since" not in web.get("/doctor").text
+    with store.session() as s:
+        src = sync_sources.get(s, "mail", "imaps://robin@mail.example.org/INBOX")
+        sync_sources.succeeded(src, {"last_uid": 9}, at=NOW - dt.timedelta(hours=1))
+    source = web.get("/doctor.json").json()["sources"][0]
+    assert source["recovered"] is True and source["failing"] is False
+    assert source["last_error"] == "the server did not answer"  # kept: when it last failed
+    assert "synced fine since" in web.get("/doctor").text
+
+
+def test_the_command_says_an_old_error_is_history(store: Store) -> None:
+    from tests.helpers import run_cli
+
+    with store.session() as s:
+        src = sync_sources.get(s, "mail", "imaps://robin@mail.example.org/INBOX")
+        sync_sources.failed(src, "the server did not answer", at=NOW - dt.timedelta(hours=3))
+    first = run_cli("--db", store.url, "doctor")
+    assert first.code == 0, first.err
+    assert "the server did not answer" in first.out and "synced fine since" not in first.out
+    with store.session() as s:
+        src = sync_sources.get(s, "mail", "imaps://robin@mail.example.org/INBOX")
+        sync_sources.succeeded(src, {"last_uid": 9}, at=NOW - dt.timedelta(hours=1))
+    later = run_cli("--db", store.url, "doctor")
+    assert "synced fine since" in " ".join(later.out.split())

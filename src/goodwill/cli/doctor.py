@@ -40,6 +40,8 @@ def _render(report: DoctorReport) -> None:
             error = f"{_when(s.last_error_at)}: {s.last_error}"
             if s.failing:
                 error = f"FAILING since {_when(s.failing_since)}; {error}"
+            elif s.recovered:
+                error = f"{error} (synced fine since)"
         table.add_row(s.kind, s.location, _when(s.last_ok_at), error)
     out.print(table)
 

@@ -40,6 +40,7 @@ class SyncSourceOut(BaseModel):
     last_error_at: dt.datetime | None = None
     failing_since: dt.datetime | None = None
     failing: bool = False  # failing for more than a day: the daily session warns
+    recovered: bool = False  # it synced after its last error: the error is history
 
 
 class DoctorReport(BaseModel):

@@ -48,6 +48,9 @@ def report(session: Session, now: dt.datetime | None = None) -> DoctorReport:
             last_error_at=s.last_error_at,
             failing_since=s.failing_since,
             failing=s.id in failing,
+            recovered=bool(
+                s.last_error_at and s.last_ok_at and s.last_ok_at > s.last_error_at
+            ),
         )
         for s in sync_sources.everyone(session)
     ]
