@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from goodwill.store import policy
@@ -104,7 +104,7 @@ def ensure_exp(session: Session) -> None:
 
 # The model the triggers keep the summary for (any row: all carry the same).
 _MODEL = select(ContactSummary.model).limit(1)
-_MEMBER = bindparam("member")
+_MEMBER = bindparam("member", type_=Integer())
 _MEMBER_MODEL = select(MemberSummary.model).where(MemberSummary.owner_id == _MEMBER).limit(1)
 
 
@@ -149,8 +149,10 @@ _READ_ALL = select(
 _READ_SOME = _READ_ALL.where(ContactSummary.person_id.in_(bindparam("ids", expanding=True)))
 _M = MemberSummary
 _READ_MEMBER_ALL = (
-    select(_M.person_id, _M.last_day, _M.first_day, _M.decayed, _M.count, _M.by_me,
-           _M.initiated, _M.weighted, _M.decayed_short)  # fmt: skip
+    select(
+        *(_M.person_id, _M.last_day, _M.first_day, _M.decayed, _M.count, _M.by_me),
+        *(_M.initiated, _M.weighted, _M.decayed_short),
+    )
     .where(_M.owner_id == _MEMBER)
     .order_by(_M.person_id)
 )

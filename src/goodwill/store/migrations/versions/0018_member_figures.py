@@ -76,9 +76,7 @@ COLUMNS = (
     "owner_id, person_id, last_day, first_day, decayed, count, by_me, initiated, weighted, "
     "decayed_short, model"
 )
-LEDGER_COLUMNS = (
-    "owner_id, person_id, gave, got, gives, gets, last_give, last_get, last_day, model"
-)
+LEDGER_COLUMNS = "owner_id, person_id, gave, got, gives, gets, last_give, last_get, last_day, model"
 WATCHED = ("person_id", "day", "kind", "initiated_by", "planned", "owner_id")
 LEDGER_WATCHED = ("person_id", "direction", "kind", "occurred_at", "owner_id")
 DAY = {
@@ -291,7 +289,9 @@ def _sqlite() -> None:
 
 def _postgresql() -> None:
     keys = "SELECT owner_id, person_id FROM {} WHERE owner_id IS NOT NULL"
-    touched = f"(owner_id, person_id) IN ({keys.format('old_rows')} UNION {keys.format('new_rows')})"
+    touched = (
+        f"(owner_id, person_id) IN ({keys.format('old_rows')} UNION {keys.format('new_rows')})"
+    )
     gone = f"(owner_id, person_id) IN ({keys.format('old_rows')})"
     for table, columns, grouped, add, source in (
         ("member_summary", COLUMNS, _grouped, _add("greatest", "least"), "participant"),
@@ -333,9 +333,11 @@ def _postgresql() -> None:
             f"EXECUTE FUNCTION {table}_recompute()"
         )
     # A team database migrated here: its app role reads the tables, each member their own.
-    role = op.get_bind().execute(
-        sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
-    ).first()
+    role = (
+        op.get_bind()
+        .execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE})
+        .first()
+    )
     if role is None:
         return
     team = op.get_bind().execute(sa.text("SELECT 1 FROM team_member LIMIT 1")).first()
