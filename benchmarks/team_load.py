@@ -82,7 +82,7 @@ def build(
     if schema:
         url, kept = _in_schema(pg, schema, reuse)
         if kept:
-            return url, emails
+            return _refresh(url), emails
         return _fill(url, people, members, emails), emails
     url = _url(pg, DB_NAME)
     admin = create_engine(resolve_url(pg), isolation_level="AUTOCOMMIT")
@@ -92,11 +92,26 @@ def build(
         ).first()
         if exists and reuse:
             admin.dispose()
-            return url, emails
+            return _refresh(url), emails
         conn.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME}"))
         conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
     admin.dispose()
     return _fill(url, people, members, emails), emails
+
+
+def _refresh(url: str) -> str:
+    """A kept team database brought up to this checkout: its migrations (opening it) and
+    the policy's roles, grants and functions (idempotent, as the tables' owner)."""
+    from goodwill.store import policy
+    from goodwill.store.db import open_store
+
+    store = open_store(url)
+    try:
+        with store.session() as s:
+            policy.lock_private_rows(s)
+    finally:
+        store.dispose()
+    return url
 
 
 def _fill(url: str, people: int, members: int, emails: list[str]) -> str:

@@ -507,7 +507,10 @@ def _team_ties(session: Session, schema: str) -> None:
             "(PARTITION BY p.owner_id, p.person_id ORDER BY p.day DESC, p.interaction_id DESC) "
             "AS n FROM participant p "
             "WHERE p.person_id = ANY(ids) AND NOT p.planned AND p.owner_id IS NOT NULL) t "
-            "JOIN interaction i ON i.id = t.interaction_id "
+            # One interaction read by its key per row kept (OFFSET 0 keeps it a lateral
+            # lookup): a plain join let the planner hash the whole interaction table.
+            "CROSS JOIN LATERAL (SELECT i.id, i.occurred_at, i.kind, i.summary "
+            "FROM interaction i WHERE i.id = t.interaction_id OFFSET 0) i "
             f"CROSS JOIN LATERAL (SELECT {shared} AS v) x "
             "WHERE t.n <= latest ORDER BY i.occurred_at DESC, i.id DESC $$"
         )
