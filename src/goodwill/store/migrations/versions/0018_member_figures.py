@@ -11,8 +11,9 @@ transaction, whoever writes:
 - `member_ledger`: as `ledger_summary`, from the member's own exchanges.
 
 Rows without an owner (single-user goodwill, a database before `goodwill team init`) are
-not summarised here, so single-user writes pay one test of `owner_id` per row (SQLite) or
-one filtered pass over the statement's rows (PostgreSQL). `goodwill team init` gives the
+not summarised here, so a single-user insert pays one test of `owner_id` per row (a
+trigger's WHEN on both backends); an update or delete on PostgreSQL one filtered pass over
+the statement's rows. `goodwill team init` gives the
 existing rows to the first member, which the update triggers summarise.
 
 The weights, half-lives and fingerprints below are those of 0016 (a test keeps both equal to
@@ -303,9 +304,11 @@ def _postgresql() -> None:
             "exchange",
         ),
     ):
+        # Added per row, and only for a member's row: single-user goodwill's inserts (no
+        # owner) never call it, where a statement trigger would run for each of them.
         op.execute(
             f"CREATE FUNCTION {table}_add() RETURNS trigger AS $$ BEGIN "
-            f"INSERT INTO {table} ({columns}) {grouped('true', 'new_rows')} {add}; "
+            f"INSERT INTO {table} ({columns}) {grouped('true', '(SELECT NEW.*) AS one')} {add}; "
             "RETURN NULL; END $$ LANGUAGE plpgsql"
         )
         op.execute(
@@ -319,8 +322,8 @@ def _postgresql() -> None:
             "END IF; RETURN NULL; END $$ LANGUAGE plpgsql"
         )
         op.execute(
-            f"CREATE TRIGGER {table}_i AFTER INSERT ON {source} "
-            f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {table}_add()"
+            f"CREATE TRIGGER {table}_i AFTER INSERT ON {source} FOR EACH ROW "
+            f"WHEN (NEW.owner_id IS NOT NULL) EXECUTE FUNCTION {table}_add()"
         )
         op.execute(
             f"CREATE TRIGGER {table}_d AFTER DELETE ON {source} "
