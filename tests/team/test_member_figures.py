@@ -223,6 +223,19 @@ def test_each_members_figures_equal_a_fresh_computation(
                 interactions.remove(s, interactions.get(s, iid))
             self.items[viewer.member_id].remove(iid)
 
+        @rule(m=st.sampled_from([0, 1]), keep=st.integers(0, 2), other=st.integers(0, 2))
+        def merge(self, m: int, keep: int, other: int) -> None:
+            """A merge moves the member's rows of one person to another, its figures held
+            (store/figures) and recomputed once when the hold is released."""
+            if keep == other:
+                return
+            with policy.acting_as(members[m]), store.session() as s:
+                a, b = s.get(Person, self.people[keep]), s.get(Person, self.people[other])
+                assert a is not None and b is not None
+                people.merge(s, a, b)
+                s.flush()
+                self.people[other] = people.add(s, f"P{other} run{self.run} again").id
+
         @invariant()
         def kept_equals_fresh(self) -> None:
             for viewer in members:
