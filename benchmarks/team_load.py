@@ -40,6 +40,9 @@ RESULTS = HERE / "results"
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TIMING_RE = re.compile(r"app;dur=([\d.]+)")
 P95_LIMIT_MS = 200.0
+# The floor in the same run: the sign-in page, through the same sign-in lookup, worker
+# queue and machine as every page, with no figure behind it.
+FLOOR = "/login"
 ASK_LIMIT_S = 1.0
 DB_NAME = "goodwill_team_bench"
 PASSWORD = "bench-password"
@@ -82,7 +85,7 @@ def build(
     if schema:
         url, kept = _in_schema(pg, schema, reuse)
         if kept:
-            return url, emails
+            return _refresh(url), emails
         return _fill(url, people, members, emails), emails
     url = _url(pg, DB_NAME)
     admin = create_engine(resolve_url(pg), isolation_level="AUTOCOMMIT")
@@ -92,11 +95,26 @@ def build(
         ).first()
         if exists and reuse:
             admin.dispose()
-            return url, emails
+            return _refresh(url), emails
         conn.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME}"))
         conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
     admin.dispose()
     return _fill(url, people, members, emails), emails
+
+
+def _refresh(url: str) -> str:
+    """A kept team database brought up to this checkout: its migrations (opening it) and
+    the policy's roles, grants and functions (idempotent, as the tables' owner)."""
+    from goodwill.store import policy
+    from goodwill.store.db import open_store
+
+    store = open_store(url)
+    try:
+        with store.session() as s:
+            policy.lock_private_rows(s)
+    finally:
+        store.dispose()
+    return url
 
 
 def _fill(url: str, people: int, members: int, emails: list[str]) -> str:
@@ -164,7 +182,7 @@ def free_port() -> int:
 
 
 PAGES = ("/", "/people", "/needs", "/network", "/report", "/team?to={org}", "/api/people",
-         "/people/{pid}", "/api/needs", "/log")  # fmt: skip
+         "/people/{pid}", "/api/needs", "/log", FLOOR)  # fmt: skip
 
 
 async def client(
@@ -198,7 +216,8 @@ def p95(values: list[float]) -> float:
 
 
 def measure_ask(url: str, org: str) -> float:
-    """Seconds for member 1's team routes to an organisation (best of 3, in process)."""
+    """Seconds for member 1's team routes to an organisation as `goodwill path --to ORG`
+    and `ask` list them, the ten strongest (best of 3, in process)."""
     from goodwill.asking import team as team_ask
     from goodwill.store import policy
     from goodwill.store.db import open_store
@@ -211,7 +230,7 @@ def measure_ask(url: str, org: str) -> float:
             started = time.perf_counter()
             with policy.acting_as(policy.Viewer(1, "Member 1", "admin")), store.session() as s:
                 _, ids = team_ask.target_people(s, org)
-                team_ask.routes(s, ids)
+                team_ask.routes(s, ids, limit=10)  # what `path --to ORG` shows
             best = min(best, time.perf_counter() - started)
     finally:
         store.dispose()
@@ -295,6 +314,9 @@ def main() -> None:
             "client_p95_ms": round(p95([r["client_ms"] for r in mine]), 1),
             "server_median_ms": round(statistics.median(server_ms), 1) if server_ms else None,
         }
+    floor_p95 = by_page[FLOOR]["client_p95_ms"] or 1.0
+    for page in PAGES:
+        by_page[page]["client_p95_x_floor"] = round(by_page[page]["client_p95_ms"] / floor_p95, 1)
     errors = [r for r in rows if r["status"] >= 400]
     result = {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
@@ -311,6 +333,7 @@ def main() -> None:
         "server_cpu_ms_per_request": round(server_cpu_s / max(1, len(rows)) * 1000, 1),
         "floor_login_cpu_ms": round(floor_cpu_ms, 1),
         "server_p95_ms": round(p95([r["server_ms"] for r in rows if r["server_ms"]]), 1),
+        "floor_p95_ms": floor_p95,
         "client_p95_ms": round(p95([r["client_ms"] for r in rows]), 1),
         "target_p95_ms": P95_LIMIT_MS,
         "team_ask_s": round(ask_s, 3),

@@ -245,3 +245,26 @@ def test_row_level_security_holds_for_a_raw_query_as_the_app_role(team_url: str)
             assert forced is True
     finally:
         store.dispose()
+
+
+def test_team_lock_puts_the_policy_back(team_url: str) -> None:
+    r = cli("team", "lock")
+    assert r.code == 1 and "not a team database" in r.err
+    seeded_team()
+    ok(cli("--user", "Sam", "log", "Mia Chen", "--kind", "call"))
+    if not team_url.startswith("postgresql"):
+        assert "in place" in ok(cli("team", "lock")).err  # SQLite: nothing to put back
+        return
+    store = open_store(team_url)
+    try:
+        with store.session() as s:  # an older goodwill's function, or none at all
+            s.execute(text("DROP FUNCTION goodwill_team_details(integer[], integer)"))
+    finally:
+        store.dispose()
+    assert cli("--user", "Ann", "path", "--to", "Zenith").code == 1
+    r = cli("--user", "Sam", "team", "lock")
+    assert r.code == 1 and "only a team admin" in r.err
+    ok(cli("team", "lock"))
+    ok(cli("team", "lock"))  # again: harmless
+    routes = ok(cli("--user", "Ann", "path", "--to", "Zenith")).out
+    assert "Sam on your team knows Mia Chen" in routes

@@ -142,3 +142,32 @@ def test_the_owner_decides_what_teammates_see_of_an_interaction(team_url: str) -
     ok(cli("--user", "Sam", "team", "share", "none"))
     out = ok(cli("--user", "Ann", "path", "--to", "Mia Chen")).out
     assert "      coffee" not in out and "SHARED-ONE" in out  # the one share stays
+
+
+def test_a_limited_ranking_is_the_head_of_the_whole_one(team_url: str) -> None:
+    """Ranked from the shared tier alone, then only the routes shown are read in full: the
+    first k of a limited call are the first k of the whole list, whatever k."""
+    from goodwill.store import policy
+    from goodwill.store.db import open_store
+
+    for i, days in enumerate((3, 40, 200, 500)):
+        name = f"Zed Person{i}"
+        ok(cli("person", "add", name, "--org", "Zenith"))
+        when = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+        for who in ("Sam", "Bob")[: 1 + i % 2]:
+            ok(cli("--user", who, "log", name, "--kind", "call", "--date", when))
+    store = open_store(team_url)
+    policy.attach(store)
+    try:
+        with policy.acting_as(policy.Viewer(1, "Ann", "admin")), store.session() as s:
+            _, ids = team_ask.target_people(s, "Zenith")
+            whole, total = team_ask.ranked_routes(s, ids)
+            assert total == len(whole) >= 6
+            assert [r.strength for r in whole] == sorted(
+                (r.strength for r in whole), key=["strong", "medium", "weak"].index
+            )
+            for k in range(total + 2):
+                assert team_ask.ranked_routes(s, ids, limit=k) == (whole[:k], total)
+            assert team_ask.routes(s, ids, limit=2) == whole[:2]
+    finally:
+        store.dispose()

@@ -316,3 +316,23 @@ def test_kept_figures_are_each_members_and_follow_their_writes(app: FastAPI) -> 
     finally:
         ann.close()
         sam.close()
+
+
+def test_the_team_page_shows_the_strongest_ties_and_counts_the_rest(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goodwill.web.routes import team_page
+
+    ok(run("--user", "Ada", "log", "Mia Chen", "--kind", "call", "--date", "2020-01-02"))
+    sam = signed_in(app, "sam@x.org", "battery staple")
+    try:
+        page = sam.get("/team?to=Mia%20Chen").text
+        assert "Ann on your team knows Mia Chen" in page and "Ada on your team" in page
+        assert "more of your teammates" not in page
+        monkeypatch.setattr(team_page, "ROUTES_SHOWN", 1)
+        page = sam.get("/team?to=Mia%20Chen").text
+        # Ann's tie is the stronger (this year's coffee): shown; Ada's is counted.
+        assert "Ann on your team knows Mia Chen" in page and "Ada on your team" not in page
+        assert "and 1 more of your teammates' ties there" in page
+    finally:
+        sam.close()

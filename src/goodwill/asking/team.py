@@ -85,35 +85,66 @@ def need_people(session: Session, ref: str) -> list[int]:
 
 
 def routes(
-    session: Session, person_ids: list[int], now: dt.datetime | None = None
+    session: Session,
+    person_ids: list[int],
+    now: dt.datetime | None = None,
+    *,
+    limit: int | None = None,
 ) -> list[TeamRouteOut]:
-    """Teammates' ties to these people, strongest first (the member acting left out)."""
+    """Teammates' ties to these people, strongest first (the member acting left out): the
+    first `limit` of them, or all."""
+    return ranked_routes(session, person_ids, now, limit=limit)[0]
+
+
+def ranked_routes(
+    session: Session,
+    person_ids: list[int],
+    now: dt.datetime | None = None,
+    *,
+    limit: int | None = None,
+) -> tuple[list[TeamRouteOut], int]:
+    """(the first `limit` of the teammates' ties to these people, strongest first; how many
+    there are). The ties are ranked from the shared tier's figures and the people's names
+    alone; the people's roles and what each teammate shares are read for the routes shown
+    only (an organisation of thousands has thousands of ties, a page shows a few)."""
     viewer = _viewer()
     at = now or dt.datetime.now()
-    rows = [r for r in policy.team_ties(session, person_ids) if r.member_id != viewer.member_id]
-    if not rows:
-        return []
     names = dict(
         session.execute(
             select(TeamMember.id, TeamMember.name).where(TeamMember.removed_at.is_(None))
         ).all()
     )
-    # Only the people a teammate knows, their roles and organisations in two more queries
-    # (not one per person: a large organisation has hundreds).
+    rows = [
+        r
+        for r in policy.team_ties(session, person_ids)
+        if r.member_id != viewer.member_id and r.member_id in names
+    ]
+    if not rows:
+        return [], 0
     known = sorted({r.person_id for r in rows})
+    called = dict(
+        session.execute(select(Person.id, Person.display_name).where(Person.id.in_(known))).all()
+    )
+    order = {"strong": 0, "medium": 1, "weak": 2}
+    ranked = sorted(
+        ((bucket(r.recent, r.last_at, at), r) for r in rows if r.person_id in called),
+        key=lambda b: (order[b[0]], -b[1].total, names[b[1].member_id], called[b[1].person_id]),
+    )
+    total = len(ranked)
+    shown = ranked if limit is None else ranked[:limit]
+    ids = sorted({r.person_id for _, r in shown})
+    # Their roles and organisations in two more queries (not one per person).
     persons = {
         p.id: p
         for p in session.scalars(
             select(Person)
-            .where(Person.id.in_(known))
+            .where(Person.id.in_(ids))
             .options(selectinload(Person.roles).joinedload(Role.organization))
         )
     }
-    shared = _shared(session, known, viewer.member_id)
+    shared = _shared(session, ids, viewer.member_id)
     out = []
-    for r in rows:
-        if r.member_id not in names or r.person_id not in persons:
-            continue
+    for strength, r in shown:
         person = persons[r.person_id]
         role = people.current_role(person)
         out.append(
@@ -123,15 +154,13 @@ def routes(
                 person_id=person.id,
                 person=person.display_name,
                 organization=role.organization.name if role else None,
-                strength=bucket(r.recent, r.last_at, at),
+                strength=strength,
                 last_month=f"{MONTHS[r.last_at.month - 1]} {r.last_at.year}",
                 interactions=r.total,
                 shared=shared.get((r.member_id, person.id), []),
             )
         )
-    order = {"strong": 0, "medium": 1, "weak": 2}
-    out.sort(key=lambda t: (order[t.strength], -t.interactions, t.member, t.person))
-    return out
+    return out, total
 
 
 SHOWN = 3  # a teammate's latest interactions shown with a route
@@ -241,9 +270,7 @@ def incoming(session: Session) -> list[IntroOut]:
     session shows (answer it; ask the person; introduce them)."""
     viewer = _viewer()
     return [
-        i
-        for i in intros(session)
-        if i.to_member_id == viewer.member_id and i.status in WAITING
+        i for i in intros(session) if i.to_member_id == viewer.member_id and i.status in WAITING
     ]
 
 

@@ -157,7 +157,7 @@ def _team_routes(
     ids = (
         team_ask.target_people(s, to)[1] if to is not None else team_ask.need_people(s, need or "")
     )
-    return team_ask.routes(s, ids)[:10]
+    return team_ask.routes(s, ids, limit=10)
 
 
 def _print_team(mates: list[Any]) -> None:

@@ -1,4 +1,4 @@
-"""team init | user add | invite | list | remove | token | password | audit: members."""
+"""team init | lock | user add | invite | list | remove | token | password | audit: members."""
 
 from __future__ import annotations
 
@@ -54,6 +54,26 @@ def init(
     with state.session() as s:
         member = team.init_team(s, name, email, password)
     done(f"this database is now a team's; {member.name} (#{member.id}) is its admin")
+
+
+@team_app.command("lock")
+def lock() -> None:
+    """Apply this goodwill's team policy to the database again (after an upgrade): on
+    PostgreSQL the roles, grants, row-level security and the functions that read
+    teammates' shared tier. Run as the tables' owner, like init; harmless to repeat."""
+    from goodwill.store import policy
+    from goodwill.store.db import open_store
+
+    with state.team_session():
+        policy.require_admin()
+    # As the tables' owner: the team's own connections act as the app role.
+    owner = open_store(state.store().url)
+    try:
+        with owner.session() as s:
+            policy.lock_private_rows(s)
+    finally:
+        owner.dispose()
+    done("the team policy is in place")
 
 
 @user_app.command("add")

@@ -25,7 +25,10 @@ from goodwill.store.models import Base
 
 FORMAT = "goodwill-backup"
 VERSION = 1
-_DERIVED = {"search_doc", "contact_summary", "ledger_summary", "person_change", "figures_hold"}
+_DERIVED = {
+    "search_doc", "contact_summary", "ledger_summary", "member_summary", "member_ledger",
+    "person_change", "figures_hold",
+}  # fmt: skip
 _CHUNK = 2000
 
 

@@ -13,7 +13,10 @@ answers, and readers only read it:
   is stored in each row, and a reader with another model scans the rows instead;
 - readers use a person's row only when all of that person's history lies before the date
   asked about; anyone else (a date in the past, something logged today) is computed from
-  the participant rows as before, so answers are the same either way.
+  the participant rows as before, so answers are the same either way;
+- in a team, a member reads `member_summary` (migration 0018): the same row kept from their
+  own interactions only, so a teammate's private history moves none of their figures
+  (what teammates share is the shared tier: `store.policy.team_ties`).
 
 The decayed count is stored relative to a fixed anchor day and rescaled at read time:
 sum w * exp(k (d - now)) = exp(k (anchor - now)) * sum w * exp(k (d - anchor)).
@@ -27,11 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+from goodwill.store import policy
 from goodwill.store.db import number_matrix
-from goodwill.store.models import ContactSummary, Participant
+from goodwill.store.models import ContactSummary, MemberSummary, Participant
 
 # 2000-01-01 as a Julian day number: decayed counts are stored relative to it.
 ANCHOR_DAY = 2451544.5
@@ -100,11 +104,23 @@ def ensure_exp(session: Session) -> None:
 
 # The model the triggers keep the summary for (any row: all carry the same).
 _MODEL = select(ContactSummary.model).limit(1)
+_MEMBER = bindparam("member", type_=Integer())
+_MEMBER_MODEL = select(MemberSummary.model).where(MemberSummary.owner_id == _MEMBER).limit(1)
+
+
+def _member() -> int | None:
+    """The team member whose own summary is read, or None (single-user goodwill)."""
+    viewer = policy.current()
+    return None if viewer is None else viewer.member_id
 
 
 def kept_for(session: Session, decay: Decay) -> bool:
     """Does the summary hold figures of this model? (Empty: nobody has history, any model.)"""
-    stored = session.connection().execute(_MODEL).scalar()
+    member = _member()
+    if member is None:
+        stored = session.connection().execute(_MODEL).scalar()
+    else:
+        stored = session.connection().execute(_MEMBER_MODEL, {"member": member}).scalar()
     return stored is None or stored == decay.fingerprint()
 
 
@@ -131,6 +147,30 @@ _READ_ALL = select(
 # A page's people (the expanding parameter `ids`): built once, as building the statement
 # cost more than running it.
 _READ_SOME = _READ_ALL.where(ContactSummary.person_id.in_(bindparam("ids", expanding=True)))
+_M = MemberSummary
+_READ_MEMBER_ALL = (
+    select(
+        *(_M.person_id, _M.last_day, _M.first_day, _M.decayed, _M.count, _M.by_me),
+        *(_M.initiated, _M.weighted, _M.decayed_short),
+    )
+    .where(_M.owner_id == _MEMBER)
+    .order_by(_M.person_id)
+)
+_READ_MEMBER_SOME = _READ_MEMBER_ALL.where(_M.person_id.in_(bindparam("ids", expanding=True)))
+
+
+def _rows(session: Session, person_ids: Sequence[int] | None) -> np.ndarray:
+    """The kept rows (columns as `_READ_ALL`) of `person_ids` or everyone: the member's own
+    in a team, else the database's."""
+    member = _member()
+    params: dict[str, Any] = {} if member is None else {"member": member}
+    if person_ids is not None:
+        params["ids"] = list(person_ids)
+    if member is None:
+        stmt = _READ_ALL if person_ids is None else _READ_SOME
+    else:
+        stmt = _READ_MEMBER_ALL if person_ids is None else _READ_MEMBER_SOME
+    return number_matrix(session, stmt, 9, params or None)
 
 
 def read(
@@ -145,10 +185,7 @@ def read(
     `inclusive`), or None when it is not kept for this model (scan the rows instead)."""
     if not kept_for(session, decay):
         return None
-    if person_ids is None:
-        matrix = number_matrix(session, _READ_ALL, 9)
-    else:
-        matrix = number_matrix(session, _READ_SOME, 9, {"ids": list(person_ids)})
+    matrix = _rows(session, person_ids)
     late = matrix[:, 1] > now_day if inclusive else matrix[:, 1] >= now_day
     stale = matrix[late, 0].astype(np.int64).tolist()
     matrix = matrix[~late]
@@ -159,13 +196,15 @@ def read(
 
 
 def kept_rows(session: Session) -> np.ndarray:
-    """The summary table as stored (columns as `_READ_ALL`, anchored, by person)."""
-    return number_matrix(session, _READ_ALL, 9)
+    """The summary table as stored (columns as `_READ_ALL`, anchored, by person): in a team,
+    the acting member's own."""
+    return _rows(session, None)
 
 
 def fresh_rows(session: Session, decay: Decay) -> np.ndarray:
     """What the summary should hold, grouped from the participant rows now (for checks:
-    the kept table must equal this after any write)."""
+    the kept table must equal this after any write). In a team the policy narrows the
+    rows to the acting member's own, as their summary is."""
     ensure_exp(session)
     pt = Participant
     stmt = (

@@ -18,7 +18,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from goodwill.scoring import strength
-from goodwill.store import kept
+from goodwill.store import kept, policy
 
 # Kinds after which everyone is scored again (history rescored per person).
 _EVERYONE = ("identity", "knows", "settings", "presence", "edges")
@@ -30,7 +30,8 @@ def scores(session: Session, as_of: dt.datetime) -> dict[int, float]:
     hour = as_of.replace(minute=0, second=0, microsecond=0)
     return kept.per_person(
         session,
-        "strength",
+        # A member's strengths are from their own history (a slot each in a team).
+        policy.member_key("strength"),
         hour,
         lambda ids: strength.scores(session, as_of, ids),
         everyone=_EVERYONE,

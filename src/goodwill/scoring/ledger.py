@@ -21,9 +21,9 @@ from goodwill import validate
 from goodwill.errors import NotFound
 from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
 from goodwill.scoring import contact_summary
-from goodwill.store import days
+from goodwill.store import days, policy
 from goodwill.store.db import IDS, AnySelect, run_read
-from goodwill.store.models import Exchange, LedgerSummary, Person
+from goodwill.store.models import Exchange, LedgerSummary, MemberLedger, Person
 
 # What one exchange of each kind is worth in the ledger, in "pieces of information".
 KIND_WEIGHTS: dict[str, float] = {
@@ -90,6 +90,15 @@ _KEPT_ALL = select(
 )
 _KEPT_SOME = _KEPT_ALL.where(_L.person_id.in_(IDS))
 _KEPT_MODEL = select(_L.model).limit(1)
+# In a team, a member's own ledger (0018): a teammate's exchanges are private to them.
+_ML = MemberLedger
+_MEMBER = _ML.owner_id == bindparam("member")
+_MEMBER_ALL = select(
+    _ML.person_id, _ML.gave, _ML.got, _ML.gives, _ML.gets, _ML.last_give, _ML.last_get,
+    _ML.last_day,
+).where(_MEMBER)  # fmt: skip
+_MEMBER_SOME = _MEMBER_ALL.where(_ML.person_id.in_(IDS))
+_MEMBER_MODEL = select(_ML.model).where(_MEMBER).limit(1)
 
 
 def _kept(
@@ -98,14 +107,19 @@ def _kept(
     """Rows as `_balances_stmt` gives them, from the ledger summary (kept by triggers in
     each write, 0016), and the people with exchanges on or after `day` (to group from
     the rows); None when the summary is kept for other weights."""
-    stored = session.connection().execute(_KEPT_MODEL).scalar()
+    viewer = policy.current()
+    params: dict[str, Any] = {} if viewer is None else {"member": viewer.member_id}
+    model = _KEPT_MODEL if viewer is None else _MEMBER_MODEL
+    stored = session.connection().execute(model, params).scalar()
     if stored is not None and stored != FINGERPRINT:
         return None
-    rows = (
-        run_read(session, _KEPT_SOME, {"ids": ids})
-        if ids is not None
-        else run_read(session, _KEPT_ALL)
-    )
+    if ids is not None:
+        params["ids"] = ids
+    if viewer is None:
+        stmt = _KEPT_ALL if ids is None else _KEPT_SOME
+    else:
+        stmt = _MEMBER_ALL if ids is None else _MEMBER_SOME
+    rows = run_read(session, stmt, params or None)
     scale = math.exp((contact_summary.ANCHOR_DAY - day) * _RATE)
     found: list[tuple[Any, ...]] = []
     late: list[int] = []

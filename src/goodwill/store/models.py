@@ -589,6 +589,43 @@ class LedgerSummary(Base):
     model: Mapped[str] = mapped_column(String(200))
 
 
+class MemberSummary(Base):
+    """Team mode: `ContactSummary` per member, from that member's own interactions with
+    each person (0018), so a member's figures never count a teammate's private rows. Kept
+    by triggers on participant in the writing transaction; private to its member."""
+
+    __tablename__ = "member_summary"
+
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_day: Mapped[float] = mapped_column(Float)
+    last_day: Mapped[float] = mapped_column(Float)
+    decayed: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+    by_me: Mapped[int] = mapped_column(Integer)
+    initiated: Mapped[int] = mapped_column(Integer)
+    weighted: Mapped[float] = mapped_column(Float)
+    decayed_short: Mapped[float | None] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(200))
+
+
+class MemberLedger(Base):
+    """Team mode: `LedgerSummary` per member, from that member's own exchanges (0018)."""
+
+    __tablename__ = "member_ledger"
+
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    gave: Mapped[float] = mapped_column(Float)
+    got: Mapped[float] = mapped_column(Float)
+    gives: Mapped[int] = mapped_column(Integer)
+    gets: Mapped[int] = mapped_column(Integer)
+    last_give: Mapped[float | None] = mapped_column(Float)
+    last_get: Mapped[float | None] = mapped_column(Float)
+    last_day: Mapped[float] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(200))
+
+
 class FiguresHold(Base):
     """People whose kept figures a bulk write holds until it ends (`store.figures.held`,
     0016): always empty outside a writing transaction. SQLite's row triggers skip a held

@@ -58,6 +58,9 @@ PRIVATE_TABLES = (
     "lead",
     "action_state",
 )
+# Each member's own figures (0018): one row per member and person, kept by triggers from
+# the member's rows, read by the member only.
+MEMBER_FIGURES = ("member_summary", "member_ledger")
 # The role a team's app connects as: it may read and write every table, owns none of them,
 # and so is held by row-level security even where a table's owner would not be (FORCE).
 APP_ROLE = "goodwill_member"
@@ -226,7 +229,7 @@ def _write_person_notes(session: Session, _context: Any) -> None:
 
 _OWN = "owner_id = {m}"
 _SQLITE_SEEN = {
-    **{table: _OWN for table in PRIVATE_TABLES},
+    **{table: _OWN for table in (*PRIVATE_TABLES, *MEMBER_FIGURES)},
     "search_doc": "(kind <> 'interaction' OR owner_id = {m})",
     "team_intro": "{m} IN (from_member, to_member)",
 }
@@ -435,6 +438,15 @@ def lock_private_rows(session: Session) -> None:
             text(f"CREATE POLICY goodwill_owner ON {table} USING ({seen}) WITH CHECK ({seen})")
         )
 
+    for table in MEMBER_FIGURES:
+        own = f"owner_id = {_MEMBER_SQL}"
+        session.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
+        session.execute(text(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
+        session.execute(text(f"DROP POLICY IF EXISTS goodwill_owner ON {table}"))
+        session.execute(
+            text(f"CREATE POLICY goodwill_owner ON {table} USING ({own}) WITH CHECK ({own})")
+        )
+
     # A member's days with an interaction (the streak) read from an index of their own:
     # the single user's index would walk every member's rows to find one member's next day.
     session.execute(
@@ -495,7 +507,10 @@ def _team_ties(session: Session, schema: str) -> None:
             "(PARTITION BY p.owner_id, p.person_id ORDER BY p.day DESC, p.interaction_id DESC) "
             "AS n FROM participant p "
             "WHERE p.person_id = ANY(ids) AND NOT p.planned AND p.owner_id IS NOT NULL) t "
-            "JOIN interaction i ON i.id = t.interaction_id "
+            # One interaction read by its key per row kept (OFFSET 0 keeps it a lateral
+            # lookup): a plain join let the planner hash the whole interaction table.
+            "CROSS JOIN LATERAL (SELECT i.id, i.occurred_at, i.kind, i.summary "
+            "FROM interaction i WHERE i.id = t.interaction_id OFFSET 0) i "
             f"CROSS JOIN LATERAL (SELECT {shared} AS v) x "
             "WHERE t.n <= latest ORDER BY i.occurred_at DESC, i.id DESC $$"
         )

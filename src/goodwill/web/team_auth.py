@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -26,6 +27,7 @@ from goodwill.store.policy import Viewer
 SESSION_COOKIE = "gw_session"
 # Reachable signed out: the sign-in form, invite links and what they need.
 PUBLIC_PREFIXES = ("/login", "/invite/", "/static/")
+ASSETS = "/static/"
 
 
 def session_cookie(value: str, max_age: int = team.SESSION_DAYS * 86400) -> str:
@@ -37,12 +39,23 @@ def cleared_cookie() -> str:
 
 
 def identify(store: Store, headers: Headers) -> tuple[Viewer | None, bool]:
-    """(the member this request is from, or None; whether they came by a Bearer token)."""
+    """(the member this request is from, or None; whether they came by a Bearer token).
+
+    One statement in autocommit, on every request: no BEGIN and COMMIT around it (two
+    round trips to the database, which under load cost more than the query), and no
+    member set (the sessions and tokens are no member's private rows)."""
     scheme, _, value = headers.get("authorization", "").partition(" ")
-    with policy.acting_as(None), store.session() as s:
-        if scheme.lower() == "bearer" and value.strip():
+    bearer = scheme.lower() == "bearer" and bool(value.strip())
+    cookie = None if bearer else cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
+    if not bearer and not cookie:
+        return None, False
+    with (
+        policy.acting_as(None),
+        store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+        Session(bind=conn) as s,
+    ):
+        if bearer:
             return team.by_token(s, value.strip()), True
-        cookie = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
         return (team.by_session(s, cookie) if cookie else None), False
 
 
@@ -60,8 +73,11 @@ class TeamAuthMiddleware:
         import anyio.to_thread
 
         headers = Headers(scope=scope)
-        viewer, bearer = await anyio.to_thread.run_sync(identify, self.store, headers)
         path: str = scope.get("path", "/")
+        if path.startswith(ASSETS):  # the same for everyone: nobody need be looked up
+            viewer, bearer = None, False
+        else:
+            viewer, bearer = await anyio.to_thread.run_sync(identify, self.store, headers)
         state = scope.setdefault("state", {})
         state["team_bearer"] = bearer and viewer is not None
         state["viewer"] = viewer

@@ -15,16 +15,20 @@ from goodwill.records import team as members
 from goodwill.web.routes.deps import render, store
 
 router = APIRouter(include_in_schema=False)
+# The strongest teammates' ties shown for a target; the page says how many more there are.
+ROUTES_SHOWN = 50
 
 
 @router.get("/team")
 def team_page(request: Request, to: Annotated[str, Query(max_length=300)] = "") -> Response:
-    ctx: dict[str, Any] = {"to": to.strip(), "routes": [], "target": None, "error": None}
+    ctx: dict[str, Any] = {"to": to.strip(), "routes": [], "target": None, "error": None, "more": 0}
     with store(request).session() as s:
         if ctx["to"]:
             try:
                 ctx["target"], ids = team_ask.target_people(s, ctx["to"])
-                ctx["routes"] = [(r, team_ask.sentence(r)) for r in team_ask.routes(s, ids)]
+                found, ctx["more"] = team_ask.ranked_routes(s, ids, limit=ROUTES_SHOWN)
+                ctx["routes"] = [(r, team_ask.sentence(r)) for r in found]
+                ctx["more"] -= len(found)
             except GoodwillError as exc:
                 ctx["error"] = str(exc)
         ctx["intros"] = team_ask.intros(s)
