@@ -116,6 +116,28 @@ def name_key(name: str) -> str:
     return " ".join(re.findall(r"\w+", text))
 
 
+def _link(kind: str, url: str) -> tuple[str, str]:
+    """A link as normalise keeps it: (url, kind); InvalidInput when it is not one."""
+    if kind == "linkedin" or "linkedin.com/" in url.lower():
+        return _linkedin_url(url), "linkedin"
+    return validate.url(url, "link")[:500], kind or "web"
+
+
+def read_cleanly(record: PersonRecord) -> bool:
+    """Whether `normalise` reads the record without a warning and without the phone
+    region (it has no phone number): its facts are then the same whenever it is read."""
+    if record.phones:
+        return False
+    try:
+        for address, _label in record.emails:
+            validate.email(address)
+        for kind, url in record.links:
+            _link(kind, url)
+    except InvalidInput:
+        return False
+    return True
+
+
 def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, list[str]]:
     """The record's facts, checked; values that cannot be used are left out with a warning."""
     warnings: list[str] = []
@@ -136,10 +158,7 @@ def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, l
     links: dict[str, str] = {}
     for kind, url in record.links:
         try:
-            if kind == "linkedin" or "linkedin.com/" in url.lower():
-                links.setdefault(_linkedin_url(url), "linkedin")
-            else:
-                links.setdefault(validate.url(url, "link")[:500], kind or "web")
+            links.setdefault(*_link(kind, url))
         except InvalidInput:
             warnings.append(f"left out {url!r}: not a web address")
     given, middle, family = (
