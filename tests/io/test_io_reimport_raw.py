@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from goodwill import validate
+from goodwill.errors import InvalidInput
 from goodwill.io import importer, linkedin, matcher
 from goodwill.io.records import ImportOptions
 from goodwill.records import people
@@ -125,3 +128,23 @@ def test_raw_and_whole_way_decide_alike(
     changes["company"] = (first, email, company + "y")
     path = _file(tmp_path, [row(*changes.get(edit, (first, email, company)))])
     assert _decided(_plan(store, path, True)) == _decided(_plan(store, path, False))
+
+
+SLUGS = st.text(alphabet=st.sampled_from("abcXYZ-_09%$é/?# "), min_size=1, max_size=12)
+
+
+@given(slug=SLUGS, host=st.sampled_from(["https://www.", "http://www.", "https://", "https://uk."]))
+def test_a_canonical_profile_address_is_given_back_as_the_long_way_would(
+    slug: str, host: str
+) -> None:
+    """validate.linkedin_url returns an address already in its form at once: the same
+    answer as the whole check (a trailing space sends it the long way)."""
+    value = f"{host}linkedin.com/in/{slug}"
+    try:
+        long_way = validate.linkedin_url(value + " ")
+    except InvalidInput:
+        with pytest.raises(InvalidInput):
+            validate.linkedin_url(value)
+        return
+    assert validate.linkedin_url(value) == long_way
+    assert validate.linkedin_url(long_way) == long_way

@@ -97,15 +97,6 @@ def _clean_text(value: str | None) -> str | None:
 
 
 org_key_cached = lru_cache(maxsize=65536)(org_key)
-_CANONICAL_LINKEDIN = re.compile(r"https://www\.linkedin\.com/in/[^/?#\s]+")
-
-
-def _linkedin_url(url: str) -> str:
-    """validate.linkedin_url, which gives back a URL already in its form unchanged (the
-    LinkedIn parser has put every profile URL in it)."""
-    if _CANONICAL_LINKEDIN.fullmatch(url) and url == url.lower():
-        return url
-    return validate.linkedin_url(url)
 
 
 @lru_cache(maxsize=65536)
@@ -119,7 +110,7 @@ def name_key(name: str) -> str:
 def _link(kind: str, url: str) -> tuple[str, str]:
     """A link as normalise keeps it: (url, kind); InvalidInput when it is not one."""
     if kind == "linkedin" or "linkedin.com/" in url.lower():
-        return _linkedin_url(url), "linkedin"
+        return validate.linkedin_url(url), "linkedin"
     return validate.url(url, "link")[:500], kind or "web"
 
 

@@ -161,7 +161,7 @@ class Index:
                 Person.is_me,
                 SourceRecord.raw if raw else literal(None),
             ).join(Person, Person.id == SourceRecord.person_id, isouter=True)
-        ):
+        ).all():  # fetched at once: one row at a time costs more than SQLite's reading
             self.source[(source, key)] = (pid, fp, None)
             self._removed[pid] = bool(removed or is_me)
             if text is not None:
