@@ -293,6 +293,10 @@ class Index:
             members = self.blocks.get(block)
             if not members:
                 continue
+            if facts.linkedin and not self.unlinked.get(block):
+                # Everyone in the block has a profile: all would be left out below (a
+                # LinkedIn export's crowded blocks, whose every member has one).
+                continue
             if len(members) <= cap:
                 # With a profile, everyone with one is left out below: so not taken in.
                 out.update(self.unlinked.get(block, ()) if facts.linkedin else members)
