@@ -16,6 +16,10 @@ number of the latest change:
 - `other` (person 0): meetings and leads;
 - `edges` (person 0): a knows-edge changed in place or deleted.
 
+An import's new people are the one exception to "one trigger run per row": on SQLite their
+rows are marked in one statement at the end of the insert (`inserts_in_bulk`), with the
+same people, kinds and numbering as the triggers give.
+
 A keeper takes a `mark(session)` before it reads; later, `since(session, mark)` says who
 changed after, by kind. On SQLite one writer at a time commits, so the change numbers
 follow commits. On PostgreSQL a number is taken when a change is written, and a
