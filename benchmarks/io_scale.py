@@ -13,6 +13,8 @@ Peer, side by side in the same run: hermitcrm importing the same contacts as CSV
 can be installed into benchmarks/.work/venv (it is skipped cleanly otherwise).
 
 Run: PYTHONPATH=src /work/venv/bin/python benchmarks/io_scale.py [--rows 30000] [--cards 10000]
+Side by side with another checkout, interleaved (results/io_scale_ab.json):
+    ... io_scale.py --against /path/to/main-checkout [--rounds 3]
 """
 
 from __future__ import annotations
@@ -267,6 +269,53 @@ def side_by_side(
     return out
 
 
+def _process(cmd: list[str], src: Path) -> float:
+    """CPU seconds (user + system) of one whole process run with `src` first on its path."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode kept, as an installed copy does
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 3)
+
+
+def against(other: Path, rounds: int, files: dict[str, Path]) -> dict[str, object]:
+    """This checkout and `other` (another checkout's root, e.g. main's) side by side:
+    each round runs the raw floor and every import from both, in alternating order, and
+    gives each one's CPU seconds per round (the machine is shared: read them together)."""
+    sides = {"this": HERE.parent / "src", "other": other.resolve() / "src"}
+    runs: dict[str, dict[str, list[float]]] = {side: {} for side in sides}
+    for src in sides.values():  # bytecode written once, before anything is measured
+        _process([sys.executable, "-m", "goodwill", "--help"], src)
+    for r in range(rounds):
+        for side in sides if r % 2 == 0 else reversed(sides):
+            src, out, db = sides[side], runs[side], WORK / f"ab-{side}.db"
+            for target in (db, WORK / "ab-floor.db"):
+                for leftover in (target, *(Path(f"{target}{x}") for x in ("-wal", "-shm"))):
+                    leftover.unlink(missing_ok=True)
+            floor = [sys.executable, "-c", FLOOR, str(files["linkedin"]), str(WORK / "ab-floor.db")]
+            out.setdefault("raw_floor", []).append(_process(floor, src))
+            for name, fmt, key, fresh in (
+                ("linkedin_first", "linkedin", "linkedin", True),
+                ("linkedin_again", "linkedin", "linkedin", False),
+                ("crowded_first", "linkedin", "crowded", True),
+                ("crowded_again", "linkedin", "crowded", False),
+                ("vcards", "vcard", "vcards", True),
+            ):
+                if fresh:
+                    for leftover in (db, *(Path(f"{db}{x}") for x in ("-wal", "-shm"))):
+                        leftover.unlink(missing_ok=True)
+                cmd = [sys.executable, "-m", "goodwill", "--db", str(db), "import", fmt]
+                cmd += [str(files[key]), "--format", "json"]
+                out.setdefault(name, []).append(_process(cmd, src))
+    return {
+        "against": str(other),
+        "rounds": rounds,
+        "load_average": os.getloadavg()[0],
+        "cpu_s": runs,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=30_000)
@@ -289,6 +338,12 @@ def main() -> None:
         default=2000,
         help="Contacts for the side-by-side run (hermitcrm did not finish 5,000 in 30 min here).",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="Another checkout (e.g. main's worktree): measure both, interleaved.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="Rounds of --against.")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows = _people(max(args.rows, args.cards))
@@ -304,6 +359,12 @@ def main() -> None:
     write_connections(conn, rows[: args.rows])
     write_connections(crowd, crowded_people(args.rows))
     write_vcards(cards, rows[: args.cards])
+    if args.against:
+        files = {"linkedin": conn, "crowded": crowd, "vcards": cards}
+        ab = against(args.against, args.rounds, files)
+        (RESULTS.parent / "io_scale_ab.json").write_text(json.dumps(ab, indent=2) + "\n")
+        print(json.dumps(ab, indent=2))
+        return
     results: dict[str, object] = {
         "load_average_at_start": os.getloadavg()[0],
         "cores": os.cpu_count(),
