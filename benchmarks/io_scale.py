@@ -13,6 +13,8 @@ Peer, side by side in the same run: hermitcrm importing the same contacts as CSV
 can be installed into benchmarks/.work/venv (it is skipped cleanly otherwise).
 
 Run: PYTHONPATH=src /work/venv/bin/python benchmarks/io_scale.py [--rows 30000] [--cards 10000]
+Side by side with another checkout, interleaved (results/io_scale_ab.json):
+    ... io_scale.py --against /path/to/main-checkout [--rounds 3]
 """
 
 from __future__ import annotations
@@ -178,8 +180,9 @@ def goodwill(db: Path, *args: str) -> tuple[float, dict[str, object]]:
     return done.wall, report
 
 
-def hermitcrm(csv_path: Path) -> dict[str, object]:
-    """Install hermitcrm into its own venv and time its CSV import; skip cleanly if absent."""
+def hermitcrm(csv_path: Path, timeout: float = 900) -> dict[str, object]:
+    """Install hermitcrm into its own venv and time its CSV import; skip cleanly if absent.
+    An import still running after `timeout` seconds is stopped and reported as a bound."""
     venv = WORK / "venv"
     try:
         if not (venv / "bin" / "python").exists():
@@ -226,33 +229,90 @@ def hermitcrm(csv_path: Path) -> dict[str, object]:
             text=True,
             check=False,
             stdin=subprocess.DEVNULL,
-            timeout=900,
+            timeout=timeout,
         )
         took = time.perf_counter() - start
         if run.returncode:
             return {"skipped": f"hermitcrm import failed: {run.stderr.strip()[:200]}"}
         summary = [line for line in run.stdout.splitlines() if line.startswith("Imported")]
         return {"seconds": round(took, 2), "summary": summary[-1] if summary else ""}
+    except subprocess.TimeoutExpired:
+        return {"unfinished_after_s": timeout}
     except (OSError, subprocess.SubprocessError) as exc:
         return {"skipped": f"hermitcrm unavailable: {exc}"}
 
 
-def side_by_side(rows: list[dict[str, str]], n: int, plain: Path) -> dict[str, object]:
-    """goodwill and hermitcrm importing the same `n` contacts, one after the other."""
+def side_by_side(
+    rows: list[dict[str, str]], n: int, plain: Path, timeout: float = 900
+) -> dict[str, object]:
+    """goodwill and hermitcrm importing the same `n` contacts, one after the other. Most
+    of goodwill's time at this size is its start-up and a new database's schema; when
+    hermitcrm does not finish, the bound (its timeout over goodwill's time) is given."""
     peer_conn = WORK / "Connections-peer.csv"
     write_connections(peer_conn, rows[:n])
     (WORK / "bench-peer.db").unlink(missing_ok=True)
-    ours, _ = goodwill(WORK / "bench-peer.db", "linkedin", str(peer_conn))
-    theirs = hermitcrm(plain)
-    return {
+    ours, report = goodwill(WORK / "bench-peer.db", "linkedin", str(peer_conn))
+    theirs = hermitcrm(plain, timeout)
+    out: dict[str, object] = {
         "contacts": n,
         "load_average": os.getloadavg()[0],
         "goodwill_s": round(ours, 2),
+        "goodwill_cpu_s": report["cpu_s"],
         "hermitcrm": theirs,
         "times_faster": round(float(theirs["seconds"]) / ours, 1)  # type: ignore[arg-type]
         if "seconds" in theirs
         else None,
         "target_times_faster": 20,
+    }
+    if "unfinished_after_s" in theirs:
+        out["times_faster_at_least"] = round(timeout / ours, 1)
+    return out
+
+
+def _process(cmd: list[str], src: Path) -> float:
+    """CPU seconds (user + system) of one whole process run with `src` first on its path."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode kept, as an installed copy does
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 3)
+
+
+def against(other: Path, rounds: int, files: dict[str, Path]) -> dict[str, object]:
+    """This checkout and `other` (another checkout's root, e.g. main's) side by side:
+    each round runs the raw floor and every import from both, in alternating order, and
+    gives each one's CPU seconds per round (the machine is shared: read them together)."""
+    sides = {"this": HERE.parent / "src", "other": other.resolve() / "src"}
+    runs: dict[str, dict[str, list[float]]] = {side: {} for side in sides}
+    for src in sides.values():  # bytecode written once, before anything is measured
+        _process([sys.executable, "-m", "goodwill", "--help"], src)
+    for r in range(rounds):
+        for side in sides if r % 2 == 0 else reversed(sides):
+            src, out, db = sides[side], runs[side], WORK / f"ab-{side}.db"
+            for target in (db, WORK / "ab-floor.db"):
+                for leftover in (target, *(Path(f"{target}{x}") for x in ("-wal", "-shm"))):
+                    leftover.unlink(missing_ok=True)
+            floor = [sys.executable, "-c", FLOOR, str(files["linkedin"]), str(WORK / "ab-floor.db")]
+            out.setdefault("raw_floor", []).append(_process(floor, src))
+            for name, fmt, key, fresh in (
+                ("linkedin_first", "linkedin", "linkedin", True),
+                ("linkedin_again", "linkedin", "linkedin", False),
+                ("crowded_first", "linkedin", "crowded", True),
+                ("crowded_again", "linkedin", "crowded", False),
+                ("vcards", "vcard", "vcards", True),
+            ):
+                if fresh:
+                    for leftover in (db, *(Path(f"{db}{x}") for x in ("-wal", "-shm"))):
+                        leftover.unlink(missing_ok=True)
+                cmd = [sys.executable, "-m", "goodwill", "--db", str(db), "import", fmt]
+                cmd += [str(files[key]), "--format", "json"]
+                out.setdefault(name, []).append(_process(cmd, src))
+    return {
+        "against": str(other),
+        "rounds": rounds,
+        "load_average": os.getloadavg()[0],
+        "cpu_s": runs,
     }
 
 
@@ -267,11 +327,23 @@ def main() -> None:
         help="Only the side by side with hermitcrm, into the last results.",
     )
     parser.add_argument(
+        "--peer-timeout",
+        type=float,
+        default=900,
+        help="Seconds hermitcrm is given; beyond them the bound is reported.",
+    )
+    parser.add_argument(
         "--peer-rows",
         type=int,
         default=2000,
         help="Contacts for the side-by-side run (hermitcrm did not finish 5,000 in 30 min here).",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="Another checkout (e.g. main's worktree): measure both, interleaved.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="Rounds of --against.")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows = _people(max(args.rows, args.cards))
@@ -280,13 +352,19 @@ def main() -> None:
     write_plain_csv(plain, rows[: args.peer_rows])
     if args.peer_only:
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-        results["peer_side_by_side"] = side_by_side(rows, args.peer_rows, plain)
+        results["peer_side_by_side"] = side_by_side(rows, args.peer_rows, plain, args.peer_timeout)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(results["peer_side_by_side"], indent=2))
         return
     write_connections(conn, rows[: args.rows])
     write_connections(crowd, crowded_people(args.rows))
     write_vcards(cards, rows[: args.cards])
+    if args.against:
+        files = {"linkedin": conn, "crowded": crowd, "vcards": cards}
+        ab = against(args.against, args.rounds, files)
+        (RESULTS.parent / "io_scale_ab.json").write_text(json.dumps(ab, indent=2) + "\n")
+        print(json.dumps(ab, indent=2))
+        return
     results: dict[str, object] = {
         "load_average_at_start": os.getloadavg()[0],
         "cores": os.cpu_count(),
@@ -340,7 +418,7 @@ def main() -> None:
     }
     results["load_average_at_end"] = os.getloadavg()[0]
     if not args.no_peer:
-        results["peer_side_by_side"] = side_by_side(rows, args.peer_rows, plain)
+        results["peer_side_by_side"] = side_by_side(rows, args.peer_rows, plain, args.peer_timeout)
     elif RESULTS.exists():  # keep the last peer figures when it is not run again
         previous = json.loads(RESULTS.read_text())
         if "peer_side_by_side" in previous:

@@ -143,8 +143,13 @@ def url(value: str, field: str = "url") -> str:
     return v
 
 
+_CANONICAL_LINKEDIN = re.compile(r"https://www\.linkedin\.com/in/[^/?#\s]+")
+
+
 def linkedin_url(value: str, field: str = "linkedin") -> str:
     """A LinkedIn profile URL in one canonical form: https://www.linkedin.com/in/slug."""
+    if _CANONICAL_LINKEDIN.fullmatch(value) and value == value.lower():
+        return value  # already in it (every profile URL of an export: tens of thousands)
     v = url(value, field)
     m = re.match(r"^https?://([a-z]{2,3}\.)?(www\.)?linkedin\.com/(in|pub)/([^/?#]+)", v, re.I)
     if not m:

@@ -4,6 +4,7 @@ exactly as comparing the whole block would."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -132,3 +133,44 @@ def test_a_crowded_block_decides_as_the_whole_block_would(
         return {(min(s.a, s.b), max(s.a, s.b)) for s in plan.suggestions}
 
     assert pairs(capped) <= pairs(whole)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(FIRST[:6]),
+            st.sampled_from(["Wang", "Kumar"]),
+            st.sampled_from(["", *ORGS[:3]]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    caps=st.sampled_from([(10**9, 10**9, 10**9), (2, 1, 1), (4, 2, 1)]),
+)
+def test_a_record_with_a_profile_is_compared_with_those_without_one(
+    session: Session, rows: list[tuple[str, str, str, bool]], caps: tuple[int, int, int]
+) -> None:
+    """A record with a LinkedIn profile is compared with exactly the people of its blocks
+    who have none (blocks whose every member has one are passed over at once): the same
+    people as its candidates without the profile, less everyone with one."""
+    m = matcher.Matcher(session, None, block_cap=caps[0], org_cap=caps[1], name_cap=caps[2])
+    for i, (first, last, org, profile) in enumerate(rows):
+        record = PersonRecord(
+            "linkedin",
+            f"k{i}",
+            name=f"{first} {last}",
+            org=org or None,
+            links=[("linkedin", f"https://www.linkedin.com/in/p{i}")] if profile else [],
+        )
+        facts, _ = matcher.normalise(record, None)
+        assert facts is not None
+        if facts.linkedin:
+            plain = dataclasses.replace(facts, links=())
+            assert m.index.candidates(facts, *m.caps) == (
+                m.index.candidates(plain, *m.caps) - m.index.linked
+            )
+        m.plan.decisions.append(m.decide(record))

@@ -97,15 +97,6 @@ def _clean_text(value: str | None) -> str | None:
 
 
 org_key_cached = lru_cache(maxsize=65536)(org_key)
-_CANONICAL_LINKEDIN = re.compile(r"https://www\.linkedin\.com/in/[^/?#\s]+")
-
-
-def _linkedin_url(url: str) -> str:
-    """validate.linkedin_url, which gives back a URL already in its form unchanged (the
-    LinkedIn parser has put every profile URL in it)."""
-    if _CANONICAL_LINKEDIN.fullmatch(url) and url == url.lower():
-        return url
-    return validate.linkedin_url(url)
 
 
 @lru_cache(maxsize=65536)
@@ -114,6 +105,28 @@ def name_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return " ".join(re.findall(r"\w+", text))
+
+
+def _link(kind: str, url: str) -> tuple[str, str]:
+    """A link as normalise keeps it: (url, kind); InvalidInput when it is not one."""
+    if kind == "linkedin" or "linkedin.com/" in url.lower():
+        return validate.linkedin_url(url), "linkedin"
+    return validate.url(url, "link")[:500], kind or "web"
+
+
+def read_cleanly(record: PersonRecord) -> bool:
+    """Whether `normalise` reads the record without a warning and without the phone
+    region (it has no phone number): its facts are then the same whenever it is read."""
+    if record.phones:
+        return False
+    try:
+        for address, _label in record.emails:
+            validate.email(address)
+        for kind, url in record.links:
+            _link(kind, url)
+    except InvalidInput:
+        return False
+    return True
 
 
 def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, list[str]]:
@@ -136,10 +149,7 @@ def normalise(record: PersonRecord, region: str | None) -> tuple[Facts | None, l
     links: dict[str, str] = {}
     for kind, url in record.links:
         try:
-            if kind == "linkedin" or "linkedin.com/" in url.lower():
-                links.setdefault(_linkedin_url(url), "linkedin")
-            else:
-                links.setdefault(validate.url(url, "link")[:500], kind or "web")
+            links.setdefault(*_link(kind, url))
         except InvalidInput:
             warnings.append(f"left out {url!r}: not a web address")
     given, middle, family = (

@@ -150,7 +150,11 @@ def run(
     if progress:
         progress.start("matching", len(result.people))
     plan = matcher.match(
-        session, result.people, options.region, progress.advance if progress else None
+        session,
+        result.people,
+        options.region,
+        progress.advance if progress else None,
+        by_raw=True,  # the writer writes nothing for an unchanged record
     )
     if options.strict:
         _strict(plan.issues)

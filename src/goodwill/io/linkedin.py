@@ -165,6 +165,7 @@ def _connection(row: tables.Row) -> PersonRecord | None:
     connected = values.get("connected on", "")
     company = values.get("company", "")
     key = url or f"name:{name.lower()}|{company.lower()}"
+    raw = [values.get(c, "") for c in _RAW_COLUMNS]
     return PersonRecord(
         source=SOURCE,
         source_key=key,
@@ -178,7 +179,11 @@ def _connection(row: tables.Row) -> PersonRecord | None:
         title=values.get("position") or None,
         met_on=tables.parse_date(connected) if connected else None,
         how_met="Connected on LinkedIn",
-        raw=",".join([values.get(c, "") for c in _RAW_COLUMNS]),
+        raw=",".join(raw),
+        # Unless a value has a comma, or the URL or address came from another column.
+        raw_is_whole=not any("," in v for v in raw)
+        and (bool(values.get("url")) or "profile url" not in values)
+        and (bool(values.get("email address")) or "email" not in values),
     )
 
 

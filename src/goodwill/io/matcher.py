@@ -32,10 +32,10 @@ from itertools import islice
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from goodwill.io.facts import Facts, fingerprint, name_key, normalise
+from goodwill.io.facts import Facts, fingerprint, name_key, normalise, read_cleanly
 from goodwill.io.records import ParseIssue, PersonRecord
 from goodwill.store.models import (
     Email,
@@ -125,7 +125,7 @@ def default_region(session: Session, region: str | None) -> str | None:
 class Index:
     """Everything the matcher compares against, loaded in a handful of queries."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, raw: bool = False) -> None:
         self.known: dict[Ref, _Known] = {}
         self.email: dict[str, Ref] = {}
         self.phone: dict[str, set[Ref]] = defaultdict(set)
@@ -149,7 +149,9 @@ class Index:
         session.flush()
         self._conn = session.connection()
         self._removed: dict[Ref, bool] = {}
-        for source, key, pid, fp, removed, is_me in self._conn.execute(
+        # With `raw`: each source record's original text too (see Matcher.decide).
+        self.raw: dict[tuple[str, str], str | None] = {}
+        for source, key, pid, fp, removed, is_me, text in self._conn.execute(
             select(
                 SourceRecord.source,
                 SourceRecord.source_key,
@@ -157,10 +159,13 @@ class Index:
                 SourceRecord.fingerprint,
                 Person.removed_at,
                 Person.is_me,
+                SourceRecord.raw if raw else literal(None),
             ).join(Person, Person.id == SourceRecord.person_id, isouter=True)
-        ):
+        ).all():  # fetched at once: one row at a time costs more than SQLite's reading
             self.source[(source, key)] = (pid, fp, None)
             self._removed[pid] = bool(removed or is_me)
+            if text is not None:
+                self.raw[(source, key)] = text
         self._loaded = False
         self._unblocked: dict[Ref, str | None] | None = None
 
@@ -288,6 +293,10 @@ class Index:
             members = self.blocks.get(block)
             if not members:
                 continue
+            if facts.linkedin and not self.unlinked.get(block):
+                # Everyone in the block has a profile: all would be left out below (a
+                # LinkedIn export's crowded blocks, whose every member has one).
+                continue
             if len(members) <= cap:
                 # With a profile, everyone with one is left out below: so not taken in.
                 out.update(self.unlinked.get(block, ()) if facts.linkedin else members)
@@ -356,11 +365,15 @@ class Matcher:
         block_cap: int = BLOCK_CAP,
         org_cap: int = ORG_CAP,
         name_cap: int = NAME_CAP,
+        by_raw: bool = False,
     ) -> None:
         self.region = default_region(session, region)
         self.caps = (block_cap, org_cap, name_cap)
         self.compared = 0  # names scored, over every record (what stays linear)
-        self.index = Index(session)
+        # Whether an unchanged record may be known by its raw text (its decision then
+        # carries no facts: for the importer, which writes nothing for it).
+        self.by_raw = by_raw
+        self.index = Index(session, raw=by_raw)
         self.plan = Plan()
         self.plan.email_owner = self.index.email
         self._line_of: dict[tuple[str, str], int | None] = {}
@@ -382,6 +395,10 @@ class Matcher:
         self.plan.issues.append(ParseIssue(record.source, record.line, message, skipped))
 
     def decide(self, record: PersonRecord) -> Decision:
+        if self.by_raw and record.raw_is_whole:
+            same = self._same_as_stored(record)
+            if same is not None:
+                return self._done(record, same)
         facts, warnings = normalise(record, self.region)
         for w in warnings:
             self._issue(record, w, skipped=False)
@@ -421,6 +438,23 @@ class Matcher:
         if target is not None:
             return self._apply(record, Decision(record, "merge", facts, fp, target, why))
         return self._apply(record, Decision(record, "create", facts, fp))
+
+    def _same_as_stored(self, record: PersonRecord) -> Decision | None:
+        """ "unchanged" for a record whose raw text is the one stored for its source key,
+        decided from that exact key alone, without reading the record again: the same text
+        gives the same facts, hence the stored fingerprint (when they are read without a
+        warning and without the phone region, which may have changed). None: go the whole
+        way (a record seen twice in this import, a removed person, any doubt)."""
+        key = (record.source, record.source_key)
+        seen = self.index.source.get(key)
+        if seen is None or key in self._line_of or record.raw is None:
+            return None
+        ref, old_fp, _ = seen
+        if ref <= 0 or old_fp is None or self.index.raw.get(key) != record.raw:
+            return None
+        if self.index.is_removed(ref) or not read_cleanly(record):
+            return None
+        return Decision(record, "unchanged", None, old_fp, ref)
 
     def _exact(self, facts: Facts) -> tuple[Ref | None, str]:
         idx = self.index
@@ -578,7 +612,10 @@ def match(
     records: Sequence[PersonRecord],
     region: str | None = None,
     tick: Callable[[int], None] | None = None,
+    *,
+    by_raw: bool = False,
 ) -> Plan:
-    """Decide what to do with every record (nothing is written)."""
-    matcher = Matcher(session, region)
+    """Decide what to do with every record (nothing is written). `by_raw`: an unchanged
+    record may be decided from its raw text, and its decision then has no facts."""
+    matcher = Matcher(session, region, by_raw=by_raw)
     return matcher.decide_all(records, tick)

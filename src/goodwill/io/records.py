@@ -47,6 +47,10 @@ class PersonRecord:
     tags: list[str] = field(default_factory=list)
     notes: str | None = None
     raw: str | None = None  # the original text (a whole vCard) so export loses nothing
+    # The parser says `raw` holds everything the record was read from: a record with the
+    # same raw text as the one stored for its source key is the same record (the matcher
+    # then need not read it again to know it is unchanged).
+    raw_is_whole: bool = False
 
 
 @dataclass

@@ -25,6 +25,7 @@ from goodwill.io.matcher import Decision, Plan, Ref
 from goodwill.io.records import InteractionRecord, ParseIssue
 from goodwill.records import people
 from goodwill.records.orgs import org_key
+from goodwill.store import changes
 from goodwill.store import search as search_index
 from goodwill.store.db import bulk_insert
 from goodwill.store.models import (
@@ -56,6 +57,8 @@ class WriteStats:
     interactions_created: int = 0
     interactions_unchanged: int = 0
     ids: dict[Ref, int] = field(default_factory=dict)
+    # The people new rows were written for, by table (the change log's bulk marks).
+    detail_rows: dict[str, set[int]] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
 
 
@@ -182,6 +185,36 @@ def _create(session: Session, plan: Plan, stats: WriteStats) -> None:
     refs = sorted(plan.creations, reverse=True)  # -1, -2, ...: the order records came in
     if not refs:
         return
+    # The organisations and tags first: their inserts leave the change log alone.
+    org_ids = _org_ids(
+        session,
+        [
+            o
+            for f in plan.creations.values()
+            for o in ([f.org] if f.org else []) + [p[0] for p in f.past_roles]
+        ],
+    )
+    tag_ids = _tag_ids(session, (t for f in plan.creations.values() for t in f.tags))
+    with changes.inserts_in_bulk(session, _PERSON_TABLES) as marks:
+        _create_people(session, plan, stats, refs, org_ids, tag_ids)
+        marks.add("person", stats.ids.values())
+        for table, written in stats.detail_rows.items():
+            marks.add(table, written)
+    stats.created = len(refs)
+
+
+# The tables a new person's rows go to, with the change log's marks of them written in bulk.
+_PERSON_TABLES = ("person", "email", "phone", "link", "role", "person_tag")
+
+
+def _create_people(
+    session: Session,
+    plan: Plan,
+    stats: WriteStats,
+    refs: list[Ref],
+    org_ids: dict[str, int],
+    tag_ids: dict[str, int],
+) -> None:
     rows = []
     for ref in refs:
         f = plan.creations[ref]
@@ -205,14 +238,11 @@ def _create(session: Session, plan: Plan, stats: WriteStats) -> None:
     ids = _insert_returning_ids(session, Person, rows)
     stats.ids.update(zip(refs, ids, strict=True))
     source_of = {d.target: d.record.source for d in plan.decisions if d.action == "create"}
-    org_names = [
-        o
-        for f in plan.creations.values()
-        for o in ([f.org] if f.org else []) + [p[0] for p in f.past_roles]
-    ]
-    org_ids = _org_ids(session, org_names)
-    tag_ids = _tag_ids(session, (t for f in plan.creations.values() for t in f.tags))
-    emails, phones, links, roles, tags = [], [], [], [], []
+    emails: Rows = []
+    phones: Rows = []
+    links: Rows = []
+    roles: Rows = []
+    tags: Rows = []
     for ref in refs:
         f, pid, source = plan.creations[ref], stats.ids[ref], source_of.get(ref)
         for address, label in f.emails:
@@ -262,7 +292,7 @@ def _create(session: Session, plan: Plan, stats: WriteStats) -> None:
         (PersonTag, tags),
     ):
         _insert(session, model, batch)
-    stats.created = len(refs)
+        stats.detail_rows[model.__tablename__] = {row["person_id"] for row in batch}
 
 
 def _apply(session: Session, person: Person, facts: Facts, decision: Decision, plan: Plan) -> bool:

@@ -16,6 +16,10 @@ number of the latest change:
 - `other` (person 0): meetings and leads;
 - `edges` (person 0): a knows-edge changed in place or deleted.
 
+An import's new people are the one exception to "one trigger run per row": on SQLite their
+rows are marked in one statement at the end of the insert (`inserts_in_bulk`), with the
+same people, kinds and numbering as the triggers give.
+
 A keeper takes a `mark(session)` before it reads; later, `since(session, mark)` says who
 changed after, by kind. On SQLite one writer at a time commits, so the change numbers
 follow commits. On PostgreSQL a number is taken when a change is written, and a
@@ -27,6 +31,8 @@ would hold it back and make every change look new again.)
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,3 +135,73 @@ def since(session: Session, after: Mark) -> Changes:
     for pid, kind in rows:
         found.setdefault(kind, set()).add(int(pid))
     return Changes(now, {k: frozenset(v) for k, v in found.items()})
+
+
+# The kind of change a new row of each table is for the person it names: what the insert
+# triggers of migration 0015 (`change_<table>_ai`) write, one row at a time.
+INSERTED = {
+    "person": "identity",
+    "role": "identity",
+    "person_tag": "identity",
+    "email": "details",
+    "phone": "details",
+    "link": "details",
+}
+
+
+@dataclass
+class BulkMarks:
+    """The people a block of bulk inserts wrote rows for, by kind (see `inserts_in_bulk`)."""
+
+    kinds: dict[str, set[int]] = field(default_factory=dict)
+
+    def add(self, table: str, people: Iterable[int]) -> None:
+        """Rows were inserted into `table` (one of INSERTED) for these people."""
+        self.kinds.setdefault(INSERTED[table], set()).update(people)
+
+
+@contextmanager
+def inserts_in_bulk(session: Session, tables: Iterable[str]) -> Iterator[BulkMarks]:
+    """A block of bulk inserts into `tables` (of INSERTED) whose change-log marks are
+    written once at its end, one statement for them all, instead of by a trigger per row.
+
+    On SQLite a row trigger costs several times the insert it follows (a sub-program run
+    per row), whatever its body. So there the tables' insert triggers are dropped in the
+    caller's write transaction and created again, as they were, when the block ends: no
+    other connection ever sees them missing, and a rollback puts them back too. The block
+    tells which people it wrote rows for (`BulkMarks.add`), and each (person, kind) gets
+    the next change number, as the triggers would have given it. On PostgreSQL the
+    triggers run as ever (and the marks added are theirs already).
+    """
+    marks = BulkMarks()
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield marks
+        return
+    # The DDL below must be inside the write transaction, and the sqlite3 module opens one
+    # only before a data change: a DROP as the transaction's first statement would commit
+    # at once (and a rollback would leave the triggers dropped).
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:  # type: ignore[attr-defined]
+        connection.exec_driver_sql("BEGIN")
+    names = [f"change_{table}_ai" for table in tables if table in INSERTED]
+    found = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        f"AND name IN ({', '.join('?' * len(names))})",
+        tuple(names),
+    ).all()
+    for name, _sql in found:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    try:
+        yield marks
+        rows = [(pid, kind) for kind, pids in marks.kinds.items() for pid in sorted(pids)]
+        if rows:
+            start = int(connection.execute(select(func.max(PersonChange.seq))).scalar() or 0)
+            connection.exec_driver_sql(
+                "INSERT INTO person_change (person_id, kind, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT(person_id, kind) DO UPDATE SET seq = excluded.seq",
+                [(pid, kind, start + i) for i, (pid, kind) in enumerate(rows, 1)],
+            )
+    finally:
+        for _name, sql in found:
+            connection.exec_driver_sql(sql)

@@ -106,19 +106,19 @@ def _add_new(session: Session, kind: str, docs: dict[int, tuple[str, str]]) -> N
     sqlite = _is_sqlite(session)
     conn = session.connection()
     before = conn.execute(select(func.coalesce(func.max(SearchDoc.id), 0))).scalar_one()
-    conn.execute(
-        insert(SearchDoc),
-        [
-            {
-                "kind": kind,
-                "ref_id": ref,
-                "title": t,
-                "body": b,
-                "terms": None if sqlite else fold_text(f"{t} {b}"),
-            }
-            for ref, (t, b) in docs.items()
-        ],
-    )
+    if sqlite:  # plain text values: straight to the driver (Core's per-row parameters cost more)
+        conn.exec_driver_sql(
+            "INSERT INTO search_doc (kind, ref_id, title, body) VALUES (?, ?, ?, ?)",
+            [(kind, ref, t, b) for ref, (t, b) in docs.items()],
+        )
+    else:
+        conn.execute(
+            insert(SearchDoc),
+            [
+                {"kind": kind, "ref_id": ref, "title": t, "body": b, "terms": fold_text(f"{t} {b}")}
+                for ref, (t, b) in docs.items()
+            ],
+        )
     if sqlite:
         for table in _fts_tables(kind):
             conn.exec_driver_sql(
@@ -161,7 +161,11 @@ def person_docs(session: Session, ids: Sequence[int] | None) -> dict[int, tuple[
         stmt = stmt.where(
             Person.id.between(ordered[0], ordered[-1]) if span else Person.id.in_(ids)
         )
-    people = session.execute(stmt).all()
+    # Through the connection: Core rows, without the ORM session's result machinery
+    # (and its autoflush: done here, once).
+    session.flush()
+    conn = session.connection()
+    people = conn.execute(stmt).all()
     wanted = [p[0] for p in people]
     scope = None if ids is None else wanted
     extra: dict[int, list[str]] = defaultdict(list)
@@ -173,20 +177,20 @@ def person_docs(session: Session, ids: Sequence[int] | None) -> dict[int, tuple[
             return stmt_.where(column.between(ordered[0], ordered[-1]))  # type: ignore[attr-defined]
         return stmt_.where(column.in_(scope))  # type: ignore[attr-defined]
 
-    for pid, addr in session.execute(
+    for pid, addr in conn.execute(
         scoped(
             select(Email.person_id, Email.address),  # type: ignore[call-overload]
             Email.person_id,
         )
     ):
         extra[pid].append(addr)
-    for pid, org, title in session.execute(
+    for pid, org, title in conn.execute(
         scoped(  # type: ignore[call-overload]
             select(Role.person_id, Organization.name, Role.title).join(Organization), Role.person_id
         )
     ):
         extra[pid].extend(x for x in (org, title) if x)
-    for pid, tag in session.execute(
+    for pid, tag in conn.execute(
         scoped(  # type: ignore[call-overload]
             select(PersonTag.person_id, Tag.name).join(Tag), PersonTag.person_id
         )
