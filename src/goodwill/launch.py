@@ -3,16 +3,19 @@ scripts and editors answer before the command line is even built.
 
 `goodwill person list --format json` and `goodwill search TEXT --format json` on a SQLite
 file are read here, through people_reads (the standard library only), and written as the
-same JSON the full command line writes; so is `goodwill sync contacts DIR --format json`
-when nothing changed on either side (sync/quick). Building the command tree costs Typer, and running
-any command through it costs pydantic (Typer checks every parameter with it): together
-several times the read itself. Anything this does not recognise exactly (another command,
-another format, --help, a value out of range, a database it cannot read as it is) goes to
-the full command line, which answers as it always has.
+same JSON the full command line writes; `goodwill person show PERSON` (table or JSON)
+through person_reads, its table drawn by the one renderer both paths share; so is
+`goodwill sync contacts DIR --format json` when nothing changed on either side
+(sync/quick). Building the command tree costs Typer, and running any command through it
+costs pydantic (Typer checks every parameter with it): together several times the read
+itself. Anything this does not recognise exactly (another command, another format,
+--help, a value out of range, a database it cannot read as it is, a name that is not
+exactly one person) goes to the full command line, which answers as it always has.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
     """(--db, command, its options) for a lean read, or None for the full command line."""
+    if os.environ.get("GOODWILL_USER"):
+        return None  # a team member's reads go through the team's policy (the full path)
     words = list(args)
     db = None
     if words and (words[0] == "--db" or words[0].startswith("--db=")):
@@ -58,6 +63,15 @@ def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
         if options is None or options.get("format") != "json":
             return None
         return db, "sync contacts", {"folder": options["args"][0]}
+    if words[:2] == ["person", "show"]:
+        # PERSON is every word left (words without quotes are one name), as Typer reads it.
+        options = _options(words[2:], {}, positional=-1)
+        if options is None or not options["args"]:
+            return None
+        fmt = options.get("format", "table")
+        if fmt not in ("table", "json"):
+            return None
+        return db, "person show", {"person": " ".join(options["args"]), "format": fmt}
     if words[:1] == ["search"]:
         options = _options(words[1:], {"--limit": "limit", "--kind": "kind"}, positional=1)
         if options is None or options.get("format") != "json":
@@ -71,7 +85,8 @@ def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
 
 
 def _options(words: list[str], names: dict[str, str], *, positional: int) -> dict[str, Any] | None:
-    """--format/-f and the named options (--kind repeatable), `positional` arguments."""
+    """--format/-f and the named options (--kind repeatable), `positional` arguments (any
+    number when negative)."""
     out: dict[str, Any] = {"args": []}
     i = 0
     while i < len(words):
@@ -96,7 +111,9 @@ def _options(words: list[str], names: dict[str, str], *, positional: int) -> dic
         else:
             out["args"].append(word)
         i += 1
-    return out if len(out["args"]) == positional else None
+    if positional >= 0 and len(out["args"]) != positional:
+        return None
+    return out
 
 
 def _number(value: str | None, low: int, high: int | None) -> int | bool | None:
@@ -128,6 +145,8 @@ def _lean(args: Sequence[str]) -> bool:
         sys.stdout.write(json.dumps(quick.report(found), indent=2, ensure_ascii=False) + "\n")
         sys.stdout.flush()
         return True
+    if command == "person show":
+        return _show(db, options["person"], options["format"])
     from goodwill.views import people_reads
 
     if command == "person list":
@@ -140,5 +159,22 @@ def _lean(args: Sequence[str]) -> bool:
         return False
     # As cli.output.print_json writes it.
     sys.stdout.write(people_reads.dumps(rows) + "\n")
+    sys.stdout.flush()
+    return True
+
+
+def _show(db: str | None, person: str, fmt: str) -> bool:
+    from goodwill.views import person_reads
+
+    found = person_reads.detail(db, person)
+    if found is None:
+        return False
+    if fmt == "json":
+        import json
+
+        # As cli.output.print_json writes it.
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    else:
+        person_reads.render(found)
     sys.stdout.flush()
     return True
