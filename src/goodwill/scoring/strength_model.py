@@ -8,7 +8,7 @@ fitted by `benchmarks/enron_strength.py --fit` (a pairwise ranking logistic regr
 with an L2 penalty, then Platt scaling, on the fit half of the Enron mailboxes imported
 through `goodwill import mbox`; docs/scoring.md gives the procedure, the held-out table
 and the reliability curve). Every coefficient lives in `FIT`, the one place to change them.
-Everyone at once is numpy (imported where it is needed); one person (`one`) is plain
+Everyone at once is numpy (imported where it is needed); one person (`strength_one`) is plain
 Python with the same formulas, for the command line's lean `person show`, which must not
 pay for importing numpy. The constants of tie strength's components (`Model`, `MODEL`) are
 here too, numpy-free, for the same reason; `strength.py` computes with them.
