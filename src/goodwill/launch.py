@@ -1,8 +1,8 @@
 """The `goodwill` entry point: the read commands people run dozens of times a day from
 scripts and editors answer before the command line is even built.
 
-`goodwill person list --format json` and `goodwill search TEXT --format json` on a SQLite
-file are read here, through people_reads (the standard library only), and written as the
+`goodwill person list` and `goodwill search TEXT` (table or JSON) on a SQLite file are
+read here, through people_reads (the standard library only), and written as the
 same JSON the full command line writes; `goodwill person show PERSON` (table or JSON)
 through person_reads, its table drawn by the one renderer both paths share; so is
 `goodwill sync contacts DIR --format json` when nothing changed on either side
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 _KINDS = ("person", "org", "interaction")
+_FORMATS = ("json", "table")  # CSV: the full command line
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,12 +51,12 @@ def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
             db, words = words[0].split("=", 1)[1], words[1:]
     if words[:2] == ["person", "list"]:
         options = _options(words[2:], {"--limit": "limit"}, positional=0)
-        if options is None or options.get("format") != "json":
+        if options is None or options.get("format", "table") not in _FORMATS:
             return None
         limit = _number(options.get("limit"), 1, None)
         if limit is False:
             return None
-        return db, "person list", {"limit": limit}
+        return db, "person list", {"limit": limit, "format": options.get("format", "table")}
     if words[:2] == ["sync", "contacts"]:
         # Only the plain run (no --dry-run, --circle or --tag): sync/quick answers it when
         # nothing changed on either side.
@@ -69,18 +70,27 @@ def parse(args: Sequence[str]) -> tuple[str | None, str, dict[str, Any]] | None:
         if options is None or not options["args"]:
             return None
         fmt = options.get("format", "table")
-        if fmt not in ("table", "json"):
+        if fmt not in _FORMATS:
             return None
         return db, "person show", {"person": " ".join(options["args"]), "format": fmt}
     if words[:1] == ["search"]:
         options = _options(words[1:], {"--limit": "limit", "--kind": "kind"}, positional=1)
-        if options is None or options.get("format") != "json":
+        if options is None or options.get("format", "table") not in _FORMATS:
             return None
         limit = _number(options.get("limit"), 1, 500)
         kinds = options.get("kind", [])
         if limit is False or any(k not in _KINDS for k in kinds):
             return None
-        return db, "search", {"text": options["args"][0], "kinds": kinds, "limit": limit or 20}
+        return (
+            db,
+            "search",
+            {
+                "text": options["args"][0],
+                "kinds": kinds,
+                "limit": limit or 20,
+                "format": options.get("format", "table"),
+            },
+        )
     return None
 
 
@@ -157,8 +167,15 @@ def _lean(args: Sequence[str]) -> bool:
         )
     if rows is None:
         return False
-    # As cli.output.print_json writes it.
-    sys.stdout.write(people_reads.dumps(rows) + "\n")
+    if options["format"] == "table":
+        if command == "person list":
+            people_reads.table(rows, people_reads.LIST_COLUMNS, empty=people_reads.LIST_EMPTY)
+        else:
+            empty = people_reads.search_empty(options["text"])
+            people_reads.table(rows, people_reads.SEARCH_COLUMNS, empty=empty)
+    else:
+        # As cli.output.print_json writes it.
+        sys.stdout.write(people_reads.dumps(rows) + "\n")
     sys.stdout.flush()
     return True
 

@@ -124,17 +124,9 @@ def _csv(dumped: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
 def _table(
     dumped: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None, empty: str
 ) -> None:
-    if not dumped:
-        typer.echo(empty)
-        return
-    from rich.table import Table
+    from goodwill.views.people_reads import table
 
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for col in columns:
-        table.add_column(col.replace("_", " "), overflow="fold")
-    for data in dumped:
-        table.add_row(*(_cell(data.get(c)) for c in columns))
-    console().print(table)
+    table(dumped, columns, title=title, empty=empty)
 
 
 def emit_records(

@@ -15,8 +15,6 @@ person_app = typer.Typer(
     help="Add, find, show, edit, remove and merge people.", no_args_is_help=True
 )
 
-LIST_COLUMNS = ["id", "name", "organization", "title", "circle", "emails", "last_contact"]
-
 Emails = Annotated[
     list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable).")
 ]
@@ -88,20 +86,18 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List people, alphabetically."""
-    if fmt is OutputFormat.json and not (tag or circle or org):
-        from goodwill.views import people_reads
+    from goodwill.views import people_reads
 
+    if fmt is not OutputFormat.csv and not (tag or circle or org):
         found = people_reads.summaries(state.address(), limit=limit)
         if found is not None:
-            emit_plain(found, fmt, LIST_COLUMNS)
+            emit_plain(found, fmt, people_reads.LIST_COLUMNS, empty=people_reads.LIST_EMPTY)
             return
     from goodwill.views import people_list
 
     with state.session() as s:
         rows = people_list.summaries(s, tag=tag, circle=circle, org=org, limit=limit)
-    emit(
-        rows, fmt, LIST_COLUMNS, empty="no people yet: try 'goodwill person add' or 'goodwill demo'"
-    )
+    emit(rows, fmt, people_reads.LIST_COLUMNS, empty=people_reads.LIST_EMPTY)
 
 
 def _render_detail(item: "BaseModel") -> None:
