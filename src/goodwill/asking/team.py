@@ -241,7 +241,9 @@ def incoming(session: Session) -> list[IntroOut]:
     session shows (answer it; ask the person; introduce them)."""
     viewer = _viewer()
     return [
-        i for i in intros(session) if i.to_member_id == viewer.member_id and i.status in WAITING
+        i
+        for i in intros(session)
+        if i.to_member_id == viewer.member_id and i.status in WAITING
     ]
 
 

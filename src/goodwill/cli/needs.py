@@ -144,7 +144,9 @@ def ask(
         typer.echo(ask_mod.WEAK_TIES_SOURCE)
 
 
-def _team_routes(s: "Session", *, to: str | None = None, need: str | None = None) -> list[Any]:
+def _team_routes(
+    s: "Session", *, to: str | None = None, need: str | None = None
+) -> list[Any]:
     """On a team database, teammates' ties to the target (shown before your own paths)."""
     from goodwill.store import policy
 
