@@ -2,13 +2,16 @@
 
 - `python -c pass` (the floor: an interpreter starting and stopping), measured in the run;
 - `goodwill --help` (< 0.15 s), `person show` (< 0.3 s), `person list --format json` and
-  `search` at 10,000 people (`goodwill demo --people 10000`);
+  `search` at 10,000 people (`goodwill demo --people 10000`), and their tables;
 - side by side, khard 0.22 (a vdir of the same 10,000 people, exported by goodwill):
   `khard list` and `khard list WORD`, which goodwill must beat 20 times over.
 Every figure is the median of `--repeat` runs, also given as a multiple of the floor.
 
 khard is installed with pip into its own venv (KHARD_VENV, default /tmp/khard-venv);
 without it the side by side is skipped and says so.
+
+`--against CHECKOUT` also times `person show` (table and JSON) of another checkout (its
+src/) on the same database, the two runs interleaved, for a side-by-side figure.
 
 Run: PYTHONPATH=src /work/venv/bin/python benchmarks/cli_speed.py [--people 10000]
 """
@@ -82,6 +85,10 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--word", default="kim", help="What search and khard look for.")
+    parser.add_argument(
+        "--against", type=Path, help="Another checkout: time its person show side by side."
+    )
+    parser.add_argument("--only-show", action="store_true", help="Only the person show figures.")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     db = demo_db(args.people)
@@ -100,13 +107,38 @@ def main() -> None:
         "people": args.people,
         "load_average_at_start": round(load, 2),
         "python_c_pass": floor,
-        "help": ours("--help", target=0.15),
-        "person_show_table": ours("person", "show", "42", target=0.3),
-        "person_show_json": ours("person", "show", "42", "--format", "json", target=0.3),
-        "person_list_json": ours("person", "list", "--format", "json"),
-        "search_json": ours("search", args.word, "--format", "json"),
-        "search_table": ours("search", args.word),
     }
+    shows = {
+        "person_show_table": ("person", "show", "42"),
+        "person_show_json": ("person", "show", "42", "--format", "json"),
+    }
+    if args.against is not None:
+        theirs_env = {"PYTHONPATH": str(args.against.resolve() / "src")}
+        for name, cmd in shows.items():
+            new_runs, old_runs = [], []
+            for _ in range(r):  # interleaved: the same load for both
+                new_runs.append(timed(goodwill(*cmd, db=db), 1))
+                old_runs.append(timed(goodwill(*cmd, db=db), 1, theirs_env))
+            results[name] = _side_by_side(new_runs, old_runs, base, str(args.against))
+    else:
+        for name, cmd in shows.items():
+            results[name] = ours(*cmd, target=0.3)
+    if args.only_show:
+        results["load_average_at_end"] = round(os.getloadavg()[0], 2)
+        save("cli_speed_show", results)
+        return
+    results.update(
+        {
+            "help": ours("--help", target=0.15),
+            "person_list_json": ours("person", "list", "--format", "json"),
+            "search_json": ours("search", args.word, "--format", "json"),
+            "search_table": ours("search", args.word),
+        }
+    )
+    # Rich draws 10,000 rows for several seconds: one run says enough.
+    table: dict[str, object] = dict(timed(goodwill("person", "list", db=db), 1))
+    table["x_floor"] = round(float(table["median_s"]) / base, 1)  # type: ignore[arg-type]
+    results["person_list_table"] = table
     khard = khard_setup(db, args.people)
     if isinstance(khard, str):
         results["khard"] = {"skipped": khard}
@@ -125,6 +157,28 @@ def main() -> None:
         results["khard"] = {"version": "0.22", "list": k_list, "search": k_search}
     results["load_average_at_end"] = round(os.getloadavg()[0], 2)
     save("cli_speed", results)
+
+
+def _side_by_side(
+    mine: list[dict[str, float]], theirs: list[dict[str, float]], floor: float, other: str
+) -> dict[str, object]:
+    """Medians of interleaved single runs of this checkout and another."""
+
+    def median(runs: list[dict[str, float]], key: str) -> float:
+        return round(statistics.median(run[key] for run in runs), 3)
+
+    wall, cpu = median(mine, "median_s"), median(mine, "cpu_s")
+    their_wall, their_cpu = median(theirs, "median_s"), median(theirs, "cpu_s")
+    return {
+        "median_s": wall,
+        "cpu_s": cpu,
+        "x_floor": round(wall / floor, 1),
+        "target_s": 0.3,
+        "against": other,
+        "against_median_s": their_wall,
+        "against_cpu_s": their_cpu,
+        "times_faster_cpu": round(their_cpu / cpu, 1) if cpu else None,
+    }
 
 
 if __name__ == "__main__":

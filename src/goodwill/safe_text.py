@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,3 +33,35 @@ def csv_cell(text: str) -> str:
     if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text
+
+
+def cell(value: object) -> str:
+    """A value as one cell of a table on a terminal: text without control characters,
+    numbers with two decimals, lists joined with commas, nothing as an empty cell."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
+    return strip_controls(str(value))
+
+
+def console() -> Any:
+    """The Rich console every table is printed on: other people's text is never markup (a
+    contact named 'X [/b]' broke every table); off a terminal (a pipe, a file) there is no
+    width to respect, so lines do not wrap at 80."""
+    import shutil
+    import sys
+
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size().columns, 160)
+    # Deliberate styling goes through cli.output.styled.
+    return Console(highlight=False, soft_wrap=False, width=width, markup=False)

@@ -11,10 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from goodwill.safe_text import strip_controls
+from goodwill.safe_text import cell
+from goodwill.safe_text import console as console
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+
+# A table's cell (safe_text.cell): the name every command's renderer imports from here.
+_cell = cell
 
 
 class OutputFormat(enum.StrEnum):
@@ -45,24 +50,6 @@ def csv_value(text: str) -> str:
     return text if _raw_csv else csv_cell(text)
 
 
-def _cell(value: Any) -> str:
-    return _text_cell(value) if not isinstance(value, str) else strip_controls(value)
-
-
-def _text_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return strip_controls(str(value))
-
-
 def to_jsonable(data: BaseModel | Sequence[BaseModel]) -> Any:
     if isinstance(data, Sequence):
         return [item.model_dump(mode="json") for item in data]
@@ -71,18 +58,6 @@ def to_jsonable(data: BaseModel | Sequence[BaseModel]) -> Any:
 
 def print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-
-
-def console() -> Any:
-    import shutil
-
-    from rich.console import Console
-
-    # Off a terminal (a pipe, a file) there is no width to respect: do not wrap at 80.
-    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size().columns, 160)
-    # markup=False: names and notes are other people's text, never Rich markup (a contact
-    # named 'X [/b]' broke every table). Deliberate styling goes through `styled`.
-    return Console(highlight=False, soft_wrap=False, width=width, markup=False)
 
 
 def styled(markup: str) -> Any:
@@ -149,17 +124,9 @@ def _csv(dumped: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
 def _table(
     dumped: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None, empty: str
 ) -> None:
-    if not dumped:
-        typer.echo(empty)
-        return
-    from rich.table import Table
+    from goodwill.views.people_reads import table
 
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for col in columns:
-        table.add_column(col.replace("_", " "), overflow="fold")
-    for data in dumped:
-        table.add_row(*(_cell(data.get(c)) for c in columns))
-    console().print(table)
+    table(dumped, columns, title=title, empty=empty)
 
 
 def emit_records(

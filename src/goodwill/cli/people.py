@@ -15,8 +15,6 @@ person_app = typer.Typer(
     help="Add, find, show, edit, remove and merge people.", no_args_is_help=True
 )
 
-LIST_COLUMNS = ["id", "name", "organization", "title", "circle", "emails", "last_contact"]
-
 Emails = Annotated[
     list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable).")
 ]
@@ -88,94 +86,25 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List people, alphabetically."""
-    if fmt is OutputFormat.json and not (tag or circle or org):
-        from goodwill.views import people_reads
+    from goodwill.views import people_reads
 
+    if fmt is not OutputFormat.csv and not (tag or circle or org):
         found = people_reads.summaries(state.address(), limit=limit)
         if found is not None:
-            emit_plain(found, fmt, LIST_COLUMNS)
+            emit_plain(found, fmt, people_reads.LIST_COLUMNS, empty=people_reads.LIST_EMPTY)
             return
     from goodwill.views import people_list
 
     with state.session() as s:
         rows = people_list.summaries(s, tag=tag, circle=circle, org=org, limit=limit)
-    emit(
-        rows, fmt, LIST_COLUMNS, empty="no people yet: try 'goodwill person add' or 'goodwill demo'"
-    )
+    emit(rows, fmt, people_reads.LIST_COLUMNS, empty=people_reads.LIST_EMPTY)
 
 
 def _render_detail(item: "BaseModel") -> None:
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
+    # One rendering for both paths: the lean `person show` (launch.py) prints the same.
+    from goodwill.views import person_reads
 
-    from goodwill.cli.output import _cell, console
-    from goodwill.schemas.people import PersonDetail
-
-    assert isinstance(item, PersonDetail)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
-    current = next((r for r in item.roles if r.current), None)
-    facts = [
-        ("id", item.id),
-        (
-            "works",
-            f"{current.title + ', ' if current and current.title else ''}{current.organization}"
-            if current
-            else None,
-        ),
-        (
-            "past",
-            [
-                f"{r.title + ', ' if r.title else ''}{r.organization}"
-                for r in item.roles
-                if not r.current
-            ]
-            or None,
-        ),
-        ("emails", item.emails or None),
-        ("phones", item.phones or None),
-        ("links", item.links or None),
-        ("circle", item.circle),
-        ("tags", item.tags or None),
-        ("location", item.location),
-        ("industry", item.industry),
-        ("met", item.how_met),
-        ("working on", item.working_on),
-        ("looking for", item.looking_for),
-        ("interests", item.interests),
-        ("last contact", item.last_contact),
-        ("interactions", item.interactions_count),
-        ("strength", f"{item.strength:.2f}: {item.strength_words}"),
-        ("why", [r.words for r in item.strength_reasons] or None),
-        (
-            "balance",
-            f"you gave {item.given:.1f}, received {item.received:.1f} ({item.balance:+.1f})"
-            if item.last_give or item.last_get
-            else None,
-        ),
-        ("last give", item.last_give),
-        ("last get", item.last_get),
-        ("knows", [k.name for k in item.knows] or None),
-        ("notes", item.notes),
-    ]
-    for label, value in facts:
-        if value not in (None, ""):
-            grid.add_row(label, _cell(value))
-    for flag in item.flags:
-        grid.add_row(f"flag: {flag.kind.replace('_', ' ')}", flag.reason)
-    out = console()
-    # A Text title: Panel reads a str title as markup, and a name is not markup.
-    title = Text(_cell(item.name) + (" (removed)" if item.removed else ""))
-    out.print(Panel(grid, title=title, expand=False))
-    if item.recent:
-        recent = Table(title="Recent", header_style="bold")
-        for col in ("date", "kind", "summary", "gave", "got"):
-            recent.add_column(col)
-        for i in item.recent:
-            recent.add_row(str(i.date), i.kind, i.summary or "", _cell(i.gave), _cell(i.got))
-        out.print(recent)
+    person_reads.render(item.model_dump(mode="json"))
 
 
 @person_app.command("show")

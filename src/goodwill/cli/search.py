@@ -7,8 +7,6 @@ import typer
 from goodwill.cli import state
 from goodwill.cli.output import FormatOption, OutputFormat, emit, emit_plain
 
-COLUMNS = ["kind", "id", "title", "snippet"]
-
 
 def search(
     text: Annotated[str, typer.Argument(help="Words to look for (the last may be a prefix).")],
@@ -26,13 +24,13 @@ def search(
     kinds = [validate.choice(k, ("person", "org", "interaction"), "kind") for k in kind or []]
     found = people_reads.search(state.address(), text, kinds=kinds or None, limit=limit)
     if found is not None:
-        emit_plain(found, fmt, COLUMNS, empty=f"nothing matches '{text}'")
+        emit_plain(found, fmt, people_reads.SEARCH_COLUMNS, empty=people_reads.search_empty(text))
         return
     from goodwill.store import search as search_mod
 
     with state.session() as s:
         hits = search_mod.search(s, text, kinds=kinds or None, limit=limit)
-    emit(hits, fmt, COLUMNS, empty=f"nothing matches '{text}'")
+    emit(hits, fmt, people_reads.SEARCH_COLUMNS, empty=people_reads.search_empty(text))
 
 
 def register(app: typer.Typer) -> None:

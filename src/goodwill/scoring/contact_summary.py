@@ -33,14 +33,14 @@ import numpy as np
 from sqlalchemy import ColumnElement, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+# 2000-01-01 as a Julian day number: decayed counts are stored relative to it; the weight
+# of channels not named in a model's weights.
+from goodwill.scoring.strength_model import ANCHOR_DAY as ANCHOR_DAY
+from goodwill.scoring.strength_model import DEFAULT_CHANNEL_WEIGHT as DEFAULT_CHANNEL_WEIGHT
+from goodwill.scoring.strength_model import fingerprint
 from goodwill.store import policy
 from goodwill.store.db import number_matrix
 from goodwill.store.models import ContactSummary, MemberSummary, Participant
-
-# 2000-01-01 as a Julian day number: decayed counts are stored relative to it.
-ANCHOR_DAY = 2451544.5
-# Weights of channels not named in a model's weights.
-DEFAULT_CHANNEL_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,7 @@ class Decay:
         return math.log(2) / self.short_half_life_days
 
     def fingerprint(self) -> str:
-        weights = ",".join(f"{k}={v:g}" for k, v in sorted(self.channel_weights.items()))
-        return (
-            f"h={self.half_life_days:g};s={self.short_half_life_days:g};"
-            f"d={DEFAULT_CHANNEL_WEIGHT:g};{weights}"
-        )
+        return fingerprint(self.channel_weights, self.half_life_days, self.short_half_life_days)
 
 
 def aggregates(decay: Decay, anchor_day: float) -> list[ColumnElement[Any]]:

@@ -26,23 +26,33 @@ from sqlalchemy import ColumnElement, DateTime, and_, bindparam, case, exists, f
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.schemas.ledger import FLAG_KINDS, Flag
+
+# The rules' constants and their words, shared with the lean `person show`.
+from goodwill.scoring.ledger_rules import FLAG_ORDER as FLAG_ORDER
+from goodwill.scoring.ledger_rules import GIVE_KINDS as GIVE_KINDS
+from goodwill.scoring.ledger_rules import ONE_WAY_MIN_GIVES as ONE_WAY_MIN_GIVES
+from goodwill.scoring.ledger_rules import ONE_WAY_WINDOW_DAYS as ONE_WAY_WINDOW_DAYS
+from goodwill.scoring.ledger_rules import THANKS_FOR as THANKS_FOR
+from goodwill.scoring.ledger_rules import THANKS_GRACE_DAYS as THANKS_GRACE_DAYS
+from goodwill.scoring.ledger_rules import THANKS_LOOKBACK_DAYS as THANKS_LOOKBACK_DAYS
+from goodwill.scoring.ledger_rules import (
+    gives_reason,
+    request_reason,
+    snub_reason,
+    thanks_reason,
+)
+from goodwill.scoring.ledger_rules import times as _times
+from goodwill.scoring.ledger_rules import when as when
 from goodwill.store.days import as_datetime
 from goodwill.store.db import IDS, AnySelect, run_read
 from goodwill.store.models import Exchange, Interaction, Person, Request
 
-ONE_WAY_WINDOW_DAYS = 365
-ONE_WAY_MIN_GIVES = 3
-# Kinds that count as "something given" for one-way and taker (a thank-you does not).
-GIVE_KINDS: tuple[str, ...] = ("info", "idea", "help", "intro", "referral", "advice")
-THANKS_FOR: tuple[str, ...] = ("help", "intro", "referral")
-THANKS_GRACE_DAYS = 2
 # The daily session asks for a thank-you sooner and more often than the red flag fires:
 # from the day you received something, advice included (what an informational interview
 # gives you), so that the thanks goes out within a day, before it is overdue.
 THANK_YOU_KINDS: tuple[str, ...] = (*THANKS_FOR, "advice")
 THANK_YOU_AFTER_DAYS = 0
 THANK_YOU_LOOKBACK_DAYS = 21  # older advice is not worth a late thank-you; red flags stay
-THANKS_LOOKBACK_DAYS = 90
 TAKER_WINDOW_DAYS = 90
 TAKER_NEED_SHARE = 0.5  # "most": more than half of the contact you started
 TAKER_MIN_STARTED = 4  # too few contacts say nothing about a pattern
@@ -62,20 +72,6 @@ _START = bindparam("start", type_=DateTime())  # the start of the rule's window
 _UPTO = bindparam("upto", type_=DateTime())  # the end of a grace period
 
 
-def when(value: dt.date | dt.datetime) -> str:
-    """A date in words: '12 March 2024'."""
-    return f"{value.day} {value:%B %Y}"
-
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
-
-
-def _list(words: Sequence[str]) -> str:
-    return ", ".join(sorted(set(words)))
-
-
 def compute(
     session: Session, as_of: dt.datetime, person_ids: Sequence[int] | None = None
 ) -> list[Flag]:
@@ -93,7 +89,7 @@ def compute(
     named = [Flag(**n._asdict()) for n in _name(session, found)]
     if ids is None:
         named.extend(taker(session, as_of))
-    order = {k: i for i, k in enumerate(("thanks_owed", "unanswered_request", "one_way", "taker"))}
+    order = {k: i for i, k in enumerate(FLAG_ORDER)}
     assert set(order) == set(FLAG_KINDS)
     named.sort(
         key=lambda f: (
@@ -224,10 +220,7 @@ def _one_way_gives(
     out = []
     for pid, gives, first_give, kinds in run_read(session, stmt, _one_way_dates(as_of, ids)):
         first = as_datetime(first_give)
-        reason = (
-            f"you gave to {{name}} {_times(int(gives))} since {when(first)} "
-            f"({_list(kinds.split(','))}); nothing came back"
-        )
+        reason = gives_reason(int(gives), first, kinds.split(","))
         out.append((pid, reason, first))
     return out
 
@@ -277,9 +270,7 @@ def _one_way_snubs(
     for pid, occurred, outcome, text in snubs:
         if pid in last_back and last_back[pid] >= occurred:
             continue  # something came back since
-        what = f"your ask ({text})" if text else "your ask"
-        verb = "refused" if outcome == "refused" else "ignored"
-        out.append((pid, f"{{name}} {verb} {what} of {when(occurred)}", occurred))
+        out.append((pid, snub_reason(outcome, text, occurred), occurred))
     return out
 
 
@@ -350,21 +341,10 @@ def thanks_owed(
         session, _thanks_owed_stmt(tuple(kinds), ids is not None), params
     ):
         owed[pid].append((kind, occurred))
-    words = {
-        "help": "help",
-        "intro": "an introduction",
-        "referral": "a referral",
-        "advice": "advice",
-    }
-    out = []
-    for pid, items in owed.items():
-        first = items[0][1]
-        what = " and ".join(dict.fromkeys(words.get(k, k) for k, _ in items))
-        reason = f"{{name}} gave you {what} on {when(first)}"
-        if len(items) > 1:
-            reason = f"{{name}} gave you {what} {_times(len(items))} since {when(first)}"
-        out.append(("thanks_owed", pid, reason + "; no thank-you logged", first.date()))
-    return out
+    return [
+        ("thanks_owed", pid, thanks_reason(items), items[0][1].date())
+        for pid, items in owed.items()
+    ]
 
 
 _REQUESTS_OPEN = (
@@ -382,10 +362,7 @@ def unanswered_requests(
     params = {"as_of": as_of} if ids is None else {"as_of": as_of, "ids": ids}
     out = []
     for pid, text, created, due in run_read(session, stmt, params):
-        reason = f"{{name}} asked you for {text} on {when(created)}; still unanswered"
-        if due is not None:
-            late = due < as_of.date()
-            reason += f" ({'was ' if late else ''}due {when(due)})"
+        reason = request_reason(text, created, due, as_of.date())
         out.append(("unanswered_request", pid, reason, created.date()))
     return out
 

@@ -21,22 +21,16 @@ from goodwill import validate
 from goodwill.errors import NotFound
 from goodwill.schemas.ledger import AskOutcome, Balance, BalanceRow
 from goodwill.scoring import contact_summary
+
+# The weights (what one exchange of each kind is worth, in "pieces of information"), their
+# half-life and fingerprint, shared with the lean `person show`.
+from goodwill.scoring.ledger_rules import BALANCE_HALF_LIFE_DAYS as BALANCE_HALF_LIFE_DAYS
+from goodwill.scoring.ledger_rules import DEFAULT_KIND_WEIGHT as DEFAULT_KIND_WEIGHT
+from goodwill.scoring.ledger_rules import FINGERPRINT as FINGERPRINT
+from goodwill.scoring.ledger_rules import KIND_WEIGHTS as KIND_WEIGHTS
 from goodwill.store import days, policy
 from goodwill.store.db import IDS, AnySelect, run_read
 from goodwill.store.models import Exchange, LedgerSummary, MemberLedger, Person
-
-# What one exchange of each kind is worth in the ledger, in "pieces of information".
-KIND_WEIGHTS: dict[str, float] = {
-    "info": 1.0,
-    "idea": 1.0,
-    "advice": 1.5,
-    "help": 2.0,
-    "intro": 3.0,
-    "referral": 4.0,
-    "thanks": 0.25,  # acknowledges, does not repay
-}
-DEFAULT_KIND_WEIGHT = 1.0
-BALANCE_HALF_LIFE_DAYS = 365.0
 
 # How an ask you made can end (besides "open").
 ASK_RESULTS: tuple[str, ...] = ("granted", "refused", "ignored")
@@ -79,10 +73,6 @@ def _balances_stmt(dialect: str, some: bool) -> AnySelect:
     return stmt.where(Exchange.person_id.in_(IDS)) if some else stmt
 
 
-# The weights the triggers keep `ledger_summary` with (migration 0016 holds the same).
-FINGERPRINT = f"h={BALANCE_HALF_LIFE_DAYS:g};d={DEFAULT_KIND_WEIGHT:g};" + ",".join(
-    f"{k}={v:g}" for k, v in sorted(KIND_WEIGHTS.items())
-)
 _RATE = math.log(2) / BALANCE_HALF_LIFE_DAYS
 _L = LedgerSummary
 _KEPT_ALL = select(

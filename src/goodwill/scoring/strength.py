@@ -15,7 +15,7 @@ research it rests on and how benchmarks/enron_strength.py fitted it):
   rhythm with them: a silence is long or short relative to how often you usually talk
   (the BG/NBD model of repeat contact, Fader, Hardie & Lee 2005).
 
-The components' constants live in `MODEL` below, the fitted coefficients in
+The components' constants live in `strength_model.MODEL`, the fitted coefficients in
 `strength_model.FIT`. Everything is computed from what
 happened strictly before `as_of`, in one grouped query per table and vectorised numpy:
 never one query per person.
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -35,112 +35,18 @@ from sqlalchemy import DateTime, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from goodwill.scoring import contact_summary, strength_model
+
+# The components' constants (`Model`, `MODEL`: every weight and time constant of tie
+# strength) live beside the fitted model, numpy-free, for the lean `person show`.
+from goodwill.scoring.strength_model import CHANNEL_WEIGHTS as CHANNEL_WEIGHTS
+from goodwill.scoring.strength_model import COMPONENTS as COMPONENTS
+from goodwill.scoring.strength_model import DEFAULT_CHANNEL_WEIGHT as DEFAULT_CHANNEL_WEIGHT
+from goodwill.scoring.strength_model import MODEL as MODEL
+from goodwill.scoring.strength_model import Model as Model
 from goodwill.store.days import UNIX_JD as _UNIX_JD
 from goodwill.store.days import day_number, from_day_number
 from goodwill.store.db import IDS, AnySelect, number_matrix, raw_rows, run_read
 from goodwill.store.models import Email, Knows, Participant, Person
-
-
-@dataclass(frozen=True)
-class Model:
-    """Every weight and time constant of tie strength, in one place."""
-
-    # How much each component counts in the weighted average (they need not sum to 1).
-    w_recency: float
-    w_intensity: float
-    w_duration: float
-    w_reciprocity: float
-    w_overlap: float
-    w_rhythm: float
-    # recency = 0.5 ** (days since last contact / half-life)
-    recency_half_life_days: float
-    # intensity = 1 - exp(-decayed weighted count / scale); each interaction counts
-    # channel weight * 0.5 ** (age / half-life)
-    intensity_half_life_days: float
-    intensity_scale: float
-    # duration = 1 - exp(-days known / scale)
-    duration_scale_days: float
-    # reciprocity = (2 * min(by me, by them) + prior) / (by me + by them + 2 * prior)
-    reciprocity_prior: float
-    # overlap = 1 - exp(-mutual contacts / scale)
-    overlap_scale: float
-    # rhythm (BG/NBD): contact rates across ties follow a gamma(shape r, rate alpha per day)
-    # and after each contact the tie lapses with a probability drawn from beta(a, b);
-    # rhythm = P(still alive | history) * P(at least one contact in the horizon | alive).
-    rhythm_r: float
-    rhythm_alpha_days: float
-    rhythm_a: float
-    rhythm_b: float
-    rhythm_horizon_days: float
-    # rhythm counts contacts in units of this channel weight (an email or message): a
-    # meeting counts two, a note less than one.
-    rhythm_contact_weight: float
-    # Depth of each channel; unknown kinds count as DEFAULT_CHANNEL_WEIGHT.
-    channel_weights: Mapping[str, float] = field(default_factory=dict)
-    # "contact in the last weeks": each interaction counts channel weight * 0.5 ** (age /
-    # this half-life) (strength_model's "recent" and "trend" features)
-    recent_half_life_days: float = 30.0
-
-    def weights(self) -> np.ndarray:
-        return np.array(
-            [
-                self.w_recency,
-                self.w_intensity,
-                self.w_duration,
-                self.w_reciprocity,
-                self.w_overlap,
-                self.w_rhythm,
-            ]
-        )
-
-
-DEFAULT_CHANNEL_WEIGHT = contact_summary.DEFAULT_CHANNEL_WEIGHT
-CHANNEL_WEIGHTS: dict[str, float] = {
-    "meeting": 1.0,
-    "coffee": 1.0,
-    "event": 0.7,
-    "call": 0.8,
-    "letter": 0.6,
-    "email": 0.5,
-    "message": 0.5,
-    "note": 0.2,
-}
-
-# The defaults, calibrated on the fit half of the Enron mailboxes (docs/scoring.md shows
-# the other half). rhythm_r and rhythm_alpha_days are chosen with the model's penalty by
-# `benchmarks/enron_strength.py --fit` (two-fold cross-validation; these won); the w_*
-# weights only weigh `combine` (the components' plain average), not the chance. Rounded:
-# the search is noisy in the second decimal.
-MODEL = Model(
-    w_recency=0.54,
-    w_intensity=0.28,
-    w_duration=0.01,
-    w_reciprocity=0.04,
-    w_overlap=0.11,
-    w_rhythm=0.24,
-    recency_half_life_days=50.0,
-    intensity_half_life_days=365.0,
-    intensity_scale=2.0,
-    duration_scale_days=400.0,
-    reciprocity_prior=0.4,
-    overlap_scale=0.5,
-    rhythm_r=0.3,
-    rhythm_alpha_days=120.0,
-    rhythm_a=0.4,
-    rhythm_b=0.35,
-    rhythm_horizon_days=90.0,
-    rhythm_contact_weight=0.5,
-    channel_weights=CHANNEL_WEIGHTS,
-)
-
-COMPONENTS: tuple[str, ...] = (
-    "recency",
-    "intensity",
-    "duration",
-    "reciprocity",
-    "overlap",
-    "rhythm",
-)
 
 
 @dataclass
@@ -535,5 +441,3 @@ def _seek_last_contacts(
         stmt = stmt.where(Person.id.in_(ids))
     rows = session.execute(stmt).all()
     return {pid: from_day_number(day) for pid, day in rows if day is not None}
-
-

@@ -16,15 +16,27 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import sys
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from goodwill.safe_text import cell, console
 from goodwill.store.address import head_revision, sqlite_file
 
 Row = dict[str, Any]
+
+# What `person list` and `search` show as a table, and say when there is nothing.
+LIST_COLUMNS = ["id", "name", "organization", "title", "circle", "emails", "last_contact"]
+LIST_EMPTY = "no people yet: try 'goodwill person add' or 'goodwill demo'"
+SEARCH_COLUMNS = ["kind", "id", "title", "snippet"]
+
+
+def search_empty(text: str) -> str:
+    return f"nothing matches '{text}'"
+
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -255,3 +267,25 @@ def _rows(rows: list[dict[str, Any]]) -> str:
         add(",\n  ")
     out[-1] = "\n]"
     return "[\n  " + "".join(out)
+
+
+def table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    title: str | None = None,
+    empty: str = "nothing to show",
+) -> None:
+    """Rows as a table of the named columns (every read command's table: the full command
+    line's `emit` and the lean reads print through this one)."""
+    if not rows:
+        sys.stdout.write(empty + "\n")
+        return
+    from rich.table import Table
+
+    drawn = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        drawn.add_column(col.replace("_", " "), overflow="fold")
+    for data in rows:
+        drawn.add_row(*(cell(data.get(c)) for c in columns))
+    console().print(drawn)
