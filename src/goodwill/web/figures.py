@@ -60,11 +60,6 @@ def badges(s: Session, ids: Sequence[int] | None, now: dt.datetime) -> dict[int,
     }
 
 
-def everyone_badges(s: Session, now: dt.datetime) -> dict[int, Badges]:
-    """Everyone's badges at once (what the compute process fills the kept badges with)."""
-    return badges(s, None, now)
-
-
 # More people than this: their cadences are computed for everyone at once (one scan)
 # rather than for a list of ids.
 _WHOLE = 1000
