@@ -43,9 +43,11 @@ from goodwill.io.importer import import_file
 from goodwill.io.records import ImportOptions
 from goodwill.records import knows, people
 from goodwill.scoring import contact_summary, kept_strength, ledger, strength
+from goodwill.store import kept as kept_store
 from goodwill.store.db import CACHE_DIR_ENV, open_store, resolve_url
 from goodwill.store.models import Person
-from goodwill.web.memo import PerPerson, Versions
+from goodwill.web.per_person import PerPerson
+from goodwill.web.versions import Versions
 from tests.daily import test_agenda_cache as writes
 from tests.helpers import PG_URL
 
@@ -95,8 +97,7 @@ class KeptFigures(RuleBasedStateMachine):
         self.other = create_engine(resolve_url(self.address))  # a second connection
         self.versions = Versions(self.store)
         self.book = PerPerson(self.store, self.versions)
-        agenda_cache.forget()
-        kept_strength.forget()
+        kept_store.forget()
         paths.forget()
 
     def teardown(self) -> None:
@@ -228,8 +229,7 @@ class KeptFigures(RuleBasedStateMachine):
     @rule()
     def new_process(self) -> None:
         """The next command starts with nothing in memory (the cache files stay)."""
-        agenda_cache.forget()
-        kept_strength.forget()
+        kept_store.forget()
         paths.forget()
 
     # -- after every step: every kept figure is a fresh computation ------------------------
