@@ -126,6 +126,18 @@ def test_a_page_on_the_event_loop_waits_without_a_thread_and_cannot_cancel_the_r
     assert cache.get("n", count) == 0  # kept for the next page
 
 
+def test_a_run_overtaken_by_a_newer_one_finishes_as_its_own(store: Store, cache: Memo) -> None:
+    """A page's run handed to a worker thread may start after a write let another page
+    register a newer run of the same figure: each finishes with its own (the newer kept)."""
+    version, _found, _run, mine = cache._lookup("n")  # registered, not started yet
+    log_one(store)
+    assert cache.get("n", count) == 1  # the newer run, registered over it, is done
+    assert cache._run("n", count, version, mine) == 1  # the older one now: no error
+    assert mine.result() == 1
+    calls: list[int] = []
+    assert cache.get("n", lambda s: calls.append(1) or count(s)) == 1 and not calls
+
+
 def test_a_failed_computation_is_an_error_for_its_requests_only(cache: Memo) -> None:
     def broken(s: Session) -> int:
         raise ValueError("boom")

@@ -39,42 +39,45 @@ class Memo:
     def get(self, key: Hashable, compute: Callable[[Session], T]) -> T:
         """The value of `key` for the data now, computed by `compute` in a session of its
         own when needed (or the run already computing it awaited)."""
-        version, found, run = self._lookup(key)
+        version, found, run, mine = self._lookup(key)
         if found:
             return found[0]  # type: ignore[no-any-return]
         if run is not None:
             return run.result()  # type: ignore[no-any-return]
-        return self._run(key, compute, version)
+        return self._run(key, compute, version, mine)
 
     async def aget(self, key: Hashable, compute: Callable[[Session], T]) -> T:
         """`get` for a page on the event loop: waiting for another request's run holds no
         worker thread; a run of its own goes to one."""
-        version, found, run = self._lookup(key)
+        version, found, run, mine = self._lookup(key)
         if found:
             return found[0]  # type: ignore[no-any-return]
         if run is not None:
             # Shielded: a page given up (its browser gone) must not cancel the shared run.
             return await asyncio.shield(asyncio.wrap_future(run))  # type: ignore[no-any-return]
-        return await anyio.to_thread.run_sync(self._run, key, compute, version)
+        return await anyio.to_thread.run_sync(self._run, key, compute, version, mine)
 
-    def _lookup(self, key: Hashable) -> tuple[int, tuple[Any, ...], Future[Any] | None]:
+    def _lookup(
+        self, key: Hashable
+    ) -> tuple[int, tuple[Any, ...], Future[Any] | None, Future[Any]]:
         """(the version now, (the value,) if kept for it, else the run to wait for, or None
-        with this caller's run registered: compute it)."""
+        and this caller's own run, registered for others to wait for: compute it)."""
         version = self.versions.current()  # before computing: a write meanwhile recomputes
+        mine: Future[Any] = Future()
         with self._lock:
             kept = self._items.get(key)
             if kept is not None and kept[0] == version:
                 self._items.move_to_end(key)
-                return version, (kept[1],), None
+                return version, (kept[1],), None, mine
             running = self._running.get(key)
             if running is not None and running[0] >= version:
-                return version, (), running[1]
-            self._running[key] = (version, Future())
-        return version, (), None
+                return version, (), running[1], mine
+            self._running[key] = (version, mine)
+        return version, (), None, mine
 
-    def _run(self, key: Hashable, compute: Callable[[Session], T], version: int) -> T:
-        with self._lock:
-            future = self._running[key][1]
+    def _run(
+        self, key: Hashable, compute: Callable[[Session], T], version: int, future: Future[Any]
+    ) -> T:
         try:
             with self.store.session() as s:
                 value = compute(s)
