@@ -8,6 +8,8 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -31,7 +33,8 @@ from goodwill.store.models import (
 )
 from goodwill.views import people_list
 from goodwill.web import figures
-from goodwill.web.per_person import FIGURE_KINDS, ROW_KINDS
+from goodwill.web.per_person import FIGURE_KINDS, ROW_KINDS, PerPerson
+from goodwill.web.versions import Versions
 from tests.web.helpers import NOW, Web, make_app
 
 YESTERDAY = (NOW - dt.timedelta(days=1)).date().isoformat()
@@ -270,6 +273,87 @@ def test_the_people_due_follow_writes_through_the_app_for_whom_they_concern(
     assert r.status_code == 303
     assert "Lee Park" not in due()
     assert asked[2:] == [[team["lee"]]]
+
+
+# Kept for everyone at once: the whole-network run (in a thread of the app's own).
+
+
+def run_now(compute: Any, store: Store) -> Future[Any]:
+    """A runner that computes at once, in a session of its own (the app's thread's
+    stand-in): its future is done before the book sees it."""
+    done: Future[Any] = Future()
+    with store.session() as s:
+        done.set_result(compute(s))
+    return done
+
+
+def app_write(book: PerPerson, store: Store, pid: int) -> None:
+    """A call logged with `pid` as a write of this app would be (the book told of it)."""
+    with store.session() as s:
+        person = s.get(Person, pid)
+        assert person is not None
+        interactions.log(s, [person], "call", when=NOW - dt.timedelta(hours=1), gave=["info"])
+
+
+def test_the_first_request_of_a_period_fills_everyone_at_once(
+    store: Store, team: dict[str, int], computed: list[list[int]]
+) -> None:
+    book = PerPerson(store, Versions(store), partial(run_now, store=store))
+    wholes: list[str] = []
+
+    def whole(s: Any) -> dict[int, figures.Badges]:
+        wholes.append("everyone")
+        return figures.badges(s, None, NOW)
+
+    key = ("badges", NOW.replace(minute=0))
+    each = partial(figures.badges, now=NOW)
+    first = book.get(key, [team["dana"]], each, whole)
+    assert wholes == ["everyone"]
+    later = book.get(key, [team["lee"], team["bo"], team["ana"]], each, whole)
+    assert wholes == ["everyone"]  # once per period
+    assert computed == [[team["dana"]]]  # the first page's own, then none: all were filled
+    with store.session() as s:
+        direct = figures.badges(s, None, NOW)
+    assert first[team["dana"]] == direct[team["dana"]]
+    assert all(later[p] == direct[p] for p in later)
+    # A change concerning Bo: his figure is computed again, the others stay kept.
+    app_write(book, store, team["bo"])
+    after = book.get(key, sorted(team.values()), each, whole)
+    assert computed[1:] == [[team["bo"]]]
+    balance = after[team["bo"]].balance
+    assert balance is not None and balance.gives == 1
+
+
+def test_until_the_fill_arrives_the_last_periods_figures_answer(
+    store: Store, team: dict[str, int], computed: list[list[int]]
+) -> None:
+    runs: list[Future[Any]] = []
+    asked: list[Any] = []  # what each run computes
+
+    def later(compute: Any) -> Future[Any]:  # the test says when each run is done
+        runs.append(Future())
+        asked.append(compute)
+        return runs[-1]
+
+    def finish(i: int) -> None:
+        with store.session() as s:
+            runs[i].set_result(asked[i](s))
+
+    book = PerPerson(store, Versions(store), later)
+    each = partial(figures.badges, now=NOW)
+    whole = partial(figures.badges, ids=None, now=NOW)
+    everyone = sorted(team.values())
+    book.get(("badges", 1), everyone[:2], each, whole)
+    assert computed == [everyone[:2]] and len(runs) == 1
+    finish(0)
+    book.get(("badges", 2), everyone, each, whole)  # the next hour: its run is under way
+    assert len(runs) == 2 and computed == [everyone[:2]]  # the last hour's answered
+    app_write(book, store, team["ana"])
+    book.get(("badges", 2), everyone, each, whole)
+    assert computed[1:] == [[team["ana"]]]  # not from before the change concerning her
+    runs[1].set_exception(RuntimeError("the fill failed"))
+    book.get(("badges", 2), everyone, each, whole)  # a page at a time from now on
+    assert computed[2:] == [sorted(set(everyone) - {team["ana"]})]
 
 
 def test_an_api_request_waits_for_a_worker_thread_once(

@@ -31,7 +31,7 @@ from goodwill.web.guard import (
     with_security_headers,
 )
 from goodwill.web.memo import Memo
-from goodwill.web.per_person import PerPerson
+from goodwill.web.per_person import PerPerson, in_thread
 from goodwill.web.render import Renderer
 from goodwill.web.routes import (
     api,
@@ -114,7 +114,9 @@ def create_app(
     app.state.guard.max_upload = app.state.uploads.max_bytes + MULTIPART_SLACK
     versions = Versions(store)
     app.state.memo = Memo(store, versions)
-    app.state.per_person = PerPerson(store, versions)
+    # Everyone's badges and rows filled in a thread of their own (not for a team: each
+    # member's are their own, computed in the request's context).
+    app.state.per_person = PerPerson(store, versions, None if team else in_thread(store))
     if team:
         from goodwill.web.team_auth import TeamAuthMiddleware
 

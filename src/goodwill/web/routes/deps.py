@@ -99,17 +99,20 @@ def per_person(
     key: Hashable,
     ids: Sequence[int],
     compute: Callable[[Session, list[int]], Mapping[int, T]],
+    whole: Callable[[Session], Mapping[int, T]] | None = None,
     *,
     rows: bool = False,
 ) -> dict[int, T]:
     """Figures of these people under `key` (what, and the period they are for), each kept
     until a change concerns that person (web/per_person.py; `rows`: by the rule for list
-    rows); `compute(session, ids)` computes those missing, for them only."""
+    rows); `compute(session, ids)` computes those missing, for them only;
+    `whole(session)`, when given, everyone's at once in a thread of the app's, the first
+    time `key` is asked for."""
     if request.app.state.team:
         wanted = list(ids)
         return dict(_own(request, lambda s: compute(s, wanted), ("per-person", key, tuple(wanted))))
     book: PerPerson = request.app.state.per_person
-    return book.get(key, ids, compute, rows=rows)
+    return book.get(key, ids, compute, whole, rows=rows)
 
 
 class InThread(APIRoute):

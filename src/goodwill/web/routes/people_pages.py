@@ -44,8 +44,8 @@ EDIT_FIELDS = {
 
 def badges_of(request: Request, ids: Sequence[int]) -> dict[int, figures.Badges]:
     """These people's badges, kept per person for the hour (web/per_person.py):
-    recomputed when a change concerns them (tie strength and balances fade by the day, not
-    by the minute)."""
+    recomputed when a change concerns them, and in the background for everyone each hour
+    (tie strength and balances fade by the day, not by the minute)."""
     # Computed as of this very moment (what was logged a second ago counts: history
     # strictly before it), kept under the hour.
     as_of = now(request)
@@ -55,6 +55,7 @@ def badges_of(request: Request, ids: Sequence[int]) -> dict[int, figures.Badges]
         ("badges", hour),
         ids,
         partial(figures.badges, now=as_of),
+        partial(figures.badges, ids=None, now=as_of),
     )
 
 
