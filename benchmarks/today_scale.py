@@ -38,9 +38,10 @@ from typing import Any
 
 from common import run_goodwill
 
-from goodwill.daily import agenda, agenda_cache
+from goodwill.daily import agenda
 from goodwill.demo import fill as demo
 from goodwill.scoring import cadence, flags
+from goodwill.store import kept as kept_store
 from goodwill.store.db import CACHE_DIR_ENV, open_store
 
 HERE = Path(__file__).resolve().parent
@@ -158,7 +159,6 @@ STAGES: tuple[tuple[Any, str, str], ...] = (
     (agenda, "_introducers", "  introducers"),
     (agenda, "parts", "parts (computed afresh)"),
     (agenda, "assemble", "assemble"),
-    (agenda_cache, "_save", "keep (write the file)"),
     (agenda, "_price", "price"),
     (agenda, "_draft", "draft"),
     (agenda, "build", "build (total)"),
@@ -189,7 +189,7 @@ def profile(path: Path, runs: int, minutes: int = 20) -> None:
             for (mod, name, label), (_, _, fn) in zip(STAGES, originals, strict=True):
                 setattr(mod, name, _timed(fn, label, log))
             try:
-                agenda_cache._MEMORY.clear()
+                kept_store.forget()
                 for kept in CACHE.glob("agenda-*.npz"):
                     kept.unlink()
                 with store.session() as s:
@@ -219,10 +219,13 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="time the stages in process (see above)"
     )
+    parser.add_argument(
+        "--db", type=Path, help="an existing demo database to use (a copy: it is migrated)"
+    )
     args = parser.parse_args()
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
-    path = work / f"today-{args.people}-x{args.rate_scale:g}.db"
+    path = args.db or work / f"today-{args.people}-x{args.rate_scale:g}.db"
     if not path.exists():
         started = time.perf_counter()
         build(path, args.people, args.rate_scale)

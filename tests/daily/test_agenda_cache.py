@@ -19,7 +19,8 @@ from goodwill.daily import agenda, agenda_cache, sources
 from goodwill.demo import fill as demo
 from goodwill.records import interactions, people, requests
 from goodwill.scoring import cadence
-from goodwill.store import changes
+from goodwill.store import cachefile, changes
+from goodwill.store import kept as kept_store
 from goodwill.store.db import CACHE_DIR_ENV, Store
 from goodwill.store.models import Interaction, Person, Request
 
@@ -33,9 +34,9 @@ def kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     monkeypatch.setattr(agenda_cache, "KEEP_MIN_PEOPLE", 0)
     monkeypatch.setattr(agenda_cache, "PATCH_SHARE", 1.0)  # patch even a tiny network
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
-    agenda_cache._MEMORY.clear()
+    kept_store.forget()
     yield tmp_path / "cache"
-    agenda_cache._MEMORY.clear()
+    kept_store.forget()
 
 
 def _shape(found: list[sources.Action]) -> list[tuple[Any, ...]]:
@@ -174,7 +175,7 @@ def test_after_any_write_the_kept_agenda_is_the_fresh_one(
         with store.session() as s:
             write(s, rng)
         if step % 3 == 0:  # the next command reads the file, not this process's memory
-            agenda_cache._MEMORY.clear()
+            kept_store.forget()
         if step % 4 == 3:  # days go by (now and then one back)
             day += dt.timedelta(days=rng.choice([1, 1, 9, 40, -2]))
         with store.session() as s:
@@ -202,7 +203,7 @@ def test_unchanged_data_is_not_recomputed(
     monkeypatch.setattr(agenda_cache, "_patch", patch)
     with store.session() as s:
         first = agenda_cache.candidates(s, TODAY)
-    agenda_cache._MEMORY.clear()
+    kept_store.forget()
     with store.session() as s:
         assert _shape(agenda_cache.candidates(s, TODAY)) == _shape(first)  # from the file
     assert (len(computed), patched) == (1, [])
@@ -230,12 +231,12 @@ def test_a_broken_or_foreign_file_is_recomputed(store: Store, kept: Path) -> Non
     whole = files[0].read_bytes()
     for broken in (b"not a cache file", whole[: len(whole) // 2]):  # not ours; cut short
         files[0].write_bytes(broken)
-        agenda_cache._MEMORY.clear()
-        assert agenda_cache._load(files[0]) is None
+        kept_store.forget()
+        assert cachefile.read(files[0]) is None
         with store.session() as s:
             _same_as_fresh(s)
     # The same address, another database (made again): its first person differs.
-    agenda_cache._MEMORY.clear()
+    kept_store.forget()
     with store.session() as s:
         first = s.scalar(select(Person).order_by(Person.id).limit(1))
         assert first is not None
@@ -418,12 +419,15 @@ def test_the_file_is_written_when_the_parts_first_move_then_at_most_every_save_e
     with store.session() as s:
         demo.generate(s, people=40, seed=6, today=TODAY)
     saved: list[int] = []
-    real_save = agenda_cache._save
+    real_write = cachefile.write
     clock = [1000.0]
-    monkeypatch.setattr(agenda_cache.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(
-        agenda_cache, "_save", lambda path, k: (saved.append(k.mark.seq), real_save(path, k))
-    )
+    monkeypatch.setattr(kept_store, "clock", lambda: clock[0])
+
+    def write(where: Path, meta: Any, arrays: Any) -> bool:
+        saved.append(meta["seq"])
+        return real_write(where, meta, arrays)
+
+    monkeypatch.setattr(cachefile, "write", write)
     with store.session() as s:
         _same_as_fresh(s)
     assert len(saved) == 1  # the first: right away
@@ -434,13 +438,14 @@ def test_the_file_is_written_when_the_parts_first_move_then_at_most_every_save_e
         with store.session() as s:
             _same_as_fresh(s)
     assert len(saved) == 1  # moved three times within SAVE_EVERY: not written
-    agenda_cache._MEMORY.clear()  # the next process reads the file, three writes behind
+    kept_store.forget()  # the next process reads the file, three writes behind
     with store.session() as s:
         _same_as_fresh(s)
-    clock[0] += agenda_cache.SAVE_EVERY
+    assert len(saved) == 2 and saved[1] > saved[0]  # its first move: written, a later mark
+    clock[0] += kept_store.SAVE_EVERY
     with store.session() as s:
         _same_as_fresh(s)
-    assert len(saved) == 2 and saved[1] > saved[0]  # then written, with its later mark
+    assert set(saved[2:]) <= {saved[1]}  # what was found on the way, when due
 
 
 def test_someone_still_due_after_a_write_is_told_as_they_are_now(store: Store, kept: Path) -> None:

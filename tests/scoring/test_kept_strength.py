@@ -16,6 +16,7 @@ from goodwill.records import interactions, knows, people
 from goodwill.report import network
 from goodwill.schemas.network import NetworkMap
 from goodwill.scoring import cadence, kept_strength, strength
+from goodwill.store import kept
 from goodwill.store.db import Store
 from goodwill.store.models import Person
 
@@ -26,9 +27,9 @@ AS_OF = (dt.datetime.now() + dt.timedelta(days=2)).replace(minute=30, second=0, 
 
 @pytest.fixture(autouse=True)
 def _nothing_kept() -> Iterator[None]:
-    kept_strength.forget()
+    kept.forget()
     yield
-    kept_strength.forget()
+    kept.forget()
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ deletions, days going by and reads, interleaved by hypothesis; after every step 
 figure equals a fresh computation. On SQLite and PostgreSQL.
 
 What is kept, and checked: the daily session's parts (`agenda_cache`), everyone's tie
-strength (`kept_strength`), the paths' graph and ties (`paths`), and the web app's
-per-person figures (`PerPerson`, driven by the change log through `Versions`). Each
+strength (`kept_strength`), the people list's order (`web.figures.listed_order`), the
+paths' graph and ties (`paths`), and the web app's per-person figures (`PerPerson`,
+driven by the change log through `Versions`). Each
 learns of changes through the change log alone (migration 0015): removing one of its
 triggers makes this test fail (see `test_a_missing_trigger_is_caught`).
 """
@@ -43,9 +44,13 @@ from goodwill.io.importer import import_file
 from goodwill.io.records import ImportOptions
 from goodwill.records import knows, people
 from goodwill.scoring import contact_summary, kept_strength, ledger, strength
+from goodwill.store import kept as kept_store
 from goodwill.store.db import CACHE_DIR_ENV, open_store, resolve_url
 from goodwill.store.models import Person
-from goodwill.web.memo import PerPerson, Versions
+from goodwill.views import people_list
+from goodwill.web import figures
+from goodwill.web.per_person import PerPerson
+from goodwill.web.versions import Versions
 from tests.daily import test_agenda_cache as writes
 from tests.helpers import PG_URL
 
@@ -95,8 +100,7 @@ class KeptFigures(RuleBasedStateMachine):
         self.other = create_engine(resolve_url(self.address))  # a second connection
         self.versions = Versions(self.store)
         self.book = PerPerson(self.store, self.versions)
-        agenda_cache.forget()
-        kept_strength.forget()
+        kept_store.forget()
         paths.forget()
 
     def teardown(self) -> None:
@@ -228,8 +232,7 @@ class KeptFigures(RuleBasedStateMachine):
     @rule()
     def new_process(self) -> None:
         """The next command starts with nothing in memory (the cache files stay)."""
-        agenda_cache.forget()
-        kept_strength.forget()
+        kept_store.forget()
         paths.forget()
 
     # -- after every step: every kept figure is a fresh computation ------------------------
@@ -278,6 +281,12 @@ class KeptFigures(RuleBasedStateMachine):
             full = np.zeros(g.n)
             paths._put(full, g, paths.tie_strengths(s, when))
         assert np.allclose(ties, full, rtol=0, atol=1e-9)
+
+    @invariant()
+    def listed_order_is_fresh(self) -> None:
+        """The people list's order (the due list pages from it), kept by `store/kept.py`."""
+        with self.store.session() as s:
+            assert figures.listed_order(s) == people_list.listed_ids(s)
 
     @invariant()
     def per_person_is_fresh(self) -> None:

@@ -5,7 +5,6 @@ made through the app or elsewhere."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +33,8 @@ from goodwill.store.models import (
 )
 from goodwill.views import people_list
 from goodwill.web import figures
-from goodwill.web.memo import FIGURE_KINDS, ROW_KINDS, PerPerson, Versions
+from goodwill.web.per_person import FIGURE_KINDS, ROW_KINDS, PerPerson
+from goodwill.web.versions import Versions
 from tests.web.helpers import NOW, Web, make_app
 
 YESTERDAY = (NOW - dt.timedelta(days=1)).date().isoformat()
@@ -275,11 +275,11 @@ def test_the_people_due_follow_writes_through_the_app_for_whom_they_concern(
     assert asked[2:] == [[team["lee"]]]
 
 
-# Kept for everyone at once: the whole-network run (the compute process's, in the app).
+# Kept for everyone at once: the whole-network run (in a thread of the app's own).
 
 
 def run_now(compute: Any, store: Store) -> Future[Any]:
-    """A runner that computes at once, in a session of its own (the compute process's
+    """A runner that computes at once, in a session of its own (the app's thread's
     stand-in): its future is done before the book sees it."""
     done: Future[Any] = Future()
     with store.session() as s:
@@ -289,12 +289,10 @@ def run_now(compute: Any, store: Store) -> Future[Any]:
 
 def app_write(book: PerPerson, store: Store, pid: int) -> None:
     """A call logged with `pid` as a write of this app would be (the book told of it)."""
-    book.versions.begin_write("browser")
     with store.session() as s:
         person = s.get(Person, pid)
         assert person is not None
         interactions.log(s, [person], "call", when=NOW - dt.timedelta(hours=1), gave=["info"])
-    book.versions.end_write("browser")
 
 
 def test_the_first_request_of_a_period_fills_everyone_at_once(
@@ -305,7 +303,7 @@ def test_the_first_request_of_a_period_fills_everyone_at_once(
 
     def whole(s: Any) -> dict[int, figures.Badges]:
         wholes.append("everyone")
-        return figures.everyone_badges(s, NOW)
+        return figures.badges(s, None, NOW)
 
     key = ("badges", NOW.replace(minute=0))
     each = partial(figures.badges, now=NOW)
@@ -315,7 +313,7 @@ def test_the_first_request_of_a_period_fills_everyone_at_once(
     assert wholes == ["everyone"]  # once per period
     assert computed == [[team["dana"]]]  # the first page's own, then none: all were filled
     with store.session() as s:
-        direct = figures.everyone_badges(s, NOW)
+        direct = figures.badges(s, None, NOW)
     assert first[team["dana"]] == direct[team["dana"]]
     assert all(later[p] == direct[p] for p in later)
     # A change concerning Bo: his figure is computed again, the others stay kept.
@@ -324,30 +322,6 @@ def test_the_first_request_of_a_period_fills_everyone_at_once(
     assert computed[1:] == [[team["bo"]]]
     balance = after[team["bo"]].balance
     assert balance is not None and balance.gives == 1
-
-
-def test_a_fill_takes_everyones_values_out_of_the_cycle_collectors_sight(
-    store: Store, team: dict[str, int]
-) -> None:
-    """Python's full collections walked every kept value (80-170 ms holding the GIL, six
-    times in a 20 s load test): after a fill they are frozen (`gc.freeze`)."""
-    book = PerPerson(store, Versions(store), partial(run_now, store=store))
-    key = ("badges", NOW.replace(minute=0))
-    gc.unfreeze()
-    try:
-        assert gc.get_freeze_count() == 0
-        each = partial(figures.badges, now=NOW)
-        book.get(key, [team["dana"]], each, _everyone_badges)  # the page's own, and the fill
-        assert gc.get_freeze_count() > 0
-        value = book.get(key, [team["lee"]], each, _everyone_badges)[team["lee"]]  # filled
-        assert gc.is_tracked(value)  # a container the collector would walk…
-        assert all(o is not value for o in gc.get_objects())  # …but frozen: not any more
-    finally:
-        gc.unfreeze()
-
-
-def _everyone_badges(s: Any) -> dict[int, figures.Badges]:
-    return figures.everyone_badges(s, NOW)
 
 
 def test_until_the_fill_arrives_the_last_periods_figures_answer(
@@ -367,7 +341,7 @@ def test_until_the_fill_arrives_the_last_periods_figures_answer(
 
     book = PerPerson(store, Versions(store), later)
     each = partial(figures.badges, now=NOW)
-    whole = partial(figures.everyone_badges, now=NOW)
+    whole = partial(figures.badges, ids=None, now=NOW)
     everyone = sorted(team.values())
     book.get(("badges", 1), everyone[:2], each, whole)
     assert computed == [everyone[:2]] and len(runs) == 1
@@ -377,7 +351,7 @@ def test_until_the_fill_arrives_the_last_periods_figures_answer(
     app_write(book, store, team["ana"])
     book.get(("badges", 2), everyone, each, whole)
     assert computed[1:] == [[team["ana"]]]  # not from before the change concerning her
-    runs[1].set_exception(RuntimeError("the compute process died"))
+    runs[1].set_exception(RuntimeError("the fill failed"))
     book.get(("badges", 2), everyone, each, whole)  # a page at a time from now on
     assert computed[2:] == [sorted(set(everyone) - {team["ana"]})]
 

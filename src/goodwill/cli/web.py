@@ -105,9 +105,7 @@ def serve(
         import socket
 
         hosts += [socket.gethostname(), socket.getfqdn()]
-    app = create_app(
-        state.store(), token=token, allowed_hosts=hosts, compute_process=True, secure=tls
-    )
+    app = create_app(state.store(), token=token, allowed_hosts=hosts, secure=tls)
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     scheme = "https" if tls else "http"
     typer.echo(f"goodwill is at {scheme}://{shown}:{port}/  (Ctrl+C to stop)", err=True)

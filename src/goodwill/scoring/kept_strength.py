@@ -36,8 +36,3 @@ def scores(session: Session, as_of: dt.datetime) -> dict[int, float]:
         lambda ids: strength.scores(session, as_of, ids),
         everyone=_EVERYONE,
     )
-
-
-def forget() -> None:
-    """Drop what is kept in this process (tests; see `kept.forget`)."""
-    kept.forget()

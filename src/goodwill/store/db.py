@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import (
     BindParameter,
@@ -463,21 +463,9 @@ class Rows:
 def run_read(session: Session, stmt: Executable, params: Mapping[str, Any] | None = None) -> Rows:
     """Run a prebuilt read on the session's connection: the session's pending changes are
     written first (a connection does not autoflush), and the ORM's own layer, which costs
-    more than a small query, is skipped (on SQLite, SQLAlchemy's too: see `raw_rows`)."""
+    more than a small query, is skipped."""
     session.flush()
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        prepared = _prepared(stmt, connection.dialect)
-        bound = prepared.bind(params or {}) if prepared is not None else None
-        if prepared is not None and bound is not None:
-            return Rows(prepared.process(_driver(connection).execute(*bound).fetchall()))
-    return Rows(connection.execute(stmt, params).all())
-
-
-def _driver(connection: Any) -> sqlite3.Connection:
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    return driver
+    return Rows(session.connection().execute(stmt, params).all())
 
 
 def raw_rows(
@@ -485,122 +473,12 @@ def raw_rows(
 ) -> list[tuple[Any, ...]]:
     """A query's rows as the driver returns them, without building a Row object per row
     (half the cost at 50,000 rows). No result processing happens: for numbers and text,
-    not for dates or booleans stored as text or integers.
-
-    On SQLite a prebuilt statement goes straight to the driver, compiled once
-    (`_Prepared`): SQLAlchemy's execution layer costs about 0.1 ms a statement, ten times
-    what SQLite takes for a small indexed read, and a person's page makes a score of them."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        prepared = _prepared(stmt, connection.dialect)
-        bound = prepared.bind(params or {}) if prepared is not None else None
-        if bound is not None:
-            return _driver(connection).execute(*bound).fetchall()
-    result = connection.execute(stmt, params)
+    not for dates or booleans stored as text or integers."""
+    result = session.connection().execute(stmt, params)
     try:
         return list(result.cursor.fetchall())
     finally:
         result.close()
-
-
-class _Prepared:
-    """A statement compiled once for SQLite: its SQL, and how to bind its parameters
-    (SQLAlchemy's bind processors, its defaults, lists expanded as SQLAlchemy would)."""
-
-    def __init__(
-        self,
-        sql: str,
-        names: Sequence[str],
-        binds: Mapping[str, Any],
-        columns: Sequence[Any],
-        dialect: Any,
-    ) -> None:
-        self.sql = sql
-        self.names = tuple(names)
-        self.defaults = {n: b.effective_value for n, b in binds.items() if not b.required}
-        self.processors = {
-            n: p for n, b in binds.items() if (p := b.type._cached_bind_processor(dialect))
-        }
-        self.expanding = frozenset(n for n, b in binds.items() if b.expanding)
-        # The result's columns that SQLAlchemy converts (dates stored as text, booleans).
-        self.converters = [
-            (i, p)
-            for i, c in enumerate(columns)
-            if (p := c.type._cached_result_processor(dialect, None)) is not None
-        ]
-
-    def process(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Rows with the values SQLAlchemy's result would hold."""
-        if not self.converters:
-            return rows
-        out = []
-        for row in rows:
-            values = list(row)
-            for i, convert in self.converters:
-                values[i] = convert(values[i])
-            out.append(tuple(values))
-        return out
-
-    def bind(self, params: Mapping[str, Any]) -> tuple[str, list[Any]] | None:
-        """(SQL, arguments), or None when SQLAlchemy should run it (an empty list)."""
-        sql = self.sql
-        args: list[Any] = []
-        for name in self.names:
-            value = params[name] if name in params else self.defaults[name]
-            process = self.processors.get(name)
-            if name in self.expanding:
-                if not value:
-                    return None  # SQLAlchemy writes an empty set its own way
-                marks = ", ".join("?" * len(value))
-                sql = sql.replace(f"__[POSTCOMPILE_{name}]", marks, 1)
-                args.extend(map(process, value) if process else value)
-            else:
-                args.append(process(value) if process and value is not None else value)
-        return sql, args
-
-
-# Keyed by the statement's identity, the statement kept so that its id is not reused.
-# A statement is prepared the second time it is run: one built for a single call goes
-# through SQLAlchemy (and its cache) as before. Bounded: emptied when full.
-_PREPARED: dict[int, tuple[Executable, _Prepared | None]] = {}
-_SEEN: dict[int, Executable] = {}
-_KEEP = 512
-
-
-def _prepared(stmt: Executable, dialect: Any) -> _Prepared | None:
-    key = id(stmt)
-    kept = _PREPARED.get(key)
-    if kept is not None and kept[0] is stmt:
-        return kept[1]
-    if _SEEN.get(key) is not stmt:
-        if len(_SEEN) >= _KEEP:
-            _SEEN.clear()
-        _SEEN[key] = stmt
-        return None
-    _SEEN.pop(key, None)
-    if len(_PREPARED) >= _KEEP:
-        _PREPARED.clear()
-    compiled = cast(Any, stmt).compile(dialect=dialect)
-    names = compiled.positiontup or ()
-    binds = {name: compiled.binds[name] for name in names}
-    # What `bind` does not do as SQLAlchemy would: SQLAlchemy runs those itself.
-    rest = compiled.string
-    for n, b in binds.items():
-        if b.expanding:
-            rest = rest.replace(f"__[POSTCOMPILE_{n}]", "")
-    plain = (
-        not compiled.escaped_bind_names
-        and "__[POSTCOMPILE_" not in rest  # values written into the SQL at each run
-        and not any(b.literal_execute for b in binds.values())
-    )
-    columns = getattr(compiled, "_result_columns", None)
-    prepared = (
-        _Prepared(compiled.string, names, binds, columns, dialect)
-        if plain and columns is not None
-        else None
-    )
-    _PREPARED[key] = (stmt, prepared)
-    return prepared
 
 
 def number_matrix(

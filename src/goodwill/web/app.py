@@ -30,14 +30,8 @@ from goodwill.web.guard import (
     verify_csrf,
     with_security_headers,
 )
-from goodwill.web.memo import (
-    ComputeProcess,
-    Memo,
-    PerPerson,
-    TrackWrites,
-    Versions,
-    freeze_survivors,
-)
+from goodwill.web.memo import Memo
+from goodwill.web.per_person import PerPerson, in_thread
 from goodwill.web.render import Renderer
 from goodwill.web.routes import (
     api,
@@ -55,6 +49,7 @@ from goodwill.web.routes import (
     today,
 )
 from goodwill.web.uploads import Uploads
+from goodwill.web.versions import Versions
 
 STATIC = Path(__file__).parent / "static"
 # Pages hold the GIL most of the time: more threads only add switching (web_load at 10,000
@@ -70,7 +65,6 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Iterable[str] = (),
     clock: Callable[[], dt.datetime] | None = None,
-    compute_process: bool = False,
     secure: bool = False,
     team: bool = False,
 ) -> FastAPI:
@@ -80,8 +74,6 @@ def create_app(
     `allowed_hosts`: Host header names accepted besides localhost, 127.0.0.1 and [::1].
     `clock`: what "now" is (tests pass a fixed one).
     `secure`: served over TLS (`goodwill serve --ssl-certfile`): every cookie is Secure.
-    `compute_process`: compute the whole-network figures (Today, the map, the report) in a
-    process of their own, so they use another core than the pages (`goodwill serve` does).
     """
     owned = not isinstance(store_or_db_url, Store)
     store = store_or_db_url if isinstance(store_or_db_url, Store) else open_store(store_or_db_url)
@@ -89,7 +81,7 @@ def create_app(
         from goodwill.store import policy
 
         policy.attach(store)
-        token, compute_process = None, False  # members sign in; figures are each member's
+        token = None  # members sign in; figures are each member's
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -98,9 +90,6 @@ def create_app(
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-        if process is not None:  # the served app (`goodwill serve`): long-lived
-            await anyio.to_thread.run_sync(process.start)
-            freeze_survivors()  # what start-up made lives as long as the app
         yield
         app.state.memo.close()
         app.state.uploads.close()
@@ -124,10 +113,10 @@ def create_app(
     app.state.uploads = Uploads()
     app.state.guard.max_upload = app.state.uploads.max_bytes + MULTIPART_SLACK
     versions = Versions(store)
-    process = ComputeProcess(store.url) if compute_process else None
-    app.state.memo = Memo(store, versions, process)
-    app.state.per_person = PerPerson(store, versions, process.submit if process else None)
-    app.add_middleware(TrackWrites, memo=app.state.memo)
+    app.state.memo = Memo(store, versions)
+    # Everyone's badges and rows filled in a thread of their own (not for a team: each
+    # member's are their own, computed in the request's context).
+    app.state.per_person = PerPerson(store, versions, None if team else in_thread(store))
     if team:
         from goodwill.web.team_auth import TeamAuthMiddleware
 

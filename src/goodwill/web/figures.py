@@ -7,7 +7,6 @@ the people on the page only, in a fixed number of queries.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from goodwill.schemas.ledger import Balance, Flag
 from goodwill.scoring import cadence, flags, ledger, strength
-from goodwill.store import changes
-from goodwill.store.db import address
+from goodwill.store import changes, kept
 from goodwill.views import people_list
 
 
@@ -60,11 +58,6 @@ def badges(s: Session, ids: Sequence[int] | None, now: dt.datetime) -> dict[int,
     }
 
 
-def everyone_badges(s: Session, now: dt.datetime) -> dict[int, Badges]:
-    """Everyone's badges at once (what the compute process fills the kept badges with)."""
-    return badges(s, None, now)
-
-
 # More people than this: their cadences are computed for everyone at once (one scan)
 # rather than for a list of ids.
 _WHOLE = 1000
@@ -85,28 +78,13 @@ def flagged_ids(s: Session, now: dt.datetime) -> list[int]:
     return sorted({f.person_id for f in flags.compute(s, now) if f.person_id is not None})
 
 
-# Everyone the people list shows, in its order, per database: kept until the change log
-# says someone's person row, roles or tags changed (who is listed and their names); a
-# logged call or a done action leaves it. The due list pages its people from it.
-_ORDER: dict[str, tuple[str, changes.Mark, list[int]]] = {}
-_ORDER_LOCK = threading.Lock()
-
-
 def listed_order(s: Session) -> list[int]:
-    """`people_list.listed_ids(s)` (everyone, in the list's order), kept between changes that
-    cannot move it (3 ms of reading 10,000 ids, against one read of the change log).
-    The list is shared: do not change it."""
-    key, database = address(s), changes.database(s)
-    with _ORDER_LOCK:
-        kept = _ORDER.get(key)
-    if kept is not None and kept[0] == database:
-        news = changes.since(s, kept[1])
-        if news.mark.seq >= kept[1].seq and not news.identity and not news.everyone:
-            with _ORDER_LOCK:
-                _ORDER[key] = (database, news.mark, kept[2])
-            return kept[2]
-    mark = changes.mark(s)  # before reading: a change made meanwhile comes again
-    ids = people_list.listed_ids(s)
-    with _ORDER_LOCK:
-        _ORDER[key] = (database, mark, ids)
-    return ids
+    """`people_list.listed_ids(s)` (everyone, in the list's order), kept (`store/kept.py`)
+    until the change log says someone's person row, roles or tags changed (who is listed
+    and their names); a logged call or a done action leaves it. The due list pages its
+    people from it. The list is shared: do not change it."""
+
+    def patch(ids: list[int], _key: object, news: changes.Changes) -> list[int] | None:
+        return None if news.identity or news.everyone else ids
+
+    return kept.whole(s, "listed order", None, lambda: people_list.listed_ids(s), patch=patch)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from goodwill.store.db import Store
-from goodwill.web.memo import Memo, PerPerson
+from goodwill.web.memo import Memo
+from goodwill.web.per_person import PerPerson
 from goodwill.web.render import Renderer
 
 T = TypeVar("T")
@@ -42,18 +43,12 @@ def minute(request: Request) -> dt.datetime:
     return now(request).replace(second=0, microsecond=0)
 
 
-def cached(
-    request: Request, key: Hashable, compute: Callable[[Session], T], *, heavy: bool = False
-) -> T:
-    """A figure computed once per version of the data (web/memo.py says when a page may
-    show the one from just before). `compute` is a module-level function or a partial of
-    one (it may run in the compute process). `heavy`: a computation of several hundred
-    milliseconds (the agenda, the map), which a page waits for from the compute process
-    rather than running it in the server's own threads."""
+def cached(request: Request, key: Hashable, compute: Callable[[Session], T]) -> T:
+    """A figure computed once per version of the data (web/memo.py)."""
     if request.app.state.team:
         return _own(request, compute, key)
     m: Memo = request.app.state.memo
-    return m.get(key, compute, browser=request.state.csrf_seed, heavy=heavy)
+    return m.get(key, compute)
 
 
 # A team's figures kept per member: (member, key) -> (version, value), the latest few.
@@ -90,15 +85,13 @@ def _own(request: Request, compute: Callable[[Session], T], key: Hashable = None
     return value
 
 
-async def cached_async(
-    request: Request, key: Hashable, compute: Callable[[Session], T], *, heavy: bool = False
-) -> T:
-    """`cached` for a page that runs on the event loop (`async def`): it waits for a heavy
-    figure without holding a worker thread; anything else it computes goes to a thread."""
+async def cached_async(request: Request, key: Hashable, compute: Callable[[Session], T]) -> T:
+    """`cached` for a page that runs on the event loop (`async def`): waiting for another
+    request's run holds no worker thread; a run of its own goes to one."""
     if request.app.state.team:
         return await anyio.to_thread.run_sync(_own, request, compute, key)
     m: Memo = request.app.state.memo
-    return await m.aget(key, compute, browser=request.state.csrf_seed, heavy=heavy)
+    return await m.aget(key, compute)
 
 
 def per_person(
@@ -111,9 +104,9 @@ def per_person(
     rows: bool = False,
 ) -> dict[int, T]:
     """Figures of these people under `key` (what, and the period they are for), each kept
-    until a change concerns that person (web/memo.py, `PerPerson`; `rows`: by the rule for
-    list rows); `compute(session, ids)` computes those missing, for them only;
-    `whole(session)`, when given, everyone's at once in the compute process, the first
+    until a change concerns that person (web/per_person.py; `rows`: by the rule for list
+    rows); `compute(session, ids)` computes those missing, for them only;
+    `whole(session)`, when given, everyone's at once in a thread of the app's, the first
     time `key` is asked for."""
     if request.app.state.team:
         wanted = list(ids)

@@ -50,10 +50,7 @@ async def network_page(
     # Tie strength counts whole days (history before today): one map per day and data.
     as_of = now(request)
     m = await cached_async(
-        request,
-        ("network", as_of.date(), size),
-        partial(network.kept_map, as_of=as_of, limit=size),
-        heavy=True,
+        request, ("network", as_of.date(), size), partial(network.kept_map, as_of=as_of, limit=size)
     )
     ctx = {
         "map": m,

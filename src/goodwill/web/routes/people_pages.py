@@ -43,7 +43,7 @@ EDIT_FIELDS = {
 
 
 def badges_of(request: Request, ids: Sequence[int]) -> dict[int, figures.Badges]:
-    """These people's badges, kept per person for the hour (web/memo.py, `PerPerson`):
+    """These people's badges, kept per person for the hour (web/per_person.py):
     recomputed when a change concerns them, and in the background for everyone each hour
     (tie strength and balances fade by the day, not by the minute)."""
     # Computed as of this very moment (what was logged a second ago counts: history
@@ -55,7 +55,7 @@ def badges_of(request: Request, ids: Sequence[int]) -> dict[int, figures.Badges]
         ("badges", hour),
         ids,
         partial(figures.badges, now=as_of),
-        partial(figures.everyone_badges, now=as_of),
+        partial(figures.badges, ids=None, now=as_of),
     )
 
 
@@ -99,16 +99,11 @@ def find_people(
 
 
 def rows_of(request: Request, ids: Sequence[int]) -> list[PersonSummary]:
-    """These people's list rows, in this order, kept per person for the day (web/memo.py,
-    `PerPerson`, by the concerns' rule for rows: a change to someone's emails, tags, roles
-    or history recomputes theirs), filled for everyone in the compute process."""
+    """These people's list rows, in this order, kept per person for the day
+    (web/per_person.py, by the rule for rows: a change to someone's emails, tags, roles or
+    history recomputes theirs)."""
     kept = per_person(
-        request,
-        ("rows", now(request).date()),
-        ids,
-        listing.summaries_by_id,
-        listing.everyones_summaries,
-        rows=True,
+        request, ("rows", now(request).date()), ids, listing.summaries_by_id, rows=True
     )
     return [kept[pid] for pid in ids if pid in kept]
 

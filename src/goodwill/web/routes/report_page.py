@@ -32,12 +32,12 @@ PERIODS = ((4, "4 weeks"), (13, "3 months"), (26, "6 months"), (52, "a year"))
 
 def _figures(request: Request, weeks: int) -> ReportFigures:
     key, compute = _report(request, weeks)
-    return cached(request, key, compute, heavy=True)
+    return cached(request, key, compute)
 
 
 def _report(request: Request, weeks: int) -> tuple[Hashable, Callable[[Session], ReportFigures]]:
-    """The report's memo key and computation: every week of history, so a heavy figure
-    (in the compute process, not on the pages' core)."""
+    """The report's memo key and computation (every week of history: computed once per
+    version of the data)."""
     today = now(request).date()
     return ("report", today, weeks), partial(reports.figures, weeks=weeks, today=today)
 
@@ -46,7 +46,7 @@ def _report(request: Request, weeks: int) -> tuple[Hashable, Callable[[Session],
 async def report_page(request: Request, weeks: Weeks = 26) -> Response:
     # On the event loop, like Today: waiting for the figures holds no worker thread.
     key, compute = _report(request, weeks)
-    figs = await cached_async(request, key, compute, heavy=True)
+    figs = await cached_async(request, key, compute)
     t = figs.totals
     ctx = {
         "f": figs,

@@ -79,7 +79,7 @@ async def today_page(
     )
     # The same day, budget and data give the same agenda: computed once, then shared.
     plan, stats = await cached_async(
-        request, ("today", day, budget), partial(_plan, day=day, budget=budget), heavy=True
+        request, ("today", day, budget), partial(_plan, day=day, budget=budget)
     )
     if not request.app.state.team:
         # Decisions of the phone's sync are read fresh (closing one is not in the change
