@@ -268,3 +268,22 @@ def test_team_lock_puts_the_policy_back(team_url: str) -> None:
     ok(cli("team", "lock"))  # again: harmless
     routes = ok(cli("--user", "Ann", "path", "--to", "Zenith")).out
     assert "Sam on your team knows Mia Chen" in routes
+
+
+def test_user_on_a_single_user_database_is_refused_by_every_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lean reads (person list, search, person show) know no members: with --user they
+    must leave the answer to the full path, which refuses it on a single-user database."""
+    monkeypatch.setenv("GOODWILL_DB", str(tmp_path / "g.db"))
+    ok(cli("person", "add", "Mia Chen"))
+    for args in (
+        ("person", "list"),
+        ("person", "list", "--format", "json"),
+        ("search", "Mia"),
+        ("search", "Mia", "--format", "json"),
+        ("person", "show", "Mia Chen"),
+    ):
+        r = cli("--user", "Ann", *args)
+        assert r.code == 1 and "team database only" in r.err, args
+        assert "Mia" not in r.out, args

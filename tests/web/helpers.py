@@ -56,8 +56,14 @@ class Web:
         return self.post(url, data={"csrf_token": self.csrf(page), **data}, **kw)
 
     def close(self) -> None:
+        """Close the client and, as the app's shutdown does (ASGITransport runs no
+        lifespan), its fill thread: a fill still reading would hold the tables a test's
+        teardown drops."""
         self.portal.call(self.client.aclose)
         self._portal_cm.__exit__(None, None, None)
+        book = getattr(self.app.state, "per_person", None)
+        if book is not None:
+            book.close()
 
 
 def make_app(store: Store, **kwargs: Any) -> FastAPI:

@@ -501,3 +501,19 @@ def test_list_rows_changed_elsewhere_are_read_again(
         ["bo@example.com", "bo.chen@example.org"]
     ]
     assert rows_computed[1:] == [[team["bo"]]]  # the change log names whom it concerns
+
+
+def test_closing_the_app_ends_its_fill_thread(store: Store) -> None:
+    """The fill thread reads the whole network; left running after the app closes, it held
+    the tables a PostgreSQL test's teardown drops (a deadlock in CI)."""
+    import threading
+
+    from tests.web.helpers import Web, make_app
+
+    app = make_app(store)
+    runner = app.state.per_person.runner
+    web = Web(app)
+    assert web.get("/people").status_code == 200  # the list's first request starts a fill
+    assert any(t.name.startswith(runner.name) for t in threading.enumerate())
+    web.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith(runner.name)]

@@ -88,7 +88,9 @@ def list_(
     """List people, alphabetically."""
     from goodwill.views import people_reads
 
-    if fmt is not OutputFormat.csv and not (tag or circle or org):
+    # The lean read knows no --user: a member's reads (and the error on a single-user
+    # database) go through the store and its team policy.
+    if fmt is not OutputFormat.csv and not (tag or circle or org) and state.user() is None:
         found = people_reads.summaries(state.address(), limit=limit)
         if found is not None:
             emit_plain(found, fmt, people_reads.LIST_COLUMNS, empty=people_reads.LIST_EMPTY)

@@ -92,6 +92,7 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
         app.state.memo.close()
+        app.state.per_person.close()
         app.state.uploads.close()
         if owned:
             store.dispose()

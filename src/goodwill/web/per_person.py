@@ -86,6 +86,12 @@ class PerPerson:
         self._mark: changes.Mark | None = None  # the change log as last read
         self._looked = -1  # the version it was read at
 
+    def close(self) -> None:
+        """End the fill thread, if this book has one (after the fill under way)."""
+        close = getattr(self.runner, "close", None)
+        if close is not None:
+            close()
+
     def _catch_up(self) -> int:
         """Note whom the changes since the last look concern; the version now."""
         version = self.versions.current()
@@ -220,13 +226,27 @@ def _kind(key: Hashable) -> Hashable:
     return key[0] if isinstance(key, tuple) and key else key
 
 
-def in_thread(store: Store) -> Callable[[Callable[[Session], Any]], Future[Any]]:
+class FillThread:
     """A runner of whole-network fills: one thread of its own, one fill at a time, each in
-    a session of its own."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="goodwill-fill")
+    a session of its own. Closed with the app: a fill still reading when the database goes
+    (a server stopping, a test dropping its schema) would hold its tables."""
 
-    def run(compute: Callable[[Session], Any]) -> Any:
-        with store.session() as s:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.name = f"goodwill-fill-{id(self):x}"
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix=self.name)
+
+    def __call__(self, compute: Callable[[Session], Any]) -> Future[Any]:
+        return self._pool.submit(self._run, compute)
+
+    def _run(self, compute: Callable[[Session], Any]) -> Any:
+        with self.store.session() as s:
             return compute(s)
 
-    return lambda compute: pool.submit(run, compute)
+    def close(self) -> None:
+        """Wait for the fill under way, drop those not started, end the thread."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_thread(store: Store) -> FillThread:
+    return FillThread(store)
