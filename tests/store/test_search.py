@@ -137,7 +137,10 @@ def test_a_search_of_people_reads_their_own_index(session: Session) -> None:
     planner's choice depends on the table's statistics, so the index itself is checked)."""
     if session.get_bind().dialect.name != "sqlite":
         definition = session.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_doc_tsv_person'")
+            text(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_doc_tsv_person' "
+                "AND schemaname = current_schema()"
+            )
         ).scalar_one()
         assert "WHERE ((kind)::text = 'person'::text)" in definition
         return
