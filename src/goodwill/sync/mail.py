@@ -53,7 +53,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from goodwill import validate
-from goodwill.errors import GoodwillError, InvalidInput
+from goodwill.errors import GoodwillError
 from goodwill.io import mail
 from goodwill.io.records import ImportOptions, InteractionRecord, ParseIssue
 from goodwill.records import sync_sources
@@ -67,6 +67,7 @@ from goodwill.sync.quick_mail import (
     PASSWORD_ENV,
     TIMEOUT_S,
     Target,
+    addresses_of_me,
     lock_path,
     parse_url,
     quoted,
@@ -461,15 +462,7 @@ def _me(
     # Imported here: a timer tick with --me and nothing new never needs the people records.
     from goodwill.records import people
 
-    mine = people.me_emails(session)
-    if mine:
-        return sorted(mine)
-    kept = state.get("me")
-    if isinstance(kept, list) and kept:
-        return [str(a) for a in kept]
-    with contextlib.suppress(InvalidInput):
-        return [validate.email(target.user, "me")]
-    return []
+    return addresses_of_me(people.me_emails(session), target, state)
 
 
 def _write_batch(

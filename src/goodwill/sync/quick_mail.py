@@ -311,8 +311,7 @@ def _locked(path: Path) -> Iterator[bool]:
 
 
 def _your_addresses(conn: sqlite3.Connection, target: Target, state: dict[str, Any]) -> list[str]:
-    """sync.mail._me without --me: your own person's addresses, else those kept, else the
-    login name when it is an address."""
+    """sync.mail._me without --me, read with the standard library."""
     mine = [
         str(r[0])
         for r in conn.execute(
@@ -320,6 +319,12 @@ def _your_addresses(conn: sqlite3.Connection, target: Target, state: dict[str, A
             "WHERE p.id = (SELECT id FROM person WHERE is_me = 1 LIMIT 1)"
         )
     ]
+    return addresses_of_me(mine, target, state)
+
+
+def addresses_of_me(mine: Sequence[str], target: Target, state: dict[str, Any]) -> list[str]:
+    """Your addresses without --me (the one rule of both paths): your own person's, else
+    those an earlier run kept, else the login name when it is an address; else none."""
     if mine:
         return sorted(mine)
     kept = state.get("me")
