@@ -101,20 +101,34 @@ def unchanged_contacts(db: str | None, folder: Path) -> dict[str, Any] | None:
         return None
 
 
-def _look(conn: sqlite3.Connection, where: Path) -> dict[str, Any] | None:
+def lean_source(
+    conn: sqlite3.Connection, location: str, kind: str
+) -> tuple[int, dict[str, Any], str] | None:
+    """(id, state, the state as stored) of the `kind` sync source at `location` when a
+    lean path may answer for this database (the one rule of the quick contacts and mail
+    runs): the schema at its head, not a team's (whose policy only the full path applies),
+    the source known and its state a JSON object. Else None: the full run answers."""
     version = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
     if version != [head_revision()]:
         return None
     if conn.execute("SELECT 1 FROM team_member LIMIT 1").fetchone() is not None:
-        return None  # a team's database: its policy is the full path's
-    row = conn.execute(
-        "SELECT id, kind, state FROM sync_source WHERE location = ?", (str(where),)
-    ).fetchone()
-    if row is None or row[1] != KIND:
         return None
-    source_id, _kind, text = row
-    state = json.loads(text or "{}")
-    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+    row = conn.execute(
+        "SELECT id, kind, state FROM sync_source WHERE location = ?", (location,)
+    ).fetchone()
+    if row is None or row[1] != kind:
+        return None
+    stored = str(row[2] or "{}")
+    state = json.loads(stored)
+    return (int(row[0]), state, stored) if isinstance(state, dict) else None
+
+
+def _look(conn: sqlite3.Connection, where: Path) -> dict[str, Any] | None:
+    found = lean_source(conn, str(where), KIND)
+    if found is None:
+        return None
+    source_id, state, _stored = found
+    if state.get("v") != STATE_VERSION:
         return None
     if state.get("filter") != {"circle": None, "tag": None}:
         return None

@@ -44,7 +44,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from goodwill import validate
 from goodwill.errors import InvalidInput
-from goodwill.store.address import head_revision, resolve_url, sqlite_file
+from goodwill.store.address import resolve_url, sqlite_file
+from goodwill.sync.quick import lean_source
 
 PASSWORD_ENV = "GOODWILL_IMAP_PASSWORD"
 KIND = "mail"
@@ -338,20 +339,10 @@ def addresses_of_me(mine: Sequence[str], target: Target, state: dict[str, Any]) 
 def _look(
     conn: sqlite3.Connection, target: Target, me: list[str], password: str, subjects: bool
 ) -> dict[str, Any] | None:
-    version = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
-    if version != [head_revision()]:
+    found = lean_source(conn, target.location, KIND)
+    if found is None:
         return None
-    if conn.execute("SELECT 1 FROM team_member LIMIT 1").fetchone() is not None:
-        return None  # a team's database: its policy is the full path's
-    row = conn.execute(
-        "SELECT id, kind, state FROM sync_source WHERE location = ?", (target.location,)
-    ).fetchone()
-    if row is None or row[1] != KIND:
-        return None
-    source_id, _kind, stored = row
-    state = json.loads(stored or "{}")
-    if not isinstance(state, dict):
-        return None
+    source_id, state, stored = found
     uidvalidity, last = state.get("uidvalidity"), state.get("last_uid")
     if type(uidvalidity) is not int or type(last) is not int:
         return None
